@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what libvbackup needs to build and test on Debian 12 (bookworm).
+# Idempotent and quiet: when everything is present it only runs dpkg-query.
+# Never installs the unversioned libboost-dev (it pulls Boost 1.74, which has no Boost.JSON
+# and conflicts with libboost1.81-dev; ../shared/reference/test-infrastructure.md §1).
+set -euo pipefail
+
+packages=(
+  meson ninja-build pkg-config g++ cmake
+  libboost1.81-dev libboost-json1.81-dev
+  libarchive-dev libzstd-dev libssl-dev zlib1g-dev
+  libyaml-cpp-dev doctest-dev libcli11-dev libspdlog-dev
+  python3-pytest
+  clang libclang-rt-14-dev
+  tar gzip zstd
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
