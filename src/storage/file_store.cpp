@@ -1,0 +1,253 @@
+// A local directory as a bucket: the embedded default. Keys map to relative paths; an object
+// becomes visible only by an atomic rename after fsync, so readers (and a crash) never see half
+// of one. Temporary files carry a prefix that listings skip.
+#include "vbackup/error.hpp"
+#include "vbackup/storage.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <system_error>
+
+namespace fs = std::filesystem;
+
+namespace vbackup::storage {
+namespace {
+
+constexpr std::string_view kTempPrefix = ".vbk-tmp-";
+
+Error store_error(const std::string& message) { return Error(ErrorCode::storage, message); }
+
+// Keys are relative, '/'-separated, without empty, "." or ".." segments.
+void check_key(const std::string& key, const std::string& what) {
+  if (key.empty() || key.front() == '/' || key.back() == '/') {
+    throw invalid_input(what + ": invalid object key \"" + key + "\"");
+  }
+  std::size_t start = 0;
+  while (start <= key.size()) {
+    std::size_t end = key.find('/', start);
+    if (end == std::string::npos) end = key.size();
+    std::string_view seg(key.data() + start, end - start);
+    if (seg.empty() || seg == "." || seg == ".." || seg.starts_with(kTempPrefix) || seg.find('\0') != std::string_view::npos) {
+      throw invalid_input(what + ": invalid object key \"" + key + "\"");
+    }
+    start = end + 1;
+  }
+}
+
+void fsync_path(const fs::path& p, bool directory) {
+  int fd = ::open(p.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+std::string random_suffix() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+class FileWriter final : public ObjectWriter {
+ public:
+  FileWriter(fs::path target, std::string what) : target_(std::move(target)), what_(std::move(what)) {
+    std::error_code ec;
+    fs::create_directories(target_.parent_path(), ec);
+    if (ec) throw store_error(what_ + ": cannot create directory " + target_.parent_path().string() + ": " + ec.message());
+    temp_ = target_.parent_path() / (std::string(kTempPrefix) + target_.filename().string() + "-" + random_suffix());
+    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw store_error(what_ + ": cannot create " + temp_.string() + ": " + std::strerror(errno));
+  }
+  ~FileWriter() override {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) {
+      ::unlink(temp_.c_str());
+      ::rmdir(target_.parent_path().c_str());  // only succeeds if the upload left the folder empty
+    }
+  }
+  void write(const void* data, std::size_t size) override {
+    if (committed_) throw store_error(what_ + ": write after commit");
+    const char* p = static_cast<const char*>(data);
+    while (size > 0) {
+      ssize_t n = ::write(fd_, p, size);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw store_error(what_ + ": write failed: " + std::strerror(errno));
+      }
+      p += n;
+      size -= static_cast<std::size_t>(n);
+      written_ += static_cast<std::uint64_t>(n);
+    }
+  }
+  void commit() override {
+    if (committed_) return;
+    if (::fsync(fd_) != 0) throw store_error(what_ + ": fsync failed: " + std::strerror(errno));
+    if (::close(fd_) != 0) {
+      fd_ = -1;
+      throw store_error(what_ + ": close failed: " + std::strerror(errno));
+    }
+    fd_ = -1;
+    if (::rename(temp_.c_str(), target_.c_str()) != 0) {
+      throw store_error(what_ + ": cannot rename into place: " + std::strerror(errno));
+    }
+    committed_ = true;
+    fsync_path(target_.parent_path(), true);
+  }
+  std::uint64_t bytes_written() const override { return written_; }
+
+ private:
+  fs::path target_, temp_;
+  std::string what_;
+  int fd_ = -1;
+  bool committed_ = false;
+  std::uint64_t written_ = 0;
+};
+
+class RangeFileInput final : public InputStream {
+ public:
+  RangeFileInput(const fs::path& p, const ByteRange& range, std::string what) : what_(std::move(what)) {
+    fd_ = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) {
+      if (errno == ENOENT) throw not_found(what_ + ": no such object");
+      throw store_error(what_ + ": cannot open: " + std::strerror(errno));
+    }
+    if (range.offset && ::lseek(fd_, static_cast<off_t>(range.offset), SEEK_SET) < 0) {
+      ::close(fd_);
+      throw store_error(what_ + ": cannot seek: " + std::strerror(errno));
+    }
+    remaining_ = range.length;
+  }
+  ~RangeFileInput() override { ::close(fd_); }
+  std::size_t read(void* buffer, std::size_t size) override {
+    if (remaining_) size = static_cast<std::size_t>(std::min<std::uint64_t>(size, *remaining_));
+    if (size == 0) return 0;
+    for (;;) {
+      ssize_t n = ::read(fd_, buffer, size);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw store_error(what_ + ": read failed: " + std::strerror(errno));
+      if (remaining_) *remaining_ -= static_cast<std::uint64_t>(n);
+      return static_cast<std::size_t>(n);
+    }
+  }
+
+ private:
+  int fd_ = -1;
+  std::optional<std::uint64_t> remaining_;
+  std::string what_;
+};
+
+class FileStore final : public ObjectStore {
+ public:
+  explicit FileStore(fs::path root) : root_(std::move(root)) {
+    std::error_code ec;
+    fs::create_directories(root_, ec);
+    if (ec || !fs::is_directory(root_)) {
+      throw store_error("file://" + root_.string() + ": not a usable directory" + (ec ? ": " + ec.message() : ""));
+    }
+  }
+
+  std::unique_ptr<ObjectWriter> open_write(const std::string& key) override {
+    check_key(key, describe());
+    return std::make_unique<FileWriter>(root_ / key, describe() + ": " + key);
+  }
+
+  std::unique_ptr<InputStream> get(const std::string& key, const ByteRange& range) override {
+    check_key(key, describe());
+    fs::path p = root_ / key;
+    std::error_code ec;
+    if (!fs::is_regular_file(p, ec)) throw not_found(describe() + ": " + key + ": no such object");
+    return std::make_unique<RangeFileInput>(p, range, describe() + ": " + key);
+  }
+
+  bool exists(const std::string& key) override {
+    check_key(key, describe());
+    std::error_code ec;
+    return fs::is_regular_file(root_ / key, ec);
+  }
+
+  std::vector<std::string> list_common_prefixes(const std::string& prefix, const std::string& delimiter) override {
+    if (delimiter != "/") throw Error(ErrorCode::unsupported, describe() + ": only \"/\" is supported as a delimiter");
+    // The directory holding the prefix's last segment; entries there whose names start with the
+    // rest of the prefix and that hold at least one object are common prefixes (S3 semantics).
+    auto slash = prefix.rfind('/');
+    std::string dir_part = slash == std::string::npos ? "" : prefix.substr(0, slash + 1);
+    std::string name_part = slash == std::string::npos ? prefix : prefix.substr(slash + 1);
+    std::vector<std::string> out;
+    std::error_code ec;
+    fs::path dir = root_ / dir_part;
+    if (!fs::is_directory(dir, ec)) return out;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      std::string name = entry.path().filename().string();
+      if (name.starts_with(kTempPrefix) || !name.starts_with(name_part)) continue;
+      if (entry.is_directory(ec) && holds_object(entry.path())) out.push_back(dir_part + name + "/");
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  std::vector<std::string> list_objects(const std::string& prefix) override {
+    auto slash = prefix.rfind('/');
+    std::string dir_part = slash == std::string::npos ? "" : prefix.substr(0, slash + 1);
+    std::vector<std::string> out;
+    std::error_code ec;
+    fs::path dir = root_ / dir_part;
+    if (!fs::is_directory(dir, ec)) return out;
+    for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) throw store_error(describe() + ": cannot list " + prefix + ": " + ec.message());
+      if (it->path().filename().string().starts_with(kTempPrefix)) continue;
+      if (!it->is_regular_file(ec)) continue;
+      std::string key = fs::relative(it->path(), root_, ec).generic_string();
+      if (key.starts_with(prefix)) out.push_back(key);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  void remove(const std::string& key) override {
+    check_key(key, describe());
+    fs::path p = root_ / key;
+    std::error_code ec;
+    if (!fs::remove(p, ec) && ec && ec != std::errc::no_such_file_or_directory) {
+      throw store_error(describe() + ": cannot delete " + key + ": " + ec.message());
+    }
+    // Empty directories are not prefixes in object storage: prune them up to the root.
+    for (fs::path d = p.parent_path(); d != root_ && d.string().size() > root_.string().size(); d = d.parent_path()) {
+      if (!fs::is_empty(d, ec) || ec) break;
+      fs::remove(d, ec);
+    }
+  }
+
+  std::string signed_url(const std::string& key, std::chrono::seconds) override {
+    check_key(key, describe());
+    return "file://" + (root_ / key).string();
+  }
+
+  std::string describe() const override { return "file://" + root_.string(); }
+
+ private:
+  static bool holds_object(const fs::path& dir) {
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) return false;
+      if (it->is_regular_file(ec) && !it->path().filename().string().starts_with(kTempPrefix)) return true;
+    }
+    return false;
+  }
+
+  fs::path root_;
+};
+
+}  // namespace
+
+std::unique_ptr<ObjectStore> open_file_store(const fs::path& root) {
+  fs::path p = fs::absolute(root).lexically_normal();
+  if (p.filename().empty() && p.has_parent_path() && p != p.root_path()) p = p.parent_path();  // "dir/" → "dir"
+  return std::make_unique<FileStore>(p);
+}
+
+}  // namespace vbackup::storage

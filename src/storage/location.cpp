@@ -1,0 +1,142 @@
+// Location URLs, the short form of a BackupStorageLocation on every surface (CLI, C, Python).
+#include "vbackup/error.hpp"
+#include "vbackup/layout.hpp"
+#include "vbackup/storage.hpp"
+
+#include <cctype>
+
+namespace vbackup::storage {
+namespace {
+
+std::string percent_decode(std::string_view s, std::string_view url) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%') {
+      auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+      };
+      if (i + 2 >= s.size() || hex(s[i + 1]) < 0 || hex(s[i + 2]) < 0) {
+        throw invalid_input("storage location \"" + std::string(url) + "\": bad percent-encoding");
+      }
+      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+std::string percent_encode(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == ':') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+// Config keys that carry secrets are never echoed back in URLs or messages.
+bool is_secret_key(const std::string& key) {
+  std::string k;
+  for (char c : key) k.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return k.find("secret") != std::string::npos || k.find("password") != std::string::npos ||
+         k == "storageaccountkey" || k.find("token") != std::string::npos;
+}
+
+}  // namespace
+
+Location parse_location_url(std::string_view url) {
+  auto fail = [&](const std::string& why) -> Error {
+    return invalid_input("storage location \"" + std::string(url) + "\": " + why);
+  };
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) {
+    throw fail("expected file://DIR, s3://BUCKET[/PREFIX]?region=… or azure://CONTAINER[/PREFIX]?storageAccount=…");
+  }
+  std::string scheme(url.substr(0, scheme_end));
+  std::string_view rest = url.substr(scheme_end + 3);
+  std::string_view query;
+  if (auto q = rest.find('?'); q != std::string_view::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  Location loc;
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    auto eq = pair.find('=');
+    if (eq == std::string_view::npos || eq == 0) throw fail("query parameter \"" + std::string(pair) + "\" is not key=value");
+    loc.config[percent_decode(pair.substr(0, eq), url)] = percent_decode(pair.substr(eq + 1), url);
+  }
+  auto take = [&](const char* key) -> std::string {
+    auto it = loc.config.find(key);
+    if (it == loc.config.end()) return {};
+    std::string v = it->second;
+    loc.config.erase(it);
+    return v;
+  };
+  if (auto n = take("name"); !n.empty()) loc.name = n;
+  if (auto m = take("accessMode"); !m.empty()) {
+    if (m != "ReadOnly" && m != "ReadWrite") throw fail("accessMode must be ReadOnly or ReadWrite");
+    loc.read_only = m == "ReadOnly";
+  }
+  std::string path = percent_decode(rest, url);
+  if (scheme == "file") {
+    if (path.empty()) throw fail("no directory after file://");
+    loc.provider = "file";
+    loc.bucket = path;
+    loc.prefix = normalize_prefix(take("prefix"));
+  } else if (scheme == "s3" || scheme == "azure") {
+    loc.provider = scheme == "s3" ? "aws" : "azure";
+    auto slash = path.find('/');
+    loc.bucket = path.substr(0, slash);
+    if (loc.bucket.empty()) throw fail(scheme == "s3" ? "no bucket name" : "no container name");
+    loc.prefix = normalize_prefix(slash == std::string::npos ? "" : path.substr(slash + 1));
+    if (auto p = take("prefix"); !p.empty()) loc.prefix = normalize_prefix(p);
+  } else {
+    throw fail("unknown scheme \"" + scheme + "\" (expected file, s3 or azure)");
+  }
+  return loc;
+}
+
+std::string Location::url() const {
+  std::string out;
+  std::string query;
+  auto add = [&](const std::string& k, const std::string& v) {
+    query += (query.empty() ? "?" : "&") + percent_encode(k) + "=" + percent_encode(v);
+  };
+  if (provider == "file") {
+    out = "file://" + bucket;
+    if (!prefix.empty()) add("prefix", prefix);
+  } else {
+    out = (provider == "aws" ? "s3://" : provider == "azure" ? "azure://" : provider + "://") + bucket;
+    if (!prefix.empty()) out += "/" + prefix;
+  }
+  for (const auto& [k, v] : config) {
+    if (!is_secret_key(k)) add(k, v);
+  }
+  return out + query;
+}
+
+std::unique_ptr<ObjectStore> open_object_store(const Location& location) {
+  if (location.provider == "file") return open_file_store(location.bucket);
+  if (location.provider == "aws" || location.provider == "azure") {
+    normalize_bucket(location.bucket);
+    throw Error(ErrorCode::unsupported, "storage location " + location.url() + ": the " + location.provider +
+                                            " object store is not available in this build yet");
+  }
+  throw invalid_input("storage location: unknown provider \"" + location.provider + "\"");
+}
+
+}  // namespace vbackup::storage
