@@ -17,6 +17,7 @@ struct Node {
   // Scalars: `implicit` for a plain scalar without a tag (resolved by its text); otherwise `tag`
   // is the explicit tag in full form, or empty for a quoted/block scalar or the "!" tag (strings).
   bool implicit = false;
+  bool flow = false;  // a mapping or sequence written in flow style ({…}, […])
   std::string tag;
   std::string value;
   int line = 0, column = 0;      // 0-based, where the node starts

@@ -111,6 +111,8 @@ TEST_CASE("floats: YAML 1.1 forms; an integral float is an integer after the JSO
   // Underscores go before the number is parsed, so 1.5_0 is the float 1.5.
   CHECK(one("a: 1.5_0\n") == R"({"a":1.5})");
   CHECK(one("a: 1e-400\n") == R"({"a":0})");
+  // Correctly rounded, also beyond 2^53 where the value makes the JSON round trip.
+  CHECK(one("a: 9220368111111111111111\n") == R"({"a":9.220368111111111e+21})");
 }
 
 TEST_CASE(".inf and .nan cannot be encoded by Go's JSON: an error naming file and line") {
@@ -238,6 +240,7 @@ TEST_CASE("%YAML directives, byte order mark, CRLF, block scalars") {
   CHECK(one("a: |\n  x\n  y\nb: >\n  x\n  y\nc: |-\n  x\nd: |+\n  x\n\ne: >+\n  x\n\nf: >-\n  a\n\n  b\n") ==
         R"({"a":"x\ny\n","b":"x y\n","c":"x","d":"x\n\n","e":"x\n\n","f":"a\nb"})");
   CHECK(one("e: >+\n  x\n\n\n") == R"({"e":"x\n\n\n"})");
+  CHECK(one("a: >+2\n   x\n\nb: >2+\n  x\n\n\nc: |+2\n  x\n\nd: >+\n\n") == R"({"a":" x\n\n","b":"x\n\n\n","c":"x\n\n","d":"\n"})");
   CHECK(one("a: \"\\u00e9\\x41\\t\\N\\_\"\nb: 'it''s'\n") == "{\"a\":\"\xC3\xA9" "A\\t\xC2\x85\xC2\xA0\",\"b\":\"it's\"}");
 }
 
@@ -257,6 +260,11 @@ TEST_CASE("malformed YAML: the message names file, line and column") {
   CHECK(contains(error_of("apiVersion: v1\nkind: X\nx: 'open\n"), "found unexpected end of stream"));
   CHECK(contains(error_of("apiVersion: v1\nkind: X\nx: \"a\\/b\"\n"), "line 3, column 6: found unknown escape character"));
   CHECK(contains(error_of("apiVersion: v1\nkind: X\nx: \"\\q\"\n"), "line 3"));
+  // A line with no colon inside a block mapping (yaml-cpp alone would make it a key).
+  CHECK(error_of("apiVersion: v1\nkind: X\nmetadata:\n  name: x\n  labels\n") ==
+        "m.yaml: line 5, column 3: could not find expected ':'");
+  // A stray ',' outside any collection.
+  CHECK(contains(error_of(" ,!"), "m.yaml: line 1, column 2: did not find expected node content"));
 }
 
 TEST_CASE("a document must be a Kubernetes object") {
