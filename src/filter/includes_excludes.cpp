@@ -258,9 +258,11 @@ class ScopeIncludesExcludes final : public ResourceFilter {
     // The "full backup" rule: every cluster-scoped type when nothing narrows the backup. Velero
     // ≥ 1.17 appends the VolumeSnapshot(Content) auto-excludes to the lists before this check,
     // which keeps the rule from ever firing (spec §5.7, §9.1). We decide deliberately to keep the
-    // rule's intent: a spec the user gave no resource filters counts as unfiltered even after the
-    // auto-excludes are added, so an unfiltered backup holds every cluster-scoped type, as Velero
-    // documents and as releases before 1.17 did. The auto-excluded types stay excluded (above).
+    // rule's intent: a spec whose own lists meet the condition (no cluster-scoped lists,
+    // namespace-scoped lists that include everything: empty or ["*"]) counts as unfiltered even
+    // after the auto-excludes are added (the caller's hint), so an unfiltered backup holds every
+    // cluster-scoped type, as Velero documents and as releases before 1.17 did. The namespace
+    // filter is still checked here. The auto-excluded types stay excluded (above).
     bool lists_empty = (cluster_.includes().empty() && cluster_.excludes().empty()) || full_backup_hint_;
     bool namespaced_everything = namespaced_.include_everything() || full_backup_hint_;
     if (lists_empty && namespaces_.include_everything() && namespaced_everything) return true;
