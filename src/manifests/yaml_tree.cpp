@@ -75,13 +75,24 @@ class TreeBuilder : public YAML::EventHandler {
     for (std::size_t i = 0; !m.flow && i + 1 < m.children.size(); i += 2) {
       const Node& k = *m.children[i];
       const Node& v = *m.children[i + 1];
-      if (v.kind == Node::Kind::null && k.kind != Node::Kind::null && v.line == k.line && v.column == k.column)
+      if (v.kind == Node::Kind::null && k.kind == Node::Kind::scalar && k.implicit && v.line == k.line &&
+          v.column == k.column && !followed_by_colon(k))
         throw invalid_input(where(source_, k.line, k.column) + "could not find expected ':'");
     }
     stack_.pop_back();
   }
 
  private:
+  // Whether a plain key is followed by its ':' on its line (a key at the very end of the input
+  // also gets its null value at its own position).
+  bool followed_by_colon(const Node& key) const {
+    std::string_view line = lines_.line(key.line);
+    std::size_t p = content_column(lines_, key.line, key.column);
+    if (line.substr(p, key.value.size()) != key.value) return true;  // not as written: do not judge
+    p = line.find_first_not_of(" \t", p + key.value.size());
+    return p != std::string_view::npos && line[p] == ':';
+  }
+
   Node* add(Node::Kind kind, const YAML::Mark& mark, YAML::anchor_t anchor) {
     Node& n = doc_.nodes.emplace_back();
     n.kind = kind;
@@ -151,6 +162,11 @@ void parse_yaml_stream(std::string_view text, std::string_view source,
         throw invalid_input(where(source, builder.start().line, builder.start().column) +
                             "did not find expected node content");
       last_pos = builder.start().pos;
+      // Only the first document may start without `---` (libyaml's parser); yaml-cpp also starts
+      // a new document where the indentation falls below the first line's ("  a: 1\nb: 2").
+      const YAML::Mark& start = builder.start();
+      if (index > 0 && lines.line(start.line).substr(static_cast<std::size_t>(start.column), 3) != "---")
+        throw invalid_input(where(source, start.line, start.column) + "did not find expected <document start>");
     } catch (const YAML::DeepRecursion& e) {
       throw invalid_input(where(source, e.mark.line, e.mark.column) + "nesting too deep");
     } catch (const YAML::Exception& e) {

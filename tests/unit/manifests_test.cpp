@@ -263,6 +263,12 @@ TEST_CASE("malformed YAML: the message names file, line and column") {
   // A line with no colon inside a block mapping (yaml-cpp alone would make it a key).
   CHECK(error_of("apiVersion: v1\nkind: X\nmetadata:\n  name: x\n  labels\n") ==
         "m.yaml: line 5, column 3: could not find expected ':'");
+  // A first line indented deeper than the rest: yaml-cpp alone would split the document in two.
+  CHECK(contains(error_of("  apiVersion: v1\nkind: X\n"), "m.yaml: line 1: the object has no kind"));
+  CHECK(contains(error_of("apiVersion: v1\nkind: X\n...\napiVersion: v1\nkind: Y\n"),
+                 "m.yaml: line 4, column 1: did not find expected <document start>"));
+  // A key at the very end of the input, without a line break, is fine.
+  CHECK(read("apiVersion: v1\nkind: X\ndata:").objects.at(0).object.at("data").is_null());
   // A stray ',' outside any collection.
   CHECK(contains(error_of(" ,!"), "m.yaml: line 1, column 2: did not find expected node content"));
 }
