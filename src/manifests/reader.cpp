@@ -7,6 +7,7 @@
 #include "vbackup/error.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -128,6 +129,20 @@ std::size_t json_value_end(std::string_view text, std::size_t pos) {
   return std::string_view::npos;
 }
 
+// boost::json reads 1e400 as infinity; Go's decoder refuses a number beyond float64.
+bool all_finite(const json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::double_: return std::isfinite(v.get_double());
+    case boost::json::kind::array:
+      for (const auto& e : v.get_array()) if (!all_finite(e)) return false;
+      return true;
+    case boost::json::kind::object:
+      for (const auto& kv : v.get_object()) if (!all_finite(kv.value())) return false;
+      return true;
+    default: return true;
+  }
+}
+
 struct JsonDocument {
   json::value value;
   int line;
@@ -190,6 +205,8 @@ void read_manifests(std::string_view text, std::string_view source, const Object
       throw invalid_input(std::string(json_error.what()) + " (read as YAML: " + yaml_msg + ")");
     }
   }
+  for (const auto& d : docs)
+    if (!all_finite(d.value)) throw invalid_input(at_line(source, d.line) + "a number is out of range for a float64");
   for (std::size_t i = 0; i < docs.size(); ++i)
     emitter.document(std::move(docs[i].value), static_cast<int>(i), docs[i].line);
 }

@@ -327,6 +327,8 @@ TEST_CASE("JSON files, one or more values; JSON that is really YAML and YAML tha
   CHECK(contains(e, "bad.json: line "));
   CHECK(contains(e, "invalid JSON"));
   CHECK(contains(e, "read as YAML"));
+  CHECK(contains(error_of("{\"apiVersion\": \"v1\", \"kind\": \"A\", \"x\": 1e400}", "n.json"),
+                 "n.json: line 1: a number is out of range"));
   Read list = read(R"({"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"A"}]})");
   REQUIRE(list.objects.size() == 1);
   CHECK(list.objects[0].item == 0);
