@@ -133,8 +133,9 @@ class ResourceFilter {
 
 // Builds the model the spec selects, resolving every list entry through `resolve` (§5.3: `*` kept,
 // unresolvable entries kept verbatim so globs survive, scoped lists drop other-scope entries).
-// `full_backup_hint` tells the scoped model whether the user asked for no resource filters at all:
-// see the note on the §9.1 pitfall in filter.cpp.
+// `full_backup_hint` tells the scoped model that the user's own lists ask for everything (no old
+// filters, no cluster-scoped lists, namespace-scoped lists empty or ["*"]) before Velero's
+// auto-excludes were added: see the note on the §9.1 pitfall in includes_excludes.cpp.
 std::unique_ptr<ResourceFilter> make_resource_filter(const ResourceFilterSpec& spec, const ResourceResolver& resolve,
                                                      const NamespaceFilter& namespaces,
                                                      bool full_backup_hint = false);

@@ -1,0 +1,18 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(os.environ.get("VBK_SOURCE_ROOT", Path(__file__).resolve().parents[3]))
+sys.path.insert(0, str(ROOT / "bindings" / "python"))
+
+
+@pytest.fixture
+def demo_manifests() -> Path:
+    return ROOT / "examples" / "manifests"
+
+
+@pytest.fixture
+def location(tmp_path) -> str:
+    return f"file://{tmp_path / 'bucket'}"

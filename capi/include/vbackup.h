@@ -1,0 +1,127 @@
+/* libvbackup C ABI: backups of Kubernetes resources in Velero's format.
+ *
+ * Conventions (stated once, LevelDB-style):
+ *  1. Every function returns a vbk_status: VBK_OK (0) or a negative category below. The message of
+ *     the last failure on the calling thread is vbk_last_error(); it names the input and the problem.
+ *  2. Handles are opaque; each *_open has a matching *_close. Handles may be used from any thread but
+ *     not from two threads at once.
+ *  3. Strings handed to the caller (char** out parameters) are malloc'ed, NUL-terminated UTF-8, and
+ *     released with vbk_free(). On failure *out is set to NULL unless the comment says otherwise.
+ *  4. Pointer arguments must be non-NULL unless the comment says "may be NULL".
+ *  5. Options are data, not setters: Velero's own custom resources (Backup, …) go in and come out as
+ *     JSON, so new Velero fields never change a signature.
+ *  6. Callbacks receive the `user` pointer given with them and run on the calling thread, during the
+ *     call that was given them. A callback returning non-zero cancels the operation (VBK_ECANCELLED).
+ */
+#ifndef VBACKUP_H
+#define VBACKUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define VBK_API __declspec(dllexport)
+#else
+#define VBK_API __attribute__((visibility("default")))
+#endif
+
+typedef int vbk_status;
+#define VBK_OK 0
+#define VBK_ERROR -1        /* anything without a better category */
+#define VBK_EINVALID -2     /* bad input: a spec, selector, manifest, archive; a backup that failed validation */
+#define VBK_ENOTFOUND -3    /* no such backup, object or key */
+#define VBK_EEXISTS -4      /* the backup name is taken in the location */
+#define VBK_ESTORAGE -5     /* the object store failed */
+#define VBK_EKUBE -6        /* the Kubernetes API failed */
+#define VBK_ECANCELLED -7   /* a callback asked to stop */
+#define VBK_EIO -8          /* local file system I/O */
+#define VBK_EUNSUPPORTED -9 /* valid, but not implemented by this build */
+
+/* The library version, "0.1.0". Static storage; do not free. */
+VBK_API const char* vbk_version(void);
+
+/* The message of the last failure on this thread, or "" if the last call succeeded. Valid until the
+ * next vbk_* call on this thread; do not free. */
+VBK_API const char* vbk_last_error(void);
+
+/* Releases a string the library handed out. NULL is fine. */
+VBK_API void vbk_free(void* p);
+
+/* ---- locations: where backups live ----------------------------------------------------------- */
+
+typedef struct vbk_location vbk_location;
+
+/* Opens a backup storage location: a URL (file://DIR[?prefix=P], s3://BUCKET[/PREFIX]?region=…,
+ * azure://CONTAINER[/PREFIX]?storageAccount=…) or a BackupStorageLocation (velero.io/v1) as JSON. */
+VBK_API vbk_status vbk_location_open(const char* location, vbk_location** out);
+VBK_API void vbk_location_close(vbk_location* location); /* NULL is fine */
+
+/* ---- sources: what is backed up --------------------------------------------------------------- */
+
+typedef struct vbk_source vbk_source;
+
+/* A directory or file of Kubernetes manifests (YAML or JSON) standing in for a cluster. `options_json`
+ * may be NULL or {"defaultNamespace": "default"}. */
+VBK_API vbk_status vbk_source_open_manifests(const char* path, const char* options_json, vbk_source** out);
+VBK_API void vbk_source_close(vbk_source* source); /* NULL is fine */
+
+/* ---- backups ---------------------------------------------------------------------------------- */
+
+/* Progress: items backed up, items known so far, compressed bytes written. Return non-zero to cancel. */
+typedef int (*vbk_progress_fn)(void* user, int64_t items_backed_up, int64_t total_items, uint64_t bytes_written);
+/* One line of the backup log (logrus text format) and its level ("info", "warning", "error"). */
+typedef void (*vbk_log_fn)(void* user, const char* level, const char* line);
+/* The item hook (the in-process BackupItemAction). `item_json` is
+ *   {"resource": {"group","version","resource","kind","namespaced"}, "object": {…}}.
+ * To change the item, set *result_json to a malloc'ed JSON document
+ *   {"object": {…}, "skip": false, "additionalItems": [{"groupResource","namespace","name"}]}
+ * (each key optional; the library frees it with free()). Leave *result_json NULL to keep the item.
+ * Return non-zero to cancel the backup. */
+typedef int (*vbk_item_fn)(void* user, const char* item_json, char** result_json);
+
+typedef struct vbk_backup_callbacks {
+  vbk_progress_fn progress; /* may be NULL */
+  vbk_log_fn log;           /* may be NULL */
+  vbk_item_fn item;         /* may be NULL */
+  void* user;
+} vbk_backup_callbacks;
+
+/* Creates a backup. `backup_json` is a velero.io/v1 Backup (kind and apiVersion may be left out;
+ * metadata.name and spec are read). `options_json` may be NULL or
+ *   {"compression": "gzip"|"zstd", "veleroNamespace": "velero"}.
+ * `callbacks` may be NULL. On return *backup_out (which may be NULL) holds the Backup with its
+ * status, also when the call fails with VBK_EINVALID (status.phase FailedValidation, the reasons in
+ * status.validationErrors), VBK_EEXISTS or VBK_ERROR (status.phase Failed, status.failureReason).
+ * VBK_OK means status.phase is Completed or PartiallyFailed (item errors, see the results). */
+VBK_API vbk_status vbk_backup_create(vbk_source* source, vbk_location* location, const char* backup_json,
+                                     const char* options_json, const vbk_backup_callbacks* callbacks,
+                                     char** backup_out);
+
+/* The Backups stored in the location as a JSON array, sorted by name. */
+VBK_API vbk_status vbk_backup_list(vbk_location* location, char** backups_json);
+
+/* One stored Backup (velero-backup.json) as JSON. VBK_ENOTFOUND if absent. */
+VBK_API vbk_status vbk_backup_get(vbk_location* location, const char* name, char** backup_json);
+
+/* What `describe` shows: {"backup": {…}} and, with details non-zero, "resourceList": {…} and
+ * "results": {"errors": {…}, "warnings": {…}} when the backup has those files. */
+VBK_API vbk_status vbk_backup_describe(vbk_location* location, const char* name, int details, char** json_out);
+
+/* The backup's log (<b>-logs.gz), uncompressed. */
+VBK_API vbk_status vbk_backup_logs(vbk_location* location, const char* name, char** log_out);
+
+/* Copies the backup's tarball to `path` (streamed). */
+VBK_API vbk_status vbk_backup_download(vbk_location* location, const char* name, const char* path);
+
+/* Deletes every object of the backup (spec §2.8). VBK_ENOTFOUND if there is nothing to delete. */
+VBK_API vbk_status vbk_backup_delete(vbk_location* location, const char* name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VBACKUP_H */

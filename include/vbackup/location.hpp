@@ -1,0 +1,19 @@
+// A backup storage location from whatever a user hands over: a URL, a BackupStorageLocation
+// (velero.io/v1) as JSON or YAML text, or the path of a file holding one.
+#pragma once
+
+#include "vbackup/storage.hpp"
+#include "vbackup/velero_location.hpp"
+
+#include <string_view>
+
+namespace vbackup {
+
+// spec §2.1, §4.5: provider, bucket, prefix and config of a BSL. Velero's provider names are
+// accepted with and without the "velero.io/" prefix ("aws", "velero.io/azure"); "file" is ours.
+storage::Location location_from_bsl(const velero::BackupStorageLocation& bsl);
+
+// A URL ("file://…", "s3://…", "azure://…"), BSL JSON/YAML text, or a path to a BSL file.
+storage::Location load_location(std::string_view location);
+
+}  // namespace vbackup

@@ -1,0 +1,75 @@
+#include "backup_log.hpp"
+
+#include <algorithm>
+
+namespace vbackup::detail {
+namespace {
+
+// logrus quotes a value unless every character is a letter, digit or one of "-._/@^+".
+bool needs_quoting(std::string_view s) {
+  if (s.empty()) return true;
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    return !(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == '/' ||
+             c == '@' || c == '^' || c == '+');
+  });
+}
+
+// Go's strconv.Quote for the characters a log line can hold.
+std::string quote(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\x%02x", c);
+          out += buf;
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  return out + "\"";
+}
+
+void append_field(std::string& line, std::string_view key, std::string_view value) {
+  line += ' ';
+  line += key;
+  line += '=';
+  line += needs_quoting(value) ? quote(value) : std::string(value);
+}
+
+}  // namespace
+
+BackupLog::BackupLog(std::string backup_ref, std::function<Timestamp()> now,
+                     std::function<void(std::string_view, std::string_view)> mirror)
+    : backup_ref_(std::move(backup_ref)), now_(std::move(now)), mirror_(std::move(mirror)) {}
+
+void BackupLog::set_sink(OutputStream* sink) {
+  sink_ = sink;
+  if (sink_ && !pending_.empty()) {
+    sink_->write(pending_);
+    pending_.clear();
+  }
+}
+
+void BackupLog::write(std::string_view level, std::string_view msg, LogFields fields) {
+  fields.emplace_back("backup", backup_ref_);
+  std::sort(fields.begin(), fields.end());
+  std::string line = "time=" + quote(format_rfc3339(now_())) + " level=" + std::string(level) + " msg=" + quote(msg);
+  for (const auto& [k, v] : fields) append_field(line, k, v);
+  if (mirror_) mirror_(level, line);
+  line += '\n';
+  if (sink_) {
+    sink_->write(line);
+  } else {
+    pending_ += line;
+  }
+}
+
+}  // namespace vbackup::detail

@@ -1,0 +1,59 @@
+#include "vbackup/location.hpp"
+
+#include "vbackup/error.hpp"
+#include "vbackup/layout.hpp"
+#include "vbackup/manifests.hpp"
+
+#include <filesystem>
+
+namespace vbackup {
+
+storage::Location location_from_bsl(const velero::BackupStorageLocation& bsl) {
+  std::string what = "BackupStorageLocation \"" + bsl.metadata.name + "\"";
+  storage::Location loc;
+  std::string provider = bsl.spec.provider;
+  if (provider.starts_with("velero.io/")) provider = provider.substr(10);
+  if (provider != "aws" && provider != "azure" && provider != "file") {
+    throw Error(ErrorCode::unsupported, what + ": spec.provider \"" + bsl.spec.provider +
+                                            "\" is not supported (aws, azure or file)");
+  }
+  if (!bsl.spec.object_storage) throw invalid_input(what + ": spec.objectStorage is required");
+  loc.provider = provider;
+  loc.bucket = provider == "file" ? bsl.spec.object_storage->bucket : storage::normalize_bucket(bsl.spec.object_storage->bucket);
+  loc.prefix = storage::normalize_prefix(bsl.spec.object_storage->prefix);
+  loc.config = bsl.spec.config;
+  if (!bsl.metadata.name.empty()) loc.name = bsl.metadata.name;
+  if (!bsl.spec.access_mode.empty() && bsl.spec.access_mode != velero::access_mode::ReadOnly &&
+      bsl.spec.access_mode != velero::access_mode::ReadWrite) {
+    throw invalid_input(what + ": spec.accessMode must be ReadOnly or ReadWrite, not \"" + bsl.spec.access_mode + "\"");
+  }
+  loc.read_only = bsl.spec.access_mode == velero::access_mode::ReadOnly;
+  return loc;
+}
+
+storage::Location load_location(std::string_view location) {
+  if (location.find("://") != std::string_view::npos && location.find('\n') == std::string_view::npos &&
+      location.front() != '{') {
+    return storage::parse_location_url(location);
+  }
+  // BSL text or a file of it: read through the manifest reader (YAML or JSON, one object).
+  std::vector<manifests::ManifestObject> objects;
+  auto collect = [&](manifests::ManifestObject&& m) { objects.push_back(std::move(m)); };
+  auto ignore = [](const std::string&) {};
+  std::error_code ec;
+  bool is_file = location.size() < 4096 && std::filesystem::is_regular_file(std::filesystem::path(location), ec);
+  if (is_file) {
+    manifests::read_manifest_file(std::filesystem::path(location), collect, ignore);
+  } else if (location.find('\n') != std::string_view::npos || location.front() == '{') {
+    manifests::read_manifests(location, "storage location", collect, ignore);
+  } else {
+    return storage::parse_location_url(location);  // gives the URL error message
+  }
+  std::string what = is_file ? std::string(location) : "storage location";
+  if (objects.size() != 1) {
+    throw invalid_input(what + ": expected one BackupStorageLocation, found " + std::to_string(objects.size()) + " objects");
+  }
+  return location_from_bsl(velero::BackupStorageLocation::from_json(objects.front().object, what));
+}
+
+}  // namespace vbackup

@@ -1,0 +1,271 @@
+#include "output.hpp"
+
+#include "vbackup/labels.hpp"
+#include "vbackup/velero.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <iomanip>
+#include <regex>
+#include <sstream>
+
+namespace vbackup::cli {
+namespace {
+
+// Strings a YAML 1.1 reader (sigs.k8s.io/yaml, go-yaml v2) would not read back as the same string.
+bool needs_quotes(const std::string& s) {
+  if (s.empty()) return true;
+  static const std::regex special(
+      R"(^(~|null|Null|NULL|y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$|)"
+      R"(^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$|^[-+]?0[xob][0-9a-fA-F_]+$|)"
+      R"(^[-+]?\.(inf|Inf|INF|nan|NaN|NAN)$|^[0-9]{4}-[0-9]{2}-[0-9]{2})");
+  return std::regex_search(s, special) || s.front() == ' ' || s.back() == ' ';
+}
+
+void emit(YAML::Emitter& e, const json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::null: e << YAML::Null; break;
+    case boost::json::kind::bool_: e << (v.get_bool() ? "true" : "false"); break;
+    case boost::json::kind::int64:
+    case boost::json::kind::uint64:
+    case boost::json::kind::double_: e << json::marshal(v); break;
+    case boost::json::kind::string: {
+      std::string s(v.get_string());
+      if (needs_quotes(s)) e << YAML::DoubleQuoted;
+      if (s.find('\n') != std::string::npos) e << YAML::Literal;
+      e << s;
+      break;
+    }
+    case boost::json::kind::array:
+      if (v.get_array().empty()) {
+        e << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;
+        break;
+      }
+      e << YAML::BeginSeq;
+      for (const auto& x : v.get_array()) emit(e, x);
+      e << YAML::EndSeq;
+      break;
+    case boost::json::kind::object: {
+      const auto& o = v.get_object();
+      if (o.empty()) {
+        e << YAML::Flow << YAML::BeginMap << YAML::EndMap;
+        break;
+      }
+      std::vector<const boost::json::key_value_pair*> kv;
+      for (const auto& p : o) kv.push_back(&p);
+      std::sort(kv.begin(), kv.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
+      e << YAML::BeginMap;
+      for (const auto* p : kv) {
+        std::string key(p->key());
+        e << YAML::Key;
+        if (needs_quotes(key)) e << YAML::DoubleQuoted;
+        e << key << YAML::Value;
+        emit(e, p->value());
+      }
+      e << YAML::EndMap;
+      break;
+    }
+  }
+}
+
+std::string or_none(const std::string& s) { return s.empty() ? "<none>" : s; }
+
+std::string join(const std::vector<std::string>& v, const char* empty) {
+  if (v.empty()) return empty;
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::string selector_text(const velero::BackupSpec& s) {
+  if (s.label_selector && !s.label_selector->is_null()) return labels::format_label_selector(*s.label_selector);
+  return "<none>";
+}
+
+void print_map(std::ostream& out, const char* title, const velero::StringMap& m, int width) {
+  out << std::left << std::setw(width) << title;
+  if (m.empty()) {
+    out << "<none>\n";
+    return;
+  }
+  bool first = true;
+  for (const auto& [k, v] : m) {
+    if (!first) out << std::string(static_cast<std::size_t>(width), ' ');
+    out << k << "=" << v << "\n";
+    first = false;
+  }
+}
+
+void print_result(std::ostream& out, const char* title, const velero::Result& r) {
+  out << title << ":";
+  if (r.empty()) {
+    out << "  <none>\n";
+    return;
+  }
+  out << "\n";
+  auto list = [&](const char* scope, const std::vector<std::string>& v) {
+    if (v.empty()) return;
+    out << "  " << scope << ":\n";
+    for (const auto& m : v) out << "    " << m << "\n";
+  };
+  list("Velero", r.velero);
+  list("Cluster", r.cluster);
+  if (!r.namespaces.empty()) {
+    out << "  Namespaces:\n";
+    for (const auto& [ns, v] : r.namespaces) {
+      out << "    " << ns << ":\n";
+      for (const auto& m : v) out << "      " << m << "\n";
+    }
+  }
+}
+
+}  // namespace
+
+std::string to_yaml(const json::value& v) {
+  YAML::Emitter e;
+  e.SetIndent(2);
+  e << YAML::Block;
+  emit(e, v);
+  return std::string(e.c_str()) + "\n";
+}
+
+std::string human_duration(std::chrono::seconds d) {
+  long long seconds = d.count();
+  if (seconds < -1) return "<invalid>";
+  if (seconds < 0) return "0s";
+  if (seconds < 120) return std::to_string(seconds) + "s";
+  long long minutes = seconds / 60;
+  if (minutes < 10) {
+    long long s = seconds % 60;
+    return s == 0 ? std::to_string(minutes) + "m" : std::to_string(minutes) + "m" + std::to_string(s) + "s";
+  }
+  if (minutes < 180) return std::to_string(minutes) + "m";
+  long long hours = seconds / 3600;
+  if (hours < 8) {
+    long long m = minutes % 60;
+    return m == 0 ? std::to_string(hours) + "h" : std::to_string(hours) + "h" + std::to_string(m) + "m";
+  }
+  if (hours < 48) return std::to_string(hours) + "h";
+  if (hours < 24 * 8) {
+    long long h = hours % 24;
+    return h == 0 ? std::to_string(hours / 24) + "d" : std::to_string(hours / 24) + "d" + std::to_string(h) + "h";
+  }
+  if (hours < 24 * 365 * 2) return std::to_string(hours / 24) + "d";
+  if (hours < 24 * 365 * 8) {
+    long long dy = (hours / 24) % 365;
+    return dy == 0 ? std::to_string(hours / 24 / 365) + "y"
+                   : std::to_string(hours / 24 / 365) + "y" + std::to_string(dy) + "d";
+  }
+  return std::to_string(hours / 24 / 365) + "y";
+}
+
+std::string format_time(Timestamp t) {
+  std::string s = format_rfc3339(t);  // 2026-11-24T10:00:01Z
+  return s.substr(0, 10) + " " + s.substr(11, 8) + " +0000 UTC";
+}
+
+void print_backup_table(std::ostream& out, const std::vector<velero::Backup>& backups, Timestamp now) {
+  std::vector<std::vector<std::string>> rows{
+      {"NAME", "STATUS", "ERRORS", "WARNINGS", "CREATED", "EXPIRES", "STORAGE LOCATION", "SELECTOR"}};
+  for (const auto& b : backups) {
+    const auto& st = b.status;
+    std::string created = b.metadata.creation_timestamp ? format_time(*b.metadata.creation_timestamp)
+                          : st.start_timestamp           ? format_time(*st.start_timestamp)
+                                                         : "<unknown>";
+    std::string expires = "n/a";
+    if (st.expiration) expires = *st.expiration > now ? human_duration(*st.expiration - now) : "<expired>";
+    rows.push_back({b.metadata.name, st.phase.empty() ? "New" : st.phase, std::to_string(st.errors),
+                    std::to_string(st.warnings), created, expires, b.spec.storage_location, selector_text(b.spec)});
+  }
+  std::vector<std::size_t> width(rows.front().size(), 0);
+  for (const auto& r : rows)
+    for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  for (const auto& r : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 3, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << line << "\n";
+  }
+}
+
+void print_backup_description(std::ostream& out, const BackupDetails& d, bool details) {
+  const auto& b = d.backup;
+  const auto& s = b.spec;
+  const auto& st = b.status;
+  out << "Name:         " << b.metadata.name << "\n";
+  out << "Namespace:    " << b.metadata.namespace_ << "\n";
+  print_map(out, "Labels:       ", b.metadata.labels, 14);
+  print_map(out, "Annotations:  ", b.metadata.annotations, 14);
+  out << "\nPhase:  " << (st.phase.empty() ? "New" : st.phase) << "\n";
+  if (!st.validation_errors.empty()) {
+    out << "\nValidation errors:";
+    for (const auto& e : st.validation_errors) out << "  " << e << "\n";
+  }
+  if (!st.failure_reason.empty()) out << "\nFailure reason:  " << st.failure_reason << "\n";
+  out << "\nErrors:    " << st.errors << "\nWarnings:  " << st.warnings << "\n";
+  out << "\nNamespaces:\n  Included:  " << join(s.included_namespaces, "*")
+      << "\n  Excluded:  " << join(s.excluded_namespaces, "<none>") << "\n";
+  out << "\nResources:\n";
+  bool old_model = !s.included_resources.empty() || !s.excluded_resources.empty() || s.include_cluster_resources;
+  if (old_model) {
+    out << "  Included:        " << join(s.included_resources, "*") << "\n";
+    out << "  Excluded:        " << join(s.excluded_resources, "<none>") << "\n";
+    out << "  Cluster-scoped:  "
+        << (s.include_cluster_resources ? (*s.include_cluster_resources ? "included" : "excluded") : "auto") << "\n";
+  } else {
+    out << "  Included cluster-scoped:    " << join(s.included_cluster_scoped_resources, "<none>") << "\n";
+    out << "  Excluded cluster-scoped:    " << join(s.excluded_cluster_scoped_resources, "<none>") << "\n";
+    out << "  Included namespace-scoped:  " << join(s.included_namespace_scoped_resources, "*") << "\n";
+    out << "  Excluded namespace-scoped:  " << join(s.excluded_namespace_scoped_resources, "<none>") << "\n";
+  }
+  out << "\nLabel selector:  " << selector_text(s) << "\n";
+  std::vector<std::string> ors;
+  for (const auto& ls : s.or_label_selectors) ors.push_back(labels::format_label_selector(ls));
+  out << "\nOr label selector:  " << (ors.empty() ? "<none>" : join(ors, "<none>")) << "\n";
+  out << "\nStorage Location:  " << s.storage_location << "\n";
+  out << "\nTTL:  " << format_duration(s.ttl) << "\n";
+  out << "\nBackup Format Version:  " << or_none(st.format_version) << "\n";
+  out << "\nStarted:    " << (st.start_timestamp ? format_time(*st.start_timestamp) : "<n/a>") << "\n";
+  out << "Completed:  " << (st.completion_timestamp ? format_time(*st.completion_timestamp) : "<n/a>") << "\n";
+  out << "\nExpiration:  " << (st.expiration ? format_time(*st.expiration) : "<n/a>") << "\n";
+  if (st.progress) {
+    out << "\nTotal items to be backed up:  " << st.progress->total_items << "\n";
+    out << "Items backed up:              " << st.progress->items_backed_up << "\n";
+  }
+  if (!details) {
+    out << "\nResource List:  <backup resource list not shown; use --details>\n";
+    return;
+  }
+  out << "\nResource List:";
+  if (!d.has_resource_list) {
+    out << "  <backup resource list not found>\n";
+  } else if (d.resource_list.empty()) {
+    out << "  <none>\n";
+  } else {
+    out << "\n";
+    for (const auto& [kind, items] : d.resource_list) {
+      out << "  " << kind << ":\n";
+      for (const auto& i : items) out << "    - " << i << "\n";
+    }
+  }
+  if (d.has_results) {
+    out << "\n";
+    print_result(out, "Errors", d.results.errors);
+    out << "\n";
+    print_result(out, "Warnings", d.results.warnings);
+  }
+}
+
+void print_object(std::ostream& out, const json::value& value, const std::string& format) {
+  if (format == "yaml") {
+    out << to_yaml(value);
+  } else {
+    out << json::marshal(value, {.sort_keys = false, .indent = 2}) << "\n";
+  }
+}
+
+}  // namespace vbackup::cli

@@ -1,0 +1,30 @@
+// How the CLI prints: velero's table, describe text, and -o json|yaml.
+#pragma once
+
+#include "vbackup/backup.hpp"
+#include "vbackup/json.hpp"
+#include "vbackup/time.hpp"
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace vbackup::cli {
+
+// JSON as sigs.k8s.io/yaml would print it: block style, strings quoted when YAML would read them as
+// something else.
+std::string to_yaml(const json::value& v);
+
+// k8s.io/apimachinery duration.HumanDuration ("29d", "5m30s").
+std::string human_duration(std::chrono::seconds d);
+
+// "2026-11-24 10:00:01 +0000 UTC", as velero prints times.
+std::string format_time(Timestamp t);
+
+void print_backup_table(std::ostream& out, const std::vector<velero::Backup>& backups, Timestamp now);
+void print_backup_description(std::ostream& out, const BackupDetails& d, bool details);
+
+// Prints `value` as JSON (MarshalIndent, struct order) or YAML.
+void print_object(std::ostream& out, const json::value& value, const std::string& format);
+
+}  // namespace vbackup::cli
