@@ -194,11 +194,11 @@ void fix_folded_keep(const SourceLines& lines, int line, int column, std::string
   int indent = -1, trailing_empty = 0;
   for (int l = line + 1; l < lines.count(); ++l) {
     std::string_view text = lines.line(l);
-    if (l == lines.count() - 1 && text.empty()) break;  // after the last line break: no line
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     std::size_t spaces = text.find_first_not_of(' ');
     bool blank = spaces == std::string_view::npos;
     if (blank) spaces = text.size();
+    if (blank && l == lines.count() - 1) break;  // no line break after the last line
     if (indent < 0) {
       if (blank) { ++trailing_empty; continue; }
       indent = static_cast<int>(spaces);

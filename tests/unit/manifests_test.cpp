@@ -240,6 +240,7 @@ TEST_CASE("%YAML directives, byte order mark, CRLF, block scalars") {
   CHECK(one("a: |\n  x\n  y\nb: >\n  x\n  y\nc: |-\n  x\nd: |+\n  x\n\ne: >+\n  x\n\nf: >-\n  a\n\n  b\n") ==
         R"({"a":"x\ny\n","b":"x y\n","c":"x","d":"x\n\n","e":"x\n\n","f":"a\nb"})");
   CHECK(one("e: >+\n  x\n\n\n") == R"({"e":"x\n\n\n"})");
+  CHECK(one("e: >+\n\n  x\n\n ") == R"({"e":"\nx\n\n"})");  // the last line has no line break
   CHECK(one("a: >+2\n   x\n\nb: >2+\n  x\n\n\nc: |+2\n  x\n\nd: >+\n\n") == R"({"a":" x\n\n","b":"x\n\n\n","c":"x\n\n","d":"\n"})");
   CHECK(one("a: \"\\u00e9\\x41\\t\\N\\_\"\nb: 'it''s'\n") == "{\"a\":\"\xC3\xA9" "A\\t\xC2\x85\xC2\xA0\",\"b\":\"it's\"}");
 }
