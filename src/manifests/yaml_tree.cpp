@@ -137,14 +137,40 @@ std::string explain(const std::string& msg) {
   return msg;
 }
 
+// libyaml reads a lone CR and NEL (U+0085) as line breaks and turns them into "\n" (reader
+// yaml_parser_read_line); yaml-cpp keeps them as content. Turning them into "\n" first makes
+// the two agree. (LS and PS are line breaks for libyaml too, but kept as they are in scalars.)
+std::string_view normalize_line_breaks(std::string_view text, std::string& storage) {
+  bool lone_cr = false, nel = false;
+  for (std::size_t i = 0; i < text.size() && !(lone_cr && nel); ++i) {
+    if (text[i] == '\r' && (i + 1 == text.size() || text[i + 1] != '\n')) lone_cr = true;
+    if (text[i] == '\xC2' && i + 1 < text.size() && text[i + 1] == '\x85') nel = true;
+  }
+  if (!lone_cr && !nel) return text;
+  storage.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r' && (i + 1 == text.size() || text[i + 1] != '\n')) {
+      storage.push_back('\n');
+    } else if (text[i] == '\xC2' && i + 1 < text.size() && text[i + 1] == '\x85') {
+      storage.push_back('\n');
+      ++i;
+    } else {
+      storage.push_back(text[i]);
+    }
+  }
+  return storage;
+}
+
 }  // namespace
 
 std::string where(std::string_view source, int line, int column) {
   return std::string(source) + ": line " + std::to_string(line + 1) + ", column " + std::to_string(column + 1) + ": ";
 }
 
-void parse_yaml_stream(std::string_view text, std::string_view source,
+void parse_yaml_stream(std::string_view original, std::string_view source,
                        const std::function<void(Document&, int)>& on_document) {
+  std::string normalized;
+  std::string_view text = normalize_line_breaks(original, normalized);
   SourceLines lines(text);
   check_yaml_directives(lines, source);
   std::istringstream in{std::string(text)};

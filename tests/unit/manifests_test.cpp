@@ -242,6 +242,8 @@ TEST_CASE("%YAML directives, byte order mark, CRLF, block scalars") {
   CHECK(one("e: >+\n  x\n\n\n") == R"({"e":"x\n\n\n"})");
   CHECK(one("e: >+\n\n  x\n\n ") == R"({"e":"\nx\n\n"})");  // the last line has no line break
   CHECK(one("a: >+2\n   x\n\nb: >2+\n  x\n\n\nc: |+2\n  x\n\nd: >+\n\n") == R"({"a":" x\n\n","b":"x\n\n\n","c":"x\n\n","d":"\n"})");
+  // A lone CR and NEL (U+0085) are line breaks in YAML 1.1, as for go-yaml.
+  CHECK(one("a: 1\rb: |\r  x\r  y\rc: 2\xC2\x85" "d: 3\n") == R"({"a":1,"b":"x\ny\n","c":2,"d":3})");
   CHECK(one("a: \"\\u00e9\\x41\\t\\N\\_\"\nb: 'it''s'\n") == "{\"a\":\"\xC3\xA9" "A\\t\xC2\x85\xC2\xA0\",\"b\":\"it's\"}");
 }
 
