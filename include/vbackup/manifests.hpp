@@ -41,7 +41,8 @@ using WarningCallback = std::function<void(const std::string&)>;
 // Reads one file's bytes: a YAML stream (one or more documents) or JSON (one or more concatenated
 // values). Empty and null documents are skipped. A document whose kind ends in "List" and whose
 // `items` is an array yields its items (none for `items: []`); with `items: null` it is a single
-// object, as the corpus and Argo CD treat it. Every document (and item) must be a mapping with
+// object, as tests/data/corpus/README.md counts it. Items with neither apiVersion nor kind take
+// the list's apiVersion and its kind without "List", as Kubernetes' list decoding does. Every document (and item) must be a mapping with
 // string apiVersion and kind. `source` names the input in messages and in ManifestObject::source.
 // Objects are delivered in file order; nothing is delivered past the first error.
 void read_manifests(std::string_view text, std::string_view source, const ObjectCallback& on_object,
@@ -52,7 +53,8 @@ void read_manifest_file(const std::filesystem::path& path, const ObjectCallback&
                         const WarningCallback& on_warning);
 
 // The files `kubectl apply -f DIR -R` reads: *.yaml, *.yml and *.json below `dir_or_file`,
-// recursively, hidden folders included, in lexical path order. A file path given directly is
+// recursively, hidden folders included, in lexical path order compared folder by folder (the order
+// filepath.Walk visits: "a/b.yaml" before "a-b.yaml"). A file path given directly is
 // returned as is, whatever its extension. Throws ErrorCode::not_found if the path does not exist.
 std::vector<std::filesystem::path> find_manifest_files(const std::filesystem::path& dir_or_file);
 
