@@ -4,6 +4,7 @@
 # Never installs the unversioned libboost-dev (it pulls Boost 1.74, which has no Boost.JSON
 # and conflicts with libboost1.81-dev; ../shared/reference/test-infrastructure.md §1).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(
   meson ninja-build pkg-config g++ cmake
@@ -13,6 +14,7 @@ packages=(
   python3-pytest
   clang libclang-rt-14-dev
   tar gzip zstd
+  awscli
 )
 
 missing=()
@@ -27,4 +29,10 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Object-storage emulators for the tests (s3rver, Azurite), pinned by tests/support/package-lock.json.
+if [[ ! -x tests/support/node_modules/.bin/azurite-blob || ! -x tests/support/node_modules/.bin/s3rver ]]; then
+  echo "setup: installing the storage emulators (npm)" >&2
+  (cd tests/support && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi

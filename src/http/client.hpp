@@ -1,0 +1,136 @@
+// The project's one HTTP client (Boost.Beast over Asio, TLS through OpenSSL), used by the object
+// stores and the Kubernetes client. It knows nothing of S3, Azure or Kubernetes: callers sign
+// requests through a hook and interpret bodies themselves. Internal header: no Beast or Asio type
+// appears here, so including it costs nothing.
+#pragma once
+
+#include "vbackup/stream.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace vbackup::http {
+
+// Header fields in order; names compare case-insensitively.
+class Headers {
+ public:
+  void set(std::string name, std::string value);   // replaces every field of that name
+  void add(std::string name, std::string value);   // appends
+  void remove(std::string_view name);
+  std::optional<std::string> get(std::string_view name) const;
+  const std::vector<std::pair<std::string, std::string>>& fields() const { return fields_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> fields_;
+};
+
+// An absolute http(s) URL split the way requests need it. `target` is path + "?" + query as given
+// (already percent-encoded by the caller).
+struct Url {
+  std::string scheme;  // "http" or "https"
+  std::string host;    // without brackets for IPv6
+  std::string port;    // always set ("80", "443" by default)
+  std::string target;  // "/bucket/key?x=1", at least "/"
+  static Url parse(std::string_view url);  // Error(invalid) naming the URL
+  std::string host_header() const;         // "host" or "host:port" when the port is not the default
+  std::string origin() const;              // "https://host:port"
+};
+
+struct Request {
+  std::string method = "GET";
+  std::string url;  // absolute
+  Headers headers;
+  // The body: `body` in memory, or `body_source` reopened for every attempt (a replayable stream),
+  // or neither for no body. With body_source, content_length must be set.
+  std::string body;
+  std::function<std::unique_ptr<InputStream>()> body_source;
+  std::optional<std::uint64_t> content_length;
+  // Only idempotent requests are retried after the request may have reached the server.
+  bool idempotent = true;
+  // Called before each attempt (after the client has set Host and Content-Length), to sign it:
+  // SigV4 and SharedKey sign the date, which changes between attempts.
+  std::function<void(Request&)> sign;
+  // What the request is about, for messages and logs ("PUT s3://bucket/key"); never a secret.
+  std::string description;
+};
+
+struct Response {
+  int status = 0;
+  std::string reason;
+  Headers headers;
+  std::string body;  // empty for streamed responses
+};
+
+// A response whose body is read as a stream. The connection returns to the pool when the body has
+// been read to the end; destroying it earlier closes the connection.
+class ResponseStream : public InputStream {
+ public:
+  virtual const Response& response() const = 0;
+};
+
+struct TlsOptions {
+  bool verify = true;             // insecureSkipTLSVerify / insecure-skip-tls-verify turn it off
+  std::string ca_pem;             // extra trusted CAs (PEM); the system store is used too
+  std::string ca_file;            // or a file of them
+  std::string client_cert_pem;    // client certificate and key (Kubernetes)
+  std::string client_key_pem;
+  std::string server_name;        // SNI and verification name override (tls-server-name)
+};
+
+// AWS-SDK-style retries: exponential backoff with full jitter, honouring Retry-After.
+struct RetryPolicy {
+  int max_attempts = 5;  // 1 = no retries
+  std::chrono::milliseconds base_delay{100};
+  std::chrono::milliseconds max_delay{20000};
+  // Extra decision for a complete response (the client already retries 500, 502, 503, 504 and
+  // 429); e.g. S3's 400 RequestTimeout. Return true to retry.
+  std::function<bool(const Response&)> retry_response;
+};
+
+struct ClientOptions {
+  TlsOptions tls;
+  std::chrono::milliseconds connect_timeout{10000};
+  std::chrono::milliseconds io_timeout{60000};  // no byte moves for this long: the attempt fails
+  std::size_t max_connections_per_origin = 8;
+  RetryPolicy retry;
+  std::string user_agent = "libvbackup";
+  bool accept_gzip = false;  // send Accept-Encoding: gzip and decode (Kubernetes responses)
+  // Every retry (with its reason) and every failed attempt; URLs only, never headers.
+  std::function<void(std::string_view line)> log;
+};
+
+class Client {
+ public:
+  explicit Client(ClientOptions options = {});
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Sends the request with retries and returns the final response with its body in memory (bodies
+  // above `limit` bytes are an error). Any HTTP status is returned, not thrown; transport failures
+  // after the last attempt throw Error(storage) naming the description, the URL and the cause.
+  // Thread-safe: calls from several threads share the connection pool.
+  Response send(Request request, std::size_t limit = 64 << 20);
+
+  // Sends the request (retried until response headers arrive) and returns the body as a stream.
+  std::unique_ptr<ResponseStream> open(Request request);
+
+  const ClientOptions& options() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// RFC 3986 percent-encoding for URL paths and query strings (unreserved characters kept;
+// `keep_slash` keeps '/' for paths).
+std::string percent_encode(std::string_view s, bool keep_slash);
+
+}  // namespace vbackup::http
