@@ -1,5 +1,7 @@
 #include "backup_log.hpp"
 
+#include "vbackup/encoding.hpp"
+
 #include <algorithm>
 
 namespace vbackup::detail {
@@ -14,34 +16,11 @@ bool needs_quoting(std::string_view s) {
   });
 }
 
-// Go's strconv.Quote for the characters a log line can hold.
-std::string quote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  return out + "\"";
-}
-
 void append_field(std::string& line, std::string_view key, std::string_view value) {
   line += ' ';
   line += key;
   line += '=';
-  line += needs_quoting(value) ? quote(value) : std::string(value);
+  line += needs_quoting(value) ? go_quote(value) : std::string(value);
 }
 
 }  // namespace
@@ -61,7 +40,7 @@ void BackupLog::set_sink(OutputStream* sink) {
 void BackupLog::write(std::string_view level, std::string_view msg, LogFields fields) {
   fields.emplace_back("backup", backup_ref_);
   std::sort(fields.begin(), fields.end());
-  std::string line = "time=" + quote(format_rfc3339(now_())) + " level=" + std::string(level) + " msg=" + quote(msg);
+  std::string line = "time=" + go_quote(format_rfc3339(now_())) + " level=" + std::string(level) + " msg=" + go_quote(msg);
   for (const auto& [k, v] : fields) append_field(line, k, v);
   if (mirror_) mirror_(level, line);
   line += '\n';

@@ -1,6 +1,7 @@
 // Velero's pkg/util/collections/includes_excludes.go and pkg/util/wildcard (spec §5.1–§5.7).
 #include "vbackup/error.hpp"
 #include "vbackup/filter.hpp"
+#include "vbackup/validation.hpp"
 
 #include <algorithm>
 #include <set>
@@ -73,12 +74,6 @@ void check_overlap(const std::set<std::string>& in, const std::set<std::string>&
   }
 }
 
-bool is_dns1123_label(std::string_view s) {
-  if (s.empty() || s.size() > 63) return false;
-  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (!alnum(s.front()) || !alnum(s.back())) return false;
-  return std::all_of(s.begin(), s.end(), [&](char c) { return alnum(c) || c == '-'; });
-}
 
 // HEAD's validateNamespaceName: the glob characters Velero supports in namespace filters are
 // `*`, `?` and balanced non-empty `[...]`; the rest must be a valid namespace name.
@@ -111,7 +106,7 @@ std::optional<std::string> namespace_pattern_error(const std::string& ns) {
   for (char& c : probe) {
     if (c == '*' || c == '?' || c == '[' || c == ']') c = 'x';
   }
-  if (!is_dns1123_label(probe)) {
+  if (!validation::is_dns1123_label(probe)) {
     return err("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
                "start and end with an alphanumeric character (regex used for validation is "
                "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')");

@@ -1,5 +1,6 @@
 #include "format/fields.hpp"
 
+#include "vbackup/encoding.hpp"
 #include "vbackup/error.hpp"
 
 #include <algorithm>
@@ -25,51 +26,6 @@ std::string prefix(std::string_view what, std::string_view path) {
 std::string string_at(const json::value& v, std::string_view what, std::string_view path) {
   if (!v.is_string()) fail_at(what, path, "expected string");
   return std::string(v.get_string());
-}
-
-constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-// base64.StdEncoding.Decode as encoding/json uses it for []byte: padded, CR and LF ignored.
-bool base64_decode(std::string_view in, std::string& out) {
-  std::string s;
-  s.reserve(in.size());
-  for (char c : in) {
-    if (c != '\r' && c != '\n') s.push_back(c);
-  }
-  if (s.size() % 4 != 0) return false;
-  out.clear();
-  for (std::size_t i = 0; i < s.size(); i += 4) {
-    const bool last = i + 4 == s.size();
-    int pad = 0;
-    std::array<int, 4> q{};
-    for (int j = 0; j < 4; ++j) {
-      char c = s[i + j];
-      if (c == '=') {
-        if (!last || j < 2) return false;
-        ++pad;
-        q[j] = 0;
-      } else {
-        if (pad > 0) return false;  // data after padding
-        q[j] = base64_value(c);
-        if (q[j] < 0) return false;
-      }
-    }
-    const std::uint32_t n = (std::uint32_t(q[0]) << 18) | (std::uint32_t(q[1]) << 12) |
-                            (std::uint32_t(q[2]) << 6) | std::uint32_t(q[3]);
-    out.push_back(static_cast<char>((n >> 16) & 0xFF));
-    if (pad < 2) out.push_back(static_cast<char>((n >> 8) & 0xFF));
-    if (pad < 1) out.push_back(static_cast<char>(n & 0xFF));
-  }
-  return true;
 }
 
 }  // namespace
@@ -187,9 +143,9 @@ std::optional<std::chrono::nanoseconds> Reader::optional_duration(std::string_vi
 
 std::string Reader::bytes(std::string_view key) {
   std::string s = string(key);
-  std::string out;
-  if (!base64_decode(s, out)) fail(key, "invalid base64 data");
-  return out;
+  auto out = vbackup::base64_decode(s);
+  if (!out) fail(key, "invalid base64 data");
+  return *out;
 }
 
 const json::object* Reader::object(std::string_view key) {
@@ -288,27 +244,6 @@ void put_extra(json::object& o, const json::object& extra) {
   for (const auto& kv : extra) o.emplace(kv.key(), kv.value());
 }
 
-std::string base64_encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const std::uint32_t n = (std::uint32_t(static_cast<unsigned char>(bytes[i])) << 16) |
-                            (std::uint32_t(static_cast<unsigned char>(bytes[i + 1])) << 8) |
-                            std::uint32_t(static_cast<unsigned char>(bytes[i + 2]));
-    for (int shift : {18, 12, 6, 0}) out.push_back(kBase64[(n >> shift) & 63]);
-  }
-  const std::size_t left = bytes.size() - i;
-  if (left > 0) {
-    std::uint32_t n = std::uint32_t(static_cast<unsigned char>(bytes[i])) << 16;
-    if (left == 2) n |= std::uint32_t(static_cast<unsigned char>(bytes[i + 1])) << 8;
-    out.push_back(kBase64[(n >> 18) & 63]);
-    out.push_back(kBase64[(n >> 12) & 63]);
-    out.push_back(left == 2 ? kBase64[(n >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
 
 void check_type(const json::object& o, std::string_view kind, std::string_view what, bool required) {
   auto check = [&](std::string_view key, std::string_view want) {

@@ -79,7 +79,6 @@ void put_duration(json::object& o, std::string_view key, std::chrono::nanosecond
 // Unknown keys after the known ones; a key already written wins.
 void put_extra(json::object& o, const json::object& extra);
 
-std::string base64_encode(std::string_view bytes);
 
 // Top-level resources: checks kind/apiVersion when present (`required` makes them mandatory).
 void check_type(const json::object& o, std::string_view kind, std::string_view what, bool required);

@@ -1,6 +1,7 @@
 // BackupStorageLocation ⇄ JSON. Field order and omitempty: pkg/apis/velero/v1/backupstoragelocation_types.go
 // (BackupStorageLocationSpec with the inline StorageType, ObjectStorageLocation,
 // BackupStorageLocationStatus); spec §4.5.
+#include "vbackup/encoding.hpp"
 #include "vbackup/velero_location.hpp"
 
 #include "format/fields.hpp"
@@ -49,7 +50,7 @@ json::object BackupStorageLocationSpec::to_json() const {
     json::object os;
     os["bucket"] = object_storage->bucket;  // no omitempty
     put_string(os, "prefix", object_storage->prefix);
-    if (!object_storage->ca_cert.empty()) os["caCert"] = base64_encode(object_storage->ca_cert);
+    if (!object_storage->ca_cert.empty()) os["caCert"] = vbackup::base64_encode(object_storage->ca_cert);
     if (object_storage->ca_cert_ref) os["caCertRef"] = object_storage->ca_cert_ref->to_json();
     put_extra(os, object_storage->extra);
     o["objectStorage"] = std::move(os);

@@ -2,6 +2,7 @@
 // CLI's --selector / --or-selector parsing.
 #include "parse.hpp"
 
+#include "vbackup/encoding.hpp"
 #include "vbackup/error.hpp"
 
 namespace vbackup::labels {
@@ -40,7 +41,7 @@ std::optional<Decoded> decode(const json::value& selector) {
     if (!it->value().is_object()) shape_error("matchLabels", "object");
     for (const auto& kv : it->value().get_object()) {
       std::string key(kv.key());
-      d.match_labels.emplace_back(key, decode_string(kv.value(), "matchLabels[" + detail::quote(key) + "]"));
+      d.match_labels.emplace_back(key, decode_string(kv.value(), "matchLabels[" + go_quote(key) + "]"));
     }
   }
   if (auto it = o.find("matchExpressions"); it != o.end() && !it->value().is_null()) {
@@ -77,7 +78,7 @@ Selector as_selector(const Decoded& d) {
   if (d.match_labels.empty() && d.match_expressions.empty()) return Selector();
   std::vector<Requirement> requirements;
   for (const auto& [key, value] : d.match_labels)
-    requirements.push_back(requirement_at("matchLabels[" + detail::quote(key) + "]", key, Operator::equals, {value}));
+    requirements.push_back(requirement_at("matchLabels[" + go_quote(key) + "]", key, Operator::equals, {value}));
   for (std::size_t i = 0; i < d.match_expressions.size(); ++i) {
     const Expression& x = d.match_expressions[i];
     const std::string where = "matchExpressions[" + std::to_string(i) + "]";
@@ -86,7 +87,7 @@ Selector as_selector(const Decoded& d) {
     else if (x.op == "NotIn") op = Operator::not_in;
     else if (x.op == "Exists") op = Operator::exists;
     else if (x.op == "DoesNotExist") op = Operator::does_not_exist;
-    else throw invalid_input("label selector: " + where + ".operator: " + detail::quote(x.op) +
+    else throw invalid_input("label selector: " + where + ".operator: " + go_quote(x.op) +
                              " is not a valid pod selector operator");
     requirements.push_back(requirement_at(where, x.key, op, x.values));
   }
@@ -111,10 +112,10 @@ json::object to_label_selector(std::string_view whole, std::size_t offset, std::
       case Operator::greater_than:
       case Operator::less_than:
         throw detail::selector_error(whole, parsed.operator_position,
-                                     detail::quote(to_string(r.op)) + " isn't supported in label selectors");
+                                     go_quote(to_string(r.op)) + " isn't supported in label selectors");
       default:  // "!=": valid for labels.Parse, but LabelSelector has no such operator
         throw detail::selector_error(whole, parsed.operator_position,
-                                     detail::quote(to_string(r.op)) + " is not a valid label selector operator");
+                                     go_quote(to_string(r.op)) + " is not a valid label selector operator");
     }
     json::object expression;
     expression["key"] = r.key;

@@ -28,7 +28,6 @@ std::vector<ParsedRequirement> parse_requirements(std::string_view whole, std::s
 Error selector_error(std::string_view whole, std::size_t position, std::string_view detail);
 
 // "…" with control bytes escaped, for messages.
-std::string quote(std::string_view text);
 
 // strconv.ParseInt(s, 10, 64): optional sign, decimal digits, in range.
 std::optional<std::int64_t> parse_int64(std::string_view s);

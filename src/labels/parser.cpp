@@ -3,6 +3,7 @@
 // hold ""; a NUL byte acts as end of input at the start of a token and is skipped right after one).
 #include "parse.hpp"
 
+#include "vbackup/encoding.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/validation.hpp"
 
@@ -143,7 +144,7 @@ class Parser {
     }
     if (t.kind != Tok::identifier) fail(t, "expected an identifier");
     std::string key(t.text);
-    if (auto e = validation::qualified_name_error(key)) fail_at(t.offset, "invalid label key " + quote(key) + ": " + *e);
+    if (auto e = validation::qualified_name_error(key)) fail_at(t.offset, "invalid label key " + go_quote(key) + ": " + *e);
     const std::size_t key_offset = t.offset;
 
     const Tok next = lookahead(Context::values).kind;
@@ -169,7 +170,7 @@ class Parser {
     // labels.NewRequirement, reported at the token of the first offending value.
     if (*op == Operator::greater_than || *op == Operator::less_than) {
       if (!parse_int64(values.front().text))
-        fail_at(values.front().offset, "value " + quote(values.front().text) +
+        fail_at(values.front().offset, "value " + go_quote(values.front().text) +
                                            ": for 'Gt', 'Lt' operators, the value must be an integer");
     }
     std::sort(values.begin(), values.end(), [](const Value& a, const Value& b) { return a.text < b.text; });
@@ -179,7 +180,7 @@ class Parser {
     std::vector<std::string> texts;
     for (auto& v : values) {
       if (auto e = validation::label_value_error(v.text))
-        fail_at(v.offset, "invalid label value " + quote(v.text) + ": " + *e);
+        fail_at(v.offset, "invalid label value " + go_quote(v.text) + ": " + *e);
       texts.push_back(std::move(v.text));
     }
     return {Requirement{std::move(key), *op, std::move(texts)}, offset_ + key_offset + 1,

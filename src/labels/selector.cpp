@@ -1,6 +1,7 @@
 // spec §7.3: requirements, their matching and canonical strings, and the Selector that ANDs them.
 #include "parse.hpp"
 
+#include "vbackup/encoding.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/validation.hpp"
 
@@ -11,32 +12,9 @@ namespace vbackup::labels {
 
 namespace detail {
 
-std::string quote(std::string_view text) {
-  static const char hex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\x";
-          out += hex[c >> 4];
-          out += hex[c & 0xf];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
 
 Error selector_error(std::string_view whole, std::size_t position, std::string_view detail) {
-  return invalid_input("selector " + quote(whole) + ": position " + std::to_string(position) + ": " +
+  return invalid_input("selector " + go_quote(whole) + ": position " + std::to_string(position) + ": " +
                        std::string(detail));
 }
 
@@ -87,7 +65,7 @@ std::optional<std::string> requirement_error(std::string_view key, Operator op,
       if (values.size() != 1) errors.emplace_back("values: for 'Gt', 'Lt' operators, exactly one value is required");
       for (std::size_t i = 0; i < values.size(); ++i)
         if (!parse_int64(values[i]))
-          errors.push_back("values[" + std::to_string(i) + "]: " + quote(values[i]) +
+          errors.push_back("values[" + std::to_string(i) + "]: " + go_quote(values[i]) +
                            ": for 'Gt', 'Lt' operators, the value must be an integer");
       break;
     default:
@@ -97,7 +75,7 @@ std::optional<std::string> requirement_error(std::string_view key, Operator op,
   }
   for (std::size_t i = 0; i < values.size(); ++i)
     if (auto e = validation::label_value_error(values[i]))
-      errors.push_back("values[" + std::to_string(i) + "]: " + quote(values[i]) + ": " + *e);
+      errors.push_back("values[" + std::to_string(i) + "]: " + go_quote(values[i]) + ": " + *e);
   if (errors.empty()) return std::nullopt;
   std::string out;
   for (const auto& e : errors) {
@@ -126,7 +104,7 @@ std::string_view to_string(Operator op) noexcept {
 
 Requirement Requirement::make(std::string key, Operator op, std::vector<std::string> values) {
   if (auto e = detail::requirement_error(key, op, values))
-    throw invalid_input("label requirement " + detail::quote(key) + ": " + *e);
+    throw invalid_input("label requirement " + go_quote(key) + ": " + *e);
   // Upstream keeps the slice as given and sorts only when printing; matching treats it as a set.
   std::sort(values.begin(), values.end());
   values.erase(std::unique(values.begin(), values.end()), values.end());

@@ -2,6 +2,8 @@
 // strconv; each function below names the Go rule it follows.
 #include "manifests/resolve.hpp"
 
+#include "vbackup/encoding.hpp"
+
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -272,8 +274,9 @@ GoScalar resolve_scalar(std::string_view tag, std::string_view in) {
         tag == kTimestamp)) {
     out.type = GoScalar::Type::string;
     if (tag == kBinary) {
-      if (!go_base64_decode(in, out.text)) throw std::invalid_argument("!!binary value contains invalid base64 data");
-      out.text = coerce_utf8(out.text);
+      auto bytes = vbackup::base64_decode(in);
+      if (!bytes) throw std::invalid_argument("!!binary value contains invalid base64 data");
+      out.text = coerce_utf8(*bytes);
     } else {
       out.text = std::string(in);
     }
@@ -393,38 +396,6 @@ std::string format_float_key(double f) {
   return out;
 }
 
-bool go_base64_decode(std::string_view in, std::string& out) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string s;
-  for (char c : in) if (c != '\r' && c != '\n') s.push_back(c);
-  out.clear();
-  if (s.size() % 4 != 0) return false;
-  for (std::size_t i = 0; i < s.size(); i += 4) {
-    bool last = i + 4 == s.size();
-    int a = value(s[i]), b = value(s[i + 1]);
-    if (a < 0 || b < 0) return false;
-    out.push_back(static_cast<char>((a << 2) | (b >> 4)));
-    if (last && s[i + 2] == '=') {
-      if (s[i + 3] != '=') return false;
-      break;
-    }
-    int c = value(s[i + 2]);
-    if (c < 0) return false;
-    out.push_back(static_cast<char>(((b & 0xF) << 4) | (c >> 2)));
-    if (last && s[i + 3] == '=') break;
-    int d = value(s[i + 3]);
-    if (d < 0) return false;
-    out.push_back(static_cast<char>(((c & 0x3) << 6) | d));
-  }
-  return true;
-}
 
 std::string coerce_utf8(std::string_view s) {
   std::string out;

@@ -40,8 +40,6 @@ enum class ParseStatus { ok, syntax, range };
 ParseStatus go_parse_int(std::string_view s, std::int64_t& out);
 ParseStatus go_parse_uint(std::string_view s, std::uint64_t& out);
 
-// Go's base64.StdEncoding.DecodeString (padding required, \r and \n ignored). False if invalid.
-bool go_base64_decode(std::string_view in, std::string& out);
 
 // Replaces each byte that is not part of valid UTF-8 with U+FFFD, as Go's encoding/json does
 // when it writes a string.

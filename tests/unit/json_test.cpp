@@ -104,3 +104,34 @@ TEST_CASE("floats in 'f' form use the shortest digits, zero-padded as Go pads th
   CHECK(f(2.5e-10) == "2.5e-10");
   CHECK(f(-1e300) == "-1e+300");
 }
+
+// encoding.hpp: the Go text encodings beside the JSON ones.
+#include "vbackup/encoding.hpp"
+
+TEST_CASE("strconv.Quote escapes as Go does") {
+  CHECK(go_quote("plain") == "\"plain\"");
+  CHECK(go_quote("a\"b\\c") == R"("a\"b\\c")");
+  CHECK(go_quote("\a\b\f\n\r\t\v") == R"("\a\b\f\n\r\t\v")");
+  CHECK(go_quote(std::string("\x01\x7f", 2)) == R"("\x01\x7f")");
+  CHECK(go_quote("caf\xC3\xA9") == "\"caf\xC3\xA9\"");  // printable UTF-8 kept
+  CHECK(go_quote("\xFF") == R"("\xff")");                 // invalid UTF-8 as a byte
+  CHECK(go_quote("\xC2\x85") == R"("\u0085")");           // C1 control
+}
+
+TEST_CASE("base64 StdEncoding as Go encodes and decodes it") {
+  CHECK(base64_encode("") == "");
+  CHECK(base64_encode("f") == "Zg==");
+  CHECK(base64_encode("fo") == "Zm8=");
+  CHECK(base64_encode("foo") == "Zm9v");
+  CHECK(base64_encode("foobar") == "Zm9vYmFy");
+  CHECK(base64_decode("Zm9vYmFy") == std::optional<std::string>("foobar"));
+  CHECK(base64_decode("Zm9v\r\nYmE=") == std::optional<std::string>("fooba"));  // CR/LF ignored
+  CHECK(base64_decode("Zg==") == std::optional<std::string>("f"));
+  CHECK_FALSE(base64_decode("Zg="));     // not padded
+  CHECK_FALSE(base64_decode("Z==="));    // padding too early
+  CHECK_FALSE(base64_decode("Zg==Zg==")); // data after padding
+  CHECK_FALSE(base64_decode("Zm9*"));    // not the alphabet
+  std::string all;
+  for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(i));
+  CHECK(base64_decode(base64_encode(all)) == std::optional<std::string>(all));
+}
