@@ -96,6 +96,17 @@ vbk_status vbk_location_open(const char* location, vbk_location** out) {
 
 void vbk_location_close(vbk_location* location) { delete location; }
 
+vbk_status vbk_location_check(vbk_location* location, char** status_json) {
+  VBK_REQUIRE(status_json);
+  *status_json = nullptr;
+  VBK_REQUIRE(location);
+  return guarded([&] {
+    auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    *status_json = dup(pretty(vbackup::check_location(*location->backups, now).to_json()));
+    return VBK_OK;
+  });
+}
+
 vbk_status vbk_source_open_manifests(const char* path, const char* options_json, vbk_source** out) {
   VBK_REQUIRE(out);
   *out = nullptr;

@@ -60,6 +60,11 @@ typedef struct vbk_location vbk_location;
 VBK_API vbk_status vbk_location_open(const char* location, vbk_location** out);
 VBK_API void vbk_location_close(vbk_location* location); /* NULL is fine */
 
+/* Velero's validity check of a location (spec §2.2): *status_json is a BackupStorageLocation status,
+ * {"phase": "Available"|"Unavailable", "lastValidationTime": …, "message": …}. An unreachable or
+ * invalid store is reported as Unavailable with the reason, not as a failed call. */
+VBK_API vbk_status vbk_location_check(vbk_location* location, char** status_json);
+
 /* ---- sources: what is backed up --------------------------------------------------------------- */
 
 typedef struct vbk_source vbk_source;

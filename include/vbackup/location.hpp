@@ -2,6 +2,7 @@
 // (velero.io/v1) as JSON or YAML text, or the path of a file holding one.
 #pragma once
 
+#include "vbackup/layout.hpp"
 #include "vbackup/storage.hpp"
 #include "vbackup/velero_location.hpp"
 
@@ -15,5 +16,10 @@ storage::Location location_from_bsl(const velero::BackupStorageLocation& bsl);
 
 // A URL ("file://…", "s3://…", "azure://…"), BSL JSON/YAML text, or a path to a BSL file.
 storage::Location load_location(std::string_view location);
+
+// spec §2.2, the BSL controller's validation: phase Available, or Unavailable with the reason (an
+// invalid top-level directory, or the store's error, e.g. a missing bucket or denied access);
+// lastValidationTime = now. Never throws for a store problem: that is what Unavailable reports.
+velero::BackupStorageLocationStatus check_location(storage::BackupStore& store, Timestamp now);
 
 }  // namespace vbackup

@@ -56,4 +56,18 @@ storage::Location load_location(std::string_view location) {
   return location_from_bsl(velero::BackupStorageLocation::from_json(objects.front().object, what));
 }
 
+velero::BackupStorageLocationStatus check_location(storage::BackupStore& store, Timestamp now) {
+  velero::BackupStorageLocationStatus status;
+  status.last_validation_time = now;
+  try {
+    std::string problem = store.validation_error();
+    status.phase = problem.empty() ? velero::location_phase::Available : velero::location_phase::Unavailable;
+    status.message = problem;
+  } catch (const Error& e) {
+    status.phase = velero::location_phase::Unavailable;
+    status.message = e.what();
+  }
+  return status;
+}
+
 }  // namespace vbackup

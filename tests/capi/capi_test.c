@@ -126,6 +126,11 @@ int main(int argc, char** argv) {
   snprintf(path, sizeof path, "%s/bucket/backups/cancelled", scratch);
   CHECK(!file_exists(path));
 
+  /* the location's validity check (spec §2.2) */
+  CHECK(vbk_location_check(loc, &out) == VBK_OK);
+  CHECK(contains(out, "\"phase\": \"Available\""));
+  vbk_free(out);
+
   /* list, get, describe, logs, download, delete */
   CHECK(vbk_backup_list(loc, &out) == VBK_OK);
   CHECK(contains(out, "\"name\": \"demo\""));

@@ -146,3 +146,14 @@ def test_help_and_version():
     assert "backup" in run("--help", check=0).stdout
     assert "--include-namespaces" in run("backup", "create", "--help", check=0).stdout
     assert "Version: 0.1.0" in run("version", check=0).stdout
+
+
+def test_backup_location_check(loc, tmp_path):
+    run("backup", "create", "demo", "--from-manifests", str(DEMO), location=loc, check=0)
+    assert run("backup-location", "check", location=loc, check=0).stdout.strip().endswith(": Available")
+    status = json.loads(run("backup-location", "check", "-o", "json", location=loc, check=0).stdout)
+    assert status["phase"] == "Available"
+    (bucket(loc) / "stray").mkdir()
+    (bucket(loc) / "stray" / "x").write_text("x")
+    p = run("backup-location", "check", location=loc, check=1)
+    assert "Unavailable: Backup store contains invalid top-level directories: [stray]" in p.stdout

@@ -2,6 +2,7 @@
 // CRD rule, results and the upload order, over a real manifests source and the real file store.
 #include "vbackup/archive.hpp"
 #include "vbackup/backup.hpp"
+#include "vbackup/location.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/velero.hpp"
 
@@ -540,4 +541,17 @@ TEST_CASE("list, get, describe, logs, download and delete of stored backups") {
   } catch (const Error& e) {
     CHECK(e.code() == ErrorCode::not_found);
   }
+}
+
+TEST_CASE("spec §2.2: the location check reports Available, or Unavailable with Velero's reason") {
+  Fixture f;
+  Timestamp now(std::chrono::seconds(1764000000));
+  auto ok = check_location(*f.store, now);
+  CHECK(ok.phase == "Available");
+  CHECK(ok.message.empty());
+  CHECK(ok.last_validation_time == now);
+  f.objects->put("other-tool/data", "x");
+  auto bad = check_location(*f.store, now);
+  CHECK(bad.phase == "Unavailable");
+  CHECK(bad.message == "Backup store contains invalid top-level directories: [other-tool]");
 }

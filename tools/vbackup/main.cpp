@@ -253,6 +253,20 @@ int backup_delete(const Common& c, const std::vector<std::string>& names, bool a
   return 0;
 }
 
+int location_check(const Common& c, const std::string& output) {
+  if (!output.empty()) check_output(output, false);
+  Store store(c);
+  auto status = vb::check_location(*store.backups, now());
+  if (!output.empty()) {
+    vb::cli::print_object(std::cout, status.to_json(), output);
+  } else if (status.phase == vb::velero::location_phase::Available) {
+    std::cout << store.location.url() << ": Available\n";
+  } else {
+    std::cout << store.location.url() << ": Unavailable: " << status.message << "\n";
+  }
+  return status.phase == vb::velero::location_phase::Available ? 0 : 1;
+}
+
 int backup_logs(const Common& c, const std::string& name) {
   Store store(c);
   std::cout << vb::backup_logs(*store.backups, name);
@@ -349,6 +363,14 @@ int main(int argc, char** argv) {
   add_common(logs);
   logs->add_option("name", name, "Backup name")->required();
   logs->callback([&] { rc = backup_logs(common, name); });
+
+  auto* bsl = app.add_subcommand("backup-location", "Work with backup storage locations");
+  bsl->require_subcommand(1);
+  std::string check_out;
+  auto* check = bsl->add_subcommand("check", "Run Velero's validity check of a location (Available / Unavailable)");
+  add_common(check);
+  check->add_option("-o,--output", check_out, "Print the BackupStorageLocation status as json or yaml");
+  check->callback([&] { rc = location_check(common, check_out); });
 
   auto* version = app.add_subcommand("version", "Print the version");
   version->callback([&] { std::cout << "Client:\n\tVersion: " << VBACKUP_VERSION << "\n"; });

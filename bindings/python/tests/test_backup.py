@@ -150,3 +150,16 @@ def test_bad_input_names_the_input(tmp_path, demo_manifests):
         vbackup.ManifestSource(tmp_path / "no-such-dir")
     with pytest.raises(vbackup.InvalidError, match="compression"):
         vbackup.backup(name="z", location=f"file://{tmp_path}", from_manifests=demo_manifests, compression="lz4")
+
+
+def test_location_check(location, tmp_path):
+    with vbackup.Location(location) as loc:
+        assert loc.check()["phase"] == "Available"
+    junk = tmp_path / "junk"
+    (junk / "not-velero").mkdir(parents=True)
+    (junk / "not-velero" / "file").write_text("x")
+    with vbackup.Location(f"file://{junk}") as loc:
+        status = loc.check()
+    assert status["phase"] == "Unavailable"
+    assert status["message"] == "Backup store contains invalid top-level directories: [not-velero]"
+    assert "lastValidationTime" in status

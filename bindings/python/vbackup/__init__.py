@@ -124,6 +124,7 @@ _last_error = _fn("vbk_last_error", [], ctypes.c_char_p)
 _free = _fn("vbk_free", [ctypes.c_void_p], None)
 _location_open = _fn("vbk_location_open", [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)])
 _location_close = _fn("vbk_location_close", [ctypes.c_void_p], None)
+_location_check = _fn("vbk_location_check", [ctypes.c_void_p, _c_char_pp])
 _source_open_manifests = _fn("vbk_source_open_manifests", [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)])
 _source_close = _fn("vbk_source_close", [ctypes.c_void_p], None)
 _backup_create = _fn("vbk_backup_create", [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p,
@@ -189,6 +190,11 @@ class Location:
         out = ctypes.c_void_p()
         _check(fn(self._handle, *args, ctypes.byref(out)))
         return json.loads(_take_string(out))
+
+    def check(self) -> JSON:
+        """Velero's validity check: a BackupStorageLocation status, phase Available or Unavailable
+        with the reason in ``message``."""
+        return self._call_json(_location_check)
 
     def list_backups(self) -> List[JSON]:
         """Every Backup stored in the location (velero-backup.json), sorted by name."""
