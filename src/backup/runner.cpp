@@ -156,6 +156,8 @@ class Runner {
   void prepare_filters();
   void collect();
   void collect_resource(const ApiResource& r);
+  void back_up_ordered(const ApiResource& r);
+  void related_to_service_account(const std::string& ns, const std::string& name, std::vector<ItemReference>& out);
   void list_into(const ApiResource& r, const std::string& ns);
   bool back_up(const ApiResource& r, json::object obj, bool must_include);
   void back_up_namespaces();
@@ -183,6 +185,7 @@ class Runner {
   std::unordered_set<std::string> backed_up_;
   std::set<std::string> namespaces_with_items_;
   std::set<std::string> resources_with_items_;
+  std::optional<std::vector<json::object>> cluster_role_bindings_;  // for the ServiceAccount action
   std::map<std::string, std::string> non_preferred_;  // group resource → version seen, for one warning each
   velero::ResourceList resource_list_;
   velero::Result errors_, warnings_;
@@ -285,6 +288,7 @@ void Runner::collect() {
 void Runner::collect_resource(const ApiResource& r) {
   progress_.resource = r.group_resource();
   log_.info("Listing items", {{"groupResource", r.group_resource()}});
+  back_up_ordered(r);
   if (!r.namespaced || namespaces_.list_cluster_wide()) {
     list_into(r, "");
     return;
@@ -292,6 +296,42 @@ void Runner::collect_resource(const ApiResource& r) {
   // spec §5.5: one list per included namespace that passes the filter.
   for (const auto& ns : namespaces_.includes_excludes().includes().list()) {
     if (ns != "*" && namespaces_.should_include(ns)) list_into(r, ns);
+  }
+}
+
+// spec §5.11 orderedResources: the listed items go first, in the given order; the listing then skips
+// them (already backed up). Keyed by the plain resource name ("pods", "deployments"); entries are
+// "ns/name" for namespaced resources and "name" for cluster-scoped ones. An entry must still match
+// the backup's selector, as Velero only reorders what it listed.
+void Runner::back_up_ordered(const ApiResource& r) {
+  auto it = b_.spec.ordered_resources.find(r.name);
+  if (it == b_.spec.ordered_resources.end()) return;
+  std::string_view list = it->second;
+  while (!list.empty()) {
+    auto comma = list.find(',');
+    std::string entry(list.substr(0, comma));
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    while (!entry.empty() && entry.front() == ' ') entry.erase(entry.begin());
+    while (!entry.empty() && entry.back() == ' ') entry.pop_back();
+    if (entry.empty()) continue;
+    auto slash = entry.find('/');
+    std::string ns = slash == std::string::npos ? "" : entry.substr(0, slash);
+    std::string name = slash == std::string::npos ? entry : entry.substr(slash + 1);
+    std::optional<json::object> obj;
+    if ((slash == std::string::npos) != r.namespaced) obj = source_.get(r, ns, name);
+    bool selected = false;
+    if (obj) {
+      const json::object* lbl = json::metadata_map(*obj, "labels");
+      selected = namespace_selectors_.empty() ||
+                 std::any_of(namespace_selectors_.begin(), namespace_selectors_.end(),
+                             [&](const labels::Selector& sel) { return sel.matches(lbl); });
+    }
+    if (!selected) {
+      log_.info("Item in orderedResources was not found, or does not match the backup's selector",
+                {{"groupResource", r.group_resource()}, {"item", entry}});
+      continue;
+    }
+    back_up(r, std::move(*obj), false);
   }
 }
 
@@ -382,6 +422,26 @@ bool Runner::back_up(const ApiResource& r, json::object obj, bool must_include) 
       item.additional.push_back({"persistentvolumes", "", volume});
     }
   }
+  // Built-in action velero.io/pod (actionhelpers.RelatedItemsForPod): its PriorityClass and the
+  // PVCs of its volumes.
+  if (r.group.empty() && r.name == "pods") {
+    if (const json::object* spec = json::find_object(item.object, "spec")) {
+      if (auto pc = json::get_string(*spec, "priorityClassName"); !pc.empty()) {
+        item.additional.push_back({"priorityclasses.scheduling.k8s.io", "", std::string(pc)});
+      }
+      if (const json::array* volumes = json::find_array(*spec, "volumes")) {
+        for (const auto& v : *volumes) {
+          const json::object* claim = v.is_object() ? json::find_object(v.get_object(), "persistentVolumeClaim") : nullptr;
+          if (auto claim_name = claim ? json::get_string(*claim, "claimName") : ""; !claim_name.empty()) {
+            item.additional.push_back({"persistentvolumeclaims", ns, std::string(claim_name)});
+          }
+        }
+      }
+    }
+  }
+  // Built-in action velero.io/service-account: the ClusterRoleBindings naming it as a subject and
+  // their ClusterRoles.
+  if (r.group.empty() && r.name == "serviceaccounts") related_to_service_account(ns, name, item.additional);
   if (options_.on_item) {
     options_.on_item(item);
     if (item.skip) {
@@ -440,6 +500,36 @@ bool Runner::back_up(const ApiResource& r, json::object obj, bool must_include) 
   if (!ns.empty()) namespaces_with_items_.insert(ns);
   progress();
   return true;
+}
+
+void Runner::related_to_service_account(const std::string& ns, const std::string& name, std::vector<ItemReference>& out) {
+  const ApiResource* crb = source_.discovery().find("rbac.authorization.k8s.io", "clusterrolebindings");
+  if (!crb) return;
+  if (!cluster_role_bindings_) {
+    // Listed once per backup, as Velero's action lists them once when it is created.
+    cluster_role_bindings_.emplace();
+    try {
+      source_.list(*crb, {}, [&](json::object&& o) { cluster_role_bindings_->push_back(std::move(o)); });
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::cancelled) throw;
+      record_error("", "Error listing ClusterRoleBindings for the ServiceAccount action: " + std::string(e.what()));
+    }
+  }
+  std::set<std::string> roles;
+  for (const auto& binding : *cluster_role_bindings_) {
+    const json::array* subjects = json::find_array(binding, "subjects");
+    if (!subjects) continue;
+    bool names_it = std::any_of(subjects->begin(), subjects->end(), [&](const json::value& s) {
+      return s.is_object() && json::get_string(s.get_object(), "kind") == "ServiceAccount" &&
+             json::get_string(s.get_object(), "namespace") == ns && json::get_string(s.get_object(), "name") == name;
+    });
+    if (!names_it) continue;
+    out.push_back({"clusterrolebindings.rbac.authorization.k8s.io", "", std::string(json::metadata_string(binding, "name"))});
+    if (const json::object* ref = json::find_object(binding, "roleRef")) {
+      if (auto role = json::get_string(*ref, "name"); !role.empty()) roles.emplace(role);
+    }
+  }
+  for (const auto& role : roles) out.push_back({"clusterroles.rbac.authorization.k8s.io", "", role});
 }
 
 // spec §5.10 nsTracker: a Namespace object is backed up when its namespace holds backed-up items,

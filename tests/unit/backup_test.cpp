@@ -555,3 +555,101 @@ TEST_CASE("spec §2.2: the location check reports Available, or Unavailable with
   CHECK(bad.phase == "Unavailable");
   CHECK(bad.message == "Backup store contains invalid top-level directories: [other-tool]");
 }
+
+TEST_CASE("pod action (RelatedItemsForPod): a pod brings its PVCs and PriorityClass") {
+  Fixture f;
+  f.manifests.write("a.yaml", R"(apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: app, labels: {pick: me}}
+spec:
+  priorityClassName: high
+  volumes:
+  - {name: data, persistentVolumeClaim: {claimName: claim-a}}
+  - {name: cfg, configMap: {name: c}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: claim-a, namespace: app}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: claim-unused, namespace: app}
+---
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: high}
+value: 1000
+)");
+  // Only the labelled pod is listed; related items are not filtered by selectors (spec §5.10), but
+  // they do pass the per-item resource checks (§5.8), so an includedResources list would drop them.
+  velero::Backup b = named("b");
+  b.spec.label_selector = json::value(json::object{{"matchLabels", json::object{{"pick", "me"}}}});
+  f.run(b);
+  auto p = f.paths("b");
+  CHECK(p.count("resources/pods/namespaces/app/p.json"));
+  CHECK(p.count("resources/persistentvolumeclaims/namespaces/app/claim-a.json"));
+  CHECK_FALSE(p.count("resources/persistentvolumeclaims/namespaces/app/claim-unused.json"));
+  CHECK(p.count("resources/priorityclasses.scheduling.k8s.io/cluster/high.json"));
+}
+
+TEST_CASE("service account action: a ServiceAccount brings the ClusterRoleBindings naming it and their roles") {
+  Fixture f;
+  f.manifests.write("a.yaml", R"(apiVersion: v1
+kind: ServiceAccount
+metadata: {name: robot, namespace: app}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: robot-reads}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: reader}
+subjects: [{kind: ServiceAccount, name: robot, namespace: app}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: other-binding}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: writer}
+subjects: [{kind: ServiceAccount, name: robot, namespace: elsewhere}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: reader}
+rules: []
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: writer}
+rules: []
+)");
+  velero::Backup b = named("b");
+  b.spec.included_namespaces = {"app"};  // auto mode: cluster types only as related items
+  f.run(b);
+  auto p = f.paths("b");
+  CHECK(p.count("resources/serviceaccounts/namespaces/app/robot.json"));
+  CHECK(p.count("resources/clusterrolebindings.rbac.authorization.k8s.io/cluster/robot-reads.json"));
+  CHECK(p.count("resources/clusterroles.rbac.authorization.k8s.io/cluster/reader.json"));
+  CHECK_FALSE(p.count("resources/clusterrolebindings.rbac.authorization.k8s.io/cluster/other-binding.json"));
+  CHECK_FALSE(p.count("resources/clusterroles.rbac.authorization.k8s.io/cluster/writer.json"));
+}
+
+TEST_CASE("spec §5.11: orderedResources puts the named items first, in order, and still filters") {
+  Fixture f;
+  std::string cms;
+  for (const char* n : {"a", "b", "c", "d"}) {
+    cms += std::string("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ") + n + ", namespace: ns, labels: {keep: \"yes\"}}\n";
+  }
+  cms += "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: unlabelled, namespace: ns}\n";
+  f.manifests.write("a.yaml", cms);
+  velero::Backup b = named("b");
+  b.spec.ordered_resources["configmaps"] = "ns/c, ns/a,ns/missing,unlabelled,ns/unlabelled";
+  b.spec.label_selector = json::value(json::object{{"matchLabels", json::object{{"keep", "yes"}}}});
+  f.run(b);
+  std::vector<std::string> order;
+  auto in = f.objects->get(f.store->backup_contents_key("b"), {});
+  archive::ArchiveReader r(*in, "b");
+  archive::Entry e;
+  while (r.next(e)) {
+    if (e.item && e.item->resource == "configmaps" && e.item->version_dir.empty()) order.push_back(e.item->name);
+  }
+  // c and a first as ordered; "missing" does not exist; "unlabelled" fails the selector
+  CHECK(order == std::vector<std::string>{"c", "a", "b", "d"});
+}
