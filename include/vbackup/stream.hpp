@@ -68,6 +68,26 @@ class GzipOutputStream final : public OutputStream {
   std::unique_ptr<State> state_;
 };
 
+// Gzip compressed on several threads, as pigz writes it: the input is cut into blocks compressed
+// independently (each primed with the previous 32 KiB as dictionary, ended with a sync flush) and
+// concatenated into ONE gzip member that any gunzip reads. The output depends only on the level and
+// block size, not on the number of threads, so a backup is reproducible. Memory is bounded by the
+// blocks in flight (about 2 × threads × block size). Only the calling thread writes to `sink`.
+class ParallelGzipOutputStream final : public OutputStream {
+ public:
+  // threads = 0: one per hardware thread, at most 8.
+  explicit ParallelGzipOutputStream(OutputStream& sink, int level = 6, unsigned threads = 0,
+                                    std::size_t block_size = 128 * 1024);
+  ~ParallelGzipOutputStream() override;  // without finish() the output is incomplete; never throws
+  using OutputStream::write;
+  void write(const void* data, std::size_t size) override;
+  void finish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
 std::string gzip_compress(std::string_view data, int level = 6);
 // Decompresses a whole gzip member; throws Error(invalid) naming `what` on corrupt input or when
 // the output would exceed `limit` bytes.

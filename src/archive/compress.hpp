@@ -1,6 +1,6 @@
-// Compression streams for the tarball. Gzip output is core's GzipOutputStream (Go's header, spec §1.1);
-// zstd is ours (Velero only writes gzip). Input decoding is done here rather than by libarchive's
-// filters so that the gzip CRC-32/length trailer and the zstd content checksum are verified, as Go's
+// Compression streams for the tarball. Gzip output is core's ParallelGzipOutputStream (Go's header,
+// spec §1.1; pigz-style blocks); zstd is ours (Velero only writes gzip). Input decoding is done here
+// rather than by libarchive's filters so that the gzip CRC-32/length trailer and the zstd content checksum are verified, as Go's
 // compress/gzip reader verifies them.
 #pragma once
 

@@ -36,7 +36,7 @@ void check_entry_path(std::string_view path) {
 
 struct ArchiveWriter::Impl {
   detail::CountingOutputStream counter;
-  std::variant<GzipOutputStream, detail::ZstdOutputStream> compressor;
+  std::variant<ParallelGzipOutputStream, detail::ZstdOutputStream> compressor;
   std::string staging;
   std::uint64_t entries = 0;
   bool finished = false;
@@ -45,8 +45,8 @@ struct ArchiveWriter::Impl {
   Impl(OutputStream& sink, Compression compression)
       : counter(sink),
         compressor(compression == Compression::gzip
-                       ? std::variant<GzipOutputStream, detail::ZstdOutputStream>(std::in_place_index<0>, counter)
-                       : std::variant<GzipOutputStream, detail::ZstdOutputStream>(std::in_place_index<1>, counter)) {
+                       ? std::variant<ParallelGzipOutputStream, detail::ZstdOutputStream>(std::in_place_index<0>, counter)
+                       : std::variant<ParallelGzipOutputStream, detail::ZstdOutputStream>(std::in_place_index<1>, counter)) {
     staging.reserve(kStagingSize);
   }
 

@@ -1,0 +1,204 @@
+// pigz's scheme on zlib: blocks compressed with raw deflate on worker threads, each primed with the
+// 32 KiB before it and closed with a sync flush (byte-aligned, not final), the last one finished;
+// their concatenation is one deflate stream, wrapped in a single gzip member whose CRC is combined
+// from the blocks' CRCs (crc32_combine).
+#include "vbackup/error.hpp"
+#include "vbackup/stream.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace vbackup {
+namespace {
+
+constexpr std::size_t kWindow = 32 * 1024;
+
+struct Job {
+  std::string input, dictionary, output;
+  bool last = false;
+  unsigned long crc = 0;
+  bool done = false;
+  std::exception_ptr error;
+};
+
+void compress_block(Job& job, int level) {
+  z_stream z{};
+  if (deflateInit2(&z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw Error(ErrorCode::generic, "gzip: cannot initialise deflate");
+  }
+  struct End {
+    z_stream* z;
+    ~End() { deflateEnd(z); }
+  } end{&z};
+  if (!job.dictionary.empty()) {
+    deflateSetDictionary(&z, reinterpret_cast<const Bytef*>(job.dictionary.data()),
+                         static_cast<uInt>(job.dictionary.size()));
+  }
+  job.output.resize(deflateBound(&z, static_cast<uLong>(job.input.size())) + 16);
+  z.next_in = reinterpret_cast<Bytef*>(job.input.data());
+  z.avail_in = static_cast<uInt>(job.input.size());
+  z.next_out = reinterpret_cast<Bytef*>(job.output.data());
+  z.avail_out = static_cast<uInt>(job.output.size());
+  int rc = deflate(&z, job.last ? Z_FINISH : Z_SYNC_FLUSH);
+  if (rc != (job.last ? Z_STREAM_END : Z_OK) || z.avail_in != 0) {
+    throw Error(ErrorCode::generic, "gzip: deflate failed on a block");
+  }
+  job.output.resize(job.output.size() - z.avail_out);
+  job.crc = crc32(0L, reinterpret_cast<const Bytef*>(job.input.data()), static_cast<uInt>(job.input.size()));
+}
+
+}  // namespace
+
+struct ParallelGzipOutputStream::State {
+  OutputStream* sink;
+  int level;
+  std::size_t block_size;
+  std::size_t max_in_flight;
+  std::string buffer;       // input not yet handed to a job
+  std::string dictionary;   // the last 32 KiB handed over
+  std::deque<std::shared_ptr<Job>> in_flight;  // in submission order
+  std::deque<std::shared_ptr<Job>> queue;      // waiting for a worker
+  std::vector<std::thread> workers;
+  std::mutex m;
+  std::condition_variable work_ready, job_done;
+  bool stopping = false, finished = false, failed = false;
+  unsigned long crc = crc32(0L, Z_NULL, 0);
+  std::uint64_t total = 0;
+  bool header_written = false;
+
+  // Go's compress/gzip header: no name, mtime 0, XFL 0, OS 255 (spec §1.1). Written with the first
+  // block, so that constructing the stream does no I/O.
+  void write_header() {
+    if (header_written) return;
+    static const unsigned char header[10] = {0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff};
+    sink->write(header, sizeof header);
+    header_written = true;
+  }
+
+  void worker() {
+    for (;;) {
+      std::shared_ptr<Job> job;
+      {
+        std::unique_lock lock(m);
+        work_ready.wait(lock, [&] { return stopping || !queue.empty(); });
+        if (queue.empty()) return;
+        job = queue.front();
+        queue.pop_front();
+      }
+      try {
+        compress_block(*job, level);
+      } catch (...) {
+        job->error = std::current_exception();
+      }
+      {
+        std::lock_guard lock(m);
+        job->done = true;
+      }
+      job_done.notify_all();
+    }
+  }
+
+  void submit(bool last) {
+    auto job = std::make_shared<Job>();
+    job->input = std::move(buffer);
+    buffer.clear();
+    job->dictionary = dictionary;
+    job->last = last;
+    const std::string& in = job->input;
+    if (in.size() >= kWindow) {
+      dictionary.assign(in, in.size() - kWindow, kWindow);
+    } else {
+      dictionary += in;
+      if (dictionary.size() > kWindow) dictionary.erase(0, dictionary.size() - kWindow);
+    }
+    {
+      std::lock_guard lock(m);
+      in_flight.push_back(job);
+      queue.push_back(job);
+    }
+    work_ready.notify_one();
+    while (in_flight.size() > max_in_flight) write_oldest();
+  }
+
+  // Waits for the oldest block and hands it to the sink (on the caller's thread).
+  void write_oldest() {
+    std::shared_ptr<Job> job = in_flight.front();
+    {
+      std::unique_lock lock(m);
+      job_done.wait(lock, [&] { return job->done; });
+      in_flight.pop_front();
+    }
+    if (job->error) std::rethrow_exception(job->error);
+    write_header();
+    sink->write(job->output.data(), job->output.size());
+    crc = crc32_combine(crc, job->crc, static_cast<z_off_t>(job->input.size()));
+    total += job->input.size();
+  }
+};
+
+ParallelGzipOutputStream::ParallelGzipOutputStream(OutputStream& sink, int level, unsigned threads,
+                                                   std::size_t block_size)
+    : state_(std::make_unique<State>()) {
+  if (threads == 0) threads = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+  state_->sink = &sink;
+  state_->level = level;
+  state_->block_size = std::max<std::size_t>(block_size, kWindow);
+  state_->max_in_flight = 2 * threads;
+  state_->buffer.reserve(state_->block_size);
+  for (unsigned i = 0; i < threads; ++i) state_->workers.emplace_back([s = state_.get()] { s->worker(); });
+}
+
+ParallelGzipOutputStream::~ParallelGzipOutputStream() {
+  {
+    std::lock_guard lock(state_->m);
+    state_->stopping = true;
+    state_->queue.clear();
+  }
+  state_->work_ready.notify_all();
+  for (auto& t : state_->workers) t.join();
+}
+
+void ParallelGzipOutputStream::write(const void* data, std::size_t size) {
+  auto& s = *state_;
+  if (s.finished || s.failed) throw Error(ErrorCode::generic, "gzip: write after finish or failure");
+  const char* p = static_cast<const char*>(data);
+  try {
+    while (size > 0) {
+      std::size_t take = std::min(size, s.block_size - s.buffer.size());
+      s.buffer.append(p, take);
+      p += take;
+      size -= take;
+      if (s.buffer.size() == s.block_size) s.submit(false);
+    }
+  } catch (...) {
+    s.failed = true;
+    throw;
+  }
+}
+
+void ParallelGzipOutputStream::finish() {
+  auto& s = *state_;
+  if (s.finished) return;
+  if (s.failed) throw Error(ErrorCode::generic, "gzip: finish after a failure");
+  try {
+    s.submit(true);
+    while (!s.in_flight.empty()) s.write_oldest();
+  } catch (...) {
+    s.failed = true;
+    throw;
+  }
+  unsigned char trailer[8];
+  for (int i = 0; i < 4; ++i) trailer[i] = static_cast<unsigned char>((s.crc >> (8 * i)) & 0xFF);
+  for (int i = 0; i < 4; ++i) trailer[4 + i] = static_cast<unsigned char>((s.total >> (8 * i)) & 0xFF);
+  s.sink->write(trailer, sizeof trailer);
+  s.finished = true;
+}
+
+}  // namespace vbackup
