@@ -4,6 +4,7 @@
 // (persistBackup, with velero-backup.json last). Items stream from the source into the tarball
 // and on into the object store; memory holds the keys of written items, not the items.
 #include "backup_log.hpp"
+#include "item_set.hpp"
 
 #include "vbackup/backup.hpp"
 #include "vbackup/error.hpp"
@@ -15,7 +16,6 @@
 #include <algorithm>
 #include <random>
 #include <set>
-#include <unordered_set>
 
 namespace vbackup {
 namespace {
@@ -161,6 +161,7 @@ class Runner {
   void list_into(const ApiResource& r, const std::string& ns);
   bool back_up(const ApiResource& r, json::object obj, bool must_include);
   void back_up_namespaces();
+  void upload_resource_list();
   void back_up_crds();
   void progress();
   void record_error(const std::string& ns, const std::string& message, detail::LogFields fields = {});
@@ -182,12 +183,12 @@ class Runner {
   bool selector_set_ = false;
   bool full_backup_hint_ = false;  // the user's lists ask for a full backup (full_backup_requested, spec §9.1)
   std::vector<Namespace> cluster_namespaces_;
-  std::unordered_set<std::string> backed_up_;
+  detail::ItemSet backed_up_;  // spec §5.8 check 6, 16 bytes an item
   std::set<std::string> namespaces_with_items_;
   std::set<std::string> resources_with_items_;
   std::optional<std::vector<json::object>> cluster_role_bindings_;  // for the ServiceAccount action
   std::map<std::string, std::string> non_preferred_;  // group resource → version seen, for one warning each
-  velero::ResourceList resource_list_;
+  detail::SortedSpill resource_list_;  // "<apiVersion>/<Kind>\t<ns/name>" lines, spilled to disk in sorted runs
   velero::Result errors_, warnings_;
   BackupProgress progress_;
 };
@@ -383,8 +384,7 @@ bool Runner::back_up(const ApiResource& r, json::object obj, bool must_include) 
   std::string api_version(json::get_string(obj, "apiVersion"));
   std::string kind(json::get_string(obj, "kind"));
   std::string key = api_version + "/" + kind + "|" + ns + "|" + name;
-  if (backed_up_.count(key)) return true;  // already in the backup
-  backed_up_.insert(key);
+  if (!backed_up_.insert(key)) return true;  // already in the backup
   // The version directory is the object's version before any action runs (spec §1.2).
   std::string version = version_of(api_version);
 
@@ -495,7 +495,7 @@ bool Runner::back_up(const ApiResource& r, json::object obj, bool must_include) 
     return false;
   }
   log_.info("Backed up item", where);
-  resource_list_[api_version + "/" + kind].push_back(ns.empty() ? name : ns + "/" + name);
+  resource_list_.add(api_version + "/" + kind + "\t" + (ns.empty() ? name : ns + "/" + name));
   resources_with_items_.insert(gr);
   if (!ns.empty()) namespaces_with_items_.insert(ns);
   progress();
@@ -530,6 +530,39 @@ void Runner::related_to_service_account(const std::string& ns, const std::string
     }
   }
   for (const auto& role : roles) out.push_back({"clusterroles.rbac.authorization.k8s.io", "", role});
+}
+
+// spec §2.3 <b>-resource-list.json.gz: {"<apiVersion>/<Kind>": ["<ns>/<name>", …], …} + "\n", keys and
+// names sorted, encoded as the sorted lines stream out of the spill (memory stays bounded).
+void Runner::upload_resource_list() {
+  auto upload = store_.objects().open_write(store_.backup_resource_list_key(b_.metadata.name));
+  GzipOutputStream gz(*upload);
+  std::string current, chunk = "{";
+  bool first_key = true, first_name = true;
+  resource_list_.for_each_sorted([&](std::string_view line) {
+    auto tab = line.find('\t');
+    std::string_view key = line.substr(0, tab), item = line.substr(tab + 1);
+    if (first_key || key != current) {
+      if (!first_key) chunk += "],";
+      json::marshal_to(json::string(key), chunk);
+      chunk += ":[";
+      current = key;
+      first_key = false;
+      first_name = true;
+    }
+    if (!first_name) chunk += ',';
+    json::marshal_to(json::string(item), chunk);
+    first_name = false;
+    if (chunk.size() > (1 << 16)) {
+      gz.write(chunk);
+      chunk.clear();
+    }
+  });
+  if (!first_key) chunk += "]";
+  chunk += "}\n";
+  gz.write(chunk);
+  gz.finish();
+  upload->commit();
 }
 
 // spec §5.10 nsTracker: a Namespace object is backed up when its namespace holds backed-up items,
@@ -646,7 +679,7 @@ void Runner::run() {
 
   // Side files, then the record last (spec §2.6, §3.1). Velero uploads the list files even empty.
   const auto& name = b_.metadata.name;
-  store_.objects().put(store_.backup_resource_list_key(name), velero::encode_resource_list(resource_list_));
+  upload_resource_list();
   store_.objects().put(store_.backup_results_key(name), velero::encode_results(errors_, warnings_));
   for (const auto& key : {store_.backup_pod_volume_backups_key(name), store_.backup_volume_snapshots_key(name),
                           store_.backup_item_operations_key(name), store_.backup_volume_info_key(name)}) {

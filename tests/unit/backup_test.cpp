@@ -653,3 +653,42 @@ TEST_CASE("spec §5.11: orderedResources puts the named items first, in order, a
   // c and a first as ordered; "missing" does not exist; "unlabelled" fails the selector
   CHECK(order == std::vector<std::string>{"c", "a", "b", "d"});
 }
+
+// The runner's per-item bookkeeping (backup/item_set.hpp).
+#include "backup/item_set.hpp"
+
+#include <algorithm>
+#include <random>
+
+TEST_CASE("ItemSet: insert reports duplicates, erase keeps probing intact, 100k keys") {
+  detail::ItemSet set;
+  int fresh = 0;
+  for (int i = 0; i < 100000; ++i) fresh += set.insert("v1/Pod|ns|pod-" + std::to_string(i));
+  CHECK(fresh == 100000);
+  CHECK(set.size() == 100000);
+  CHECK_FALSE(set.insert("v1/Pod|ns|pod-42"));
+  CHECK(set.contains("v1/Pod|ns|pod-99999"));
+  CHECK_FALSE(set.contains("v1/Pod|ns|pod-100000"));
+  for (int i = 0; i < 100000; i += 3) set.erase("v1/Pod|ns|pod-" + std::to_string(i));
+  for (int i = 0; i < 100000; ++i) {
+    bool present = set.contains("v1/Pod|ns|pod-" + std::to_string(i));
+    if (present != (i % 3 != 0)) FAIL("wrong membership for ", i);
+  }
+  CHECK(set.insert("v1/Pod|ns|pod-0"));
+}
+
+TEST_CASE("SortedSpill: many small runs merge into one sorted, de-duplicated sequence") {
+  std::mt19937 rng(3);
+  std::vector<std::string> lines;
+  detail::SortedSpill spill(4096);  // tiny runs: forces the on-disk merge
+  for (int i = 0; i < 5000; ++i) {
+    std::string l = "apps/v1/Deployment\tns-" + std::to_string(rng() % 50) + "/d-" + std::to_string(rng() % 2000);
+    lines.push_back(l);
+    spill.add(l);
+  }
+  std::sort(lines.begin(), lines.end());
+  lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
+  std::vector<std::string> out;
+  spill.for_each_sorted([&](std::string_view l) { out.emplace_back(l); });
+  CHECK(out == lines);
+}
