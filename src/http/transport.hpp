@@ -1,0 +1,63 @@
+// The connection layer under Client: an io_context with its own threads, a keep-alive pool per
+// origin, connect/TLS, and one request/response exchange at a time per connection. Retries,
+// signing, gzip and messages live in client.cpp; Beast and Asio live only in transport.cpp.
+#pragma once
+
+#include "http/client.hpp"
+
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace vbackup::http::detail {
+
+// Why one attempt failed below HTTP. `stage` says how far the request got, which decides whether
+// a non-idempotent request may be retried: only `connect` failures certainly never reached the server.
+struct TransportFailure : std::exception {
+  enum class Stage { connect, send, receive };
+  Stage stage;
+  bool retryable;      // refused, reset, EOF, timeout; not certificate or protocol errors
+  std::string cause;   // "connection refused", "no data for 2000 ms (io_timeout)", …; never a header value
+  TransportFailure(Stage s, bool r, std::string c) : stage(s), retryable(r), cause(std::move(c)) {}
+  const char* what() const noexcept override { return cause.c_str(); }
+};
+
+// One request/response on one pooled connection. Blocking; used by one thread at a time.
+// Destroying it before the body was read to the end closes the connection.
+class Exchange {
+ public:
+  virtual ~Exchange() = default;
+  // True when the connection came from the pool rather than a fresh connect.
+  virtual bool reused() const = 0;
+  // Sends raw request bytes (`a` then `b`, in one write when both are small).
+  virtual void write(std::string_view a, std::string_view b = {}) = 0;
+  // Reads the response header (1xx interim responses skipped); `head_request` means no body follows.
+  virtual Response read_header(bool head_request) = 0;
+  // Reads up to `size` bytes of the body as sent (chunked framing removed, content coding kept);
+  // 0 at the end, when the connection goes back to the pool if the server keeps it alive.
+  virtual std::size_t read_body(void* buffer, std::size_t size) = 0;
+  // Body bytes read so far.
+  virtual std::uint64_t body_bytes() const = 0;
+};
+
+class Transport {
+ public:
+  explicit Transport(const ClientOptions& options);  // Error(invalid) for unusable TLS options
+  ~Transport();  // no Exchange may outlive it
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
+
+  // A connection to the URL's origin: an idle pooled one, or a new one when fewer than
+  // max_connections_per_origin are open, else waits for one to be released.
+  // Throws TransportFailure(connect, …).
+  std::unique_ptr<Exchange> open(const Url& url);
+
+  struct Impl;  // transport.cpp only
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vbackup::http::detail
