@@ -1,0 +1,58 @@
+// Azure Blob Storage as an ObjectStore, configured with the BackupStorageLocation config keys of
+// velero-plugin-for-microsoft-azure and authorized with the storage account key (Shared Key).
+#pragma once
+
+#include "vbackup/storage.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace vbackup::storage {
+
+// The Blob service version every request states (x-ms-version) and service SASes carry (sv).
+// 2021-08-06: Put Blob up to 5000 MiB and Put Block up to 4000 MiB (since 2019-12-12), the
+// 2020-12-06 SAS format, Encoded="true" names in listings; served by every public Azure region and
+// accepted by Azurite 3.x (which refuses versions newer than its own, 2025-11-05 for 3.35).
+inline constexpr std::string_view kAzureApiVersion = "2021-08-06";
+
+// A location's config, checked the way the plugin's Init checks it. The account key itself is not
+// part of it: it is read from the named variable when the store opens, and never echoed.
+struct AzureConfig {
+  std::string container;         // location.bucket
+  std::string storage_account;   // storageAccount (required)
+  std::string endpoint;          // storageAccountURI, or https://<account>.blob.<cloud suffix>; no trailing '/'
+  std::string key_env_var;       // storageAccountKeyEnvVar
+  std::string credentials_file;  // credentialsFile, else $AZURE_CREDENTIALS_FILE: KEY=VALUE lines
+                                 // that take precedence over the environment (godotenv.Overload)
+  // blockSizeInBytes: 1 .. 4000 MiB. The default is 8 MiB, not the plugin's 100 MiB, to bound memory:
+  // a writer holds at most (max_parallel_blocks + 1) blocks, 40 MiB by default; 50,000 blocks of 8 MiB
+  // allow objects up to 390 GiB.
+  std::uint64_t block_size = 8 << 20;
+  std::string ca_cert;                  // caCert (PEM), trusted in addition to the system store
+};
+
+// Accepted keys: storageAccount, storageAccountKeyEnvVar, storageAccountURI, blockSizeInBytes,
+// resourceGroup, subscriptionId, activeDirectoryAuthorityURI and useAAD (used by the plugin for
+// Azure AD and the ARM key lookup; ignored here, except useAAD=true which is refused as
+// unsupported), credentialsFile, and Velero's own bucket, prefix and caCert. Any other key is
+// refused with Velero's message ("config has invalid keys [...]; valid keys are [...]").
+// AZURE_CLOUD_NAME picks the endpoint suffix as the plugin does. Throws Error(invalid) naming the
+// location and the key, or Error(unsupported).
+AzureConfig parse_azure_config(const Location& location);
+
+struct AzureStoreOptions {
+  unsigned max_parallel_blocks = 4;  // Put Block requests in flight per upload; memory per writer
+                                     // is at most (this + 1) × block size
+  unsigned list_page_size = 5000;    // maxresults of each List Blobs request (the service maximum)
+  int max_attempts = 5;              // per request (HTTP retries) and per download drop (resumes)
+  std::function<void(std::string_view line)> log;  // retries and resumes; never headers or keys
+};
+
+// Opens the container. Nothing is sent until the first operation. Throws Error(invalid) for a bad
+// config or a missing / malformed key (naming the variable, never its value).
+std::unique_ptr<ObjectStore> open_azure_store(const Location& location, const AzureStoreOptions& options = {});
+
+}  // namespace vbackup::storage
