@@ -462,19 +462,19 @@ Client::Impl::Result Client::Impl::execute(Request& req, bool streaming, std::si
         if (body->read_into(resp.body, kErrorBodyLimit)) body.reset();
       }
 
-      if (attempt < max_attempts) {
-        if (retryable_status(resp.status) && req.idempotent) {
-          reason = std::to_string(resp.status) + " " + resp.reason;
-        } else if (options.retry.retry_response && options.retry.retry_response(resp)) {
-          reason = std::to_string(resp.status) + " " + resp.reason + " (retry_response)";
-        }
-        if (!reason.empty()) {
-          server_delay = retry_after(resp.headers);
-          if (server_delay) reason += ", Retry-After " + *resp.headers.get("Retry-After");
-        }
+      if (retryable_status(resp.status) && req.idempotent) {
+        reason = std::to_string(resp.status) + " " + resp.reason;
+      } else if (options.retry.retry_response && options.retry.retry_response(resp)) {
+        reason = std::to_string(resp.status) + " " + resp.reason + " (retry_response)";
+      }
+      if (!reason.empty() && attempt >= max_attempts) {
+        log("http: " + what + ": " + reason + "; giving up after " + attempts_text(attempt));
+        reason.clear();
       }
       // The answer. In open(), `body` holds the rest of the body (after a buffered error body).
       if (reason.empty()) return Result{std::move(resp), std::move(body)};
+      server_delay = retry_after(resp.headers);
+      if (server_delay) reason += ", Retry-After " + *resp.headers.get("Retry-After");
       // `body` goes out of scope here: a body read to the end leaves the connection pooled.
     } catch (const detail::TransportFailure& f) {
       bool reached = f.stage != detail::TransportFailure::Stage::connect;

@@ -55,7 +55,9 @@ struct Request {
   // Only idempotent requests are retried after the request may have reached the server.
   bool idempotent = true;
   // Called before each attempt (after the client has set Host and Content-Length), to sign it:
-  // SigV4 and SharedKey sign the date, which changes between attempts.
+  // SigV4 and SharedKey sign the date, which changes between attempts. Each attempt starts again
+  // from the headers given here, so headers added by the previous call are gone. sign may change
+  // headers only (a changed url or body is not seen).
   std::function<void(Request&)> sign;
   // What the request is about, for messages and logs ("PUT s3://bucket/key"); never a secret.
   std::string description;
@@ -65,11 +67,15 @@ struct Response {
   int status = 0;
   std::string reason;
   Headers headers;
-  std::string body;  // empty for streamed responses
+  // send(): the whole body. open(): empty, except for a status >= 300, where the first 1 MiB of the
+  // body is read before the retry decision and kept here (read() returns it too).
+  std::string body;
 };
 
 // A response whose body is read as a stream. The connection returns to the pool when the body has
-// been read to the end; destroying it earlier closes the connection.
+// been read to the end; destroying it earlier closes the connection. It must not outlive its Client.
+// A transport failure while reading throws Error(storage) naming the request; it is not retried
+// (the caller can resume with a Range request).
 class ResponseStream : public InputStream {
  public:
   virtual const Response& response() const = 0;
@@ -90,7 +96,11 @@ struct RetryPolicy {
   std::chrono::milliseconds base_delay{100};
   std::chrono::milliseconds max_delay{20000};
   // Extra decision for a complete response (the client already retries 500, 502, 503, 504 and
-  // 429); e.g. S3's 400 RequestTimeout. Return true to retry.
+  // 429 of idempotent requests); e.g. S3's 400 RequestTimeout. Return true to retry. It is asked
+  // for non-idempotent requests too (client-go retries 429 whatever the verb), and sees the body
+  // (send(): all of it; open(): the first 1 MiB of a status >= 300).
+  // Retry-After (seconds or HTTP-date) on a retried response is waited for when longer than the
+  // backoff, up to 5 minutes.
   std::function<bool(const Response&)> retry_response;
 };
 
@@ -98,11 +108,15 @@ struct ClientOptions {
   TlsOptions tls;
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds io_timeout{60000};  // no byte moves for this long: the attempt fails
+  // A caller that finds them all busy waits for one, at most max(connect_timeout, io_timeout), then
+  // gets an error (a thread holding that many open ResponseStreams would otherwise wait forever).
   std::size_t max_connections_per_origin = 8;
   RetryPolicy retry;
   std::string user_agent = "libvbackup";
   bool accept_gzip = false;  // send Accept-Encoding: gzip and decode (Kubernetes responses)
-  // Every retry (with its reason) and every failed attempt; URLs only, never headers.
+  // Every retry (with its reason and the next attempt's number) and every giving-up; URLs only,
+  // never headers, and no query string when it carries a signature. Called on the calling thread,
+  // so possibly from several threads at once.
   std::function<void(std::string_view line)> log;
 };
 
@@ -114,8 +128,11 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   // Sends the request with retries and returns the final response with its body in memory (bodies
-  // above `limit` bytes are an error). Any HTTP status is returned, not thrown; transport failures
-  // after the last attempt throw Error(storage) naming the description, the URL and the cause.
+  // above `limit` bytes are an error). Any HTTP status is returned, not thrown (redirects are not
+  // followed); transport failures after the last attempt throw Error(storage) "<description>:
+  // <METHOD> <url>: <cause> (after N attempts)". A certificate that fails verification is not
+  // retried. Bad requests (a header with a line break, a body_source without content_length)
+  // throw Error(invalid) before anything is sent.
   // Thread-safe: calls from several threads share the connection pool.
   Response send(Request request, std::size_t limit = 64 << 20);
 

@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
@@ -299,17 +300,29 @@ struct Transport::Impl {
     c->buffer.reserve(kReadBuffer);
     const std::string where = url.host_header();
 
-    tcp::resolver resolver(c->strand);
+    // getaddrinfo has no timeout of its own: a timer cancels the lookup at the connect deadline.
+    auto resolver = std::make_shared<tcp::resolver>(c->strand);
+    auto timer = std::make_shared<asio::steady_timer>(c->strand);
+    auto timed_out = std::make_shared<bool>(false);
     tcp::resolver::results_type endpoints;
     OpResult r = run_on(c->strand, [&](auto done) {
-      resolver.async_resolve(url.host, url.port, [&, done](error_code ec, tcp::resolver::results_type res) {
-        endpoints = std::move(res);
-        done(ec, 0);
+      timer->expires_at(deadline);
+      timer->async_wait([resolver, timed_out](error_code ec) {
+        if (ec) return;
+        *timed_out = true;
+        resolver->cancel();
       });
+      resolver->async_resolve(url.host, url.port,
+                              [&endpoints, timer, done](error_code ec, tcp::resolver::results_type res) {
+                                timer->cancel();
+                                endpoints = std::move(res);
+                                done(ec, 0);
+                              });
     });
     if (r.ec) {
-      bool again = r.ec == asio::error::host_not_found_try_again || r.ec == asio::error::try_again;
-      throw TransportFailure(Stage::connect, again, "cannot resolve host " + url.host + ": " + r.ec.message());
+      bool again = r.ec == asio::error::host_not_found_try_again || r.ec == asio::error::try_again || *timed_out;
+      std::string why = *timed_out ? "timed out after " + ms_text(timeout) + " (connect_timeout)" : r.ec.message();
+      throw TransportFailure(Stage::connect, again, "cannot resolve host " + url.host + ": " + why);
     }
 
     if (url.scheme == "https") {
@@ -453,6 +466,7 @@ class BeastExchange final : public Exchange {
     if (!parser_ || parser_->is_done() || size == 0) return 0;
     if (!c_) throw TransportFailure(Stage::receive, false, "connection already closed");
     const auto timeout = t_.options.io_timeout;
+    if (std::size_t got = parse_buffered(buffer, size); got > 0 || !c_) return got;
     for (;;) {
       auto& body = parser_->get().body();
       body.data = buffer;
@@ -483,6 +497,27 @@ class BeastExchange final : public Exchange {
   std::uint64_t body_bytes() const override { return body_bytes_; }
 
  private:
+  // Body bytes that arrived with the header (a small response, usually all of it) are parsed here
+  // on the calling thread: no socket operation is pending, and it saves a trip through the strand.
+  std::size_t parse_buffered(void* buffer, std::size_t size) {
+    if (c_->buffer.size() == 0) return 0;
+    auto& body = parser_->get().body();
+    body.data = buffer;
+    body.size = size;
+    error_code ec;
+    std::size_t used = parser_->put(c_->buffer.data(), ec);
+    c_->buffer.consume(used);
+    if (ec == bhttp::error::need_buffer || ec == bhttp::error::need_more) ec = {};
+    if (ec) {
+      fail();
+      throw TransportFailure(TransportFailure::Stage::receive, false, "invalid response body: " + ec.message());
+    }
+    std::size_t got = size - body.size;
+    body_bytes_ += got;
+    if (parser_->is_done()) finish();
+    return got;
+  }
+
   void finish() {
     if (!c_) return;
     bool keep = parser_->get().keep_alive() && c_->buffer.size() == 0;

@@ -217,10 +217,13 @@ struct TestHttpServer::Impl {
       if (!no_body) h += reply.chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + std::to_string(size) + "\r\n";
       if (reply.close || !keep_alive) h += "Connection: close\r\n";
       h += "\r\n";
+      const bool small = !head && !no_body && !reply.chunked && reply.pattern_size == 0 &&
+                         reply.body.size() <= 64 * 1024 && reply.stall_after_header.count() == 0;
+      if (small) h += reply.body;  // one write, as real servers do for small replies
       asio::write(stream, asio::buffer(h), ec);
       if (ec) return;
       if (reply.stall_after_header.count() > 0 && !pause(reply.stall_after_header)) return;
-      if (!head && !no_body) {
+      if (!head && !no_body && !small) {
         for (std::uint64_t off = 0; off < size;) {
           std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), size - off));
           if (reply.pattern_size > 0) fill_pattern(chunk.data(), off, n);

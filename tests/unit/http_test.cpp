@@ -449,7 +449,8 @@ TEST_CASE("retries: max_attempts bounds them and the last response is returned")
   CHECK(resp.status == 500);
   CHECK(resp.body == "broken");
   CHECK(server.requests() == 4);
-  CHECK(log.lines.size() == 3);
+  REQUIRE(log.lines.size() == 4);  // three retries, then giving up
+  CHECK(log.lines[3].find("500 Internal Server Error; giving up after 4 attempts") != std::string::npos);
   o.retry.max_attempts = 1;
   Client once(o);
   CHECK(once.send(get(server.url() + "/x")).status == 500);
@@ -809,4 +810,47 @@ TEST_CASE("concurrency: several threads share one client, each gets its own answ
   for (auto& t : threads) t.join();
   CHECK(ok == 300);
   CHECK(server.connections() <= 4);
+}
+
+TEST_CASE("pool: a caller that finds every connection held waits, then gets an error instead of a deadlock") {
+  TestHttpServer server([](const ServerRequest&) {
+    ServerReply r;
+    r.pattern_size = 1 << 20;
+    return r;
+  });
+  ClientOptions o = quick();
+  o.max_connections_per_origin = 1;
+  o.connect_timeout = 200ms;
+  o.io_timeout = 200ms;
+  Client client(o);
+  auto held = client.open(get(server.url() + "/held"));
+  try {
+    client.send(get(server.url() + "/second"));
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find("no free connection to http://127.0.0.1:") != std::string::npos);
+    CHECK(std::string(e.what()).find("max_connections_per_origin") != std::string::npos);
+  }
+  held.reset();  // closes it: the next caller gets a connection
+  CHECK(client.send(get(server.url() + "/third"), 2 << 20).body.size() == 1 << 20);
+}
+
+TEST_CASE("gzip: a corrupt gzip body is a named error, not garbage") {
+  TestHttpServer server([](const ServerRequest&) {
+    ServerReply r = text("this is not gzip at all");
+    r.headers.emplace_back("Content-Encoding", "gzip");
+    return r;
+  });
+  ClientOptions o = quick();
+  o.accept_gzip = true;
+  Client client(o);
+  Request r = get(server.url() + "/pods");
+  r.description = "list pods";
+  try {
+    client.send(r);
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::storage);
+    CHECK(std::string(e.what()).rfind("list pods: GET " + server.url() + "/pods: invalid gzip response body", 0) == 0);
+  }
 }
