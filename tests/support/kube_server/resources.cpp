@@ -1,0 +1,712 @@
+// The verbs on resources: get, list (paged), watch, create, update, patch, delete and
+// deletecollection, with the API server's metadata rules (generateName, uid, resourceVersion,
+// creationTimestamp, generation, status subresource, finalizers, namespaces).
+#include "kube_server/api.hpp"
+#include "kube_server/objects.hpp"
+#include "kube_server/patch.hpp"
+#include "kube_server/util.hpp"
+#include "vbackup/error.hpp"
+#include "vbackup/manifests.hpp"
+#include "vbackup/source.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <mutex>
+#include <shared_mutex>
+
+namespace vbackup::kubetest {
+
+namespace {
+
+std::string media_type(std::string_view content_type) {
+  std::string out(content_type.substr(0, content_type.find(';')));
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+// A request body as an object: JSON, or YAML for the YAML media types (server-side apply).
+json::object parse_body(const ApiRequest& request) {
+  const std::string type = media_type(request.content_type);
+  if (request.body.empty()) throw bad_request("the request body is empty");
+  try {
+    json::value v = json::parse(request.body, "request body");
+    if (!v.is_object()) throw bad_request("the request body is not a JSON object");
+    return std::move(v.get_object());
+  } catch (const Error& e) {
+    if (type.find("yaml") == std::string::npos) throw bad_request(std::string("couldn't get version/kind; json parse error: ") + e.what());
+  }
+  std::vector<json::object> docs;
+  try {
+    manifests::read_manifests(request.body, "request body",
+                              [&](manifests::ManifestObject&& m) { docs.push_back(std::move(m.object)); }, [](const std::string&) {});
+  } catch (const Error& e) {
+    throw bad_request(std::string("error decoding YAML: ") + e.what());
+  }
+  if (docs.size() != 1) throw bad_request("the request body must hold exactly one object");
+  return std::move(docs.front());
+}
+
+bool dry_run(const std::map<std::string, std::string, std::less<>>& query) {
+  auto it = query.find("dryRun");
+  if (it == query.end() || it->second.empty()) return false;
+  if (it->second != "All") throw bad_request("Invalid dry run value: " + it->second + ", accepted values are: All");
+  return true;
+}
+
+json::object& metadata_of(json::object& obj) {
+  json::value& md = obj["metadata"];
+  if (md.is_null()) md = json::object{};
+  if (!md.is_object()) throw bad_request("metadata: expected an object");
+  return md.get_object();
+}
+
+std::string string_at(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
+}
+
+// The parts of an object that make up its "spec" for metadata.generation: all but metadata and status.
+json::object spec_part(const json::object& obj) {
+  json::object out = obj;
+  out.erase("metadata");
+  out.erase("status");
+  out.erase("apiVersion");
+  out.erase("kind");
+  return out;
+}
+
+std::uint64_t parse_uint(std::string_view text, const char* what) {
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size())
+    throw bad_request(std::string(what) + ": invalid value \"" + std::string(text) + "\"");
+  return v;
+}
+
+struct ContinueToken {
+  std::uint64_t rv = 0;
+  std::string start;  // the last key returned; the next page starts after it
+  std::uint64_t position = 0, mutations = 0;
+};
+
+// Shaped like the API server's token (base64url of {"v":"meta.k8s.io/v1","rv":N,"start":"key\u0000"});
+// "pos" and "m" let the next page count remainingItemCount without walking the table.
+std::string encode_continue(const ContinueToken& t) {
+  json::object o{{"v", "meta.k8s.io/v1"}, {"rv", t.rv}, {"start", t.start + std::string(1, '\0')},
+                 {"pos", t.position}, {"m", t.mutations}};
+  return base64_encode(json::marshal(o, {.sort_keys = false}), true);
+}
+
+ContinueToken decode_continue(const std::string& text) {
+  std::string raw;
+  if (!base64_decode(text, raw, true)) throw bad_request("continue key is not valid: illegal base64 data");
+  ContinueToken t;
+  try {
+    json::value v = json::parse(raw, "continue key");
+    const json::object& o = v.as_object();
+    if (json::get_string(o, "v") != "meta.k8s.io/v1") throw bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+    t.rv = o.at("rv").to_number<std::uint64_t>();
+    std::string start(json::get_string(o, "start"));
+    if (start.empty() || start.back() != '\0') throw bad_request("continue key is not valid: malformed start key");
+    start.pop_back();
+    t.start = std::move(start);
+    if (auto it = o.find("pos"); it != o.end()) t.position = it->value().to_number<std::uint64_t>();
+    if (auto it = o.find("m"); it != o.end()) t.mutations = it->value().to_number<std::uint64_t>();
+  } catch (const StatusError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw bad_request(std::string("continue key is not valid: ") + e.what());
+  }
+  return t;
+}
+
+ApiResponse object_response(const ObjectPtr& o, const std::string& api_version, const std::string& kind, int status) {
+  ApiResponse r;
+  r.status = status;
+  r.body.reserve(o->members.size() + api_version.size() + kind.size() + 32);
+  append_json(r.body, *o, api_version, kind);
+  return r;
+}
+
+labels::Selector label_selector(const std::map<std::string, std::string, std::less<>>& query) {
+  auto it = query.find("labelSelector");
+  if (it == query.end() || it->second.empty()) return labels::Selector();
+  try {
+    return labels::Selector::parse(it->second);
+  } catch (const Error& e) {
+    throw bad_request(std::string("unable to parse requirement: ") + e.what());
+  }
+}
+
+}  // namespace
+
+// ---- reads ----
+
+ApiResponse Api::get(const Target& t) {
+  ObjectPtr o;
+  {
+    std::shared_lock lock(store_.mutex);
+    o = store_.find(t.table, t.ns, t.name);
+  }
+  if (!o) throw not_found(t.rname(), t.name);
+  return object_response(o, t.api_version(), t.resource.kind, 200);
+}
+
+ApiResponse Api::list(const Target& t, const Query& query) {
+  const labels::Selector selector = label_selector(query);
+  const FieldSelector fields =
+      parse_field_selector(query.contains("fieldSelector") ? query.at("fieldSelector") : std::string(), t.table);
+  const bool filtered = !selector.empty() || !fields.terms.empty();
+  std::uint64_t limit = 0;
+  if (auto it = query.find("limit"); it != query.end() && !it->second.empty()) limit = parse_uint(it->second, "limit");
+  std::optional<ContinueToken> token;
+  if (auto it = query.find("continue"); it != query.end() && !it->second.empty()) token = decode_continue(it->second);
+
+  std::vector<ObjectPtr> page;
+  std::optional<ContinueToken> next;
+  std::optional<std::uint64_t> remaining;
+  std::uint64_t rv = 0;
+  {
+    std::shared_lock lock(store_.mutex);
+    rv = token ? token->rv : store_.current_rv();
+    if (const Table* table = store_.find_table(t.table)) {
+      const std::string prefix = t.ns.empty() ? std::string() : t.ns + "/";
+      auto it = token ? table->objects.upper_bound(token->start) : table->objects.lower_bound(prefix);
+      if (token && !prefix.empty() && it != table->objects.end() && it->first < prefix) it = table->objects.lower_bound(prefix);
+      const auto first = it;
+      std::uint64_t scanned = 0;
+      bool more = false;
+      std::string last;
+      for (; it != table->objects.end() && (prefix.empty() || std::string_view(it->first).starts_with(prefix)); ++it) {
+        if (limit && page.size() == limit) {
+          more = true;
+          break;
+        }
+        ++scanned;
+        const StoredObject& o = *it->second;
+        if (filtered && !((selector.empty() || selector.matches(o.labels)) && fields.matches(o))) continue;
+        page.push_back(it->second);
+        last = it->first;
+      }
+      if (more) {
+        std::uint64_t before = 0;
+        if (token && token->mutations == table->mutations) {
+          before = token->position;
+        } else if (token) {
+          auto from = prefix.empty() ? table->objects.begin() : table->objects.lower_bound(prefix);
+          before = static_cast<std::uint64_t>(std::distance(from, first));
+        }
+        next = ContinueToken{rv, last, before + scanned, table->mutations};
+        if (!filtered) {
+          std::uint64_t total = table->objects.size();
+          if (!prefix.empty()) {
+            auto c = table->per_namespace.find(t.ns);
+            total = c == table->per_namespace.end() ? 0 : c->second;
+          }
+          remaining = total - std::min(total, before + scanned);
+        }
+      }
+    }
+  }
+
+  ApiResponse r;
+  std::size_t size = 128;
+  for (const ObjectPtr& o : page) size += o->members.size() + 2;
+  if (t.custom) size += page.size() * (t.api_version().size() + t.resource.kind.size() + 32);
+  r.body.reserve(size);
+  r.body += "{\"kind\":\"";
+  r.body += t.resource.kind;
+  r.body += "List\",\"apiVersion\":\"";
+  r.body += t.api_version();
+  r.body += "\",\"metadata\":{\"resourceVersion\":\"";
+  r.body += std::to_string(rv);
+  r.body += '"';
+  if (next) {
+    r.body += ",\"continue\":\"";
+    r.body += encode_continue(*next);
+    r.body += '"';
+    if (remaining) {
+      r.body += ",\"remainingItemCount\":";
+      r.body += std::to_string(*remaining);
+    }
+  }
+  r.body += "},\"items\":[";
+  // Items of a built-in type's list carry no apiVersion and kind (typed lists); custom resources
+  // are unstructured and keep theirs.
+  const std::string item_kind = t.custom ? t.resource.kind : std::string();
+  for (std::size_t i = 0; i < page.size(); ++i) {
+    if (i) r.body += ',';
+    append_json(r.body, *page[i], t.api_version(), item_kind);
+  }
+  r.body += "]}";
+  return r;
+}
+
+ApiResponse Api::watch(const ApiRequest& request, const Target& t, const Query& query) {
+  if (!request.make_watch_sink) throw bad_request("watch is not available on this connection");
+  WatchSpec spec;
+  spec.table = t.table;
+  spec.ns = t.ns;
+  spec.labels = label_selector(query);
+  spec.fields = parse_field_selector(query.contains("fieldSelector") ? query.at("fieldSelector") : std::string(), t.table);
+  spec.api_version = t.api_version();
+  spec.kind = t.resource.kind;
+  std::optional<std::uint64_t> from;
+  if (auto it = query.find("resourceVersion"); it != query.end() && !it->second.empty() && it->second != "0")
+    from = parse_uint(it->second, "resourceVersion");
+  ApiResponse r;
+  if (auto it = query.find("timeoutSeconds"); it != query.end() && !it->second.empty())
+    r.watch_timeout = std::chrono::seconds(parse_uint(it->second, "timeoutSeconds"));
+  spec.sink = request.make_watch_sink();
+  try {
+    std::unique_lock lock(store_.mutex);
+    r.watch_id = store_.add_watcher(std::move(spec), from);
+  } catch (const StatusError& e) {
+    // A watch that cannot start still answers 200, with one ERROR event carrying the Status.
+    r.watch_id = 0;
+    r.body = "{\"type\":\"ERROR\",\"object\":" + e.body() + "}\n";
+  }
+  return r;
+}
+
+// ---- writes ----
+
+ObjectPtr Api::commit(const Target& t, json::object& obj, ObjectPtr before) {
+  metadata_of(obj)["resourceVersion"] = std::to_string(store_.next_rv());
+  ObjectPtr stored = make_stored(obj, selectable_fields(t.table));
+  store_.put(t.table, stored, std::move(before));
+  return stored;
+}
+
+bool Api::namespace_usable(const std::string& ns, bool for_create) const {
+  ObjectPtr o = store_.find("/namespaces", "", ns);
+  if (!o) throw not_found({"", "namespaces"}, ns);
+  if (for_create && o->terminating)
+    throw forbidden("unable to create new content in namespace " + ns + " because it is being terminated",
+                    {"", "namespaces"}, ns);
+  return true;
+}
+
+ObjectPtr Api::do_create(const Target& t, json::object obj, bool dry, bool seeding) {
+  json::object& md = metadata_of(obj);
+  const std::string& kind = t.resource.kind;
+  if (t.resource.namespaced) {
+    const std::string body_ns = string_at(md, "namespace");
+    if (body_ns.empty()) md["namespace"] = t.ns;
+    else if (body_ns != t.ns) throw bad_request("the namespace of the provided object does not match the namespace sent on the request");
+  } else {
+    md.erase("namespace");
+  }
+  std::string name = string_at(md, "name");
+  const std::string generate = string_at(md, "generateName");
+  if (name.empty() && !generate.empty()) {
+    // names.SimpleNameGenerator: the prefix cut to 58 characters plus 5 random ones; a clash is retried.
+    for (int attempt = 0; attempt < 8; ++attempt) {
+      name = generate.substr(0, 58) + random_name_suffix();
+      if (!store_.find(t.table, t.ns, name)) break;
+    }
+    md["name"] = name;
+  }
+  if (name.empty())
+    throw invalid(t.resource.group, kind, "",
+                  {{"FieldValueRequired", "Required value: name or generateName is required", "metadata.name"}});
+  if (auto causes = validate_metadata(md, t.table); !causes.empty()) throw invalid(t.resource.group, kind, name, causes);
+  if (t.resource.namespaced) namespace_usable(t.ns, true);
+  if (!seeding && !string_at(md, "resourceVersion").empty())
+    throw internal_error("resourceVersion should not be set on objects to be created");
+  if (store_.find(t.table, t.ns, name)) throw already_exists(t.rname(), name);
+
+  if (!seeding || string_at(md, "uid").empty()) md["uid"] = random_uuid();
+  if (!seeding || string_at(md, "creationTimestamp").empty()) md["creationTimestamp"] = now_rfc3339();
+  md.erase("resourceVersion");
+  md.erase("selfLink");
+  md.erase("managedFields");
+  if (!seeding) {
+    md.erase("deletionTimestamp");
+    md.erase("deletionGracePeriodSeconds");
+  }
+  if (t.tracks_generation && (!seeding || !md.contains("generation"))) md["generation"] = 1;
+  else if (!t.tracks_generation) md.erase("generation");
+  if (t.has_status && !seeding) {
+    // The status subresource owns status: a create starts from an empty one.
+    if (t.custom) obj.erase("status");
+    else obj["status"] = json::object{};
+  }
+  apply_kind_defaults(t.table, obj, true);
+  if (t.table == "apiextensions.k8s.io/customresourcedefinitions") prepare_crd(obj, seeding);
+  if (dry) return make_stored(obj, selectable_fields(t.table));
+  ObjectPtr stored = commit(t, obj, nullptr);
+  if (t.table == "apiextensions.k8s.io/customresourcedefinitions") crd_created(obj, seeding);
+  return stored;
+}
+
+ObjectPtr Api::do_update(const Target& t, json::object obj, ObjectPtr old, bool dry, bool status_only,
+                         bool require_rv) {
+  json::object& md = metadata_of(obj);
+  const std::string& kind = t.resource.kind;
+  if (t.resource.namespaced) {
+    const std::string body_ns = string_at(md, "namespace");
+    if (body_ns.empty()) md["namespace"] = t.ns;
+    else if (body_ns != t.ns) throw bad_request("the namespace of the provided object does not match the namespace sent on the request");
+  } else {
+    md.erase("namespace");
+  }
+  const std::string name = string_at(md, "name");
+  if (name != t.name)
+    throw bad_request("the name of the object (" + name + ") does not match the name on the URL (" + t.name + ")");
+  const std::string rv = string_at(md, "resourceVersion");
+  if (!rv.empty() && rv != std::to_string(old->rv))
+    throw conflict(t.rname(), name, "the object has been modified; please apply your changes to the latest version and try again");
+  if (rv.empty() && require_rv)
+    throw invalid(t.resource.group, kind, name,
+                  {{"FieldValueInvalid", "Invalid value: 0x0: must be specified for an update", "metadata.resourceVersion"}});
+  const std::string uid = string_at(md, "uid");
+  if (!uid.empty() && uid != old->uid)
+    throw conflict(t.rname(), name, "Precondition failed: UID in precondition: " + uid + ", UID in object meta: " + old->uid);
+
+  json::object before = to_object(*old, t.api_version(), kind);
+  json::object& old_md = before["metadata"].get_object();
+  json::object result;
+  if (status_only) {
+    // The status subresource changes status and nothing else.
+    result = before;
+    if (auto it = obj.find("status"); it != obj.end()) result["status"] = it->value();
+    else result.erase("status");
+  } else {
+    if (auto causes = validate_metadata(md, t.table); !causes.empty()) throw invalid(t.resource.group, kind, name, causes);
+    result = std::move(obj);
+    json::object& rmd = result["metadata"].get_object();
+    // System fields cannot be changed by an update.
+    for (const char* key : {"uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"}) {
+      if (auto it = old_md.find(key); it != old_md.end()) rmd[key] = it->value();
+      else rmd.erase(key);
+    }
+    rmd.erase("selfLink");
+    rmd.erase("managedFields");
+    if (t.has_status) {
+      if (auto it = before.find("status"); it != before.end()) result["status"] = it->value();
+      else result.erase("status");
+    }
+    apply_kind_defaults(t.table, result, false);
+    if (t.table == "/namespaces") {
+      if (auto it = before.find("spec"); it != before.end()) result["spec"] = it->value();
+    }
+    if (t.tracks_generation && spec_part(result) != spec_part(before)) {
+      std::int64_t gen = 0;
+      if (auto it = old_md.find("generation"); it != old_md.end() && it->value().is_int64()) gen = it->value().get_int64();
+      rmd["generation"] = gen + 1;
+    }
+  }
+  json::object& rmd = result["metadata"].get_object();
+  rmd["resourceVersion"] = std::to_string(old->rv);
+  if (result == before) return old;  // a no-op update writes nothing and keeps the resourceVersion
+  if (dry) return make_stored(result, selectable_fields(t.table));
+  // An object being deleted goes once its last finalizer is removed.
+  if (old->terminating) {
+    const json::array* f = json::find_array(rmd, "finalizers");
+    if (!f || f->empty()) {
+      rmd["resourceVersion"] = std::to_string(store_.next_rv());
+      ObjectPtr final_state = make_stored(result, selectable_fields(t.table));
+      store_.remove(t.table, final_state, old);
+      if (t.table == "apiextensions.k8s.io/customresourcedefinitions") crd_deleted(result);
+      return final_state;
+    }
+  }
+  ObjectPtr stored = commit(t, result, old);
+  if (t.table == "apiextensions.k8s.io/customresourcedefinitions") crd_updated(result);
+  return stored;
+}
+
+std::pair<ObjectPtr, bool> Api::do_delete(const Target& t, ObjectPtr old, bool dry, bool graceful) {
+  json::object obj = to_object(*old, t.api_version(), t.resource.kind);
+  json::object& md = metadata_of(obj);
+  const bool is_namespace = t.table == "/namespaces";
+  std::chrono::milliseconds ns_delay;
+  {
+    std::lock_guard lock(settings_mutex_);
+    ns_delay = namespace_delay_;
+  }
+  if (old->has_finalizers || (is_namespace && graceful && ns_delay.count() > 0)) {
+    // Graceful deletion: the object stays, marked, until its finalizers are gone (or, for a
+    // namespace, until the namespace controller has emptied it).
+    if (old->terminating || dry) return {old, false};
+    md["deletionTimestamp"] = now_rfc3339();
+    md["deletionGracePeriodSeconds"] = 0;
+    if (is_namespace) obj["status"] = json::object{{"phase", "Terminating"}};
+    ObjectPtr stored = commit(t, obj, old);
+    if (is_namespace && !old->has_finalizers) {
+      std::string name = old->name;
+      auto alive = alive_;
+      scheduler_(ns_delay, [this, alive, name] {
+        if (*alive) finish_namespace(name);
+      });
+    }
+    return {stored, false};
+  }
+  if (dry) return {old, true};
+  if (is_namespace) {
+    // The namespace controller deletes everything in it.
+    for (const std::string& table_name : store_.table_names()) {
+      const Table* table = store_.find_table(table_name);
+      if (!table) continue;
+      std::vector<ObjectPtr> doomed;
+      for (auto it = table->objects.lower_bound(old->name + "/");
+           it != table->objects.end() && std::string_view(it->first).starts_with(old->name + "/"); ++it)
+        doomed.push_back(it->second);
+      for (const ObjectPtr& o : doomed) {
+        auto s = std::make_shared<StoredObject>(*o);
+        s->rv = store_.next_rv();
+        store_.remove(table_name, s, o);
+      }
+    }
+  }
+  md["resourceVersion"] = std::to_string(store_.next_rv());
+  ObjectPtr final_state = make_stored(obj, selectable_fields(t.table));
+  store_.remove(t.table, final_state, old);
+  if (t.table == "apiextensions.k8s.io/customresourcedefinitions") crd_deleted(obj);
+  return {final_state, true};
+}
+
+void Api::finish_namespace(const std::string& name) {
+  std::unique_lock lock(store_.mutex);
+  ObjectPtr o = store_.find("/namespaces", "", name);
+  if (!o || !o->terminating || o->has_finalizers) return;
+  const ApiResource* r = find_resource("v1", "namespaces");
+  if (r) do_delete(target_for(*r, "", name), o, false, false);
+}
+
+ApiResponse Api::create(const Target& t, const ApiRequest& request, const Query& query) {
+  if (!t.subresource.empty()) throw method_not_allowed();
+  json::object obj = parse_body(request);
+  check_type(t, obj);
+  const bool dry = dry_run(query);
+  std::unique_lock lock(store_.mutex);
+  ObjectPtr stored = do_create(t, std::move(obj), dry, false);
+  lock.unlock();
+  return object_response(stored, t.api_version(), t.resource.kind, 201);
+}
+
+ApiResponse Api::update(const Target& t, const ApiRequest& request, const Query& query) {
+  json::object obj = parse_body(request);
+  check_type(t, obj);
+  const bool dry = dry_run(query);
+  std::unique_lock lock(store_.mutex);
+  ObjectPtr old = store_.find(t.table, t.ns, t.name);
+  if (!old) throw not_found(t.rname(), t.name);
+  const bool status_only = t.subresource == "status";
+  ObjectPtr stored = do_update(t, std::move(obj), old, dry, status_only, t.custom && !status_only);
+  lock.unlock();
+  return object_response(stored, t.api_version(), t.resource.kind, 200);
+}
+
+ApiResponse Api::patch(const Target& t, const ApiRequest& request, const Query& query) {
+  const std::string type = media_type(request.content_type);
+  const bool apply = type == "application/apply-patch+yaml";
+  if (type != "application/json-patch+json" && type != "application/merge-patch+json" &&
+      type != "application/strategic-merge-patch+json" && !apply)
+    throw unsupported_media_type(type);
+  if (type == "application/strategic-merge-patch+json" && t.custom) throw unsupported_media_type(type);
+  if (apply && (!query.contains("fieldManager") || query.at("fieldManager").empty()))
+    throw invalid("meta.k8s.io", "PatchOptions", "",
+                  {{"FieldValueRequired", "Required value: is required for apply patch", "fieldManager"}});
+  json::value body;
+  if (apply) {
+    body = parse_body(request);
+  } else {
+    try {
+      body = json::parse(request.body, "patch");
+    } catch (const Error& e) {
+      throw bad_request(e.what());
+    }
+  }
+  const bool dry = dry_run(query);
+  const bool status_only = t.subresource == "status";
+  std::unique_lock lock(store_.mutex);
+  ObjectPtr old = store_.find(t.table, t.ns, t.name);
+  if (!old) {
+    if (!apply || status_only) throw not_found(t.rname(), t.name);
+    // Server-side apply of an object that does not exist creates it.
+    json::object obj = std::move(body.get_object());
+    check_type(t, obj);
+    json::object& md = metadata_of(obj);
+    if (string_at(md, "name") != t.name)
+      throw bad_request("the name of the object (" + string_at(md, "name") + ") does not match the name on the URL (" + t.name + ")");
+    ObjectPtr stored = do_create(t, std::move(obj), dry, false);
+    lock.unlock();
+    return object_response(stored, t.api_version(), t.resource.kind, 201);
+  }
+  json::value current = to_object(*old, t.api_version(), t.resource.kind);
+  json::value patched;
+  try {
+    if (type == "application/json-patch+json") patched = json_patch(std::move(current), body);
+    else if (type == "application/strategic-merge-patch+json") patched = strategic_merge_patch(std::move(current), body, t.resource.kind);
+    else patched = merge_patch(std::move(current), body);  // merge patch; apply is emulated as one
+  } catch (const PatchError& e) {
+    throw StatusError(422, "Invalid", e.what());
+  }
+  if (!patched.is_object()) throw bad_request("the patched object is not a JSON object");
+  json::object obj = std::move(patched.get_object());
+  check_type(t, obj);
+  ObjectPtr stored = do_update(t, std::move(obj), old, dry, status_only, false);
+  lock.unlock();
+  return object_response(stored, t.api_version(), t.resource.kind, 200);
+}
+
+ApiResponse Api::remove(const Target& t, const ApiRequest& request, const Query& query) {
+  bool dry = dry_run(query);
+  std::string want_uid, want_rv;
+  if (!request.body.empty()) {
+    json::object options = parse_body(request);  // DeleteOptions
+    if (const json::object* pre = json::find_object(options, "preconditions")) {
+      want_uid = string_at(*pre, "uid");
+      want_rv = string_at(*pre, "resourceVersion");
+    }
+    if (const json::array* d = json::find_array(options, "dryRun"); d && !d->empty()) dry = true;
+  }
+  std::unique_lock lock(store_.mutex);
+  ObjectPtr old = store_.find(t.table, t.ns, t.name);
+  if (!old) throw not_found(t.rname(), t.name);
+  if (!want_uid.empty() && want_uid != old->uid)
+    throw conflict(t.rname(), t.name, "Precondition failed: UID in precondition: " + want_uid + ", UID in object meta: " + old->uid);
+  if (!want_rv.empty() && want_rv != std::to_string(old->rv))
+    throw conflict(t.rname(), t.name, "Precondition failed: ResourceVersion in precondition: " + want_rv +
+                                          ", ResourceVersion in object meta: " + std::to_string(old->rv));
+  auto [final_state, gone] = do_delete(t, old, dry);
+  lock.unlock();
+  if (!gone) return object_response(final_state, t.api_version(), t.resource.kind, 202);
+  // Custom resources and namespaces answer with the deleted object, other built-ins with a Status.
+  if (t.custom || t.table == "/namespaces" || t.table == "/pods")
+    return object_response(final_state, t.api_version(), t.resource.kind, 200);
+  json::object details{{"name", t.name}};
+  if (!t.resource.group.empty()) details["group"] = t.resource.group;
+  details["kind"] = t.resource.name;
+  details["uid"] = final_state->uid;
+  json::object status{{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object{}}, {"status", "Success"},
+                      {"details", std::move(details)}};
+  ApiResponse r;
+  r.body = json::marshal(status, {.sort_keys = false});
+  return r;
+}
+
+ApiResponse Api::remove_collection(const Target& t, const ApiRequest& request, const Query& query) {
+  (void)request;
+  const labels::Selector selector = label_selector(query);
+  const FieldSelector fields =
+      parse_field_selector(query.contains("fieldSelector") ? query.at("fieldSelector") : std::string(), t.table);
+  const bool dry = dry_run(query);
+  std::string body = "{\"kind\":\"" + t.resource.kind + "List\",\"apiVersion\":\"" + t.api_version() +
+                     "\",\"metadata\":{},\"items\":[";
+  std::unique_lock lock(store_.mutex);
+  std::vector<ObjectPtr> doomed;
+  if (const Table* table = store_.find_table(t.table)) {
+    const std::string prefix = t.ns.empty() ? std::string() : t.ns + "/";
+    for (auto it = table->objects.lower_bound(prefix);
+         it != table->objects.end() && (prefix.empty() || std::string_view(it->first).starts_with(prefix)); ++it)
+      if ((selector.empty() || selector.matches(it->second->labels)) && fields.matches(*it->second)) doomed.push_back(it->second);
+  }
+  bool first = true;
+  for (const ObjectPtr& o : doomed) {
+    auto [final_state, gone] = do_delete(target_for(t.resource, o->ns, o->name), o, dry);
+    (void)gone;
+    if (!first) body += ',';
+    first = false;
+    append_json(body, *final_state, t.api_version(), t.custom ? t.resource.kind : std::string());
+  }
+  lock.unlock();
+  body += "]}";
+  ApiResponse r;
+  r.body = std::move(body);
+  return r;
+}
+
+void Api::check_type(const Target& t, const json::object& obj) const {
+  const std::string api_version = string_at(obj, "apiVersion"), kind = string_at(obj, "kind");
+  if (kind.empty()) throw bad_request("Object 'Kind' is missing in the request body");
+  if (api_version.empty()) throw bad_request("Object 'apiVersion' is missing in the request body");
+  if (api_version != t.api_version())
+    throw bad_request("the API version in the data (" + api_version + ") does not match the expected API version (" +
+                      t.api_version() + ")");
+  if (kind != t.resource.kind)
+    throw bad_request("the kind in the data (" + kind + ") does not match the expected kind (" + t.resource.kind + ")");
+}
+
+// ---- seeding ----
+
+json::object Api::put_object(json::object object) {
+  const std::string api_version = string_at(object, "apiVersion"), kind = string_at(object, "kind");
+  std::unique_lock lock(store_.mutex);
+  const ApiResource* r = discovery_.find_kind(api_version, kind);
+  if (!r) throw bad_request("no resource serves kind " + kind + " in " + api_version);
+  const json::object* md = json::find_object(object, "metadata");
+  std::string ns = md ? string_at(*md, "namespace") : std::string();
+  if (r->namespaced && ns.empty()) ns = "default";
+  const std::string name = md ? string_at(*md, "name") : std::string();
+  Target t = target_for(*r, r->namespaced ? ns : std::string(), name);
+  if (ObjectPtr old = store_.find(t.table, t.ns, name)) {
+    // The later definition wins, as a second `kubectl apply` would leave it.
+    auto s = std::make_shared<StoredObject>(*old);
+    s->rv = store_.next_rv();
+    store_.remove(t.table, s, old);
+  }
+  if (r->namespaced && !store_.find("/namespaces", "", ns)) {
+    const ApiResource* nsr = find_resource("v1", "namespaces");
+    do_create(target_for(*nsr, "", ns), json::object{{"apiVersion", "v1"}, {"kind", "Namespace"},
+                                                    {"metadata", json::object{{"name", ns}}}}, false, true);
+  }
+  ObjectPtr stored = do_create(t, std::move(object), false, true);
+  return to_object(*stored, t.api_version(), t.resource.kind);
+}
+
+std::vector<std::string> Api::seed(const std::vector<std::filesystem::path>& paths) {
+  std::vector<std::string> problems;
+  std::unique_ptr<ClusterSource> source = open_manifest_source(paths);
+  for (const std::string& w : source->warnings()) problems.push_back("warning: " + w);
+  for (const std::string& e : source->errors()) problems.push_back(e);
+  // Namespaces first, then CRDs (so their resources are served), then everything else.
+  std::vector<ApiResource> order = source->discovery().preferred_resources();
+  auto rank = [](const ApiResource& r) {
+    if (r.group.empty() && r.name == "namespaces") return 0;
+    if (r.group == "apiextensions.k8s.io" && r.name == "customresourcedefinitions") return 1;
+    return 2;
+  };
+  std::stable_sort(order.begin(), order.end(), [&](const ApiResource& a, const ApiResource& b) { return rank(a) < rank(b); });
+  for (const ApiResource& r : order) {
+    source->list(r, ListOptions{}, [&](json::object&& obj) {
+      const std::string what = std::string(json::get_string(obj, "kind")) + " " +
+                               std::string(json::metadata_string(obj, "namespace")) +
+                               (json::metadata_string(obj, "namespace").empty() ? "" : "/") +
+                               std::string(json::metadata_string(obj, "name"));
+      try {
+        put_object(std::move(obj));
+      } catch (const StatusError& e) {
+        problems.push_back(what + ": " + e.message());
+      } catch (const std::exception& e) {
+        problems.push_back(what + ": " + e.what());
+      }
+    });
+  }
+  return problems;
+}
+
+void Api::fill_configmaps(const std::string& ns, std::size_t count, std::size_t size, const std::string& prefix) {
+  // Random base64 text, so that gzip gains what it would on real data (about a quarter), not more.
+  std::string pool;
+  {
+    std::string raw;
+    for (int i = 0; i < 48 * 1024; ++i) raw.push_back(static_cast<char>(random_uuid()[i % 36] ^ (i * 131)));
+    pool = base64_encode(raw);
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t offset = (i * 7919) % (pool.size() - std::min(size, pool.size()) + 1);
+    json::object obj{{"apiVersion", "v1"},
+                     {"kind", "ConfigMap"},
+                     {"metadata", json::object{{"name", prefix + "-" + std::to_string(i)},
+                                               {"namespace", ns},
+                                               {"labels", json::object{{"app", "bench"}, {"shard", std::to_string(i % 10)}}}}},
+                     {"data", json::object{{"payload", pool.substr(offset, size)}}}};
+    put_object(std::move(obj));
+  }
+}
+
+}  // namespace vbackup::kubetest
