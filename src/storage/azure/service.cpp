@@ -68,9 +68,12 @@ Error Service::failure(const http::Response& response, std::string_view operatio
   std::optional<ServiceError> body = parse_error_body(response.body);
   std::string message = body ? body->message : std::string();
   std::string what = describe_ + ": " + std::string(operation);
-  std::string status = std::to_string(response.status) + (response.reason.empty() ? "" : " " + response.reason);
-  std::string detail = code.empty() ? status : status + " " + code;
+  // "403 AuthorizationFailure: Server failed to …"; the reason phrase only when there is nothing
+  // better (the service repeats the message in it).
+  std::string detail = std::to_string(response.status);
+  if (!code.empty()) detail += " " + code;
   if (!message.empty()) detail += ": " + message;
+  if (code.empty() && message.empty() && !response.reason.empty()) detail += " " + response.reason;
   if (!body && !response.body.empty()) detail += " (the error body is not the service's XML)";
 
   if (response.status == 404 && code == "BlobNotFound") {
