@@ -2,6 +2,8 @@
 // correct delimiter handling, multipart listing) and s3rver (the npm emulator). What we write is read
 // back by the independent aws CLI (/usr/bin/aws, aws-cli v2) and what it writes is read by us.
 // test-infrastructure.md §3 has the emulators' behaviour and pitfalls.
+#include "../support/fault_proxy.hpp"
+#include "s3_emulators.hpp"
 #include "storage/s3/sigv4.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/json.hpp"
@@ -10,274 +12,12 @@
 
 #include <doctest/doctest.h>
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <malloc.h>
 
-#include <cerrno>
-#include <chrono>
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <random>
-#include <sstream>
-#include <thread>
-
-namespace fs = std::filesystem;
 using namespace vbackup;
-using namespace std::chrono_literals;
+using namespace vbackup::s3_test;
 
 namespace {
-
-fs::path source_root() {
-  const char* r = std::getenv("VBK_SOURCE_ROOT");
-  return r ? fs::path(r) : fs::current_path();
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-using Env = std::vector<std::pair<std::string, std::string>>;
-
-// A child process in its own process group, killed with the group when the test ends; it also dies
-// with the test process (PR_SET_PDEATHSIG), so a crashed test leaves no emulator behind.
-class Process {
- public:
-  Process(const std::vector<std::string>& argv, const Env& env, const fs::path& log) {
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      ::setpgid(0, 0);
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-      }
-      int devnull = ::open("/dev/null", O_RDONLY);
-      if (devnull >= 0) ::dup2(devnull, 0);
-      for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execvp(args[0], args.data());
-      std::fprintf(stderr, "exec %s failed: %s\n", args[0], std::strerror(errno));
-      ::_exit(127);
-    }
-    ::setpgid(pid_, pid_);
-  }
-  ~Process() { stop(); }
-  Process(const Process&) = delete;
-  Process& operator=(const Process&) = delete;
-
-  // The exit status once it has ended, else nullopt.
-  std::optional<int> exited() {
-    if (status_) return status_;
-    int st = 0;
-    if (::waitpid(pid_, &st, WNOHANG) == pid_) status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    return status_;
-  }
-  int wait() {
-    if (status_) return *status_;
-    int st = 0;
-    while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
-    }
-    status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    return *status_;
-  }
-  void stop() {
-    if (status_) return;
-    ::kill(-pid_, SIGTERM);
-    for (int i = 0; i < 50 && !exited(); ++i) std::this_thread::sleep_for(100ms);
-    if (!exited()) {
-      ::kill(-pid_, SIGKILL);
-      wait();
-    }
-  }
-
- private:
-  pid_t pid_ = -1;
-  std::optional<int> status_;
-};
-
-struct RunResult {
-  int status;
-  std::string output;  // stdout and stderr
-};
-
-fs::path scratch_dir() {
-  static fs::path dir = [] {
-    fs::path d = fs::temp_directory_path() / ("vbk-s3-test-" + std::to_string(::getpid()));
-    fs::create_directories(d);
-    return d;
-  }();
-  return dir;
-}
-
-RunResult run(const std::vector<std::string>& argv, const Env& env = {}) {
-  static int n = 0;
-  fs::path log = scratch_dir() / ("run-" + std::to_string(++n) + ".log");
-  Process p(argv, env, log);
-  int status = p.wait();
-  return {status, read_file(log)};
-}
-
-unsigned short free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool port_open(unsigned short port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
-
-// Polls with a bare TCP connect: an HTTP probe would use up one of moto's unauthenticated requests.
-void wait_for_port(unsigned short port, Process& p, const std::string& what, const fs::path& log) {
-  auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (!port_open(port)) {
-    if (auto st = p.exited()) {
-      FAIL(what << " exited with status " << *st << " before listening on port " << port << "; its log:\n"
-                << read_file(log));
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      FAIL(what << " did not listen on port " << port << " within 60 s; its log:\n" << read_file(log));
-    }
-    std::this_thread::sleep_for(100ms);
-  }
-}
-
-// Deterministic incompressible bytes.
-std::string random_bytes(std::size_t n, std::uint64_t seed) {
-  std::string out(n, '\0');
-  std::mt19937_64 rng(seed);
-  for (std::size_t i = 0; i + 8 <= n; i += 8) {
-    std::uint64_t v = rng();
-    std::memcpy(&out[i], &v, 8);
-  }
-  for (std::size_t i = n - n % 8; i < n; ++i) out[i] = static_cast<char>(rng());
-  return out;
-}
-
-struct Emulator {
-  std::string name;
-  std::string endpoint;
-  std::string access_key, secret;
-  std::string bucket;
-  fs::path dir;
-  std::unique_ptr<Process> process;
-
-  Env aws_env() const {
-    return {{"AWS_ACCESS_KEY_ID", access_key}, {"AWS_SECRET_ACCESS_KEY", secret}, {"AWS_DEFAULT_REGION", "us-east-1"},
-            {"AWS_CONFIG_FILE", (dir / "aws-config").string()}, {"AWS_SHARED_CREDENTIALS_FILE", (dir / "aws-creds").string()},
-            {"AWS_PAGER", ""}, {"AWS_EC2_METADATA_DISABLED", "true"}, {"HOME", dir.string()}};
-  }
-  // The independent client: Debian's aws-cli v2, never the pyenv v1 shim on PATH.
-  RunResult aws(std::vector<std::string> args) const {
-    std::vector<std::string> argv = {"/usr/bin/aws", "--endpoint-url", endpoint, "--output", "json"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run(argv, aws_env());
-  }
-  std::string aws_ok(std::vector<std::string> args) const {
-    std::string cmd;
-    for (const auto& a : args) cmd += a + " ";
-    RunResult r = aws(args);
-    if (r.status != 0) FAIL("aws " << cmd << "failed (" << r.status << "):\n" << r.output);
-    return r.output;
-  }
-  s3::Config config(const std::string& b = "") const {
-    s3::Config c;
-    c.bucket = b.empty() ? bucket : b;
-    c.region = "us-east-1";
-    c.endpoint = endpoint;
-    c.force_path_style = true;
-    return c;
-  }
-  s3::Credentials credentials() const { return {access_key, secret, "", "", "the test's " + name + " key"}; }
-  std::unique_ptr<s3::S3ObjectStore> store(s3::Config c) const { return s3::open_s3_store(c, credentials()); }
-  std::unique_ptr<s3::S3ObjectStore> store() const { return store(config()); }
-};
-
-Emulator start_moto() {
-  Emulator e;
-  e.name = "moto";
-  e.dir = scratch_dir() / "moto";
-  fs::create_directories(e.dir);
-  unsigned short port = free_port();
-  e.endpoint = "http://127.0.0.1:" + std::to_string(port);
-  fs::path log = e.dir / "server.log";
-  // The first three requests run without authentication: create an IAM user, its key and an
-  // allow-all policy; after that moto checks every SigV4 signature.
-  e.process = std::make_unique<Process>(
-      std::vector<std::string>{"python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", std::to_string(port)},
-      Env{{"INITIAL_NO_AUTH_ACTION_COUNT", "3"}}, log);
-  wait_for_port(port, *e.process, "moto server (python3 -m moto.server from the python3 on PATH)", log);
-  e.access_key = "AKIDBOOTSTRAP";
-  e.secret = "bootstrap";
-  e.aws_ok({"iam", "create-user", "--user-name", "vbk"});
-  std::string key_json = e.aws_ok({"iam", "create-access-key", "--user-name", "vbk"});
-  e.aws_ok({"iam", "put-user-policy", "--user-name", "vbk", "--policy-name", "all", "--policy-document",
-            R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})"});
-  json::value v = json::parse(key_json, "aws iam create-access-key output");
-  e.access_key = std::string(v.at("AccessKey").at("AccessKeyId").as_string());
-  e.secret = std::string(v.at("AccessKey").at("SecretAccessKey").as_string());
-  e.bucket = "vbk-moto";
-  e.aws_ok({"s3api", "create-bucket", "--bucket", e.bucket});
-  return e;
-}
-
-Emulator start_s3rver() {
-  Emulator e;
-  e.name = "s3rver";
-  e.dir = scratch_dir() / "s3rver";
-  fs::create_directories(e.dir / "data");
-  unsigned short port = free_port();
-  e.endpoint = "http://127.0.0.1:" + std::to_string(port);
-  e.access_key = "S3RVER";
-  e.secret = "S3RVER";
-  e.bucket = "vbk-s3rver";
-  fs::path bin = source_root() / "tests/support/node_modules/.bin/s3rver";
-  if (!fs::exists(bin)) FAIL("s3rver is not installed at " << bin << " (scripts/setup.sh installs it with npm)");
-  fs::path log = e.dir / "server.log";
-  e.process = std::make_unique<Process>(
-      std::vector<std::string>{"node", bin.string(), "-d", (e.dir / "data").string(), "-a", "127.0.0.1", "-p",
-                               std::to_string(port), "-s", "--configure-bucket", e.bucket},
-      Env{}, log);
-  wait_for_port(port, *e.process, "s3rver", log);
-  return e;
-}
-
-Emulator& moto() {
-  static Emulator e = start_moto();
-  return e;
-}
-Emulator& s3rver() {
-  static Emulator e = start_s3rver();
-  return e;
-}
 
 std::string sha(std::string_view data) { return s3::sha256_hex(data); }
 
@@ -382,6 +122,27 @@ void velero_layout(const Emulator& e) {
   bs.delete_backup("partial");
   CHECK(store->list_objects(bs.root()).empty());
 }
+
+// Peak RSS (VmHWM) and current RSS in KiB; reset_peak() restarts the peak (/proc/self/clear_refs),
+// as tests/unit/archive_test.cpp measures streaming.
+long status_kib(const char* field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field, 0) == 0) return std::stol(line.substr(std::strlen(field)));
+  }
+  return -1;
+}
+// Freed memory goes back to the system first, so the next measurement starts from what is live.
+void reset_peak() {
+  ::malloc_trim(0);
+  std::ofstream("/proc/self/clear_refs") << "5";
+}
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kRssMeaningful = false;  // ASan's quarantine keeps freed memory resident
+#else
+constexpr bool kRssMeaningful = true;
+#endif
 
 }  // namespace
 
@@ -506,6 +267,47 @@ TEST_CASE("moto: a writer destroyed without commit aborts its multipart upload a
   store->remove("pending.txt");
 }
 
+TEST_CASE("moto: a 96 MiB upload holds at most upload_parallelism parts in memory; a download streams") {
+  s3::Config c = moto().config();
+  c.part_size = 5 << 20;
+  c.upload_parallelism = 4;
+  auto store = moto().store(c);
+  std::string chunk = random_bytes(1 << 20, 9);
+  store->put("rss/warm-up", "x");  // the connection pool and TLS-free client exist before measuring
+  reset_peak();
+  long base = status_kib("VmRSS:");
+  {
+    auto w = store->open_write("rss/96MiB.bin");
+    for (int i = 0; i < 96; ++i) w->write(chunk);
+    w->commit();
+  }
+  long growth = status_kib("VmHWM:") - base;
+  MESSAGE("writer: 96 MiB in 5 MiB parts, parallelism 4: peak RSS growth " << growth << " KiB");
+  // 4 buffers of 5 MiB, plus what the HTTP client keeps per connection.
+  if (kRssMeaningful) CHECK(growth < (4 * 5 + 6) * 1024);
+  reset_peak();
+  base = status_kib("VmRSS:");
+  auto in = store->get("rss/96MiB.bin");
+  std::string buf(64 << 10, '\0');
+  std::uint64_t total = 0;
+  bool same = true;
+  while (std::size_t n = in->read(buf.data(), buf.size())) {
+    for (std::size_t off = 0; off < n;) {
+      std::size_t at = (total + off) % chunk.size();
+      std::size_t len = std::min(n - off, chunk.size() - at);
+      same = same && std::memcmp(buf.data() + off, chunk.data() + at, len) == 0;
+      off += len;
+    }
+    total += n;
+  }
+  growth = status_kib("VmHWM:") - base;
+  MESSAGE("reader: 96 MiB in 64 KiB reads: peak RSS growth " << growth << " KiB");
+  CHECK(total == 96u << 20);
+  CHECK(same);
+  if (kRssMeaningful) CHECK(growth < 8 * 1024);
+  store->remove_batch({"rss/warm-up", "rss/96MiB.bin"});
+}
+
 TEST_CASE("moto: listing 2100 keys follows continuation tokens; remove_batch deletes them 1000 at a time") {
   auto store = moto().store();
   std::vector<std::string> keys;
@@ -549,6 +351,125 @@ TEST_CASE("moto: publicUrl makes signed URLs point at the public endpoint") {
   auto store = moto().store(c);
   std::string url = store->signed_url("backups/b1/b1-logs.gz", std::chrono::minutes(10));
   CHECK(url.starts_with("https://s3.public.example:8443/vbk-moto/backups/b1/b1-logs.gz?"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults, injected by tests/support/fault_proxy.hpp between the store and moto. The proxy forwards
+// bytes untouched, so moto still checks every signature (made for the proxy's host).
+
+namespace {
+
+s3::Config through(const testing::FaultProxy& proxy) {
+  s3::Config c = moto().config();
+  c.endpoint = proxy.url();
+  c.part_size = 5 << 20;
+  c.upload_parallelism = 1;  // parts in order, so a fault lands on a known part
+  return c;
+}
+
+std::string moto_uploads() { return moto().aws_ok({"s3api", "list-multipart-uploads", "--bucket", moto().bucket}); }
+
+}  // namespace
+
+TEST_CASE("faults: a part answered 503 SlowDown twice, then cut mid-upload, is retried on its own; the object is whole") {
+  testing::FaultProxy proxy("127.0.0.1", moto().port);
+  auto store = moto().store(through(proxy));
+  std::string data = random_bytes(16 << 20, 16);
+  auto w = store->open_write("faults/retried.bin");
+  w->write(std::string_view(data).substr(0, (5 << 20) + 1));  // CreateMultipartUpload and part 1
+  std::size_t before = proxy.requests();
+  proxy.slow_down_next(2);                 // part 2: two throttling answers
+  // A full buffer goes up when the next byte arrives: 5 MiB + 1 sends part 2.
+  w->write(std::string_view(data).substr((5 << 20) + 1, (5 << 20) + 1));
+  CHECK(proxy.faults() == 2);
+  proxy.drop_request_after(1 << 20);       // part 3: the connection drops after 1 MiB of its body
+  w->write(std::string_view(data).substr((10 << 20) + 2));
+  w->commit();
+  CHECK(proxy.faults() == 3);
+  CHECK(proxy.requests() - before == 2 + 1 + 1 + 1 + 1 + 1);  // part 2 ×3, part 3 ×2, part 4, complete
+  CHECK(aws_download_sha(moto(), "faults/retried.bin") == sha(data));
+  CHECK(moto_uploads().find("faults/retried.bin") == std::string::npos);
+  store->remove("faults/retried.bin");
+}
+
+TEST_CASE("faults: a part that keeps failing fails the write, aborts the upload and leaves no object (velero#5856)") {
+  testing::FaultProxy proxy("127.0.0.1", moto().port);
+  s3::Config c = through(proxy);
+  c.max_attempts = 3;
+  auto store = moto().store(c);
+  std::string data = random_bytes(12 << 20, 12);
+  auto w = store->open_write("faults/failed.bin");
+  w->write(std::string_view(data).substr(0, (5 << 20) + 1));
+  CHECK(moto_uploads().find("faults/failed.bin") != std::string::npos);
+  proxy.fail_next(3, 500, "<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>");
+  ErrorCode code{};
+  std::string msg = error_of([&] { w->write(std::string_view(data).substr((5 << 20) + 1)); }, &code);
+  CHECK(code == ErrorCode::storage);
+  CHECK(msg.find("UploadPart s3://vbk-moto/faults/failed.bin part 2") != std::string::npos);
+  CHECK(msg.find("InternalError") != std::string::npos);
+  MESSAGE(msg);
+  // The abort went through (the proxy's faults were used up by the part's attempts).
+  CHECK(moto_uploads().find("faults/failed.bin") == std::string::npos);
+  CHECK_FALSE(moto().store()->exists("faults/failed.bin"));
+  // The writer stays failed.
+  CHECK(error_of([&] { w->commit(); }).find("already failed") != std::string::npos);
+}
+
+TEST_CASE("faults: a download cut mid-body resumes with Range from where it stopped; bytes are identical") {
+  auto direct = moto().store();
+  std::string data = random_bytes(12 << 20, 99);
+  {
+    auto w = direct->open_write("faults/resume.bin");
+    w->write(data);
+    w->commit();
+  }
+  testing::FaultProxy proxy("127.0.0.1", moto().port);
+  auto store = moto().store(through(proxy));
+  proxy.drop_response_after(3 << 20, 2);  // the first answer and the first resumed one are both cut
+  CHECK(sha(get_all(*store, "faults/resume.bin")) == sha(data));
+  CHECK(proxy.faults() == 2);
+  CHECK(proxy.requests() == 3);
+  // A ranged read resumes inside its range.
+  proxy.drop_response_after(1 << 20);
+  auto in = store->get("faults/resume.bin", {1000, 4 << 20});
+  CHECK(read_all(*in, 8 << 20, "range") == data.substr(1000, 4 << 20));
+  direct->remove("faults/resume.bin");
+}
+
+TEST_CASE("faults: listings, small puts and deletes ride out throttling; a dead endpoint is a named error") {
+  testing::FaultProxy proxy("127.0.0.1", moto().port);
+  auto store = moto().store(through(proxy));
+  proxy.slow_down_next(1);
+  store->put("faults/small.txt", "small");
+  proxy.fail_next(1, 503);
+  CHECK(store->list_objects("faults/") == std::vector<std::string>{"faults/small.txt"});
+  proxy.throttle_next(1, 1);
+  store->remove_batch({"faults/small.txt"});
+  CHECK(proxy.faults() == 3);
+  CHECK(store->list_objects("faults/").empty());
+  // Malformed and truncated answers.
+  proxy.fail_next(1, 200, "<ListBucketResult><Contents><Key>x</Key>");
+  std::string msg = error_of([&] { store->list_objects("faults/"); });
+  CHECK(msg.find("not valid XML") != std::string::npos);
+  proxy.fail_next(1, 500, "<html>proxy error</html>");
+  s3::Config once = through(proxy);
+  once.max_attempts = 1;
+  auto no_retry = moto().store(once);
+  msg = error_of([&] { no_retry->put("faults/x", "x"); });
+  CHECK(msg.find("HTTP 500") != std::string::npos);
+  CHECK(msg.find("unexpected <html> error body") != std::string::npos);
+  proxy.fail_next(1, 500, "<Error><Code>Internal");
+  msg = error_of([&] { no_retry->put("faults/x", "x"); });
+  CHECK(msg.find("HTTP 500") != std::string::npos);
+  CHECK(msg.find("not valid XML") != std::string::npos);
+  s3::Config dead = moto().config();
+  dead.endpoint = "http://127.0.0.1:" + std::to_string(free_port());
+  dead.max_attempts = 2;
+  ErrorCode code{};
+  msg = error_of([&] { moto().store(dead)->list_objects(""); }, &code);
+  CHECK(code == ErrorCode::storage);
+  CHECK(msg.find("ListObjectsV2 s3://vbk-moto/") != std::string::npos);
+  MESSAGE(msg);
 }
 
 // ---------------------------------------------------------------------------------------------

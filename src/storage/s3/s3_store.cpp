@@ -563,8 +563,9 @@ std::string S3Store::create_multipart(const std::string& key) {
   http::Request r = request("POST", key, {{"uploads", ""}}, what);
   add_object_headers(r);
   if (!cfg_.checksum_algorithm.empty()) r.headers.set("x-amz-checksum-algorithm", cfg_.checksum_algorithm);
-  // A retry after the server saw the request would leave an orphaned upload behind.
-  r.idempotent = false;
+  // Retried like every S3 call in the AWS SDKs (a 503 SlowDown is common here). A retry after a
+  // response was lost can leave an unused upload behind, which only an AbortIncompleteMultipartUpload
+  // lifecycle rule reclaims; failing the whole backup instead would be worse.
   http::Response resp = send(std::move(r), sha256_hex(""));
   if (resp.status != 200) throw error_from(resp, resp.body, what);
   xml::Element result = xml::parse(resp.body, what);
