@@ -232,7 +232,7 @@ struct Transport::Impl {
         to_close = std::move(c);
       }
     }
-    cv.notify_one();
+    cv.notify_all();  // waiters of every origin share the condition variable
     if (to_close) close(std::move(to_close));
   }
 
@@ -284,7 +284,7 @@ struct Transport::Impl {
         std::lock_guard lock(mu);
         --pools[origin].open;
       }
-      cv.notify_one();
+      cv.notify_all();
       throw;
     }
   }
