@@ -128,6 +128,8 @@ struct RestConfig {
   std::chrono::milliseconds timeout{60000};
   bool disable_compression = false;
   std::string user_agent;  // "" = "libvbackup/<version>"
+  // Every retry and failed attempt of the HTTP layer (URLs and reasons, never headers); may be empty.
+  std::function<void(std::string_view line)> log;
 };
 
 // clientcmd DirectClientConfig.ClientConfig() for one context of a merged kubeconfig: the context

@@ -92,6 +92,7 @@ struct KubeClient::Impl {
     o.max_connections_per_origin = std::max<std::size_t>(1, config.max_in_flight);
     o.user_agent = config.user_agent;
     o.accept_gzip = !config.disable_compression;
+    o.log = config.log;
     // client-go retries 429, and 5xx answers that carry Retry-After, whatever the verb: the server
     // did not act on them. (The HTTP layer already retries 429 and 5xx for idempotent requests.)
     o.retry.retry_response = [](const http::Response& r) {
@@ -147,7 +148,6 @@ struct KubeClient::Impl {
   Sent send(std::string_view method, std::string_view path_and_query, const std::string& body,
             std::string_view content_type, std::size_t limit) {
     const std::string url = config.server + std::string(path_and_query);
-    const std::string what = std::string(method) + " " + url;
     bool retried_unauthorized = false;
     while (true) {
       bucket.acquire();
@@ -156,7 +156,6 @@ struct KubeClient::Impl {
       http::Request req;
       req.method = std::string(method);
       req.url = url;
-      req.description = what;
       req.idempotent = method == "GET" || method == "PUT" || method == "DELETE" || method == "HEAD";
       req.headers.set("Accept", "application/json");
       if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
