@@ -29,6 +29,9 @@ std::string media_type(std::string_view content_type) {
 json::object parse_body(const ApiRequest& request) {
   const std::string type = media_type(request.content_type);
   if (request.body.empty()) throw bad_request("the request body is empty");
+  // Kubernetes protobuf is not spoken here; as for custom resources, the API server answers 415.
+  if (type.find("protobuf") != std::string::npos || type.find("cbor") != std::string::npos)
+    throw unsupported_media_type(type, "application/json, application/yaml (kube-test-server decodes no protobuf)");
   try {
     json::value v = json::parse(request.body, "request body");
     if (!v.is_object()) throw bad_request("the request body is not a JSON object");
@@ -46,6 +49,10 @@ json::object parse_body(const ApiRequest& request) {
   if (docs.size() != 1) throw bad_request("the request body must hold exactly one object");
   return std::move(docs.front());
 }
+
+constexpr const char* kPatchTypes =
+    "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, "
+    "application/strategic-merge-patch+json";
 
 bool dry_run(const std::map<std::string, std::string, std::less<>>& query) {
   auto it = query.find("dryRun");
@@ -289,6 +296,8 @@ bool Api::namespace_usable(const std::string& ns, bool for_create) const {
 }
 
 ObjectPtr Api::do_create(const Target& t, json::object obj, bool dry, bool seeding) {
+  // The CRD may have gone between routing and this write (both under the store's lock).
+  if (t.custom && !crd_tables_.contains(t.table)) throw path_not_found();
   json::object& md = metadata_of(obj);
   const std::string& kind = t.resource.kind;
   if (t.resource.namespaced) {
@@ -505,8 +514,9 @@ ApiResponse Api::patch(const Target& t, const ApiRequest& request, const Query& 
   const bool apply = type == "application/apply-patch+yaml";
   if (type != "application/json-patch+json" && type != "application/merge-patch+json" &&
       type != "application/strategic-merge-patch+json" && !apply)
-    throw unsupported_media_type(type);
-  if (type == "application/strategic-merge-patch+json" && t.custom) throw unsupported_media_type(type);
+    throw unsupported_media_type(type, kPatchTypes);
+  if (type == "application/strategic-merge-patch+json" && t.custom)
+    throw unsupported_media_type(type, "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
   if (apply && (!query.contains("fieldManager") || query.at("fieldManager").empty()))
     throw invalid("meta.k8s.io", "PatchOptions", "",
                   {{"FieldValueRequired", "Required value: is required for apply patch", "fieldManager"}});

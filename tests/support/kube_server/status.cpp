@@ -93,11 +93,10 @@ StatusError method_not_allowed() {
   return e;
 }
 
-StatusError unsupported_media_type(const std::string& content_type) {
+StatusError unsupported_media_type(const std::string& content_type, const std::string& accepted) {
   return StatusError(415, "UnsupportedMediaType",
-                     "the body of the request was in an unknown format - accepted media types include: "
-                     "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
-                     + (content_type.empty() ? std::string() : " (got \"" + content_type + "\")"));
+                     "the body of the request was in an unknown format - accepted media types include: " + accepted +
+                         (content_type.empty() ? std::string() : " (got \"" + content_type + "\")"));
 }
 
 StatusError too_many_requests(int retry_after_seconds) {

@@ -63,7 +63,8 @@ StatusError bad_request(const std::string& message);                            
 StatusError forbidden(const std::string& message, const ResourceName& r = {}, const std::string& name = {});  // 403
 StatusError unauthorized();                                                              // 401
 StatusError method_not_allowed();                                                        // 405
-StatusError unsupported_media_type(const std::string& content_type);                     // 415
+// 415: `accepted` lists the media types the request could have used.
+StatusError unsupported_media_type(const std::string& content_type, const std::string& accepted);
 StatusError too_many_requests(int retry_after_seconds);                                  // 429 + Retry-After
 StatusError internal_error(const std::string& message);                                  // 500
 StatusError service_unavailable(const std::string& message);                             // 503
