@@ -60,6 +60,14 @@ void small_round_trip(const Emulator& e) {
   CHECK(read_all(*part, 100, key) == e.name.substr(0, 3));
   auto tail = store->get(key, {7, std::nullopt});
   CHECK(read_all(*tail, 100, key) == e.name);
+  // From the end or beyond it reads nothing, as the file store does; a zero length too.
+  auto end = store->get(key, {7 + e.name.size(), std::nullopt});
+  CHECK(read_all(*end, 100, key).empty());
+  auto none = store->get(key, {2, 0});
+  CHECK(read_all(*none, 100, key).empty());
+  store->put(key + ".empty", "");
+  CHECK(get_all(*store, key + ".empty").empty());
+  store->remove(key + ".empty");
   CHECK(store->list_objects("rt/" + e.name + "/") == std::vector<std::string>{key});
   store->remove(key);
   CHECK_FALSE(store->exists(key));
@@ -150,6 +158,32 @@ constexpr bool kRssMeaningful = true;
 // moto
 
 TEST_CASE("moto: put, head, get (whole and ranged), list and delete round-trip") { small_round_trip(moto()); }
+
+TEST_CASE("moto: a location URL with a credentials file and profile opens the bucket (config and credentials end to end)") {
+  fs::path creds = scratch_dir() / "velero-credentials";
+  std::ofstream(creds) << "[default]\naws_access_key_id=AKIDWRONG\naws_secret_access_key=wrong\n\n[backup]\n"
+                       << "aws_access_key_id=" << moto().access_key << "\naws_secret_access_key=" << moto().secret << "\n";
+  storage::Location loc = storage::parse_location_url("s3://" + moto().bucket + "/team-a?region=us-east-1&s3ForcePathStyle=true&s3Url=" +
+                                                      moto().endpoint + "&credentialsFile=" + creds.string() + "&profile=backup");
+  CHECK(loc.prefix == "team-a");
+  std::shared_ptr<storage::ObjectStore> store = s3::open_s3_store(loc);
+  storage::BackupStore bs(store, loc.prefix);
+  store->put(bs.backup_metadata_key("b1"), "{}");
+  CHECK(bs.list_backups() == std::vector<std::string>{"b1"});
+  CHECK(store->describe() == "s3://vbk-moto (" + moto().endpoint + ")");
+  bs.delete_backup("b1");
+  // The default profile holds a wrong key: the error names it and the file, not the secret.
+  loc.config.erase("profile");
+  ::unsetenv("AWS_PROFILE");
+  ::unsetenv("AWS_ACCESS_KEY_ID");
+  std::string msg = error_of([&] { s3::open_s3_store(loc)->list_objects("team-a/"); });
+  CHECK(msg.find("access denied") != std::string::npos);
+  CHECK(msg.find("AKIDWRONG from profile \"default\" in " + creds.string()) != std::string::npos);
+  CHECK(msg.find("wrong") == std::string::npos);
+  // Unknown config keys are refused before any request.
+  loc.config["regoin"] = "us-east-1";
+  CHECK(error_of([&] { s3::open_s3_store(loc); }).find("config has invalid keys [regoin]") != std::string::npos);
+}
 
 TEST_CASE("moto: a wrong secret is 'access denied' naming the access key id, never the secret") {
   s3::Credentials bad = moto().credentials();

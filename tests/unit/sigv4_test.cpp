@@ -148,7 +148,7 @@ TEST_CASE("sigv4: S3 documentation examples (header signing, service s3)") {
   SUBCASE("GET object with a Range") {
     SigningRequest r{"GET", "/test.txt", {}, {{"Host", "examplebucket.s3.amazonaws.com"}, {"Range", "bytes=0-9"},
                                               {"x-amz-content-sha256", kEmptyHash}, {"x-amz-date", "20130524T000000Z"}},
-                     kEmptyHash};
+                     kEmptyHash, {}};
     std::string creq = canonical_request(r);
     CHECK(creq == "GET\n/test.txt\n\nhost:examplebucket.s3.amazonaws.com\nrange:bytes=0-9\nx-amz-content-sha256:" + kEmptyHash +
                       "\nx-amz-date:20130524T000000Z\n\nhost;range;x-amz-content-sha256;x-amz-date\n" + kEmptyHash);
@@ -163,7 +163,7 @@ TEST_CASE("sigv4: S3 documentation examples (header signing, service s3)") {
                      {{"Host", "examplebucket.s3.amazonaws.com"}, {"Date", "Fri, 24 May 2013 00:00:00 GMT"},
                       {"x-amz-date", "20130524T000000Z"}, {"x-amz-storage-class", "REDUCED_REDUNDANCY"},
                       {"x-amz-content-sha256", hash}},
-                     hash};
+                     hash, {}};
     CHECK(r.canonical_uri == "/test%24file.text");
     CHECK(string_to_sign(scope, canonical_request(r)).ends_with("\n9e0e90d9c76de8fa5b200d8c849cd5b8dc7a3be3951ddb7f6a76b4158342019d"));
     CHECK(authorization(r, scope) ==
@@ -173,13 +173,13 @@ TEST_CASE("sigv4: S3 documentation examples (header signing, service s3)") {
   }
   SUBCASE("GET bucket lifecycle: a sub-resource without value signs as name=") {
     SigningRequest r{"GET", "/", {{"lifecycle", ""}}, {{"Host", "examplebucket.s3.amazonaws.com"},
-                     {"x-amz-content-sha256", kEmptyHash}, {"x-amz-date", "20130524T000000Z"}}, kEmptyHash};
+                     {"x-amz-content-sha256", kEmptyHash}, {"x-amz-date", "20130524T000000Z"}}, kEmptyHash, {}};
     CHECK(canonical_request(r).starts_with("GET\n/\nlifecycle=\n"));
     CHECK(authorization(r, scope).ends_with("Signature=fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543"));
   }
   SUBCASE("List objects: max-keys=2&prefix=J, sent in any order") {
     SigningRequest r{"GET", "/", {{"prefix", "J"}, {"max-keys", "2"}}, {{"Host", "examplebucket.s3.amazonaws.com"},
-                     {"x-amz-content-sha256", kEmptyHash}, {"x-amz-date", "20130524T000000Z"}}, kEmptyHash};
+                     {"x-amz-content-sha256", kEmptyHash}, {"x-amz-date", "20130524T000000Z"}}, kEmptyHash, {}};
     CHECK(authorization(r, scope).ends_with("Signature=34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7"));
   }
 }
@@ -365,4 +365,44 @@ TEST_CASE("credentials: an explicit profile reads the file; otherwise the enviro
   std::string msg = error_of([&] { resolve_credentials(cfg); });
   CHECK(msg.find("no credentials file at " + (dir / "absent").string()) != std::string::npos);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("addressing: virtual-hosted by default; path-style when forced, for IP hosts and non-DNS bucket names") {
+  // signed_url needs no network: it shows the URL every request of the store is built on.
+  auto url_of = [](Config c) {
+    c.region = c.region.empty() ? "eu-west-3" : c.region;
+    return open_s3_store(c, Credentials{"AKIDEXAMPLE", "secret", "", "", "test"})->signed_url("backups/b 1/x.gz", std::chrono::seconds(600));
+  };
+  Config aws;
+  aws.bucket = "velero-backups";
+  CHECK(url_of(aws).starts_with("https://velero-backups.s3.eu-west-3.amazonaws.com/backups/b%201/x.gz?X-Amz-Algorithm="));
+  CHECK(url_of(aws).find("X-Amz-Credential=AKIDEXAMPLE%2F") != std::string::npos);
+  CHECK(url_of(aws).find("%2Feu-west-3%2Fs3%2Faws4_request") != std::string::npos);
+  Config forced = aws;
+  forced.force_path_style = true;
+  CHECK(url_of(forced).starts_with("https://s3.eu-west-3.amazonaws.com/velero-backups/backups/b%201/x.gz?"));
+  Config dotted = aws;
+  dotted.bucket = "velero.backups";  // dots break the TLS wildcard certificate of a virtual host
+  CHECK(url_of(dotted).starts_with("https://s3.eu-west-3.amazonaws.com/velero.backups/backups/"));
+  Config minio = aws;
+  minio.endpoint = "http://minio.velero.svc:9000";
+  CHECK(url_of(minio).starts_with("http://velero-backups.minio.velero.svc:9000/backups/"));
+  minio.force_path_style = true;
+  CHECK(url_of(minio).starts_with("http://minio.velero.svc:9000/velero-backups/backups/"));
+  Config ip = aws;
+  ip.endpoint = "http://10.0.0.5:9000/";
+  CHECK(url_of(ip).starts_with("http://10.0.0.5:9000/velero-backups/backups/"));
+  Config based = aws;
+  based.endpoint = "https://gateway.example/s3/";
+  based.force_path_style = true;
+  CHECK(url_of(based).starts_with("https://gateway.example/s3/velero-backups/backups/"));
+  Config cn = aws;
+  cn.region = "cn-north-1";
+  CHECK(url_of(cn).starts_with("https://velero-backups.s3.cn-north-1.amazonaws.com.cn/"));
+  Config pub = minio;
+  pub.public_url = "https://backups.example.com";
+  CHECK(url_of(pub).starts_with("https://backups.example.com/velero-backups/backups/"));
+  aws.region = "us-east-1";
+  CHECK(error_of([&] { open_s3_store(aws, Credentials{"A", "s", "", "", "t"})->signed_url("k", std::chrono::hours(24 * 8)); })
+            .find("between 1 s and 7 days") != std::string::npos);
 }
