@@ -7,6 +7,9 @@
 
 #include <doctest/doctest.h>
 
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -810,4 +813,58 @@ TEST_CASE("kubectl over TLS: the made CA, bearer token and client certificate ku
     CHECK(no_cert("get namespaces --request-timeout=10s").code != 0);  // the handshake is refused
     fs::remove_all(o.cert_dir);
   }
+}
+
+TEST_CASE("kube-test-server program: --seed, --fill, --faults, --write-kubeconfig, --port-file; SIGTERM ends it") {
+  const char* program = std::getenv("KUBE_TEST_SERVER");
+  REQUIRE_MESSAGE(program, "meson sets KUBE_TEST_SERVER to the built program");
+  char tmpl[] = "/tmp/kube-server-main-XXXXXX";
+  const fs::path dir = ::mkdtemp(tmpl);
+  const std::string manifests = (source_root() / "examples" / "manifests").string();
+  const std::string kubeconfig = (dir / "kubeconfig").string(), port_file = (dir / "port").string();
+  std::vector<std::string> args = {program, "--seed", manifests, "--fill", "5:100:filled", "--faults",
+                                   R"({"unreadable":[{"resource":"secrets"}]})", "--write-kubeconfig", kubeconfig,
+                                   "--port-file", port_file};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int out[2];
+  REQUIRE(::pipe(out) == 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  posix_spawn_file_actions_addclose(&actions, out[0]);
+  pid_t pid = 0;
+  REQUIRE(::posix_spawn(&pid, program, &actions, nullptr, argv.data(), environ) == 0);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out[1]);
+
+  // It says where it listens once it accepts connections.
+  std::string line;
+  char ch;
+  pollfd pfd{out[0], POLLIN, 0};
+  while (line.find('\n') == std::string::npos && ::poll(&pfd, 1, 10000) > 0 && ::read(out[0], &ch, 1) == 1) line += ch;
+  ::close(out[0]);
+  REQUIRE(line.starts_with("kube-test-server: listening on http://127.0.0.1:"));
+  const int port = std::stoi(line.substr(line.rfind(':') + 1));
+  std::ifstream pf(port_file);
+  int written = 0;
+  pf >> written;
+  CHECK(written == port);
+  std::ifstream kc(kubeconfig);
+  std::stringstream kcs;
+  kcs << kc.rdbuf();
+  CHECK(kcs.str().find("server: http://127.0.0.1:" + std::to_string(port)) != std::string::npos);
+
+  LoopbackClient c(static_cast<std::uint16_t>(port));
+  CHECK(c.get("/apis/apps/v1/namespaces/demo/deployments/web").status == 200);
+  CHECK(parse(c.get("/api/v1/namespaces/filled/configmaps").body)["items"].as_array().size() == 5);
+  CHECK(c.get("/api/v1/namespaces/demo/secrets").status == 403);
+
+  REQUIRE(::kill(pid, SIGTERM) == 0);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  fs::remove_all(dir);
 }
