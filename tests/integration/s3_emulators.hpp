@@ -116,13 +116,19 @@ struct RunResult {
   std::string output;  // stdout and stderr
 };
 
+// A folder for emulator data, logs and aws downloads, removed at exit (after the emulators, which
+// are function-local statics constructed later and so destroyed earlier).
 inline fs::path scratch_dir() {
-  static fs::path dir = [] {
-    fs::path d = fs::temp_directory_path() / ("vbk-s3-test-" + std::to_string(::getpid()));
-    fs::create_directories(d);
-    return d;
-  }();
-  return dir;
+  struct Scratch {
+    fs::path path = fs::temp_directory_path() / ("vbk-s3-test-" + std::to_string(::getpid()));
+    Scratch() { fs::create_directories(path); }
+    ~Scratch() {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    }
+  };
+  static Scratch dir;
+  return dir.path;
 }
 
 inline RunResult run(const std::vector<std::string>& argv, const Env& env = {}) {
