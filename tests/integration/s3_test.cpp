@@ -4,6 +4,7 @@
 // test-infrastructure.md §3 has the emulators' behaviour and pitfalls.
 #include "../support/fault_proxy.hpp"
 #include "s3_emulators.hpp"
+#include "storage/s3/checksum.hpp"
 #include "storage/s3/sigv4.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/json.hpp"
@@ -269,6 +270,15 @@ TEST_CASE("moto: every checksumAlgorithm is accepted by the server, and \"\" sen
     std::string small = random_bytes(1000, 1);
     store->put("ck/small-" + alg, small);
     CHECK(get_all(*store, "ck/small-" + alg) == small);
+    // moto keeps the checksum it was sent (it does not verify it; AWS does) and shows it with
+    // checksum mode on: the header went out, or none did.
+    std::string head = moto().aws_ok({"s3api", "get-object", "--bucket", moto().bucket, "--key", "ck/small-" + alg,
+                                      "--checksum-mode", "ENABLED", (moto().dir / "ck-download").string()});
+    if (alg.empty()) {
+      CHECK(head.find("\"Checksum") == std::string::npos);
+    } else {
+      CHECK(head.find("\"Checksum" + alg + "\": \"" + s3::checksum_base64(alg, small) + "\"") != std::string::npos);
+    }
     std::string big = random_bytes((11 << 20) + 1, 2);
     auto w = store->open_write("ck/big-" + alg);
     w->write(big);

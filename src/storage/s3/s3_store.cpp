@@ -549,7 +549,9 @@ void S3Store::put_object(const std::string& key, std::shared_ptr<const std::stri
   http::Request r = request("PUT", key, {}, what);
   add_object_headers(r);
   if (!cfg_.checksum_algorithm.empty()) {
+    // Both headers, as the AWS SDKs send them (moto records the checksum only with the second).
     r.headers.set(checksum_header(cfg_.checksum_algorithm), checksum_base64(cfg_.checksum_algorithm, *data));
+    r.headers.set("x-amz-sdk-checksum-algorithm", cfg_.checksum_algorithm);
   }
   std::string hash = sha256_hex(*data);
   r.content_length = data->size();
@@ -586,6 +588,7 @@ Part S3Store::upload_part(const std::string& key, const std::string& upload_id, 
   if (!cfg_.checksum_algorithm.empty()) {
     part.checksum = checksum_base64(cfg_.checksum_algorithm, *data);
     r.headers.set(checksum_header(cfg_.checksum_algorithm), part.checksum);
+    r.headers.set("x-amz-sdk-checksum-algorithm", cfg_.checksum_algorithm);
   }
   std::string hash = sha256_hex(*data);
   r.content_length = data->size();
