@@ -390,6 +390,23 @@ TEST_CASE("bearer token authentication: right, wrong and missing tokens") {
   CHECK(kube_error([&] { anonymous.get(cms, "default", "x"); }).reason() == Reason::forbidden);
 }
 
+TEST_CASE("a rotated token file is read again after a 401; basic auth") {
+  Server server({"--token", "rotated-token", "--basic-auth", "alice:wonderland"});
+  fs::path token = server.write("token", "old-token\n");
+  std::string url = "http://127.0.0.1:" + server.port;
+  fs::path kc = server.write("tf-kubeconfig", "clusters:\n- name: c\n  cluster: {server: '" + url +
+                                                  "'}\nusers:\n- name: u\n  user: {tokenFile: token}\n- name: b\n  user: {username: alice, password: wonderland}\n"
+                                                  "contexts:\n- name: c\n  context: {cluster: c, user: u}\n- name: b\n  context: {cluster: c, user: b}\ncurrent-context: c\n");
+  ConnectOptions o;
+  o.kubeconfig = kc.string();
+  KubeClient c(load_rest_config(o));  // holds "old-token"
+  server.write("token", "rotated-token\n");  // the kubelet rotates the projected token
+  CHECK(c.version().major == "1");           // 401, file read again, request repeated
+  o.context = "b";
+  KubeClient basic(load_rest_config(o));
+  CHECK(basic.version().major == "1");
+}
+
 TEST_CASE("exec credential plugin: cached until it expires, run again once on a 401") {
   Server server({"--token", "fresh-token"});
   // The plugin's first answer is a stale token (the server refuses it); later answers are good.
