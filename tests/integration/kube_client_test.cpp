@@ -351,7 +351,8 @@ TEST_CASE("a CRD, then its custom resources once it is Established") {
 }
 
 TEST_CASE("the ClusterSource of a live cluster lists and gets through the client") {
-  Server server({"--fill", "30:16:bench"});
+  // Every answer gzip-encoded (the client sends Accept-Encoding: gzip, as client-go does).
+  Server server({"--fill", "30:16:bench", "--gzip-threshold", "1"});
   KubeClient c(server.config());
   auto source = open_cluster_source(c);
   CHECK(source->describe() == c.config().server);
@@ -439,6 +440,14 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
   KubeError e = kube_error([&] { refused.version(); });
   CHECK(e.reason() == Reason::unauthorized);
   CHECK(refused.exec_runs() == 2);
+
+  // A credential past its expirationTimestamp is not used again: the plugin runs before each request.
+  server.write("plugin.sh", R"(#!/bin/sh
+printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"fresh-token","expirationTimestamp":"2020-01-01T00:00:00Z"}}'
+)", true);
+  KubeClient expiring(load_rest_config(o));
+  for (int i = 0; i < 3; ++i) expiring.version();
+  CHECK(expiring.exec_runs() == 3);
 }
 
 TEST_CASE("TLS: the server CA from the kubeconfig; a failed verification names the CA used") {
