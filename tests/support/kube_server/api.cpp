@@ -66,6 +66,11 @@ Api::Api(ApiOptions options, Scheduler scheduler)
 
 Api::~Api() { *alive_ = false; }
 
+void Api::set_server_address(std::string host_port) {
+  std::lock_guard lock(settings_mutex_);
+  server_address_ = std::move(host_port);
+}
+
 std::uint64_t Api::resource_version() const {
   std::shared_lock lock(store_.mutex);
   return store_.current_rv();

@@ -89,7 +89,7 @@ class Api {
   // `count` ConfigMaps "<prefix>-<n>" with `size` bytes of data in namespace `ns` (created if needed).
   void fill_configmaps(const std::string& ns, std::size_t count, std::size_t size, const std::string& prefix = "cm");
 
-  void set_server_address(std::string host_port) { server_address_ = std::move(host_port); }
+  void set_server_address(std::string host_port);
   std::uint64_t resource_version() const;
 
  private:
@@ -165,16 +165,16 @@ class Api {
   Scheduler scheduler_;
   Store store_;
   Faults faults_;
-  std::string server_address_ = "127.0.0.1:0";
 
   // Guarded by store_.mutex.
   Discovery discovery_;
   std::map<std::string, std::string, std::less<>> crd_tables_;  // "group/plural" → CRD name, Established CRDs
   std::uint64_t discovery_generation_ = 1;
 
-  mutable std::mutex settings_mutex_;  // guards the two below
+  mutable std::mutex settings_mutex_;  // guards the settings below
   std::chrono::milliseconds crd_delay_, namespace_delay_;
   std::string token_;
+  std::string server_address_ = "127.0.0.1:0";  // /api serverAddressByClientCIDRs
 
   std::mutex log_mutex_;
   std::deque<RequestRecord> log_;

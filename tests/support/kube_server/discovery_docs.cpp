@@ -55,10 +55,15 @@ std::string Api::version_doc() const {
 }
 
 std::string Api::api_versions_doc() const {
+  std::string address;
+  {
+    std::lock_guard lock(settings_mutex_);
+    address = server_address_;
+  }
   return marshal(json::object{
       {"kind", "APIVersions"},
       {"versions", json::array{"v1"}},
-      {"serverAddressByClientCIDRs", json::array{json::object{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", server_address_}}}}});
+      {"serverAddressByClientCIDRs", json::array{json::object{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", address}}}}});
 }
 
 std::string Api::group_doc(const ApiGroup& g) const {
