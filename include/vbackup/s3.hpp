@@ -19,7 +19,9 @@ namespace vbackup::s3 {
 // as the plugin refuses it ("config has invalid keys [...]; valid keys are [...]").
 struct Config {
   std::string bucket;
-  std::string region;                // "region"; empty: AWS_REGION, or the bucket's region (AWS), or us-east-1
+  // "region"; empty: the profile's region, AWS_REGION, AWS_DEFAULT_REGION, then (AWS, no s3Url) the
+  // bucket's own region from HeadBucket as the plugin's GetBucketRegion does, else us-east-1.
+  std::string region;
   std::string endpoint;              // "s3Url": an S3-compatible endpoint, e.g. http://127.0.0.1:9000
   std::string public_url;            // "publicUrl": endpoint used for signed download URLs
   bool force_path_style = false;     // "s3ForcePathStyle"
