@@ -185,8 +185,12 @@ struct StatusCause {
   std::string type, message, field;
 };
 
-// Every failed API call throws this (a vbackup::Error with code kube, not_found or already_exists).
-// what(): `<VERB> <url>: <HTTP code> <Reason>: <Status message>`, never a header or a body secret.
+// A failed API call throws this (a vbackup::Error with code kube, not_found or already_exists):
+// what() is `<VERB> <url>: <HTTP code> <Reason>: <Status message>`, or, when no answer arrived
+// (http_status() 0), `cannot reach the Kubernetes API server <url> (<source>): <cause>` plus, for a
+// TLS failure, which CA the server certificate was checked against. Never a header or a secret.
+// Problems met before a request goes out (an exec plugin that fails) and answers that are not the
+// JSON expected throw a plain Error(kube).
 class KubeError : public Error {
  public:
   KubeError(ErrorCode code, const std::string& message, int http_status, Reason reason, std::string reason_text,
@@ -293,8 +297,11 @@ class KubeClient {
   std::unique_ptr<Impl> impl_;
 };
 
-// The backup runner's view of a live cluster (source.hpp) over a client the caller keeps alive.
+// The backup runner's view of a live cluster (source.hpp) over a client the caller keeps alive,
+// or over a client of its own made from `config` (what the CLI and the C API use:
+// open_cluster_source(load_rest_config({kubeconfig, context}))).
 std::unique_ptr<ClusterSource> open_cluster_source(KubeClient& client);
+std::unique_ptr<ClusterSource> open_cluster_source(RestConfig config);
 
 // Polls the CustomResourceDefinition `name` until its Established condition is True (restore and
 // tests wait for it before creating custom resources), then refreshes discovery. Error(kube) naming

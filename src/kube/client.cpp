@@ -117,10 +117,10 @@ struct KubeClient::Impl {
     if (exec_cred == used) exec_cred.reset();
   }
 
-  // client-go's cachingTokenSource over a token file: re-read when older than a minute (or forced).
-  std::string token_from_file(bool force) {
+  // client-go's cachingTokenSource over a token file: re-read when older than a minute.
+  std::string token_from_file() {
     std::lock_guard lock(auth_mutex);
-    if (force || steady::now() - file_token_read > std::chrono::minutes(1)) {
+    if (steady::now() - file_token_read > std::chrono::minutes(1)) {
       try {
         file_token = trim_space(read_small_file(config.bearer_token_file, config.source + ": token file", 1 << 20));
       } catch (const Error&) {
@@ -129,6 +129,19 @@ struct KubeClient::Impl {
       file_token_read = steady::now();
     }
     return file_token;
+  }
+
+  // After a 401: read the token file now; true when it holds another token than the one in use.
+  bool reread_token_file() {
+    std::lock_guard lock(auth_mutex);
+    std::string before = file_token;
+    try {
+      file_token = trim_space(read_small_file(config.bearer_token_file, config.source + ": token file", 1 << 20));
+    } catch (const Error&) {
+      return false;
+    }
+    file_token_read = steady::now();
+    return file_token != before;
   }
 
   std::shared_ptr<http::Client> http_for(const ExecCredential* cred) {
@@ -166,7 +179,7 @@ struct KubeClient::Impl {
         cred = exec_credential();
         if (!cred->token.empty()) req.headers.set("Authorization", "Bearer " + cred->token);
       } else if (!config.bearer_token_file.empty()) {
-        req.headers.set("Authorization", "Bearer " + token_from_file(false));
+        req.headers.set("Authorization", "Bearer " + token_from_file());
       } else if (!config.bearer_token.empty()) {
         req.headers.set("Authorization", "Bearer " + config.bearer_token);
       } else if (!config.username.empty() || !config.password.empty()) {
@@ -200,12 +213,9 @@ struct KubeClient::Impl {
           retried_unauthorized = true;
           continue;
         }
-        if (!config.bearer_token_file.empty()) {
-          std::string before = file_token;
-          if (token_from_file(true) != before) {
-            retried_unauthorized = true;
-            continue;
-          }
+        if (!config.bearer_token_file.empty() && reread_token_file()) {
+          retried_unauthorized = true;
+          continue;
         }
       }
       return {std::move(resp), url};

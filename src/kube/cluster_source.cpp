@@ -8,6 +8,7 @@ namespace {
 class KubeClusterSource final : public ClusterSource {
  public:
   explicit KubeClusterSource(KubeClient& client) : client_(client) {}
+  explicit KubeClusterSource(std::unique_ptr<KubeClient> owned) : owned_(std::move(owned)), client_(*owned_) {}
 
   std::string describe() const override { return client_.config().server; }
   const Discovery& discovery() override { return client_.discovery(); }
@@ -30,6 +31,7 @@ class KubeClusterSource final : public ClusterSource {
   }
 
  private:
+  std::unique_ptr<KubeClient> owned_;  // when the source made its own client
   KubeClient& client_;
   std::optional<ServerVersion> version_;
 };
@@ -38,6 +40,10 @@ class KubeClusterSource final : public ClusterSource {
 
 std::unique_ptr<ClusterSource> open_cluster_source(KubeClient& client) {
   return std::make_unique<KubeClusterSource>(client);
+}
+
+std::unique_ptr<ClusterSource> open_cluster_source(RestConfig config) {
+  return std::make_unique<KubeClusterSource>(std::make_unique<KubeClient>(std::move(config)));
 }
 
 }  // namespace vbackup::kube

@@ -368,6 +368,12 @@ TEST_CASE("the ClusterSource of a live cluster lists and gets through the client
   CHECK(source->get(*cms, "bench", "cm-3"));
   CHECK_FALSE(source->get(*cms, "bench", "cm-300"));
   CHECK(source->warnings().empty());
+
+  // A source that owns its client, made from the connection options alone.
+  auto owning = open_cluster_source(server.config());
+  std::size_t m = 0;
+  owning->list(*owning->discovery().find("", "configmaps"), lo, [&](json::object&&) { ++m; });
+  CHECK(m == 30);
 }
 
 TEST_CASE("bearer token authentication: right, wrong and missing tokens") {
