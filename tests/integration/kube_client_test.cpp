@@ -304,6 +304,17 @@ TEST_CASE("429 with Retry-After is retried after the delay the server asks; 500 
   CHECK(tmr.retry_after()->count() == 0);
   Server::faults(c, R"({"reset":true})");
 
+  // A server slower than the client's timeout: retried, then an error naming the URL.
+  RestConfig impatient = server.config();
+  impatient.timeout = 200ms;
+  KubeClient quick(impatient);
+  Server::faults(c, R"({"delay":{"milliseconds":3000,"count":-1,"resource":"configmaps","verb":"get"}})");
+  KubeError slow = kube_error([&] { quick.get(cms, "bench", "cm-1"); });
+  CHECK(slow.http_status() == 0);
+  CHECK(contains(slow.what(), "cannot reach the Kubernetes API server " + c.config().server));
+  CHECK(contains(slow.what(), "/api/v1/namespaces/bench/configmaps/cm-1"));
+  Server::faults(c, R"({"reset":true})");
+
   Server::faults(c, R"({"unreadable":[{"resource":"secrets","code":403}]})");
   KubeError forbidden = kube_error([&] { c.list(resource(c, "", "secrets"), lo, [](json::object&&) {}); });
   CHECK(forbidden.reason() == Reason::forbidden);
