@@ -128,7 +128,8 @@ struct RestConfig {
   std::chrono::milliseconds timeout{60000};
   bool disable_compression = false;
   std::string user_agent;  // "" = "libvbackup/<version>"
-  // Every retry and failed attempt of the HTTP layer (URLs and reasons, never headers); may be empty.
+  // Every retry and failed attempt of the HTTP layer (URLs and reasons, never headers), and how
+  // discovery was read ("kube: discovery …: aggregated …" or "… legacy …"); may be empty.
   std::function<void(std::string_view line)> log;
 };
 

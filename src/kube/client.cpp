@@ -159,7 +159,7 @@ struct KubeClient::Impl {
   };
 
   Sent send(std::string_view method, std::string_view path_and_query, const std::string& body,
-            std::string_view content_type, std::size_t limit) {
+            std::string_view content_type, std::size_t limit, std::string_view accept = "application/json") {
     const std::string url = config.server + std::string(path_and_query);
     bool retried_unauthorized = false;
     while (true) {
@@ -170,7 +170,7 @@ struct KubeClient::Impl {
       req.method = std::string(method);
       req.url = url;
       req.idempotent = method == "GET" || method == "PUT" || method == "DELETE" || method == "HEAD";
-      req.headers.set("Accept", "application/json");
+      req.headers.set("Accept", std::string(accept));
       if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
         req.body = body;
         req.headers.set("Content-Type", content_type.empty() ? std::string("application/json") : std::string(content_type));
@@ -223,8 +223,9 @@ struct KubeClient::Impl {
   }
 
   http::Response call(std::string_view method, std::string_view path_and_query, const std::string& body = {},
-                      std::string_view content_type = {}, std::size_t limit = 256u << 20) {
-    Sent s = send(method, path_and_query, body, content_type, limit);
+                      std::string_view content_type = {}, std::size_t limit = 256u << 20,
+                      std::string_view accept = "application/json") {
+    Sent s = send(method, path_and_query, body, content_type, limit, accept);
     if (s.response.status < 200 || s.response.status > 299) {
       throw error_from_response(std::string(method) + " " + s.url, s.response.status, s.response.body,
                                 s.response.headers.get("Retry-After").value_or(""));
@@ -233,8 +234,8 @@ struct KubeClient::Impl {
   }
 
   json::value call_json(std::string_view method, std::string_view path_and_query, const std::string& body = {},
-                        std::string_view content_type = {}) {
-    http::Response r = call(method, path_and_query, body, content_type);
+                        std::string_view content_type = {}, std::string_view accept = "application/json") {
+    http::Response r = call(method, path_and_query, body, content_type, 256u << 20, accept);
     try {
       return json::parse(r.body, std::string(method) + " " + config.server + std::string(path_and_query));
     } catch (const Error& e) {
@@ -253,6 +254,7 @@ struct KubeClient::Impl {
   }
 
   std::unique_ptr<Discovery> fetch_discovery(std::vector<std::string>& warnings);
+  std::unique_ptr<Discovery> fetch_aggregated(const json::value& api, std::vector<std::string>& warnings);
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -409,12 +411,46 @@ RawResponse KubeClient::request(std::string_view method, std::string_view path_a
 // ---------------------------------------------------------------------------------------------
 // Discovery
 
-std::unique_ptr<Discovery> KubeClient::Impl::fetch_discovery(std::vector<std::string>& warnings) {
+// What client-go asks for: aggregated discovery when the server has it, else the legacy documents.
+constexpr std::string_view kDiscoveryAccept =
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json";
+
+static bool is_aggregated(const json::value& doc) {
+  return doc.is_object() && json::get_string(doc.get_object(), "kind") == "APIGroupDiscoveryList";
+}
+
+std::unique_ptr<Discovery> KubeClient::Impl::fetch_aggregated(const json::value& api, std::vector<std::string>& warnings) {
+  const std::string server = config.server;
+  json::value apis = call_json("GET", "/apis", {}, {}, kDiscoveryAccept);
+  if (!is_aggregated(apis)) return nullptr;  // /api and /apis disagree: use the legacy documents
   auto d = std::make_unique<Discovery>();
+  for (const json::value* doc : std::initializer_list<const json::value*>{&api, &apis}) {
+    const std::string what = "discovery " + server + (doc == &api ? "/api" : "/apis");
+    for (auto& ag : parse_aggregated_discovery(*doc, what, warnings)) {
+      const std::string group = ag.group.name;
+      d->add_group(std::move(ag.group));
+      for (auto& [version, resources] : ag.versions) {
+        d->add_resources(group.empty() ? version : group + "/" + version, std::move(resources));
+      }
+    }
+  }
+  return d;
+}
+
+std::unique_ptr<Discovery> KubeClient::Impl::fetch_discovery(std::vector<std::string>& warnings) {
   const std::string server = config.server;
   auto what = [&](const std::string& p) { return "discovery " + server + p; };
-
-  std::vector<std::string> core = parse_api_versions(call_json("GET", "/api"), what("/api"));
+  json::value api = call_json("GET", "/api", {}, {}, kDiscoveryAccept);
+  if (is_aggregated(api)) {
+    if (auto d = fetch_aggregated(api, warnings)) {
+      if (config.log) config.log("kube: discovery " + server + ": aggregated (apidiscovery.k8s.io/v2), " +
+                                 std::to_string(d->groups().size()) + " groups");
+      return d;
+    }
+    api = call_json("GET", "/api");
+  }
+  auto d = std::make_unique<Discovery>();
+  std::vector<std::string> core = parse_api_versions(api, what("/api"));
   struct Pending {
     std::string group_version, path;
     std::vector<ApiResource> resources;
@@ -453,6 +489,8 @@ std::unique_ptr<Discovery> KubeClient::Impl::fetch_discovery(std::vector<std::st
     }
     d->add_resources(p.group_version, std::move(p.resources));
   }
+  if (config.log) config.log("kube: discovery " + server + ": legacy, " + std::to_string(d->groups().size()) + " groups, " +
+                             std::to_string(pending.size()) + " group versions");
   return d;
 }
 

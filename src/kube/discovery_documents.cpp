@@ -108,4 +108,72 @@ std::vector<ApiResource> parse_api_resource_list(const json::value& doc, std::st
   return out;
 }
 
+std::vector<AggregatedGroup> parse_aggregated_discovery(const json::value& doc, std::string_view what,
+                                                        std::vector<std::string>& warnings) {
+  const json::object& o = as_object(doc, what, "(document)");
+  std::vector<AggregatedGroup> out;
+  std::size_t i = 0;
+  for (const auto& item : array_field(o, "items", what)) {
+    std::string path = "items[" + std::to_string(i++) + "]";
+    const json::object& io = as_object(item, what, path);
+    AggregatedGroup ag;
+    if (const json::object* meta = json::find_object(io, "metadata")) ag.group.name = string_field(*meta, "name", what, path + ".metadata");
+    std::size_t j = 0;
+    auto versions = io.find("versions");
+    if (versions == io.end() || !versions->value().is_array()) continue;
+    for (const auto& v : versions->value().get_array()) {
+      std::string vpath = path + ".versions[" + std::to_string(j++) + "]";
+      const json::object& vo = as_object(v, what, vpath);
+      std::string version = string_field(vo, "version", what, vpath);
+      if (version.empty()) bad(what, vpath + ".version: missing");
+      const std::string gv = ag.group.name.empty() ? version : ag.group.name + "/" + version;
+      if (string_field(vo, "freshness", what, vpath) == "Stale") {
+        warnings.push_back("failed to discover group " + gv + ": stale aggregated discovery (" + std::string(what) + ")");
+        continue;
+      }
+      std::vector<ApiResource> resources;
+      std::size_t k = 0;
+      auto rs = vo.find("resources");
+      if (rs != vo.end() && rs->value().is_array()) {
+        for (const auto& r : rs->value().get_array()) {
+          std::string rpath = vpath + ".resources[" + std::to_string(k++) + "]";
+          const json::object& ro = as_object(r, what, rpath);
+          const json::object* kind = json::find_object(ro, "responseKind");
+          ApiResource res;
+          res.name = string_field(ro, "resource", what, rpath);
+          if (res.name.empty()) bad(what, rpath + ".resource: missing");
+          res.singular = string_field(ro, "singularResource", what, rpath);
+          res.namespaced = string_field(ro, "scope", what, rpath) == "Namespaced";
+          res.verbs = string_list(ro, "verbs", what, rpath);
+          res.short_names = string_list(ro, "shortNames", what, rpath);
+          res.categories = string_list(ro, "categories", what, rpath);
+          if (kind) {
+            res.kind = string_field(*kind, "kind", what, rpath + ".responseKind");
+            resources.push_back(res);
+          }
+          std::size_t m = 0;
+          for (const auto& sr : array_field(ro, "subresources", what)) {
+            std::string spath = rpath + ".subresources[" + std::to_string(m++) + "]";
+            const json::object& so = as_object(sr, what, spath);
+            const json::object* skind = json::find_object(so, "responseKind");
+            if (!skind) continue;
+            ApiResource sub;
+            sub.name = res.name + "/" + string_field(so, "subresource", what, spath);
+            sub.kind = string_field(*skind, "kind", what, spath + ".responseKind");
+            sub.namespaced = res.namespaced;
+            sub.verbs = string_list(so, "verbs", what, spath);
+            resources.push_back(std::move(sub));
+          }
+        }
+      }
+      ag.group.versions.push_back(version);
+      ag.versions.emplace_back(version, std::move(resources));
+    }
+    if (ag.group.versions.empty()) continue;
+    ag.group.preferred_version = ag.group.versions.front();
+    out.push_back(std::move(ag));
+  }
+  return out;
+}
+
 }  // namespace vbackup::kube

@@ -102,4 +102,15 @@ std::vector<std::string> parse_api_versions(const json::value& doc, std::string_
 std::vector<ApiGroup> parse_api_group_list(const json::value& doc, std::string_view what);   // APIGroupList
 std::vector<ApiResource> parse_api_resource_list(const json::value& doc, std::string_view what);
 
+// Aggregated discovery (apidiscovery.k8s.io/v2 APIGroupDiscoveryList, one document for /api and
+// one for /apis), converted as client-go's aggregated_discovery.go does: the first version is the
+// preferred one; subresources become "<plural>/<sub>" entries after their resource; entries without
+// a responseKind are skipped; a version whose freshness is Stale is left out with a warning.
+struct AggregatedGroup {
+  ApiGroup group;
+  std::vector<std::pair<std::string, std::vector<ApiResource>>> versions;  // version → resources
+};
+std::vector<AggregatedGroup> parse_aggregated_discovery(const json::value& doc, std::string_view what,
+                                                        std::vector<std::string>& warnings);
+
 }  // namespace vbackup::kube

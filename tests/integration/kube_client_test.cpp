@@ -156,6 +156,55 @@ TEST_CASE("version, discovery, and name resolution against the server") {
   CHECK(c.config().namespace_ == "default");
 }
 
+TEST_CASE("aggregated discovery (apidiscovery.k8s.io/v2) gives the same Discovery as the legacy documents") {
+  const char* build = std::getenv("VBK_SOURCE_ROOT");
+  REQUIRE(build);
+  std::string seed = (fs::path(build) / "examples" / "manifests").string();  // brings a CRD
+  Server aggregated({"--seed", seed});
+  Server legacy({"--seed", seed, "--no-aggregated-discovery"});
+  std::vector<std::string> log_a, log_l;
+  RestConfig ca = aggregated.config(), cl = legacy.config();
+  ca.log = [&](std::string_view line) { log_a.emplace_back(line); };
+  cl.log = [&](std::string_view line) { log_l.emplace_back(line); };
+  KubeClient a(ca), l(cl);
+  const Discovery& da = a.discovery();
+  const Discovery& dl = l.discovery();
+  CHECK(a.discovery_warnings().empty());
+  REQUIRE(log_a.size() == 1);
+  CHECK(contains(log_a[0], ": aggregated (apidiscovery.k8s.io/v2)"));  // two requests, not one per group version
+  REQUIRE(log_l.size() == 1);
+  CHECK(contains(log_l[0], ": legacy, "));
+  REQUIRE(da.groups().size() == dl.groups().size());
+  REQUIRE(dl.group("demo.example.com"));
+  for (std::size_t i = 0; i < dl.groups().size(); ++i) {
+    const ApiGroup& ga = da.groups()[i];
+    const ApiGroup& gl = dl.groups()[i];
+    CHECK(ga.name == gl.name);
+    CHECK(ga.versions == gl.versions);
+    CHECK(ga.preferred_version == gl.preferred_version);
+    for (const auto& v : gl.versions) {
+      std::string gv = gl.name.empty() ? v : gl.name + "/" + v;
+      const auto& ra = da.resources(gv);
+      const auto& rl = dl.resources(gv);
+      REQUIRE_MESSAGE(ra.size() == rl.size(), gv);
+      for (std::size_t k = 0; k < rl.size(); ++k) {
+        INFO(gv << " " << rl[k].name);
+        CHECK(ra[k].name == rl[k].name);
+        CHECK(ra[k].singular == rl[k].singular);
+        CHECK(ra[k].kind == rl[k].kind);
+        CHECK(ra[k].namespaced == rl[k].namespaced);
+        CHECK(ra[k].verbs == rl[k].verbs);
+        CHECK(ra[k].short_names == rl[k].short_names);
+        CHECK(ra[k].categories == rl[k].categories);
+      }
+    }
+  }
+  std::vector<std::string> oa, ol;
+  for (const auto& r : velero_collection_order(da)) oa.push_back(r.group_resource());
+  for (const auto& r : velero_collection_order(dl)) ol.push_back(r.group_resource());
+  CHECK(oa == ol);
+}
+
 TEST_CASE("create, get, list, merge and JSON patch, update and delete, with typed errors") {
   Server server({});
   KubeClient c(server.config());
@@ -262,7 +311,7 @@ TEST_CASE("429 with Retry-After is retried after the delay the server asks; 500 
   RestConfig rc = server.config();
   rc.log = [&](std::string_view line) {
     std::lock_guard lock(m);
-    log.emplace_back(line);
+    if (line.rfind("http: ", 0) == 0) log.emplace_back(line);  // the HTTP layer's retries only
   };
   KubeClient c(rc);
   ApiResource cms = resource(c, "", "configmaps");

@@ -160,6 +160,36 @@ TEST_CASE("Legacy discovery documents fill a Discovery") {
   }
 }
 
+TEST_CASE("Aggregated discovery: preferred first version, subresources after their resource, stale versions left out") {
+  json::value doc = json::parse(R"({"kind":"APIGroupDiscoveryList","apiVersion":"apidiscovery.k8s.io/v2","items":[
+    {"metadata":{"name":"apps"},"versions":[
+      {"version":"v1","resources":[
+        {"resource":"deployments","responseKind":{"group":"apps","version":"v1","kind":"Deployment"},"scope":"Namespaced",
+         "singularResource":"deployment","verbs":["create","delete","get","list"],"shortNames":["deploy"],"categories":["all"],
+         "subresources":[{"subresource":"scale","responseKind":{"group":"autoscaling","version":"v1","kind":"Scale"},"verbs":["get","update"]},
+                         {"subresource":"status"}]},
+        {"resource":"nokind","scope":"Cluster","verbs":["get"]}],"freshness":"Current"},
+      {"version":"v1beta1","resources":[],"freshness":"Stale"}]},
+    {"metadata":{"name":"metrics.k8s.io"},"versions":[{"version":"v1beta1","freshness":"Stale"}]}]})", "apis");
+  std::vector<std::string> warnings;
+  auto groups = parse_aggregated_discovery(doc, "discovery https://h/apis", warnings);
+  REQUIRE(groups.size() == 1);  // metrics.k8s.io has no fresh version
+  CHECK(groups[0].group.name == "apps");
+  CHECK(groups[0].group.versions == std::vector<std::string>{"v1"});
+  CHECK(groups[0].group.preferred_version == "v1");
+  const auto& rs = groups[0].versions[0].second;
+  REQUIRE(rs.size() == 2);  // the resource without responseKind and the subresource without one are skipped
+  CHECK(rs[0].name == "deployments");
+  CHECK(rs[0].kind == "Deployment");
+  CHECK(rs[0].short_names == std::vector<std::string>{"deploy"});
+  CHECK(rs[1].name == "deployments/scale");
+  CHECK(rs[1].kind == "Scale");
+  CHECK(rs[1].namespaced);
+  REQUIRE(warnings.size() == 2);
+  CHECK(warnings[0].find("apps/v1beta1") != std::string::npos);
+  CHECK(warnings[1].find("metrics.k8s.io/v1beta1") != std::string::npos);
+}
+
 TEST_CASE("Resource paths: core and group, namespaced and cluster-scoped, subresources") {
   ApiResource cm{"", "v1", "configmaps", "configmap", "ConfigMap", true, {}, {}, {}};
   ApiResource deploy{"apps", "v1", "deployments", "deployment", "Deployment", true, {}, {}, {}};
