@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -539,6 +540,49 @@ TEST_CASE("watch: events for changes, resuming from a resourceVersion, and 410 f
     CHECK(type == "ERROR");
     CHECK(reason == "Expired");
   }
+}
+
+TEST_CASE("concurrency: parallel writers get distinct resourceVersions and a watch sees every change in order") {
+  KubeServerOptions o = quick();
+  o.threads = 4;
+  KubeServer server(o);
+  constexpr int kWriters = 4, kEach = 50;
+  std::vector<std::uint64_t> seen;
+  std::atomic<bool> watching{false};
+  std::thread watcher([&] {
+    LoopbackClient w(server.port());
+    const std::string rv = std::to_string(server.api().resource_version());
+    watching = true;
+    w.stream("/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=" + rv, [&](std::string_view line) {
+      auto e = parse(std::string(line));
+      seen.push_back(std::stoull(str(e["object"].as_object().at("metadata").as_object().at("resourceVersion"))));
+      return seen.size() < kWriters * kEach;
+    });
+  });
+  while (!watching) std::this_thread::yield();
+  std::vector<std::thread> writers;
+  std::vector<std::vector<std::uint64_t>> versions(kWriters);
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      LoopbackClient c(server.port());
+      for (int i = 0; i < kEach; ++i) {
+        auto r = c.request("POST", "/api/v1/namespaces/default/configmaps", configmap("w" + std::to_string(w) + "-" + std::to_string(i)));
+        if (r.status == 201) versions[w].push_back(std::stoull(str(parse(r.body)["metadata"].as_object().at("resourceVersion"))));
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  watcher.join();
+  std::set<std::uint64_t> all;
+  for (const auto& v : versions) {
+    CHECK(v.size() == kEach);
+    CHECK(std::is_sorted(v.begin(), v.end()));
+    all.insert(v.begin(), v.end());
+  }
+  CHECK(all.size() == kWriters * kEach);  // one global counter: no version given twice
+  CHECK(seen.size() == kWriters * kEach);
+  CHECK(std::is_sorted(seen.begin(), seen.end()));  // events in resourceVersion order
+  CHECK(std::set<std::uint64_t>(seen.begin(), seen.end()) == all);
 }
 
 TEST_CASE("fault switches: 429 with Retry-After, 500, delays, expired continue tokens, unreadable resources") {

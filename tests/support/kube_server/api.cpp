@@ -403,6 +403,11 @@ std::vector<RequestRecord> Api::requests(bool clear) {
   return out;
 }
 
+void Api::end_all_watches() {
+  std::unique_lock lock(store_.mutex);
+  store_.remove_all_watchers();
+}
+
 void Api::end_watch(std::uint64_t id) {
   std::unique_lock lock(store_.mutex);
   store_.remove_watcher(id);

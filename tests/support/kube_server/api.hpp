@@ -72,6 +72,8 @@ class Api {
 
   ApiResponse handle(const ApiRequest& request);
   void end_watch(std::uint64_t id);  // the client went or the watch timed out
+  // Ends every watch; the transport calls it before it stops (sinks must go before its executors).
+  void end_all_watches();
 
   // The control endpoint (POST /__control): fault switches (faults.hpp) plus
   // {"crdEstablishDelayMilliseconds": n, "namespaceDeleteDelayMilliseconds": n, "token": "x"|null}.

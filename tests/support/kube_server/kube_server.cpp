@@ -60,7 +60,8 @@ KubeServer::KubeServer(KubeServerOptions options) : options_(std::move(options))
 }
 
 KubeServer::~KubeServer() {
-  http_.reset();  // threads stop before the Api they call goes
+  api_->end_all_watches();  // watch sinks hold the server's executors: they go first
+  http_.reset();            // threads stop before the Api they call goes
   api_.reset();
 }
 

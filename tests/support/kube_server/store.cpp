@@ -202,6 +202,10 @@ std::uint64_t Store::add_watcher(WatchSpec spec, std::optional<std::uint64_t> fr
   return id;
 }
 
+void Store::remove_all_watchers() {
+  while (!watchers_.empty()) remove_watcher(watchers_.begin()->first);
+}
+
 void Store::remove_watcher(std::uint64_t id) {
   auto it = watchers_.find(id);
   if (it == watchers_.end()) return;

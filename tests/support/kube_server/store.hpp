@@ -109,6 +109,7 @@ class Store {
   // from_rv is older than the history holds.
   std::uint64_t add_watcher(WatchSpec spec, std::optional<std::uint64_t> from_rv);
   void remove_watcher(std::uint64_t id);
+  void remove_all_watchers();
   std::size_t watcher_count() const { return watchers_.size(); }
 
  private:
