@@ -26,8 +26,8 @@ int main(int argc, char** argv) {
   app.add_option("--threads", o.threads, "Server threads")->capture_default_str();
   app.add_option("--seed", seeds, "A manifests file or directory to load at start (repeatable)");
   app.add_option("--fill", fills,
-                 "COUNT[:SIZE[:NAMESPACE]]: COUNT ConfigMaps cm-<n> of SIZE bytes (default 4096) in NAMESPACE "
-                 "(default bench), labelled app=bench, shard=<n%10> (repeatable)");
+                 "COUNT[:SIZE[:NAMESPACE]]: COUNT ConfigMaps cm-<n> with SIZE bytes (default 4096) of config-like "
+                 "text in NAMESPACE (default bench), labelled app=bench, shard=<n%10> (repeatable)");
   app.add_flag("--tls", o.tls, "Serve HTTPS (certificates are made at start unless --tls-cert/--tls-key)");
   app.add_option("--cert-dir", cert_dir, "Write the made ca.crt, server.crt/key and client.crt/key here");
   app.add_option("--tls-cert", tls_cert, "Server certificate (PEM)");
