@@ -4,6 +4,7 @@
 
 #include "vbackup/backup.hpp"
 #include "vbackup/error.hpp"
+#include "vbackup/kube.hpp"
 #include "vbackup/location.hpp"
 #include "vbackup/velero.hpp"
 #include "vbackup_version.h"
@@ -13,13 +14,10 @@
 #include <fstream>
 #include <new>
 
-struct vbk_location {
-  vbackup::storage::Location location;
-  std::shared_ptr<vbackup::storage::ObjectStore> store;
-  std::unique_ptr<vbackup::storage::BackupStore> backups;
-};
+struct vbk_location : vbackup::OpenedLocation {};
 
 struct vbk_source {
+  std::unique_ptr<vbackup::kube::KubeClient> client;  // for a live cluster; outlives `source`
   std::unique_ptr<vbackup::ClusterSource> source;
 };
 
@@ -85,11 +83,7 @@ vbk_status vbk_location_open(const char* location, vbk_location** out) {
   *out = nullptr;
   VBK_REQUIRE(location);
   return guarded([&] {
-    auto loc = std::make_unique<vbk_location>();
-    loc->location = vbackup::load_location(location);
-    loc->store = vbackup::storage::open_object_store(loc->location);
-    loc->backups = std::make_unique<vbackup::storage::BackupStore>(loc->store, loc->location.prefix);
-    *out = loc.release();
+    *out = new vbk_location{vbackup::open_location(location)};
     return VBK_OK;
   });
 }
@@ -124,7 +118,45 @@ vbk_status vbk_source_open_manifests(const char* path, const char* options_json,
   });
 }
 
+namespace {
+
+vbackup::kube::ConnectOptions connect_options(const char* options_json) {
+  vbackup::kube::ConnectOptions o;
+  if (!options_json) return o;
+  auto obj = parse_object(options_json, "cluster options");
+  o.kubeconfig = vbackup::json::get_string(obj, "kubeconfig");
+  o.context = vbackup::json::get_string(obj, "context");
+  return o;
+}
+
+}  // namespace
+
+vbk_status vbk_source_open_cluster(const char* options_json, vbk_source** out) {
+  VBK_REQUIRE(out);
+  *out = nullptr;
+  return guarded([&] {
+    auto s = std::make_unique<vbk_source>();
+    s->client = std::make_unique<vbackup::kube::KubeClient>(vbackup::kube::load_rest_config(connect_options(options_json)));
+    s->source = vbackup::kube::open_cluster_source(*s->client);
+    *out = s.release();
+    return VBK_OK;
+  });
+}
+
 void vbk_source_close(vbk_source* source) { delete source; }
+
+vbk_status vbk_cluster_version(const char* options_json, char** version_json) {
+  VBK_REQUIRE(version_json);
+  *version_json = nullptr;
+  return guarded([&] {
+    vbackup::kube::KubeClient client(vbackup::kube::load_rest_config(connect_options(options_json)));
+    auto v = client.version();
+    vbackup::json::object o{{"gitVersion", v.git_version}, {"major", v.major}, {"minor", v.minor},
+                            {"server", client.config().server}};
+    *version_json = dup(pretty(o));
+    return VBK_OK;
+  });
+}
 
 vbk_status vbk_backup_create(vbk_source* source, vbk_location* location, const char* backup_json,
                              const char* options_json, const vbk_backup_callbacks* callbacks, char** backup_out) {

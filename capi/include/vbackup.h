@@ -72,7 +72,18 @@ typedef struct vbk_source vbk_source;
 /* A directory or file of Kubernetes manifests (YAML or JSON) standing in for a cluster. `options_json`
  * may be NULL or {"defaultNamespace": "default"}. */
 VBK_API vbk_status vbk_source_open_manifests(const char* path, const char* options_json, vbk_source** out);
+/* A live cluster through the Kubernetes API. `options_json` may be NULL or
+ *   {"kubeconfig": "/path/to/config", "context": "name"};
+ * without "kubeconfig" the usual lookup applies ($KUBECONFIG, ~/.kube/config, then the in-cluster
+ * service account). Connecting is lazy: errors of an unreachable server come from the first call
+ * that uses the source, naming the server URL. */
+VBK_API vbk_status vbk_source_open_cluster(const char* options_json, vbk_source** out);
+
 VBK_API void vbk_source_close(vbk_source* source); /* NULL is fine */
+
+/* The Kubernetes API server's version (GET /version): {"gitVersion", "major", "minor", "server"}.
+ * `options_json` as for vbk_source_open_cluster. */
+VBK_API vbk_status vbk_cluster_version(const char* options_json, char** version_json);
 
 /* ---- backups ---------------------------------------------------------------------------------- */
 

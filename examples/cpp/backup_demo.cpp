@@ -14,9 +14,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    vbackup::storage::Location location = vbackup::load_location(argv[2]);
-    std::shared_ptr<vbackup::storage::ObjectStore> objects = vbackup::storage::open_object_store(location);
-    vbackup::storage::BackupStore store(objects, location.prefix);
+    vbackup::OpenedLocation location = vbackup::open_location(argv[2]);  // file://, s3://, azure:// or a BSL file
+    vbackup::storage::BackupStore& store = *location.backups;
     auto source = vbackup::open_manifest_source({argv[1]});
 
     vbackup::velero::Backup backup;
@@ -27,7 +26,7 @@ int main(int argc, char** argv) {
     options.on_item = [](vbackup::BackupItem& item) {  // an in-process BackupItemAction
       if (item.resource.name == "secrets") item.skip = true;
     };
-    auto result = vbackup::run_backup(backup, *source, store, location, options);
+    auto result = vbackup::run_backup(backup, *source, store, location.location, options);
     std::cout << result.metadata.name << ": " << result.status.phase << ", "
               << (result.status.progress ? result.status.progress->items_backed_up : 0) << " items\n";
     for (const auto& b : vbackup::list_backups(store)) std::cout << "  " << b.metadata.name << "  " << b.status.phase << "\n";

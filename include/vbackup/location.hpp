@@ -6,6 +6,7 @@
 #include "vbackup/storage.hpp"
 #include "vbackup/velero_location.hpp"
 
+#include <memory>
 #include <string_view>
 
 namespace vbackup {
@@ -16,6 +17,17 @@ storage::Location location_from_bsl(const velero::BackupStorageLocation& bsl);
 
 // A URL ("file://…", "s3://…", "azure://…"), BSL JSON/YAML text, or a path to a BSL file.
 storage::Location load_location(std::string_view location);
+
+// The object store a location names: the file store, S3 (and S3-compatible), or Azure Blob.
+std::unique_ptr<storage::ObjectStore> open_location_store(const storage::Location& location);
+
+// A location ready for use: what load_location() read, its store, and Velero's layout over it.
+struct OpenedLocation {
+  storage::Location location;
+  std::shared_ptr<storage::ObjectStore> objects;
+  std::unique_ptr<storage::BackupStore> backups;
+};
+OpenedLocation open_location(std::string_view location);
 
 // spec §2.2, the BSL controller's validation: phase Available, or Unavailable with the reason (an
 // invalid top-level directory, or the store's error, e.g. a missing bucket or denied access);

@@ -67,8 +67,7 @@ struct Location {
 };
 
 // `file://DIR[?prefix=P]`, `s3://bucket[/prefix]?region=…`, `azure://container[/prefix]?storageAccount=…`.
-// Errors name the URL and the problem.
+// Errors name the URL and the problem. (vbackup::open_location_store in location.hpp opens the store.)
 Location parse_location_url(std::string_view url);
-std::unique_ptr<ObjectStore> open_object_store(const Location& location);
 
 }  // namespace vbackup::storage

@@ -1,5 +1,8 @@
 #include "vbackup/location.hpp"
 
+#include "vbackup/azure.hpp"
+#include "vbackup/s3.hpp"
+
 #include "vbackup/error.hpp"
 #include "vbackup/layout.hpp"
 #include "vbackup/manifests.hpp"
@@ -54,6 +57,22 @@ storage::Location load_location(std::string_view location) {
     throw invalid_input(what + ": expected one BackupStorageLocation, found " + std::to_string(objects.size()) + " objects");
   }
   return location_from_bsl(velero::BackupStorageLocation::from_json(objects.front().object, what));
+}
+
+std::unique_ptr<storage::ObjectStore> open_location_store(const storage::Location& location) {
+  if (location.provider == "file") return storage::open_file_store(location.bucket);
+  if (location.provider == "aws") return s3::open_s3_store(location);
+  if (location.provider == "azure") return storage::open_azure_store(location);
+  throw Error(ErrorCode::unsupported, "storage location: provider \"" + location.provider +
+                                          "\" is not supported (file, aws or azure)");
+}
+
+OpenedLocation open_location(std::string_view text) {
+  OpenedLocation o;
+  o.location = load_location(text);
+  o.objects = open_location_store(o.location);
+  o.backups = std::make_unique<storage::BackupStore>(o.objects, o.location.prefix);
+  return o;
 }
 
 velero::BackupStorageLocationStatus check_location(storage::BackupStore& store, Timestamp now) {

@@ -83,8 +83,11 @@ class ResponseStream : public InputStream {
 
 struct TlsOptions {
   bool verify = true;             // insecureSkipTLSVerify / insecure-skip-tls-verify turn it off
-  std::string ca_pem;             // extra trusted CAs (PEM); the system store is used too
+  std::string ca_pem;             // extra trusted CAs (PEM)
   std::string ca_file;            // or a file of them
+  // The system store is trusted besides ca_pem/ca_file (object stores do this); false trusts only
+  // them, as Kubernetes does with a cluster's certificate-authority (client-go replaces the roots).
+  bool trust_system_store = true;
   std::string client_cert_pem;    // client certificate and key (Kubernetes)
   std::string client_key_pem;
   std::string server_name;        // SNI and verification name override (tls-server-name)

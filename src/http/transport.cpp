@@ -172,17 +172,20 @@ struct Transport::Impl {
     error_code ec;
     if (t.verify) {
       tls_ctx->set_verify_mode(ssl::verify_peer);
-      tls_ctx->set_default_verify_paths(ec);
-      ca_sources = "system store";
+      auto add_source = [&](const std::string& what) { ca_sources += (ca_sources.empty() ? "" : " + ") + what; };
+      if (t.trust_system_store || (t.ca_pem.empty() && t.ca_file.empty())) {
+        tls_ctx->set_default_verify_paths(ec);
+        add_source("system store");
+      }
       if (!t.ca_pem.empty()) {
         tls_ctx->add_certificate_authority(asio::buffer(t.ca_pem), ec);
         if (ec) throw invalid_input("tls.ca_pem: not a PEM certificate: " + ec.message());
-        ca_sources += " + ca_pem";
+        add_source("ca_pem");
       }
       if (!t.ca_file.empty()) {
         tls_ctx->load_verify_file(t.ca_file, ec);
         if (ec) throw invalid_input("tls.ca_file " + t.ca_file + ": cannot load CA certificates: " + ec.message());
-        ca_sources += " + ca_file " + t.ca_file;
+        add_source("ca_file " + t.ca_file);
       }
     } else {
       tls_ctx->set_verify_mode(ssl::verify_none);

@@ -85,6 +85,8 @@ struct KubeClient::Impl {
     http::ClientOptions o;
     o.tls.verify = !config.insecure_skip_tls_verify;
     o.tls.ca_pem = config.ca_pem;
+    // A cluster's certificate-authority is the only trusted root, as in client-go.
+    o.tls.trust_system_store = config.ca_pem.empty();
     o.tls.client_cert_pem = cert;
     o.tls.client_key_pem = key;
     o.tls.server_name = config.tls_server_name;

@@ -129,14 +129,4 @@ std::string Location::url() const {
   return out + query;
 }
 
-std::unique_ptr<ObjectStore> open_object_store(const Location& location) {
-  if (location.provider == "file") return open_file_store(location.bucket);
-  if (location.provider == "aws" || location.provider == "azure") {
-    normalize_bucket(location.bucket);
-    throw Error(ErrorCode::unsupported, "storage location " + location.url() + ": the " + location.provider +
-                                            " object store is not available in this build yet");
-  }
-  throw invalid_input("storage location: unknown provider \"" + location.provider + "\"");
-}
-
 }  // namespace vbackup::storage

@@ -145,7 +145,7 @@ def test_storage_location_from_env_and_bsl_file(tmp_path):
 def test_help_and_version():
     assert "backup" in run("--help", check=0).stdout
     assert "--include-namespaces" in run("backup", "create", "--help", check=0).stdout
-    assert "Version: 0.1.0" in run("version", check=0).stdout
+    assert "Version: 0.1.0" in run("version", "--client-only", check=0).stdout
 
 
 def test_backup_location_check(loc, tmp_path):

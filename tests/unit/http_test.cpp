@@ -683,6 +683,25 @@ TEST_CASE("TLS: an unknown CA fails verification, is not retried, and the messag
   CHECK(server.requests() == 0);
 }
 
+TEST_CASE("TLS: trust_system_store=false trusts only the given CA, as Kubernetes does") {
+  TestHttpServer server(who, ServerTls{pki().server.cert_pem, pki().server.key_pem, ""});
+  ClientOptions o = quick();
+  o.tls.ca_pem = pki().ca.cert_pem;
+  o.tls.trust_system_store = false;
+  CHECK(Client(o).send(get(server.url() + "/")).status == 200);
+  // Another CA alone: refused, and the message says the system store was not consulted.
+  static TestCertificate other = make_test_ca("another CA");
+  o.tls.ca_pem = other.cert_pem;
+  try {
+    Client(o).send(get(server.url() + "/"));
+    FAIL("connected with a CA that did not sign the server's certificate");
+  } catch (const Error& e) {
+    std::string m = e.what();
+    CHECK(m.find("trusted CAs: ca_pem") != std::string::npos);
+    CHECK(m.find("system store") == std::string::npos);
+  }
+}
+
 TEST_CASE("TLS: verify=false is the explicit opt-out") {
   TestHttpServer server(who, ServerTls{pki().server.cert_pem, pki().server.key_pem, ""});
   ClientOptions o = quick();

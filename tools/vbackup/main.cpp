@@ -8,6 +8,7 @@
 
 #include "vbackup/backup.hpp"
 #include "vbackup/error.hpp"
+#include "vbackup/kube.hpp"
 #include "vbackup/labels.hpp"
 #include "vbackup/location.hpp"
 #include "vbackup/velero.hpp"
@@ -27,9 +28,18 @@ namespace {
 struct Common {
   std::string storage_location;
   std::string velero_namespace = "velero";
+  std::string kubeconfig, kubecontext;
+
+  vb::kube::ConnectOptions connect() const {
+    vb::kube::ConnectOptions o;
+    o.kubeconfig = kubeconfig;
+    o.context = kubecontext;
+    return o;
+  }
 };
 
-vb::storage::Location location_of(const Common& c) {
+// --storage-location, else $VBACKUP_STORAGE_LOCATION: a URL or a BackupStorageLocation file.
+vb::OpenedLocation open_store(const Common& c) {
   std::string loc = c.storage_location;
   if (loc.empty()) {
     if (const char* env = std::getenv("VBACKUP_STORAGE_LOCATION")) loc = env;
@@ -38,18 +48,8 @@ vb::storage::Location location_of(const Common& c) {
     throw vb::invalid_input("no storage location: pass --storage-location file://DIR (or s3://…, azure://…, a "
                             "BackupStorageLocation file) or set VBACKUP_STORAGE_LOCATION");
   }
-  return vb::load_location(loc);
+  return vb::open_location(loc);
 }
-
-struct Store {
-  vb::storage::Location location;
-  std::shared_ptr<vb::storage::ObjectStore> objects;
-  std::unique_ptr<vb::storage::BackupStore> backups;
-  explicit Store(const Common& c) : location(location_of(c)) {
-    objects = vb::storage::open_object_store(location);
-    backups = std::make_unique<vb::storage::BackupStore>(objects, location.prefix);
-  }
-};
 
 vb::Timestamp now() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
@@ -130,15 +130,19 @@ int backup_create(const Common& c, const CreateFlags& f) {
     vb::cli::print_object(std::cout, b.to_json(), f.output);
     return 0;
   }
-  if (f.from_manifests.empty()) {
-    throw vb::invalid_input("backup create: no source: pass --from-manifests DIR (live clusters arrive with the "
-                            "Kubernetes client)");
+  auto store = open_store(c);
+  // The source: a folder of manifests, or the cluster of the kubeconfig (--kubeconfig, --kubecontext).
+  std::unique_ptr<vb::kube::KubeClient> client;
+  std::unique_ptr<vb::ClusterSource> source;
+  if (!f.from_manifests.empty()) {
+    std::vector<std::filesystem::path> paths(f.from_manifests.begin(), f.from_manifests.end());
+    vb::ManifestSourceOptions source_options;
+    source_options.default_namespace = f.default_namespace;
+    source = vb::open_manifest_source(paths, source_options);
+  } else {
+    client = std::make_unique<vb::kube::KubeClient>(vb::kube::load_rest_config(c.connect()));
+    source = vb::kube::open_cluster_source(*client);
   }
-  Store store(c);
-  std::vector<std::filesystem::path> paths(f.from_manifests.begin(), f.from_manifests.end());
-  vb::ManifestSourceOptions source_options;
-  source_options.default_namespace = f.default_namespace;
-  auto source = vb::open_manifest_source(paths, source_options);
   bool tty = ::isatty(STDERR_FILENO) && !f.quiet;
   if (tty) {
     options.on_progress = [](const vb::BackupProgress& p) {
@@ -169,7 +173,7 @@ int backup_create(const Common& c, const CreateFlags& f) {
 
 int backup_get(const Common& c, const std::vector<std::string>& names, const std::string& output, const std::string& selector) {
   check_output(output, true);
-  Store store(c);
+  auto store = open_store(c);
   std::vector<vb::velero::Backup> backups;
   if (names.empty()) {
     backups = vb::list_backups(*store.backups);
@@ -201,7 +205,7 @@ int backup_get(const Common& c, const std::vector<std::string>& names, const std
 
 int backup_describe(const Common& c, const std::vector<std::string>& names, bool details, const std::string& output) {
   if (!output.empty()) check_output(output, false);
-  Store store(c);
+  auto store = open_store(c);
   std::vector<std::string> list = names.empty() ? store.backups->list_backups() : names;
   bool first = true;
   for (const auto& n : list) {
@@ -218,7 +222,7 @@ int backup_describe(const Common& c, const std::vector<std::string>& names, bool
 }
 
 int backup_download(const Common& c, const std::string& name, std::string output, bool force) {
-  Store store(c);
+  auto store = open_store(c);
   if (output.empty()) output = name + "-data.tar.gz";  // velero's default file name
   if (std::filesystem::exists(output) && !force) {
     throw vb::Error(vb::ErrorCode::already_exists, "file " + output + " already exists, remove it or use --force");
@@ -230,7 +234,7 @@ int backup_download(const Common& c, const std::string& name, std::string output
 }
 
 int backup_delete(const Common& c, const std::vector<std::string>& names, bool all, bool confirm) {
-  Store store(c);
+  auto store = open_store(c);
   std::vector<std::string> list = names;
   if (all) list = store.backups->list_backups();
   if (list.empty()) throw vb::invalid_input("backup delete: name the backups to delete, or pass --all");
@@ -255,7 +259,7 @@ int backup_delete(const Common& c, const std::vector<std::string>& names, bool a
 
 int location_check(const Common& c, const std::string& output) {
   if (!output.empty()) check_output(output, false);
-  Store store(c);
+  auto store = open_store(c);
   auto status = vb::check_location(*store.backups, now());
   if (!output.empty()) {
     vb::cli::print_object(std::cout, status.to_json(), output);
@@ -268,7 +272,7 @@ int location_check(const Common& c, const std::string& output) {
 }
 
 int backup_logs(const Common& c, const std::string& name) {
-  Store store(c);
+  auto store = open_store(c);
   std::cout << vb::backup_logs(*store.backups, name);
   return 0;
 }
@@ -286,6 +290,10 @@ int main(int argc, char** argv) {
                     "BackupStorageLocation file (default: $VBACKUP_STORAGE_LOCATION)");
     cmd->add_option("-n,--namespace", common.velero_namespace, "The Velero namespace recorded in backups")
         ->capture_default_str();
+    cmd->add_option("--kubeconfig", common.kubeconfig,
+                    "Path to the kubeconfig file to use to talk to the Kubernetes apiserver (default: $KUBECONFIG, "
+                    "~/.kube/config, or the in-cluster service account)");
+    cmd->add_option("--kubecontext", common.kubecontext, "The context to use to talk to the Kubernetes apiserver");
   };
   int rc = 0;
 
@@ -296,7 +304,8 @@ int main(int argc, char** argv) {
   auto* create = backup->add_subcommand("create", "Create a backup");
   add_common(create);
   create->add_option("name", cf.name, "Backup name")->required();
-  create->add_option("--from-manifests", cf.from_manifests, "A directory or file of YAML/JSON manifests to back up")
+  create->add_option("--from-manifests", cf.from_manifests,
+                     "Back up a directory or file of YAML/JSON manifests instead of the cluster")
       ->delimiter(',');
   create->add_option("--default-namespace", cf.default_namespace,
                      "Namespace of namespaced manifests that name none (as kubectl -n)")->capture_default_str();
@@ -372,8 +381,17 @@ int main(int argc, char** argv) {
   check->add_option("-o,--output", check_out, "Print the BackupStorageLocation status as json or yaml");
   check->callback([&] { rc = location_check(common, check_out); });
 
-  auto* version = app.add_subcommand("version", "Print the version");
-  version->callback([&] { std::cout << "Client:\n\tVersion: " << VBACKUP_VERSION << "\n"; });
+  bool client_only = false;
+  auto* version = app.add_subcommand("version", "Print the client's version and the Kubernetes API server's");
+  add_common(version);
+  version->add_flag("--client-only", client_only, "Only the client's version");
+  version->callback([&] {
+    std::cout << "Client:\n\tVersion: " << VBACKUP_VERSION << "\n";
+    if (client_only) return;
+    vb::kube::KubeClient client(vb::kube::load_rest_config(common.connect()));
+    auto v = client.version();
+    std::cout << "Kubernetes server:\n\tVersion: " << v.git_version << "\n\tServer: " << client.config().server << "\n";
+  });
 
   try {
     app.parse(argc, argv);

@@ -16,3 +16,6 @@ def demo_manifests() -> Path:
 @pytest.fixture
 def location(tmp_path) -> str:
     return f"file://{tmp_path / 'bucket'}"
+
+sys.path.insert(0, str(ROOT / "tests" / "support"))
+from emulators import azurite, kube_server, moto_s3, s3rver  # noqa: E402,F401  (pytest fixtures)

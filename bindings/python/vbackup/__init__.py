@@ -25,7 +25,7 @@ from typing import Any, Callable, Dict, List, Optional, Union
 __all__ = [
     "Error", "InvalidError", "NotFoundError", "AlreadyExistsError", "StorageError", "KubeError",
     "CancelledError", "LocalIOError", "UnsupportedError",
-    "version", "backup", "Location", "ManifestSource",
+    "version", "server_version", "backup", "Location", "ManifestSource", "ClusterSource",
 ]
 
 JSON = Dict[str, Any]
@@ -126,7 +126,9 @@ _location_open = _fn("vbk_location_open", [ctypes.c_char_p, ctypes.POINTER(ctype
 _location_close = _fn("vbk_location_close", [ctypes.c_void_p], None)
 _location_check = _fn("vbk_location_check", [ctypes.c_void_p, _c_char_pp])
 _source_open_manifests = _fn("vbk_source_open_manifests", [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)])
+_source_open_cluster = _fn("vbk_source_open_cluster", [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)])
 _source_close = _fn("vbk_source_close", [ctypes.c_void_p], None)
+_cluster_version = _fn("vbk_cluster_version", [ctypes.c_char_p, _c_char_pp])
 _backup_create = _fn("vbk_backup_create", [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p,
                                            ctypes.POINTER(_Callbacks), _c_char_pp])
 _backup_list = _fn("vbk_backup_list", [ctypes.c_void_p, _c_char_pp])
@@ -247,17 +249,63 @@ class ManifestSource:
         self.close()
 
 
+def _cluster_options(kubeconfig: Union[str, os.PathLike, None], context: Optional[str]) -> bytes:
+    options: Dict[str, str] = {}
+    if kubeconfig is not None:
+        options["kubeconfig"] = os.fspath(kubeconfig)
+    if context is not None:
+        options["context"] = context
+    return json.dumps(options).encode()
+
+
+class ClusterSource:
+    """A live cluster through the Kubernetes API. Without ``kubeconfig`` the usual lookup applies
+    ($KUBECONFIG, ~/.kube/config, then the in-cluster service account); ``context`` picks a context."""
+
+    def __init__(self, kubeconfig: Union[str, os.PathLike, None] = None, context: Optional[str] = None):
+        self._handle = None
+        handle = ctypes.c_void_p()
+        _check(_source_open_cluster(_cluster_options(kubeconfig, context), ctypes.byref(handle)))
+        self._handle = handle
+
+    def close(self) -> None:
+        if getattr(self, "_handle", None):
+            _source_close(self._handle)
+            self._handle = None
+
+    def __enter__(self) -> "ClusterSource":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def server_version(kubeconfig: Union[str, os.PathLike, None] = None, context: Optional[str] = None) -> JSON:
+    """The Kubernetes API server's version: {"gitVersion", "major", "minor", "server"}."""
+    out = ctypes.c_void_p()
+    _check(_cluster_version(_cluster_options(kubeconfig, context), ctypes.byref(out)))
+    return json.loads(_take_string(out))
+
+
 ItemHook = Callable[[JSON], Optional[JSON]]
 
 
 def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
            location: Union[str, JSON, Location],
            from_manifests: Union[str, os.PathLike, ManifestSource, None] = None,
+           source: Optional[ClusterSource] = None,
+           kubeconfig: Union[str, os.PathLike, None] = None, context: Optional[str] = None,
            compression: str = "gzip", velero_namespace: str = "velero",
            progress: Optional[Callable[[int, int, int], Optional[bool]]] = None,
            log: Optional[Callable[[str, str], None]] = None,
            item_hook: Optional[ItemHook] = None) -> JSON:
     """Creates a backup and returns the Backup (a dict) with its status.
+
+    The source is ``from_manifests`` (a folder of manifests), an open ``source``, or else the cluster
+    of ``kubeconfig``/``context`` (the usual kubeconfig lookup when both are None).
 
     ``spec`` is a Backup spec (``{"includedNamespaces": […]}``) or a whole Backup
     (``{"metadata": {"name": …}, "spec": {…}}``); ``name`` names it when ``spec`` is only a spec.
@@ -311,12 +359,14 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
                            _ITEM(on_item) if item_hook else _ITEM(), None)
 
     owned_location = location if isinstance(location, Location) else Location(location)
-    if isinstance(from_manifests, ManifestSource):
+    if source is not None:
+        owned_source = source
+    elif isinstance(from_manifests, ManifestSource):
         owned_source = from_manifests
     elif from_manifests is not None:
         owned_source = ManifestSource(from_manifests)
     else:
-        raise InvalidError("backup: no source: pass from_manifests (live clusters arrive with the Kubernetes client)")
+        owned_source = ClusterSource(kubeconfig, context)
     try:
         out = ctypes.c_void_p()
         status = _backup_create(owned_source._handle, owned_location._handle, json.dumps(body).encode(), options,
@@ -330,5 +380,5 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
     finally:
         if owned_location is not location:
             owned_location.close()
-        if owned_source is not from_manifests:
+        if owned_source is not from_manifests and owned_source is not source:
             owned_source.close()

@@ -1,0 +1,81 @@
+"""The CLI against real object-storage emulators and a Kubernetes API server (issues 4 and 5):
+the demo backup round-trips through moto, s3rver and Azurite; backups and `version` talk to the
+test API server through a kubeconfig."""
+import json
+import os
+import subprocess
+import tarfile
+
+import pytest
+
+from test_cli import CLI, DEMO
+
+
+def run(*args, env=None, check=0):
+    p = subprocess.run([CLI, *args], capture_output=True, text=True, timeout=300, env=dict(os.environ, **(env or {})))
+    assert p.returncode == check, f"{args}: rc={p.returncode}\nstdout: {p.stdout}\nstderr: {p.stderr}"
+    return p
+
+
+@pytest.mark.parametrize("store", ["moto_s3", "s3rver", "azurite"])
+def test_demo_round_trips_through_object_storage(store, request, tmp_path):
+    emu = request.getfixturevalue(store)
+    loc, env = emu.location, emu.env
+    p = run("backup", "create", "demo", "--from-manifests", str(DEMO), "--storage-location", loc, env=env)
+    assert 'Backup "demo" Completed: 9 items' in p.stdout
+    assert run("backup-location", "check", "--storage-location", loc, env=env).stdout.strip().endswith(": Available")
+    rows = run("backup", "get", "--storage-location", loc, env=env).stdout.splitlines()
+    assert rows[1].split()[:2] == ["demo", "Completed"]
+    described = run("backup", "describe", "demo", "--details", "--storage-location", loc, env=env).stdout
+    assert "v1/PersistentVolume:\n    - pv-demo-web-data" in described
+    assert 'msg="Backup completed"' in run("backup", "logs", "demo", "--storage-location", loc, env=env).stdout
+    out = tmp_path / "demo.tar.gz"
+    run("backup", "download", "demo", "-o", str(out), "--storage-location", loc, env=env)
+    with tarfile.open(out) as tar:
+        names = tar.getnames()
+    assert names[0] == "metadata/version"
+    assert "resources/deployments.apps/v1-preferredversion/namespaces/demo/web.json" in names
+    p = run("backup", "create", "demo", "--from-manifests", str(DEMO), "--storage-location", loc, env=env, check=1)
+    assert "already exists" in p.stderr
+    run("backup", "delete", "demo", "--confirm", "--storage-location", loc, env=env)
+    assert run("backup", "get", "--storage-location", loc, env=env).stdout.splitlines()[1:] == []
+
+
+def test_wrong_credentials_are_a_clear_error(moto_s3, azurite):
+    p = run("backup", "get", "--storage-location", azurite.location,
+            env={"AZURE_STORAGE_ACCOUNT_ACCESS_KEY": "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk="}, check=1)
+    assert "authorization failed" in p.stderr and "devstoreaccount1" in p.stderr
+    assert "d3Jvbmc" not in p.stderr  # the key itself never appears
+    p = run("backup", "get", "--storage-location", moto_s3.location.replace("vbk-test", "no-such-bucket"),
+            env=moto_s3.env, check=1)
+    assert "no-such-bucket" in p.stderr
+
+
+def test_version_and_live_backup_from_the_api_server(kube_server, tmp_path):
+    kc = str(kube_server.kubeconfig)
+    p = run("version", "--kubeconfig", kc)
+    assert "Version: 0.1.0" in p.stdout and "Version: v1.33.1" in p.stdout
+    assert "Client:" in run("version", "--client-only").stdout
+    loc = f"file://{tmp_path / 'bucket'}"
+    p = run("backup", "create", "live", "--kubeconfig", kc, "--include-namespaces", "demo", "--storage-location", loc)
+    assert 'Backup "live" Completed' in p.stdout
+    record = json.loads((tmp_path / "bucket" / "backups" / "live" / "velero-backup.json").read_text())
+    assert record["metadata"]["annotations"]["velero.io/source-cluster-k8s-gitversion"] == "v1.33.1"
+    with tarfile.open(tmp_path / "bucket" / "backups" / "live" / "live.tar.gz") as tar:
+        names = set(tar.getnames())
+        web = json.load(tar.extractfile("resources/deployments.apps/namespaces/demo/web.json"))
+    # objects as the server stores them: uid, resourceVersion, creationTimestamp (spec §1.3)
+    assert web["metadata"]["uid"] and web["metadata"]["resourceVersion"] and web["metadata"]["creationTimestamp"]
+    assert "resources/persistentvolumes/cluster/pv-demo-web-data.json" in names  # the PVC's PV
+    assert "resources/customresourcedefinitions.apiextensions.k8s.io/cluster/widgets.demo.example.com.json" in names
+
+
+def test_unreachable_cluster_names_the_server(tmp_path):
+    kc = tmp_path / "kubeconfig"
+    kc.write_text("apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'http://127.0.0.1:9'}}]\n"
+                  "users: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"
+                  "current-context: x\n")
+    p = run("version", "--kubeconfig", str(kc), check=1)
+    assert "127.0.0.1:9" in p.stderr
+    p = run("version", "--kubeconfig", str(kc), "--kubecontext", "nope", check=1)
+    assert "nope" in p.stderr
