@@ -25,6 +25,18 @@ storage::Location location_from_bsl(const velero::BackupStorageLocation& bsl) {
   loc.bucket = provider == "file" ? bsl.spec.object_storage->bucket : storage::normalize_bucket(bsl.spec.object_storage->bucket);
   loc.prefix = storage::normalize_prefix(bsl.spec.object_storage->prefix);
   loc.config = bsl.spec.config;
+  if (!bsl.spec.object_storage->ca_cert.empty()) loc.config["caCert"] = bsl.spec.object_storage->ca_cert;  // PEM
+  if (bsl.spec.object_storage->ca_cert_ref) {
+    throw Error(ErrorCode::unsupported, what + ": spec.objectStorage.caCertRef refers to a Secret in the cluster; put "
+                                               "the PEM in spec.objectStorage.caCert instead");
+  }
+  // Velero materialises spec.credential (a Secret key) into a file for the plugin; outside a
+  // cluster the file must be named directly.
+  if (bsl.spec.credential && !loc.config.count("credentialsFile")) {
+    throw Error(ErrorCode::unsupported, what + ": spec.credential refers to Secret \"" + bsl.spec.credential->name +
+                                            "\" (key \"" + bsl.spec.credential->key +
+                                            "\") in the cluster; name the credentials file in spec.config.credentialsFile");
+  }
   if (!bsl.metadata.name.empty()) loc.name = bsl.metadata.name;
   if (!bsl.spec.access_mode.empty() && bsl.spec.access_mode != velero::access_mode::ReadOnly &&
       bsl.spec.access_mode != velero::access_mode::ReadWrite) {

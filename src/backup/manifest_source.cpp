@@ -288,8 +288,14 @@ class ManifestSource final : public ClusterSource {
       discovery_.add_group(ApiGroup{group, versions, versions.front(), 0});
     }
     for (auto& [gv, list] : by_gv) discovery_.add_resources(gv, list);  // versions checked in resource_for()
-    // Lists come back in the API server's key order: namespace, then name.
+    // Lists come back in the API server's storage-key order: "<ns>/<name>" (or "<name>") compared as
+    // one string, so namespace "a-b" sorts before "a" ('-' < '/').
     for (const auto& [key, e] : index_) by_resource_[std::get<0>(key)].push_back(&e);
+    auto storage_key = [](const Entry* e) { return e->ns.empty() ? e->name : e->ns + "/" + e->name; };
+    for (auto& [resource, entries] : by_resource_) {
+      std::stable_sort(entries.begin(), entries.end(),
+                       [&](const Entry* a, const Entry* b) { return storage_key(a) < storage_key(b); });
+    }
   }
 
   Discovery discovery_;

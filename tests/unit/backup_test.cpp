@@ -692,3 +692,38 @@ TEST_CASE("SortedSpill: many small runs merge into one sorted, de-duplicated seq
   spill.for_each_sorted([&](std::string_view l) { out.emplace_back(l); });
   CHECK(out == lines);
 }
+
+TEST_CASE("a manifests folder lists objects in the API server's storage-key order") {
+  Fixture f;
+  f.manifests.write("a.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: a}\n---\n"
+                              "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: a-b}\n");
+  auto source = open_manifest_source({f.manifests.path});
+  std::vector<std::string> order;
+  source->list(*source->discovery().find("", "configmaps"), {},
+               [&](json::object&& o) { order.emplace_back(json::metadata_string(o, "namespace")); });
+  CHECK(order == std::vector<std::string>{"a-b", "a"});  // "a-b/x" < "a/x": '-' sorts before '/'
+}
+
+TEST_CASE("spec §4.5: a BackupStorageLocation becomes a location; its CA goes to the store's config") {
+  auto loc = load_location(R"({"apiVersion":"velero.io/v1","kind":"BackupStorageLocation","metadata":{"name":"main"},
+    "spec":{"provider":"velero.io/aws","accessMode":"ReadOnly","config":{"region":"eu-west-1"},
+            "objectStorage":{"bucket":"/velero/","prefix":"/cluster-a/","caCert":"LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"}}})");
+  CHECK(loc.provider == "aws");
+  CHECK(loc.bucket == "velero");
+  CHECK(loc.prefix == "cluster-a");
+  CHECK(loc.name == "main");
+  CHECK(loc.read_only);
+  CHECK(loc.config.at("region") == "eu-west-1");
+  CHECK(loc.config.at("caCert") == "-----BEGIN CERTIFICATE-----");  // []byte: base64 in JSON
+  try {
+    load_location(R"({"apiVersion":"velero.io/v1","kind":"BackupStorageLocation","metadata":{"name":"s"},"spec":{"provider":"aws",
+      "credential":{"name":"cloud-credentials","key":"cloud"},"objectStorage":{"bucket":"b"}}})");
+    FAIL("expected unsupported");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::unsupported);
+    CHECK(std::string(e.what()).find("cloud-credentials") != std::string::npos);
+    CHECK(std::string(e.what()).find("credentialsFile") != std::string::npos);
+  }
+  CHECK_THROWS_AS(load_location(R"({"apiVersion":"velero.io/v1","kind":"BackupStorageLocation","spec":{"provider":"gcp","objectStorage":{"bucket":"b"}}})"),
+                  Error);
+}
