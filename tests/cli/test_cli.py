@@ -157,3 +157,17 @@ def test_backup_location_check(loc, tmp_path):
     (bucket(loc) / "stray" / "x").write_text("x")
     p = run("backup-location", "check", location=loc, check=1)
     assert "Unavailable: Backup store contains invalid top-level directories: [stray]" in p.stdout
+
+
+def test_global_flags_before_or_after_the_subcommand(loc):
+    # velero's flags are global: `vbackup --storage-location X backup get` and `backup get --storage-location X`
+    run("backup", "create", "demo", "--from-manifests", str(DEMO), location=loc, check=0)
+    p = subprocess.run([CLI, "--storage-location", loc, "-n", "ops", "backup", "get", "-o", "json"],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["items"][0]["metadata"]["namespace"] == "velero"  # recorded at creation
+    p = subprocess.run([CLI, "-n", "ops", "backup", "create", "second", "--from-manifests", str(DEMO),
+                        "--storage-location", loc], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    record = json.loads((bucket(loc) / "backups" / "second" / "velero-backup.json").read_text())
+    assert record["metadata"]["namespace"] == "ops"

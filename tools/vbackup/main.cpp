@@ -284,21 +284,23 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("vbackup ") + VBACKUP_VERSION);
   Common common;
-  auto add_common = [&](CLI::App* cmd) {
-    cmd->add_option("--storage-location", common.storage_location,
-                    "Where backups live: file://DIR, s3://BUCKET[/PREFIX]?…, azure://CONTAINER[/PREFIX]?…, or a "
-                    "BackupStorageLocation file (default: $VBACKUP_STORAGE_LOCATION)");
-    cmd->add_option("-n,--namespace", common.velero_namespace, "The Velero namespace recorded in backups")
-        ->capture_default_str();
-    cmd->add_option("--kubeconfig", common.kubeconfig,
-                    "Path to the kubeconfig file to use to talk to the Kubernetes apiserver (default: $KUBECONFIG, "
-                    "~/.kube/config, or the in-cluster service account)");
-    cmd->add_option("--kubecontext", common.kubecontext, "The context to use to talk to the Kubernetes apiserver");
-  };
+  // Global flags, as velero's: accepted before or after the subcommand (fallthrough).
+  app.add_option("--storage-location", common.storage_location,
+                 "Where backups live: file://DIR, s3://BUCKET[/PREFIX]?…, azure://CONTAINER[/PREFIX]?…, or a "
+                 "BackupStorageLocation file (default: $VBACKUP_STORAGE_LOCATION)");
+  app.add_option("-n,--namespace", common.velero_namespace, "The Velero namespace recorded in backups")
+      ->capture_default_str();
+  app.add_option("--kubeconfig", common.kubeconfig,
+                 "Path to the kubeconfig file to use to talk to the Kubernetes apiserver (default: $KUBECONFIG, "
+                 "~/.kube/config, or the in-cluster service account)");
+  app.add_option("--kubecontext", common.kubecontext, "The context to use to talk to the Kubernetes apiserver");
+  app.fallthrough();
+  auto add_common = [](CLI::App* cmd) { cmd->fallthrough(); };
   int rc = 0;
 
   auto* backup = app.add_subcommand("backup", "Work with backups");
   backup->require_subcommand(1);
+  add_common(backup);
 
   CreateFlags cf;
   auto* create = backup->add_subcommand("create", "Create a backup");
@@ -375,6 +377,7 @@ int main(int argc, char** argv) {
 
   auto* bsl = app.add_subcommand("backup-location", "Work with backup storage locations");
   bsl->require_subcommand(1);
+  add_common(bsl);
   std::string check_out;
   auto* check = bsl->add_subcommand("check", "Run Velero's validity check of a location (Available / Unavailable)");
   add_common(check);
