@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cctype>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -294,20 +295,26 @@ std::string KubeClient::path(const ApiResource& resource, std::string_view ns, s
 std::string KubeClient::list(const ApiResource& resource, const ListOptions& options,
                              const std::function<void(json::object&&)>& on_item) {
   const std::string base = path(resource, options.namespace_);
-  std::string cont, resource_version;
-  std::optional<std::string> last_key;  // of the last item delivered
-  std::optional<std::string> skip_upto;  // after a restart: items up to here were delivered
-  bool ordered = true;
-  int restarts = 0;
-  while (true) {
+  auto fetch = [this, &base, &options](std::string cont) {
     std::string q;
     auto add = [&](std::string_view k, std::string_view v) { q += (q.empty() ? "?" : "&") + std::string(k) + "=" + enc(v); };
     if (options.page_size > 0) add("limit", std::to_string(options.page_size));
     if (!options.label_selector.empty()) add("labelSelector", options.label_selector);
     if (!cont.empty()) add("continue", cont);
+    return impl_->call_json("GET", base + q);
+  };
+  std::string cont, resource_version;
+  std::optional<std::string> last_key;  // of the last item delivered
+  std::optional<std::string> skip_upto;  // after a restart: items up to here were delivered
+  bool ordered = true;
+  int restarts = 0;
+  // The next page is fetched on another thread while the items of this one are handed over, so the
+  // network and the caller's work overlap; at most two pages are held at once.
+  std::future<json::value> next = std::async(std::launch::async, fetch, std::string());
+  while (true) {
     json::value page;
     try {
-      page = impl_->call_json("GET", base + q);
+      page = next.get();
     } catch (const KubeError& e) {
       bool expired = e.http_status() == 410 && !cont.empty();
       if (!expired || !ordered || restarts >= 3) throw;
@@ -315,6 +322,7 @@ std::string KubeClient::list(const ApiResource& resource, const ListOptions& opt
       ++restarts;
       cont.clear();
       skip_upto = last_key;
+      next = std::async(std::launch::async, fetch, std::string());
       continue;
     }
     if (!page.is_object()) throw Error(ErrorCode::kube, "GET " + impl_->config.server + base + ": the answer is not a list");
@@ -330,6 +338,7 @@ std::string KubeClient::list(const ApiResource& resource, const ListOptions& opt
     } else {
       cont.clear();
     }
+    if (!cont.empty()) next = std::async(std::launch::async, fetch, cont);
     if (auto it = list.find("items"); it != list.end() && it->value().is_array()) {
       for (auto& item : it->value().get_array()) {
         if (!item.is_object()) continue;
