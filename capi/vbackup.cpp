@@ -217,6 +217,12 @@ vbk_status vbk_backup_create(vbk_source* source, vbk_location* location, const c
         }
       };
     }
+    // Against a cluster with Velero's CRDs, the Backup CR is kept current there too.
+    std::optional<vbackup::kube::BackupRecorder> recorder;
+    if (source->client) {
+      recorder.emplace(*source->client);
+      options.on_record = [&recorder](const vbackup::velero::Backup& b) { (*recorder)(b); };
+    }
     auto result = vbackup::run_backup(std::move(backup), *source->source, *location->backups, location->location, options);
     if (backup_out) *backup_out = dup(pretty(result.to_json()));
     namespace phase = vbackup::velero::backup_phase;

@@ -49,6 +49,10 @@ struct BackupOptions {
   // Every line of the backup log (also uploaded as <b>-logs.gz), for callers that show it.
   std::function<void(std::string_view level, std::string_view line)> on_log;
   std::string velero_namespace = "velero";
+  // The Backup as it stands: once processing starts (phase InProgress), at most once a second while
+  // items go in, and with the final status. Velero keeps its Backup CR current this way; see
+  // kube::BackupRecorder. An Error thrown here at the start fails the backup.
+  std::function<void(const velero::Backup&)> on_record;
   // The clock; tests pin it.
   std::function<Timestamp()> now;
 };

@@ -11,6 +11,7 @@
 #include "vbackup/error.hpp"
 #include "vbackup/json.hpp"
 #include "vbackup/source.hpp"
+#include "vbackup/velero_backup.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -303,6 +304,27 @@ class KubeClient {
 // open_cluster_source(load_rest_config({kubeconfig, context}))).
 std::unique_ptr<ClusterSource> open_cluster_source(KubeClient& client);
 std::unique_ptr<ClusterSource> open_cluster_source(RestConfig config);
+
+// Keeps the Backup custom resource (velero.io/v1) in the cluster current while a backup runs, as
+// Velero's controller does, so `kubectl get backups -n velero` shows it: plug it into
+// BackupOptions::on_record. The first call creates the CR in the backup's namespace and throws
+// Error(already_exists) if a Backup of that name exists there; later calls merge-patch it (the
+// Backup CRD has no status subresource). Without the velero.io CRDs, or without the namespace, it
+// does nothing and note() says why: the backup still runs. Later failures to update are kept in
+// note(), not thrown.
+class BackupRecorder {
+ public:
+  explicit BackupRecorder(KubeClient& client);
+  void operator()(const velero::Backup& backup);
+  bool active() const { return state_ == State::active; }
+  const std::string& note() const { return note_; }
+
+ private:
+  enum class State { unknown, active, off } state_ = State::unknown;
+  KubeClient& client_;
+  std::optional<ApiResource> resource_;
+  std::string note_;
+};
 
 // Polls the CustomResourceDefinition `name` until its Established condition is True (restore and
 // tests wait for it before creating custom resources), then refreshes discovery. Error(kube) naming

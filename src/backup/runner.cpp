@@ -191,6 +191,7 @@ class Runner {
   detail::SortedSpill resource_list_;  // "<apiVersion>/<Kind>\t<ns/name>" lines, spilled to disk in sorted runs
   velero::Result errors_, warnings_;
   BackupProgress progress_;
+  std::chrono::steady_clock::time_point last_record_ = std::chrono::steady_clock::now();
 };
 
 void Runner::record_error(const std::string& ns, const std::string& message, detail::LogFields fields) {
@@ -207,6 +208,14 @@ void Runner::progress() {
   progress_.items_backed_up = static_cast<std::int64_t>(backed_up_.size());
   progress_.total_items = progress_.items_backed_up;
   if (archive_) progress_.bytes_written = archive_->bytes_out();
+  if (options_.on_record) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_record_ >= std::chrono::seconds(1)) {
+      last_record_ = now;
+      b_.status.progress = velero::BackupProgress{progress_.items_backed_up, progress_.items_backed_up, {}};
+      options_.on_record(b_);
+    }
+  }
   if (options_.on_progress && !options_.on_progress(progress_)) {
     throw Error(ErrorCode::cancelled, "backup " + b_.metadata.name + ": cancelled");
   }
@@ -645,6 +654,7 @@ void Runner::run() {
   st.start_timestamp = start;
   st.expiration = start + std::chrono::duration_cast<std::chrono::seconds>(s.ttl);
   log_.info("Setting up backup", {{"source", source_.describe()}, {"location", store_.objects().describe()}});
+  if (options_.on_record) options_.on_record(b_);
 
   for (const auto& w : source_.warnings()) record_warning("", w);
   for (const auto& e : source_.errors()) record_error("", e);
@@ -703,14 +713,24 @@ velero::Backup run_backup(velero::Backup backup, ClusterSource& source, storage:
   if (backup.metadata.uid.empty()) backup.metadata.uid = random_uid();
   if (!backup.metadata.creation_timestamp) backup.metadata.creation_timestamp = options.now();
 
+  // The final record of every outcome; a recorder that fails now cannot change the result.
+  auto record_final = [&] {
+    if (!options.on_record) return;
+    try {
+      options.on_record(backup);
+    } catch (const Error&) {
+    }
+  };
   st.validation_errors = validate(backup, location);
   if (!st.validation_errors.empty()) {
     st.phase = phase::FailedValidation;
+    record_final();
     return backup;
   }
   if (store.backup_exists(backup.metadata.name)) {
     st.phase = phase::Failed;
     st.failure_reason = "backup already exists in object storage";
+    record_final();
     return backup;
   }
   std::optional<Error> failure;
@@ -728,11 +748,14 @@ velero::Backup run_backup(velero::Backup backup, ClusterSource& source, storage:
       store.delete_backup(backup.metadata.name);
     } catch (const Error&) {
     }
-    if (failure->code() == ErrorCode::cancelled) throw *failure;
     st.phase = phase::Failed;
-    st.failure_reason = failure->what();
+    st.failure_reason = failure->code() == ErrorCode::cancelled ? "cancelled" : failure->what();
     st.completion_timestamp = options.now();
+    record_final();
+    if (failure->code() == ErrorCode::cancelled) throw *failure;
+    return backup;
   }
+  record_final();
   return backup;
 }
 

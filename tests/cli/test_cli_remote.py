@@ -79,3 +79,40 @@ def test_unreachable_cluster_names_the_server(tmp_path):
     assert "127.0.0.1:9" in p.stderr
     p = run("version", "--kubeconfig", str(kc), "--kubecontext", "nope", check=1)
     assert "nope" in p.stderr
+
+
+def kubectl(kube_server, tmp_path, *args, check=True):
+    env = dict(os.environ, HOME=str(tmp_path / "kubectl-home"), KUBECONFIG=str(kube_server.kubeconfig))
+    (tmp_path / "kubectl-home").mkdir(exist_ok=True)
+    p = subprocess.run(["kubectl", *args], capture_output=True, text=True, env=env, timeout=120)
+    if check:
+        assert p.returncode == 0, f"kubectl {args}: {p.stderr}"
+    return p
+
+
+def test_backup_cr_is_kept_in_the_cluster_when_velero_is_installed(kube_server, tmp_path):
+    kc, loc = str(kube_server.kubeconfig), f"file://{tmp_path / 'bucket'}"
+    # Without Velero's CRDs the backup runs and says that no CR is kept.
+    p = run("backup", "create", "before", "--kubeconfig", kc, "--include-namespaces", "demo", "--storage-location", loc)
+    assert "no velero.io/v1 Backup resource" in p.stderr
+    crd = os.path.join(os.environ.get("VBK_SOURCE_ROOT", "."), "tests", "data", "velero", "backups-crd.yaml")
+    kubectl(kube_server, tmp_path, "create", "-f", crd)
+    kubectl(kube_server, tmp_path, "wait", "--for", "condition=established", "crd/backups.velero.io", "--timeout=30s")
+    p = run("backup", "create", "tracked", "--kubeconfig", kc, "--include-namespaces", "demo", "--storage-location", loc)
+    assert "Note:" not in p.stderr
+    cr = json.loads(kubectl(kube_server, tmp_path, "get", "backups", "-n", "velero", "tracked", "-o", "json").stdout)
+    stored = json.loads((tmp_path / "bucket" / "backups" / "tracked" / "velero-backup.json").read_text())
+    assert cr["status"]["phase"] == "Completed" == stored["status"]["phase"]
+    assert cr["status"]["progress"] == stored["status"]["progress"]
+    assert cr["spec"]["includedNamespaces"] == ["demo"]
+    assert cr["metadata"]["labels"]["velero.io/storage-location"] == "default"
+    # The name is taken in the cluster: another location cannot reuse it (Velero's names are unique).
+    p = run("backup", "create", "tracked", "--kubeconfig", kc, "--storage-location", f"file://{tmp_path / 'other'}",
+            check=1)
+    assert 'a Backup named "tracked" already exists in namespace "velero"' in p.stderr
+    assert not (tmp_path / "other" / "backups" / "tracked").exists()
+    # A failed validation is recorded too.
+    run("backup", "create", "bad", "--kubeconfig", kc, "--exclude-namespaces", "*", "--storage-location", loc, check=1)
+    listing = kubectl(kube_server, tmp_path, "get", "backups", "-n", "velero", "-o", "json").stdout
+    phases = {b["metadata"]["name"]: b["status"].get("phase") for b in json.loads(listing)["items"]}
+    assert phases == {"tracked": "Completed", "bad": "FailedValidation"}

@@ -143,6 +143,12 @@ int backup_create(const Common& c, const CreateFlags& f) {
     client = std::make_unique<vb::kube::KubeClient>(vb::kube::load_rest_config(c.connect()));
     source = vb::kube::open_cluster_source(*client);
   }
+  // Against a cluster with Velero's CRDs, the Backup CR is kept current there too.
+  std::optional<vb::kube::BackupRecorder> recorder;
+  if (client) {
+    recorder.emplace(*client);
+    options.on_record = [&recorder](const vb::velero::Backup& b) { (*recorder)(b); };
+  }
   bool tty = ::isatty(STDERR_FILENO) && !f.quiet;
   if (tty) {
     options.on_progress = [](const vb::BackupProgress& p) {
@@ -153,6 +159,7 @@ int backup_create(const Common& c, const CreateFlags& f) {
   }
   auto result = vb::run_backup(std::move(b), *source, *store.backups, store.location, options);
   if (tty) std::cerr << "\r" << std::string(60, ' ') << "\r";
+  if (recorder && !recorder->note().empty()) std::cerr << "Note: " << recorder->note() << "\n";
   const auto& st = result.status;
   namespace phase = vb::velero::backup_phase;
   if (st.phase == phase::FailedValidation) {
