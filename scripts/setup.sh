@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 packages=(
   meson ninja-build pkg-config g++ cmake
   libboost1.81-dev libboost-json1.81-dev
-  libarchive-dev libzstd-dev libssl-dev zlib1g-dev libexpat1-dev
+  libarchive-dev libzstd-dev libssl-dev zlib1g-dev libexpat1-dev libisal-dev
   libyaml-cpp-dev doctest-dev libcli11-dev libspdlog-dev
   python3-pytest
   clang libclang-rt-14-dev
