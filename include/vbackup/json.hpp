@@ -26,12 +26,17 @@ struct WriteOptions {
 // escapes (Go ≥ 1.22), other control bytes as \u00XX, invalid UTF-8 as \ufffd, integers as integers,
 // floats in Go's shortest 'f'/'e' form. Throws Error(invalid) for NaN or infinities (Go refuses them).
 std::string marshal(const value& v, const WriteOptions& options = {});
+std::string marshal(const object& o, const WriteOptions& options = {});  // without copying o into a value
+// Appends to out (whose capacity a caller can reuse across calls).
 void marshal_to(const value& v, std::string& out, const WriteOptions& options = {});
+void marshal_to(const object& o, std::string& out, const WriteOptions& options = {});
 
 // Parses one JSON text the way Kubernetes decodes unstructured objects: integers that fit int64 stay
 // integers, larger ones become doubles; duplicate keys keep the last value. `what` names the input in
 // errors ("manifests/app.json: line 3, column 7: expected ','").
-value parse(std::string_view text, std::string_view what);
+// `storage` is where the result lives: a monotonic resource makes parsing a LIST page one bump
+// allocation per value, freed at once when the last object from it goes.
+value parse(std::string_view text, std::string_view what, boost::json::storage_ptr storage = {});
 
 // Small accessors for the unstructured objects everything here passes around.
 const object* find_object(const object& o, std::string_view key);

@@ -75,9 +75,9 @@ class GzipOutputStream final : public OutputStream {
 // blocks in flight (about 2 × threads × block size). Only the calling thread writes to `sink`.
 class ParallelGzipOutputStream final : public OutputStream {
  public:
-  // level: ISA-L's 0–3 (3, the default, compresses about as zlib's 6 does, 4x as fast); threads = 0:
-  // one per hardware thread, at most 8.
-  explicit ParallelGzipOutputStream(OutputStream& sink, int level = 3, unsigned threads = 0,
+  // level: ISA-L's 0–3. The default, 1, is 14x zlib level 6's speed on a backup tarball for 7% more
+  // bytes (level 3: 4x for 4%; docs/benchmarks.md). threads = 0: one per hardware thread, at most 8.
+  explicit ParallelGzipOutputStream(OutputStream& sink, int level = 1, unsigned threads = 0,
                                     std::size_t block_size = 128 * 1024);
   ~ParallelGzipOutputStream() override;  // without finish() the output is incomplete; never throws
   using OutputStream::write;

@@ -15,7 +15,9 @@
 
 #include <algorithm>
 #include <random>
+#include <memory>
 #include <set>
+#include <unordered_map>
 
 namespace vbackup {
 namespace {
@@ -160,6 +162,7 @@ class Runner {
   void related_to_service_account(const std::string& ns, const std::string& name, std::vector<ItemReference>& out);
   void list_into(const ApiResource& r, const std::string& ns);
   bool back_up(const ApiResource& r, json::object obj, bool must_include);
+  std::string item_bytes_;  // back_up's marshalling buffer
   void back_up_namespaces();
   void upload_resource_list();
   void back_up_crds();
@@ -259,10 +262,16 @@ void Runner::prepare_filters() {
   log_.info("Including namespaces: " + namespaces_.includes_excludes().includes_string());
   log_.info("Excluding namespaces: " + namespaces_.includes_excludes().excludes_string());
 
-  filter::ResourceResolver resolve = [&d](std::string_view name) -> std::optional<filter::ResolvedResource> {
+  // The filters resolve a name for every item; discovery does not change during a backup, so each
+  // distinct name is resolved once (this was a fifth of a 100k-object backup's CPU).
+  using Memo = std::unordered_map<std::string, std::optional<filter::ResolvedResource>>;
+  filter::ResourceResolver resolve = [&d, memo = std::make_shared<Memo>()](
+                                         std::string_view name) -> std::optional<filter::ResolvedResource> {
+    if (auto it = memo->find(std::string(name)); it != memo->end()) return it->second;
     auto r = d.resolve(name);
-    if (!r) return std::nullopt;
-    return filter::ResolvedResource{r->group_resource(), r->namespaced};
+    std::optional<filter::ResolvedResource> out;
+    if (r) out = filter::ResolvedResource{r->group_resource(), r->namespaced};
+    return memo->emplace(std::string(name), std::move(out)).first->second;
   };
   resources_ = filter::make_resource_filter(filter_spec(s), resolve, namespaces_, full_backup_hint_);
   log_.info(resources_->describe());
@@ -475,9 +484,10 @@ bool Runner::back_up(const ApiResource& r, json::object obj, bool must_include) 
     back_up(*ar, std::move(*extra), false);
   }
 
-  std::string bytes;
+  std::string& bytes = item_bytes_;  // its capacity is reused from item to item
   try {
-    bytes = json::marshal(item.object);
+    bytes.clear();
+    json::marshal_to(item.object, bytes);
     const ApiGroup* g = source_.discovery().group(r.group);
     bool preferred = g && g->preferred_version == version;
     if (preferred) {

@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <array>
+#include <iterator>
 #include <charconv>
 #include <cmath>
 #include <vector>
@@ -37,9 +39,15 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
 }
 
 // True for the bytes Go writes as they are: printable ASCII other than " \\ < > &.
-constexpr bool plain_ascii(unsigned char c) {
+constexpr bool plain_ascii_rule(unsigned char c) {
   return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
 }
+constexpr auto kPlainAscii = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = plain_ascii_rule(static_cast<unsigned char>(c));
+  return t;
+}();
+inline bool plain_ascii(unsigned char c) { return kPlainAscii[c]; }
 
 void write_string(std::string_view s, std::string& out) {
   out.push_back('"');
@@ -143,6 +151,8 @@ void newline(std::string& out, const WriteOptions& opt, int depth) {
   out.append(static_cast<std::size_t>(opt.indent * depth), ' ');
 }
 
+void write_object(const object& o, std::string& out, const WriteOptions& opt, int depth);
+
 void write_value(const value& v, std::string& out, const WriteOptions& opt, int depth) {
   switch (v.kind()) {
     case boost::json::kind::null: out += "null"; return;
@@ -176,32 +186,36 @@ void write_value(const value& v, std::string& out, const WriteOptions& opt, int 
       out.push_back(']');
       return;
     }
-    case boost::json::kind::object: {
-      const auto& o = v.get_object();
-      if (o.empty()) { out += "{}"; return; }
-      std::vector<const boost::json::key_value_pair*> members;
-      members.reserve(o.size());
-      for (const auto& kv : o) members.push_back(&kv);
-      if (opt.sort_keys) {
-        std::sort(members.begin(), members.end(),
-                  [](auto* a, auto* b) { return a->key() < b->key(); });  // bytewise, as Go sorts
-      }
-      out.push_back('{');
-      bool first = true;
-      for (const auto* kv : members) {
-        if (!first) out.push_back(',');
-        first = false;
-        newline(out, opt, depth + 1);
-        write_string(kv->key(), out);
-        out.push_back(':');
-        if (opt.indent > 0) out.push_back(' ');
-        write_value(kv->value(), out, opt, depth + 1);
-      }
-      newline(out, opt, depth);
-      out.push_back('}');
-      return;
-    }
+    case boost::json::kind::object: write_object(v.get_object(), out, opt, depth); return;
   }
+}
+
+void write_object(const object& o, std::string& out, const WriteOptions& opt, int depth) {
+  if (o.empty()) { out += "{}"; return; }
+  // The members in output order; objects of up to 64 members (nearly all) sort on the stack.
+  const boost::json::key_value_pair* small[64];
+  std::vector<const boost::json::key_value_pair*> large;
+  const boost::json::key_value_pair** members = small;
+  if (o.size() > std::size(small)) {
+    large.resize(o.size());
+    members = large.data();
+  }
+  std::size_t n = 0;
+  for (const auto& kv : o) members[n++] = &kv;
+  if (opt.sort_keys) {
+    std::sort(members, members + n, [](auto* a, auto* b) { return a->key() < b->key(); });  // bytewise, as Go sorts
+  }
+  out.push_back('{');
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i) out.push_back(',');
+    newline(out, opt, depth + 1);
+    write_string(members[i]->key(), out);
+    out.push_back(':');
+    if (opt.indent > 0) out.push_back(' ');
+    write_value(members[i]->value(), out, opt, depth + 1);
+  }
+  newline(out, opt, depth);
+  out.push_back('}');
 }
 
 // Kubernetes decodes numbers to int64 when they fit and float64 otherwise.
@@ -227,10 +241,21 @@ std::string marshal(const value& v, const WriteOptions& options) {
   return out;
 }
 
-value parse(std::string_view text, std::string_view what) {
+void marshal_to(const object& o, std::string& out, const WriteOptions& options) {
+  write_object(o, out, options, 0);
+}
+
+std::string marshal(const object& o, const WriteOptions& options) {
+  std::string out;
+  marshal_to(o, out, options);
+  return out;
+}
+
+value parse(std::string_view text, std::string_view what, boost::json::storage_ptr storage) {
   boost::json::parse_options opts;
   opts.max_depth = 1000;  // CRD schemas nest deeply; Go allows 10000
   boost::json::stream_parser parser({}, opts);
+  parser.reset(std::move(storage));
   boost::system::error_code ec;
   std::size_t consumed = parser.write_some(text.data(), text.size(), ec);
   if (!ec && consumed < text.size()) {
