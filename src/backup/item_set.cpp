@@ -3,11 +3,30 @@
 #include "vbackup/error.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <queue>
 
 namespace vbackup::detail {
 
-ItemSet::Slot ItemSet::hash(std::string_view key) {
+namespace {
+
+std::uint64_t fmix64(std::uint64_t k) {  // MurmurHash3's finaliser: every input bit reaches every output bit
+  k ^= k >> 33;
+  k *= 0xFF51AFD7ED558CCDULL;
+  k ^= k >> 33;
+  k *= 0xC4CEB9FE1A85EC53ULL;
+  k ^= k >> 33;
+  return k;
+}
+
+// Maps a 64-bit hash onto [0, n) by a multiply-high (Lemire's fastrange): n need not be a power of two.
+std::size_t reduce(std::uint64_t h, std::size_t n) {
+  return static_cast<std::size_t>((static_cast<unsigned __int128>(h) * n) >> 64);
+}
+
+}  // namespace
+
+ItemSet::Hashed ItemSet::hash(std::string_view key) {
   std::uint64_t a = 1469598103934665603ULL;  // FNV-1a
   std::uint64_t b = 0x9E3779B97F4A7C15ULL;   // a multiplicative mix with another seed
   for (unsigned char c : key) {
@@ -15,49 +34,68 @@ ItemSet::Slot ItemSet::hash(std::string_view key) {
     b = (b + c) * 0xBF58476D1CE4E5B9ULL;
     b ^= b >> 31;
   }
-  if (a == 0 && b == 0) a = 1;  // {0,0} marks an empty slot
-  return {a, b};
+  a = fmix64(a);
+  b = fmix64(b ^ key.size());
+  Hashed h{static_cast<unsigned>(b >> 56), a,
+           {{static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(a >> 32), static_cast<std::uint32_t>(b)}}};
+  if (h.slot.empty()) h.slot.w[2] = 1;
+  return h;
 }
 
-std::size_t ItemSet::find(const Slot& h) const {
-  std::size_t mask = slots_.size() - 1;
-  std::size_t i = static_cast<std::size_t>(h.first ^ (h.second >> 17)) & mask;
-  while (slots_[i] != Slot{0, 0} && slots_[i] != h) i = (i + 1) & mask;
+std::size_t ItemSet::find(const Table& t, const Hashed& h) {
+  std::size_t n = t.slots.size();
+  std::size_t i = reduce(h.position, n);
+  while (!t.slots[i].empty() && t.slots[i] != h.slot) {
+    if (++i == n) i = 0;
+  }
   return i;
 }
 
-void ItemSet::grow() {
-  std::vector<Slot> old(slots_.size() * 2);
-  old.swap(slots_);
+void ItemSet::grow(Table& t) {
+  std::vector<Slot> old(t.slots.size() + t.slots.size() / 2);
+  old.swap(t.slots);
   for (const auto& s : old) {
-    if (s != Slot{0, 0}) slots_[find(s)] = s;
+    if (s.empty()) continue;
+    // The probe start comes back from the stored 64 bits (position is those bits).
+    Hashed h{0, static_cast<std::uint64_t>(s.w[1]) << 32 | s.w[0], s};
+    t.slots[find(t, h)] = s;
   }
 }
 
 bool ItemSet::insert(std::string_view key) {
-  if ((size_ + 1) * 2 > slots_.size()) grow();  // load ≤ 1/2 keeps probes short
-  Slot h = hash(key);
-  std::size_t i = find(h);
-  if (slots_[i] == h) return false;
-  slots_[i] = h;
+  Hashed h = hash(key);
+  Table& t = tables_[h.table];
+  if ((t.size + 1) * 5 > t.slots.size() * 4) grow(t);  // load ≤ 4/5 keeps linear probes short
+  std::size_t i = find(t, h);
+  if (t.slots[i] == h.slot) return false;
+  t.slots[i] = h.slot;
+  ++t.size;
   ++size_;
   return true;
 }
 
-bool ItemSet::contains(std::string_view key) const { return slots_[find(hash(key))] == hash(key); }
+bool ItemSet::contains(std::string_view key) const {
+  Hashed h = hash(key);
+  const Table& t = tables_[h.table];
+  return t.slots[find(t, h)] == h.slot;
+}
 
 void ItemSet::erase(std::string_view key) {
-  Slot h = hash(key);
-  std::size_t i = find(h);
-  if (slots_[i] != h) return;
+  Hashed h = hash(key);
+  Table& t = tables_[h.table];
+  std::size_t i = find(t, h);
+  if (t.slots[i] != h.slot) return;
   // Backward-shift deletion keeps linear probing correct without tombstones.
-  std::size_t mask = slots_.size() - 1;
-  slots_[i] = {0, 0};
+  std::size_t n = t.slots.size();
+  auto next = [n](std::size_t j) { return j + 1 == n ? 0 : j + 1; };
+  t.slots[i] = {};
+  --t.size;
   --size_;
-  for (std::size_t j = (i + 1) & mask; slots_[j] != Slot{0, 0}; j = (j + 1) & mask) {
-    Slot s = slots_[j];
-    slots_[j] = {0, 0};
-    slots_[find(s)] = s;
+  for (std::size_t j = next(i); !t.slots[j].empty(); j = next(j)) {
+    Slot s = t.slots[j];
+    t.slots[j] = {};
+    Hashed moved{0, static_cast<std::uint64_t>(s.w[1]) << 32 | s.w[0], s};
+    t.slots[find(t, moved)] = s;
   }
 }
 
@@ -68,37 +106,45 @@ SortedSpill::~SortedSpill() {
 }
 
 void SortedSpill::add(std::string line) {
-  current_bytes_ += line.size() + sizeof(std::string);
-  current_.push_back(std::move(line));
-  if (current_bytes_ >= run_bytes_) flush_run();
+  if (arena_.size() + line.size() > UINT32_MAX) flush_run();
+  spans_.emplace_back(static_cast<std::uint32_t>(arena_.size()), static_cast<std::uint32_t>(line.size()));
+  arena_ += line;
+  if (arena_.size() + spans_.size() * sizeof(spans_[0]) >= run_bytes_) flush_run();
+}
+
+void SortedSpill::sort_current() {
+  std::sort(spans_.begin(), spans_.end(), [this](const auto& a, const auto& b) {
+    return std::string_view(arena_.data() + a.first, a.second) < std::string_view(arena_.data() + b.first, b.second);
+  });
 }
 
 void SortedSpill::flush_run() {
-  std::sort(current_.begin(), current_.end());
+  sort_current();
   std::FILE* f = std::tmpfile();
   if (!f) throw io_error("resource list: cannot create a temporary file");
   runs_.push_back(f);
-  for (const auto& l : current_) {
+  for (std::size_t i = 0; i < spans_.size(); ++i) {
+    std::string_view l = line(i);
     if (std::fwrite(l.data(), 1, l.size(), f) != l.size() || std::fputc('\n', f) == EOF) {
       throw io_error("resource list: cannot write a temporary file");
     }
   }
   if (std::fflush(f) != 0 || std::fseek(f, 0, SEEK_SET) != 0) throw io_error("resource list: temporary file");
-  current_.clear();
-  current_bytes_ = 0;
+  arena_.clear();  // capacity kept: the next run reuses it
+  spans_.clear();
 }
 
 void SortedSpill::for_each_sorted(const std::function<void(std::string_view)>& each) {
-  std::sort(current_.begin(), current_.end());
   if (runs_.empty()) {  // everything fitted in memory
-    const std::string* last = nullptr;
-    for (const auto& l : current_) {
-      if (!last || *last != l) each(l);
-      last = &l;
+    sort_current();
+    std::string_view last;
+    for (std::size_t i = 0; i < spans_.size(); ++i) {
+      if (i == 0 || line(i) != last) each(line(i));
+      last = line(i);
     }
     return;
   }
-  if (!current_.empty()) flush_run();
+  if (!spans_.empty()) flush_run();
   // k-way merge of the sorted runs.
   struct Head {
     std::string line;

@@ -19,25 +19,43 @@ namespace vbackup::detail {
 
 class ItemSet {
  public:
-  // Inserts the key; false if it was there. Two independent 64-bit hashes: a false "already there"
-  // needs a 128-bit collision.
+  // Inserts the key; false if it was there. A false "already there" needs two keys to agree on
+  // 104 bits of hash (8 choosing the sub-table, 96 stored): about 1 in 10^15 at 10 million items.
   bool insert(std::string_view key);
   bool contains(std::string_view key) const;
   void erase(std::string_view key);
   std::size_t size() const { return size_; }
 
  private:
-  using Slot = std::pair<std::uint64_t, std::uint64_t>;  // {0,0} = empty
-  static Slot hash(std::string_view key);
-  std::size_t find(const Slot& h) const;  // the slot holding h, or the empty slot where it goes
-  void grow();
-  std::vector<Slot> slots_ = std::vector<Slot>(1024);
+  // 12 bytes a slot; {0,0,0} = empty.
+  struct Slot {
+    std::uint32_t w[3];
+    bool empty() const { return (w[0] | w[1] | w[2]) == 0; }
+    bool operator==(const Slot&) const = default;
+  };
+  struct Hashed {
+    unsigned table;
+    std::uint64_t position;  // where in the sub-table probing starts
+    Slot slot;
+  };
+  // 256 sub-tables grow one at a time, each by half when 4/5 full: memory follows the item count
+  // smoothly (about 18 bytes an item), and growing never copies more than one sub-table.
+  struct Table {
+    std::vector<Slot> slots = std::vector<Slot>(8);
+    std::size_t size = 0;
+  };
+  static Hashed hash(std::string_view key);
+  static std::size_t find(const Table& t, const Hashed& h);  // the slot holding h, or the empty one where it goes
+  static void grow(Table& t);
+  std::vector<Table> tables_ = std::vector<Table>(256);
   std::size_t size_ = 0;
 };
 
+// Lines are kept in one arena (no allocation per line) up to run_bytes, then sorted and spilled:
+// memory is bounded by run_bytes whatever the number of lines.
 class SortedSpill {
  public:
-  explicit SortedSpill(std::size_t run_bytes = 8 << 20);
+  explicit SortedSpill(std::size_t run_bytes = 1 << 20);
   ~SortedSpill();
   void add(std::string line);  // no '\n' inside
   // Calls `each` with every line in bytewise order, duplicates removed. Once.
@@ -45,9 +63,11 @@ class SortedSpill {
 
  private:
   void flush_run();
+  void sort_current();
+  std::string_view line(std::size_t i) const { return {arena_.data() + spans_[i].first, spans_[i].second}; }
   std::size_t run_bytes_;
-  std::vector<std::string> current_;
-  std::size_t current_bytes_ = 0;
+  std::string arena_;                                          // the current run's lines, back to back
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> spans_;  // offset and length of each
   std::vector<std::FILE*> runs_;
 };
 

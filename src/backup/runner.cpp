@@ -186,7 +186,7 @@ class Runner {
   bool selector_set_ = false;
   bool full_backup_hint_ = false;  // the user's lists ask for a full backup (full_backup_requested, spec §9.1)
   std::vector<Namespace> cluster_namespaces_;
-  detail::ItemSet backed_up_;  // spec §5.8 check 6, 16 bytes an item
+  detail::ItemSet backed_up_;  // spec §5.8 check 6, about 18 bytes an item
   std::set<std::string> namespaces_with_items_;
   std::set<std::string> resources_with_items_;
   std::optional<std::vector<json::object>> cluster_role_bindings_;  // for the ServiceAccount action

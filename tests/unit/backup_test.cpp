@@ -693,6 +693,14 @@ TEST_CASE("SortedSpill: many small runs merge into one sorted, de-duplicated seq
   CHECK(out == lines);
 }
 
+TEST_CASE("SortedSpill: lines that fit in one run come out sorted and de-duplicated without a file") {
+  detail::SortedSpill spill;
+  for (const char* l : {"v1/Pod\tb/x", "v1/ConfigMap\ta/y", "v1/Pod\tb/x", "", "apps/v1/Deployment\tc/z"}) spill.add(l);
+  std::vector<std::string> out;
+  spill.for_each_sorted([&](std::string_view l) { out.emplace_back(l); });
+  CHECK(out == std::vector<std::string>{"", "apps/v1/Deployment\tc/z", "v1/ConfigMap\ta/y", "v1/Pod\tb/x"});
+}
+
 TEST_CASE("a manifests folder lists objects in the API server's storage-key order") {
   Fixture f;
   f.manifests.write("a.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: a}\n---\n"
