@@ -87,7 +87,9 @@ VBK_API vbk_status vbk_cluster_version(const char* options_json, char** version_
 
 /* ---- backups ---------------------------------------------------------------------------------- */
 
-/* Progress: items backed up, items known so far, compressed bytes written. Return non-zero to cancel. */
+/* Progress: items backed up; items expected (the source's counts summed before listing, never below the
+ * items backed up, equal at the end; without counts, as with a label selector, the items backed up);
+ * compressed bytes written. Return non-zero to cancel. */
 typedef int (*vbk_progress_fn)(void* user, int64_t items_backed_up, int64_t total_items, uint64_t bytes_written);
 /* One line of the backup log (logrus text format) and its level ("info", "warning", "error"). */
 typedef void (*vbk_log_fn)(void* user, const char* level, const char* line);

@@ -19,7 +19,10 @@ namespace vbackup {
 
 struct BackupProgress {
   std::int64_t items_backed_up = 0;
-  std::int64_t total_items = 0;       // items known so far (a lower bound until the end)
+  // The items expected: the source's counts summed before listing (on a cluster, one LIST with
+  // limit=1 per list), never below items_backed_up, and equal to it at the end. Without counts (a
+  // label selector) it is items_backed_up all along.
+  std::int64_t total_items = 0;
   std::uint64_t bytes_written = 0;    // compressed tarball bytes uploaded
   std::string resource;               // group resource being collected
 };

@@ -273,6 +273,10 @@ class KubeClient {
   // restarts. Returns the resourceVersion of the (last) list.
   std::string list(const ApiResource& resource, const ListOptions& options,
                    const std::function<void(json::object&&)>& on_item);
+  // How many objects list() would return, from one LIST with limit=1 (the items plus the server's
+  // metadata.remainingItemCount); nullopt when the server does not say (with a label selector, an
+  // API server leaves the count out).
+  std::optional<std::int64_t> count(const ApiResource& resource, const ListOptions& options);
 
   json::object get(const ApiResource& resource, std::string_view ns, std::string_view name);
   std::optional<json::object> try_get(const ApiResource& resource, std::string_view ns, std::string_view name);

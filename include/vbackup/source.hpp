@@ -7,6 +7,7 @@
 #include "vbackup/json.hpp"
 
 #include <filesystem>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -39,6 +40,9 @@ class ClusterSource {
                     const std::function<void(json::object&&)>& on_item) = 0;
   virtual std::optional<json::object> get(const ApiResource& resource, const std::string& ns,
                                           const std::string& name) = 0;
+  // How many objects list() would return, when the source can tell cheaply (for progress totals);
+  // nullopt when it cannot.
+  virtual std::optional<std::int64_t> count(const ApiResource&, const ListOptions&) { return std::nullopt; }
   // Problems found while opening the source that are not fatal (a duplicate object, an unknown
   // kind guessed): the runner copies them into the backup's warnings.
   virtual std::vector<std::string> warnings() { return {}; }

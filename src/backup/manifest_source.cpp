@@ -98,6 +98,15 @@ class ManifestSource final : public ClusterSource {
     }
   }
 
+  // Exact without a selector (the index knows every object); with one, objects would have to be read.
+  std::optional<std::int64_t> count(const ApiResource& resource, const ListOptions& options) override {
+    if (!options.label_selector.empty()) return std::nullopt;
+    auto it = by_resource_.find(key_of(resource));
+    if (it == by_resource_.end()) return 0;
+    if (options.namespace_.empty()) return static_cast<std::int64_t>(it->second.size());
+    return std::count_if(it->second.begin(), it->second.end(), [&](const Entry* e) { return e->ns == options.namespace_; });
+  }
+
   std::optional<json::object> get(const ApiResource& resource, const std::string& ns,
                                   const std::string& name) override {
     auto it = index_.find({key_of(resource), ns, name});

@@ -158,6 +158,8 @@ class Runner {
   void prepare_filters();
   void collect();
   void collect_resource(const ApiResource& r);
+  void estimate_total(const std::vector<ApiResource>& order);
+  std::int64_t estimated_total_ = 0;  // from the source's counts; 0 when it could not tell
   void back_up_ordered(const ApiResource& r);
   void related_to_service_account(const std::string& ns, const std::string& name, std::vector<ItemReference>& out);
   void list_into(const ApiResource& r, const std::string& ns);
@@ -209,13 +211,13 @@ void Runner::record_warning(const std::string& ns, const std::string& message, d
 
 void Runner::progress() {
   progress_.items_backed_up = static_cast<std::int64_t>(backed_up_.size());
-  progress_.total_items = progress_.items_backed_up;
+  progress_.total_items = std::max(estimated_total_, progress_.items_backed_up);
   if (archive_) progress_.bytes_written = archive_->bytes_out();
   if (options_.on_record) {
     auto now = std::chrono::steady_clock::now();
     if (now - last_record_ >= std::chrono::seconds(1)) {
       last_record_ = now;
-      b_.status.progress = velero::BackupProgress{progress_.items_backed_up, progress_.items_backed_up, {}};
+      b_.status.progress = velero::BackupProgress{progress_.total_items, progress_.items_backed_up, {}};
       options_.on_record(b_);
     }
   }
@@ -297,11 +299,50 @@ void Runner::prepare_filters() {
 void Runner::collect() {
   const Discovery& d = source_.discovery();
   auto order = velero_collection_order(d, [&](const ApiResource& r) { return resources_->should_include(r.group_resource()); });
+  estimate_total(order);
   for (const ApiResource& r : order) {
     // Namespace objects are decided once every item is in (spec §5.10), see back_up_namespaces().
     if (r.group.empty() && r.name == "namespaces") continue;
     collect_resource(r);
   }
+}
+
+// Velero lists everything before writing, so its totalItems is known early; streaming, the backup
+// asks the source how many objects each list will return (one LIST with limit=1 on a cluster) and
+// takes the sum as its total. Without counts (label selectors: an API server leaves them out) or
+// past a budget of requests, the total stays the running count.
+void Runner::estimate_total(const std::vector<ApiResource>& order) {
+  if (selectors_.size() != 1 || !selectors_.front().empty()) return;
+  constexpr int kBudget = 200;  // count requests, at most
+  int calls = 0;
+  std::int64_t total = 0;
+  auto add = [&](const ApiResource& r, const std::string& ns) {
+    if (++calls > kBudget) return false;
+    ListOptions opt;
+    opt.namespace_ = ns;
+    std::optional<std::int64_t> n;
+    try {
+      n = source_.count(r, opt);
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::cancelled) throw;
+      return true;  // an unreadable resource: the list will record the error; it adds nothing here
+    }
+    if (!n) return false;
+    total += *n;
+    return true;
+  };
+  for (const ApiResource& r : order) {
+    if (r.group.empty() && r.name == "namespaces") continue;  // decided at the end, a handful
+    if (!r.namespaced || namespaces_.list_cluster_wide()) {
+      if (!add(r, "")) return;
+      continue;
+    }
+    for (const auto& ns : namespaces_.includes_excludes().includes().list()) {
+      if (ns != "*" && namespaces_.should_include(ns) && !add(r, ns)) return;
+    }
+  }
+  estimated_total_ = total;
+  log_.info("Estimated the items to back up", {{"items", std::to_string(total)}, {"countRequests", std::to_string(calls)}});
 }
 
 void Runner::collect_resource(const ApiResource& r) {
@@ -685,6 +726,7 @@ void Runner::run() {
   back_up_namespaces();
   back_up_crds();
   archive_->finish();
+  estimated_total_ = 0;  // at the end the total is what was backed up
   progress();
   tarball_->commit();
 

@@ -364,6 +364,21 @@ std::string KubeClient::list(const ApiResource& resource, const ListOptions& opt
   }
 }
 
+std::optional<std::int64_t> KubeClient::count(const ApiResource& resource, const ListOptions& options) {
+  std::string q = "?limit=1";
+  if (!options.label_selector.empty()) q += "&labelSelector=" + enc(options.label_selector);
+  json::value page = impl_->call_json("GET", path(resource, options.namespace_) + q);
+  const json::object* list = page.if_object();
+  if (!list) return std::nullopt;
+  const json::array* items = json::find_array(*list, "items");
+  auto n = static_cast<std::int64_t>(items ? items->size() : 0);
+  const json::object* meta = json::find_object(*list, "metadata");
+  if (!meta || json::get_string(*meta, "continue").empty()) return n;  // everything came in this page
+  auto it = meta->find("remainingItemCount");
+  if (it == meta->end() || !it->value().is_int64()) return std::nullopt;
+  return n + it->value().get_int64();
+}
+
 json::object KubeClient::get(const ApiResource& resource, std::string_view ns, std::string_view name) {
   return impl_->call_object("GET", path(resource, ns, name));
 }

@@ -20,6 +20,9 @@ class KubeClusterSource final : public ClusterSource {
             const std::function<void(json::object&&)>& on_item) override {
     client_.list(resource, options, on_item);
   }
+  std::optional<std::int64_t> count(const ApiResource& resource, const ListOptions& options) override {
+    return client_.count(resource, options);
+  }
   std::optional<json::object> get(const ApiResource& resource, const std::string& ns, const std::string& name) override {
     return client_.try_get(resource, ns, name);
   }

@@ -26,12 +26,18 @@ struct progress_state {
   int calls;
   int cancel_after;
   int log_lines;
+  int64_t first_done, first_total, last_done, last_total;
 };
 
 static int on_progress(void* user, int64_t done, int64_t total, uint64_t bytes) {
   struct progress_state* s = (struct progress_state*)user;
-  (void)total;
   (void)bytes;
+  if (s->calls == 0) {
+    s->first_done = done;
+    s->first_total = total;
+  }
+  s->last_done = done;
+  s->last_total = total;
   ++s->calls;
   return s->cancel_after > 0 && done >= s->cancel_after;
 }
@@ -87,7 +93,7 @@ int main(int argc, char** argv) {
   CHECK(vbk_source_open_manifests(manifests, "{\"defaultNamespace\": \"default\"}", &src) == VBK_OK);
 
   /* a backup with callbacks */
-  struct progress_state state = {0, 0, 0};
+  struct progress_state state = {0, 0, 0, 0, 0, 0, 0};
   vbk_backup_callbacks cb = {on_progress, on_log, on_item, &state};
   char* out = NULL;
   CHECK(vbk_backup_create(src, loc, "{\"metadata\": {\"name\": \"demo\"}, \"spec\": {}}", NULL, &cb, &out) == VBK_OK);
@@ -95,6 +101,9 @@ int main(int argc, char** argv) {
   CHECK(contains(out, "\"formatVersion\": \"1.1.0\""));
   CHECK(state.calls > 0);
   CHECK(state.log_lines > 0);
+  /* the total is counted ahead (issue 6), and is the count at the end */
+  CHECK(state.first_total > state.first_done);
+  CHECK(state.last_total == state.last_done && state.last_done > state.first_done);
   vbk_free(out);
   snprintf(path, sizeof path, "%s/bucket/backups/demo/velero-backup.json", scratch);
   CHECK(file_exists(path));
@@ -119,7 +128,7 @@ int main(int argc, char** argv) {
   CHECK(vbk_backup_create(src, loc, "{\"metadata\": {\"name\": \"z\"}}", "{\"compression\": \"lz4\"}", NULL, NULL) == VBK_EINVALID);
 
   /* cancel from the progress callback: nothing stays in storage */
-  struct progress_state cancel = {0, 2, 0};
+  struct progress_state cancel = {0, 2, 0, 0, 0, 0, 0};
   vbk_backup_callbacks cancel_cb = {on_progress, NULL, NULL, &cancel};
   CHECK(vbk_backup_create(src, loc, "{\"metadata\": {\"name\": \"cancelled\"}}", "{\"compression\": \"zstd\"}",
                           &cancel_cb, NULL) == VBK_ECANCELLED);

@@ -70,6 +70,28 @@ def test_version_and_live_backup_from_the_api_server(kube_server, tmp_path):
     assert "resources/customresourcedefinitions.apiextensions.k8s.io/cluster/widgets.demo.example.com.json" in names
 
 
+def test_progress_bar_shows_items_of_the_counted_total_bytes_and_rate(kube_server, tmp_path):
+    """Issue 6: the CLI progress bar (items done and total, bytes written, rate). The total is the
+    API server's counts (LIST limit=1, remainingItemCount) summed before listing."""
+    import re
+    kc = str(kube_server.kubeconfig)
+    loc = f"file://{tmp_path / 'bucket'}"
+    p = run("backup", "create", "bar", "--kubeconfig", kc, "--storage-location", loc,
+            env={"VBACKUP_PROGRESS": "1", "COLUMNS": "100"})
+    items = int(re.search(r"Completed: (\d+) items", p.stdout).group(1))
+    # text mode turns the bar's carriage returns into newlines: a frame a line
+    frames = [f.strip() for f in p.stderr.splitlines() if " items" in f]
+    first = re.match(r"\[[#-]{20}\]\s+(\d+)%\s+(\d+)/([\d,]+) items\s+[\d.]+ k?B", frames[0])
+    assert first, frames
+    total = int(first.group(3).replace(",", ""))
+    assert int(first.group(2)) < total <= items  # the namespaces themselves are not counted ahead
+    last = frames[-1]
+    assert re.match(rf"{items} items\s+[\d.]+ kB\s+[\d,]+ items/s$", last), last
+    quiet = run("backup", "create", "quiet", "-q", "--kubeconfig", kc, "--storage-location", loc,
+                env={"VBACKUP_PROGRESS": "1"})
+    assert "items/s" not in quiet.stderr
+
+
 def test_unreachable_cluster_names_the_server(tmp_path):
     kc = tmp_path / "kubeconfig"
     kc.write_text("apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'http://127.0.0.1:9'}}]\n"

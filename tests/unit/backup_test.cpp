@@ -386,6 +386,31 @@ TEST_CASE("cancelling from the progress callback stops the backup and leaves not
   CHECK(f.objects->list_objects("").empty());
 }
 
+TEST_CASE("progress: the total comes from the source's counts before listing, and equals the count at the end") {
+  Fixture f;
+  f.manifests.write("app.yaml", kApp);
+  std::vector<BackupProgress> seen;
+  BackupOptions o;
+  o.on_progress = [&](const BackupProgress& p) { seen.push_back(p); return true; };
+  auto b = f.run(named("b"), o);
+  REQUIRE(seen.size() >= 2);
+  // 2 ConfigMaps, a Deployment, a PVC and 2 PVs are counted ahead; the 2 Namespaces come at the end.
+  CHECK(seen.front().items_backed_up < 6);
+  CHECK(seen.front().total_items == 6);
+  for (const auto& p : seen) CHECK(p.total_items >= p.items_backed_up);
+  CHECK(seen.back().items_backed_up == 8);
+  CHECK(seen.back().total_items == 8);
+  CHECK(b.status.progress->total_items == 8);
+
+  // With a label selector the source cannot count: the total is the running count.
+  seen.clear();
+  velero::Backup sel = named("s");
+  sel.spec.label_selector = json::value(json::object{{"matchLabels", json::object{{"tier", "web"}}}});
+  f.run(std::move(sel), o);
+  REQUIRE_FALSE(seen.empty());
+  for (const auto& p : seen) CHECK(p.total_items == p.items_backed_up);
+}
+
 TEST_CASE("the item hook can change an item, skip it, or bring others in (BackupItemAction)") {
   Fixture f;
   f.manifests.write("app.yaml", kApp);

@@ -15,8 +15,10 @@
 #include "vbackup_version.h"
 
 #include <CLI/CLI.hpp>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -93,6 +95,14 @@ struct CreateFlags {
   bool quiet = false;
 };
 
+// Columns of the terminal on stderr ($COLUMNS, else the tty's, else 80).
+std::size_t terminal_width() {
+  if (const char* c = std::getenv("COLUMNS"); c && std::atoi(c) > 20) return static_cast<std::size_t>(std::atoi(c));
+  winsize ws{};
+  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) return ws.ws_col;
+  return 80;
+}
+
 int backup_create(const Common& c, const CreateFlags& f) {
   vb::velero::Backup b;
   b.metadata.name = f.name;
@@ -149,16 +159,35 @@ int backup_create(const Common& c, const CreateFlags& f) {
     recorder.emplace(*client);
     options.on_record = [&recorder](const vb::velero::Backup& b) { (*recorder)(b); };
   }
-  bool tty = ::isatty(STDERR_FILENO) && !f.quiet;
+  // A progress bar on a terminal (stderr), redrawn at most ten times a second; VBACKUP_PROGRESS=1
+  // forces it where stderr is not a terminal (tests).
+  bool tty = (::isatty(STDERR_FILENO) || std::getenv("VBACKUP_PROGRESS")) && !f.quiet;
+  const auto started = std::chrono::steady_clock::now();
+  auto last_draw = started - std::chrono::seconds(1);
+  std::size_t drawn = 0;
+  vb::BackupProgress last;
+  auto draw = [&](const vb::BackupProgress& p) {
+    auto now = std::chrono::steady_clock::now();
+    std::string line = vb::cli::progress_line(p, std::chrono::duration<double>(now - started).count(), terminal_width());
+    std::cerr << "\r" << line << std::string(drawn > line.size() ? drawn - line.size() : 0, ' ') << std::flush;
+    drawn = line.size();
+  };
   if (tty) {
-    options.on_progress = [](const vb::BackupProgress& p) {
-      std::cerr << "\r" << p.items_backed_up << " items backed up, " << p.bytes_written / 1024 << " KiB written   "
-                << std::flush;
+    options.on_progress = [&](const vb::BackupProgress& p) {
+      last = p;
+      auto now = std::chrono::steady_clock::now();
+      if (now - last_draw >= std::chrono::milliseconds(100)) {
+        last_draw = now;
+        draw(p);
+      }
       return true;
     };
   }
   auto result = vb::run_backup(std::move(b), *source, *store.backups, store.location, options);
-  if (tty) std::cerr << "\r" << std::string(60, ' ') << "\r";
+  if (tty && drawn) {  // the final figures stay on screen
+    draw(last);
+    std::cerr << "\n";
+  }
   if (recorder && !recorder->note().empty()) std::cerr << "Note: " << recorder->note() << "\n";
   const auto& st = result.status;
   namespace phase = vb::velero::backup_phase;

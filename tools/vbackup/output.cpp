@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <iomanip>
 #include <regex>
 #include <sstream>
@@ -268,4 +269,50 @@ void print_object(std::ostream& out, const json::value& value, const std::string
   }
 }
 
+namespace {
+
+std::string grouped(std::int64_t n) {  // 100028 → "100,028"
+  std::string digits = std::to_string(n < 0 ? -n : n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return n < 0 ? "-" + out : out;
+}
+
+std::string bytes_si(std::uint64_t b) {  // as velero and kubectl print sizes: kB, MB, GB
+  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
+  double v = static_cast<double>(b);
+  int u = 0;
+  while (v >= 1000 && u < 4) { v /= 1000; ++u; }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+}  // namespace
+
+std::string progress_line(const BackupProgress& p, double seconds, std::size_t width) {
+  std::int64_t done = p.items_backed_up, total = std::max(p.total_items, done);
+  bool known = total > done;  // once the count is reached, the bar would say nothing more
+  std::string items = known ? grouped(done) + "/" + grouped(total) + " items" : grouped(done) + " items";
+  std::string tail = "  " + items + "  " + bytes_si(p.bytes_written);
+  double rate = seconds > 0.05 ? static_cast<double>(done) / seconds : 0;
+  if (rate > 0) tail += "  " + grouped(static_cast<std::int64_t>(rate)) + " items/s";
+  if (known && rate > 0) {
+    auto eta = static_cast<std::int64_t>(static_cast<double>(total - done) / rate + 0.5);
+    tail += "  ETA " + human_duration(std::chrono::seconds(eta));
+  }
+  if (!known) return tail.substr(2);
+  int percent = static_cast<int>(100.0 * static_cast<double>(done) / static_cast<double>(total));
+  char pct[8];
+  std::snprintf(pct, sizeof pct, "%3d%%", percent);
+  // A bar of fixed width, left out when the terminal is too narrow for it and the figures.
+  constexpr std::size_t bar = 20;
+  if (width < tail.size() + bar + 8) return std::string(pct) + tail;
+  auto filled = static_cast<std::size_t>(static_cast<double>(bar) * static_cast<double>(done) / static_cast<double>(total));
+  return "[" + std::string(filled, '#') + std::string(bar - filled, '-') + "] " + pct + tail;
+}
+
 }  // namespace vbackup::cli
+

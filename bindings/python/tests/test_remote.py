@@ -30,9 +30,12 @@ def test_server_version_and_live_backup(kube_server, tmp_path):
     assert v["server"] == kube_server.url
     seen = []
     result = vbackup.backup({"includedNamespaces": ["demo"]}, name="live", location=f"file://{tmp_path}",
-                            kubeconfig=kube_server.kubeconfig, progress=lambda d, t, b: seen.append(d))
+                            kubeconfig=kube_server.kubeconfig, progress=lambda d, t, b: seen.append((d, t)))
     assert result["status"]["phase"] == "Completed"
-    assert seen and seen[-1] == result["status"]["progress"]["itemsBackedUp"]
+    done = result["status"]["progress"]["itemsBackedUp"]
+    assert seen and seen[-1] == (done, done)
+    # the total is the server's count, known before the items come (issue 6: items done and total)
+    assert seen[0][1] > seen[0][0] and all(t >= d for d, t in seen)
     with vbackup.ClusterSource(kubeconfig=kube_server.kubeconfig) as source:
         again = vbackup.backup({"includedNamespaces": ["demo"]}, name="again", location=f"file://{tmp_path}",
                                source=source)
