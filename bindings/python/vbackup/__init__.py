@@ -310,7 +310,8 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
     ``spec`` is a Backup spec (``{"includedNamespaces": […]}``) or a whole Backup
     (``{"metadata": {"name": …}, "spec": {…}}``); ``name`` names it when ``spec`` is only a spec.
     ``progress(items_backed_up, total_items, bytes_written)`` may return False to cancel
-    (CancelledError). ``log(level, line)`` sees every backup log line. ``item_hook(item)`` receives
+    (CancelledError); ``total_items`` is counted ahead from the source (equal to items_backed_up
+    at the end, and all along when a label selector leaves the server without counts). ``log(level, line)`` sees every backup log line. ``item_hook(item)`` receives
     ``{"resource": {…}, "object": {…}}`` and may return ``{"object": …, "skip": bool,
     "additionalItems": [{"groupResource", "namespace", "name"}]}`` (or None to keep the item).
 
