@@ -84,6 +84,13 @@ int main(int argc, char** argv) {
   CHECK(contains(vbk_last_error(), "ftp://nowhere"));
   CHECK(vbk_location_open(NULL, &loc) == VBK_EINVALID);
   CHECK(contains(vbk_last_error(), "location must not be NULL"));
+  /* a valid location this build does not implement: its own category, naming the provider */
+  CHECK(vbk_location_open("{\"apiVersion\": \"velero.io/v1\", \"kind\": \"BackupStorageLocation\", "
+                          "\"metadata\": {\"name\": \"gcs\"}, \"spec\": {\"provider\": \"velero.io/gcp\", "
+                          "\"objectStorage\": {\"bucket\": \"b\"}}}",
+                          &loc) == VBK_EUNSUPPORTED);
+  CHECK(loc == NULL);
+  CHECK(contains(vbk_last_error(), "velero.io/gcp"));
   vbk_source* src = NULL;
   CHECK(vbk_source_open_manifests("/no/such/dir", NULL, &src) == VBK_ENOTFOUND);
   CHECK(contains(vbk_last_error(), "/no/such/dir"));

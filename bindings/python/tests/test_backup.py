@@ -88,6 +88,14 @@ def test_location_operations(demo_manifests, location, tmp_path):
         assert "one" in str(err.value)
 
 
+def test_unsupported_provider_raises_unsupported_error():
+    bsl = {"apiVersion": "velero.io/v1", "kind": "BackupStorageLocation", "metadata": {"name": "gcs"},
+           "spec": {"provider": "velero.io/gcp", "objectStorage": {"bucket": "b"}}}
+    with pytest.raises(vbackup.UnsupportedError) as err:
+        vbackup.Location(bsl)
+    assert "velero.io/gcp" in str(err.value)
+
+
 def test_failed_validation_raises_with_the_status(demo_manifests, location):
     with pytest.raises(vbackup.InvalidError) as err:
         vbackup.backup({"includedNamespaces": ["Bad_Name"]}, name="bad", location=location,
