@@ -2,22 +2,19 @@
 // (Content-Length, chunked, read-until-close) to know where each message ends.
 #include "fault_proxy.hpp"
 
+#include "loopback_listener.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
 
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cctype>
-#include <condition_variable>
 #include <mutex>
 #include <optional>
-#include <set>
-#include <thread>
 
 namespace vbackup::testing {
 
@@ -177,16 +174,7 @@ constexpr std::uint64_t kNoLimit = ~std::uint64_t{0};
 struct FaultProxy::Impl {
   std::string upstream_host;
   unsigned short upstream_port;
-  asio::io_context ioc;
-  tcp::acceptor acceptor{ioc};
-  unsigned short port = 0;
-  std::thread accept_thread;
-
   mutable std::mutex mu;
-  std::condition_variable stop_cv;
-  bool stopping = false;
-  std::set<int> open_fds;
-  std::vector<std::thread> threads;
 
   // Armed faults (under mu).
   int fail_count = 0;
@@ -200,84 +188,24 @@ struct FaultProxy::Impl {
   int drop_response_count = 0;
   std::uint64_t drop_response_bytes = 0;
 
-  std::atomic<std::size_t> n_requests{0}, n_forwarded{0}, n_faults{0}, n_connections{0};
+  std::atomic<std::size_t> n_requests{0}, n_forwarded{0}, n_faults{0};
+
+  LoopbackListener listener;  // last: stopped (threads joined) before the members they use go
 
   Impl(std::string host, unsigned short up_port) : upstream_host(std::move(host)), upstream_port(up_port) {
-    tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
-    acceptor.open(ep.protocol());
-    acceptor.set_option(tcp::acceptor::reuse_address(true));
-    acceptor.bind(ep);
-    acceptor.listen();
-    port = acceptor.local_endpoint().port();
-    accept_thread = std::thread([this] { accept_loop(); });
+    listener.start([this](tcp::socket& client, std::size_t) {
+      tcp::socket upstream(listener.io());
+      try {
+        serve(client, upstream);
+      } catch (...) {
+      }
+      close(upstream);
+    });
   }
 
-  ~Impl() {
-    {
-      std::lock_guard lock(mu);
-      stopping = true;
-      for (int fd : open_fds) ::shutdown(fd, SHUT_RDWR);
-    }
-    stop_cv.notify_all();
-    try {
-      asio::io_context io;
-      tcp::socket s(io);
-      s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    } catch (...) {
-    }
-    accept_thread.join();
-    std::vector<std::thread> all;
-    {
-      std::lock_guard lock(mu);
-      all.swap(threads);
-    }
-    for (auto& t : all) t.join();
-  }
-
-  bool track(tcp::socket& s) {
-    std::lock_guard lock(mu);
-    if (stopping) return false;
-    open_fds.insert(s.native_handle());
-    return true;
-  }
-  void close(tcp::socket& s) {
-    if (!s.is_open()) return;
-    {
-      std::lock_guard lock(mu);
-      open_fds.erase(s.native_handle());
-    }
-    error_code ec;
-    s.shutdown(tcp::socket::shutdown_both, ec);
-    s.close(ec);
-  }
-
-  bool pause(std::chrono::milliseconds d) {
-    std::unique_lock lock(mu);
-    return !stop_cv.wait_for(lock, d, [this] { return stopping; });
-  }
-
-  void accept_loop() {
-    for (;;) {
-      auto sock = std::make_shared<tcp::socket>(ioc);
-      error_code ec;
-      acceptor.accept(*sock, ec);
-      std::lock_guard lock(mu);
-      if (stopping) return;
-      if (ec) continue;
-      ++n_connections;
-      sock->set_option(tcp::no_delay(true), ec);
-      open_fds.insert(sock->native_handle());
-      threads.emplace_back([this, sock] {
-        tcp::socket upstream(ioc);
-        try {
-          serve(*sock, upstream);
-        } catch (...) {
-        }
-        close(upstream);
-        close(*sock);
-      });
-    }
-  }
+  bool track(tcp::socket& s) { return listener.track(s); }
+  void close(tcp::socket& s) { listener.close(s); }
+  bool pause(std::chrono::milliseconds d) { return listener.pause(d); }
 
   enum class Fault { none, stall, fail, drop_request, drop_response };
 
@@ -398,8 +326,8 @@ FaultProxy::FaultProxy(std::string upstream_host, unsigned short upstream_port)
     : impl_(std::make_unique<Impl>(std::move(upstream_host), upstream_port)) {}
 FaultProxy::~FaultProxy() = default;
 
-std::string FaultProxy::url() const { return "http://127.0.0.1:" + std::to_string(impl_->port); }
-unsigned short FaultProxy::port() const { return impl_->port; }
+std::string FaultProxy::url() const { return "http://127.0.0.1:" + std::to_string(impl_->listener.port()); }
+unsigned short FaultProxy::port() const { return impl_->listener.port(); }
 
 void FaultProxy::fail_next(int count, int status, std::string body, HeaderList headers) {
   std::lock_guard lock(impl_->mu);
@@ -445,7 +373,7 @@ void FaultProxy::reset() {
 std::size_t FaultProxy::requests() const { return impl_->n_requests; }
 std::size_t FaultProxy::forwarded() const { return impl_->n_forwarded; }
 std::size_t FaultProxy::faults() const { return impl_->n_faults; }
-std::size_t FaultProxy::connections() const { return impl_->n_connections; }
+std::size_t FaultProxy::connections() const { return impl_->listener.connections(); }
 
 std::string FaultProxy::s3_slow_down_body() {
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your "

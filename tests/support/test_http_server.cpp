@@ -1,6 +1,8 @@
-// Synchronous Asio/Beast, one thread per connection: simple to reason about in tests. Stopping
-// shuts every open socket down so that blocked reads return.
+// Synchronous Asio/Beast, one thread per connection (loopback_listener.hpp): simple to reason about
+// in tests.
 #include "test_http_server.hpp"
+
+#include "loopback_listener.hpp"
 
 #include "vbackup/stream.hpp"
 
@@ -14,7 +16,6 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
@@ -22,10 +23,7 @@
 #include <cstring>
 #include <atomic>
 #include <cctype>
-#include <condition_variable>
 #include <mutex>
-#include <set>
-#include <thread>
 
 namespace vbackup::testing {
 
@@ -59,17 +57,8 @@ struct TestHttpServer::Impl {
   Handler handler;
   std::optional<ssl::context> tls_ctx;
   std::size_t keep_body;
-  asio::io_context ioc;
-  tcp::acceptor acceptor{ioc};
-  unsigned short port = 0;
-  std::thread accept_thread;
-
-  std::mutex mu;
-  std::condition_variable stop_cv;
-  bool stopping = false;
-  std::set<int> open_fds;
-  std::vector<std::thread> threads;
-  std::atomic<std::size_t> accepted{0}, handled{0}, max_open{0};
+  std::atomic<std::size_t> handled{0};
+  LoopbackListener listener;  // last: stopped (threads joined) before the members they use go
 
   Impl(Handler h, std::optional<ServerTls> tls, std::size_t keep) : handler(std::move(h)), keep_body(keep) {
     if (tls) {
@@ -81,71 +70,10 @@ struct TestHttpServer::Impl {
         tls_ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
       }
     }
-    tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
-    acceptor.open(ep.protocol());
-    acceptor.set_option(tcp::acceptor::reuse_address(true));
-    acceptor.bind(ep);
-    acceptor.listen();
-    port = acceptor.local_endpoint().port();
-    accept_thread = std::thread([this] { accept_loop(); });
+    listener.start([this](tcp::socket& sock, std::size_t id) { serve(sock, id); });
   }
 
-  ~Impl() {
-    {
-      std::lock_guard lock(mu);
-      stopping = true;
-      for (int fd : open_fds) ::shutdown(fd, SHUT_RDWR);
-    }
-    stop_cv.notify_all();
-    // Wake the blocked accept with a connection of our own.
-    try {
-      asio::io_context io;
-      tcp::socket s(io);
-      s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    } catch (...) {
-    }
-    accept_thread.join();
-    std::vector<std::thread> all;
-    {
-      std::lock_guard lock(mu);
-      all.swap(threads);
-    }
-    for (auto& t : all) t.join();
-  }
-
-  // Sleeps, unless the server stops first; false when stopping.
-  bool pause(std::chrono::milliseconds d) {
-    std::unique_lock lock(mu);
-    return !stop_cv.wait_for(lock, d, [this] { return stopping; });
-  }
-
-  void accept_loop() {
-    for (;;) {
-      auto sock = std::make_shared<tcp::socket>(ioc);
-      error_code ec;
-      acceptor.accept(*sock, ec);
-      std::lock_guard lock(mu);
-      if (stopping) return;
-      if (ec) continue;
-      std::size_t id = ++accepted;
-      sock->set_option(tcp::no_delay(true), ec);  // header and body go in separate writes
-      int fd = sock->native_handle();
-      open_fds.insert(fd);
-      max_open = std::max(max_open.load(), open_fds.size());
-      threads.emplace_back([this, sock, id, fd] {
-        try {
-          serve(*sock, id);
-        } catch (...) {
-        }
-        {
-          std::lock_guard l(mu);  // before the close, so that a reused descriptor is never shut down
-          open_fds.erase(fd);
-        }
-        error_code ignored;
-        sock->close(ignored);
-      });
-    }
-  }
+  bool pause(std::chrono::milliseconds d) { return listener.pause(d); }
 
   void serve(tcp::socket& sock, std::size_t id) {
     if (tls_ctx) {
@@ -252,11 +180,11 @@ TestHttpServer::TestHttpServer(Handler handler, std::optional<ServerTls> tls, st
 TestHttpServer::~TestHttpServer() = default;
 
 std::string TestHttpServer::url() const {
-  return std::string(impl_->tls_ctx ? "https" : "http") + "://127.0.0.1:" + std::to_string(impl_->port);
+  return std::string(impl_->tls_ctx ? "https" : "http") + "://127.0.0.1:" + std::to_string(impl_->listener.port());
 }
-unsigned short TestHttpServer::port() const { return impl_->port; }
-std::size_t TestHttpServer::connections() const { return impl_->accepted; }
-std::size_t TestHttpServer::max_open_connections() const { return impl_->max_open; }
+unsigned short TestHttpServer::port() const { return impl_->listener.port(); }
+std::size_t TestHttpServer::connections() const { return impl_->listener.connections(); }
+std::size_t TestHttpServer::max_open_connections() const { return impl_->listener.max_open(); }
 std::size_t TestHttpServer::requests() const { return impl_->handled; }
 
 }  // namespace vbackup::testing
