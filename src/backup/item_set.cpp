@@ -42,6 +42,11 @@ ItemSet::Hashed ItemSet::hash(std::string_view key) {
   return h;
 }
 
+// A stored slot, hashed again: its probe start is the 64 bits it keeps (the sub-table is implied).
+ItemSet::Hashed ItemSet::stored(const Slot& s) {
+  return {0, static_cast<std::uint64_t>(s.w[1]) << 32 | s.w[0], s};
+}
+
 std::size_t ItemSet::find(const Table& t, const Hashed& h) {
   std::size_t n = t.slots.size();
   std::size_t i = reduce(h.position, n);
@@ -56,9 +61,7 @@ void ItemSet::grow(Table& t) {
   old.swap(t.slots);
   for (const auto& s : old) {
     if (s.empty()) continue;
-    // The probe start comes back from the stored 64 bits (position is those bits).
-    Hashed h{0, static_cast<std::uint64_t>(s.w[1]) << 32 | s.w[0], s};
-    t.slots[find(t, h)] = s;
+    t.slots[find(t, stored(s))] = s;
   }
 }
 
@@ -94,8 +97,7 @@ void ItemSet::erase(std::string_view key) {
   for (std::size_t j = next(i); !t.slots[j].empty(); j = next(j)) {
     Slot s = t.slots[j];
     t.slots[j] = {};
-    Hashed moved{0, static_cast<std::uint64_t>(s.w[1]) << 32 | s.w[0], s};
-    t.slots[find(t, moved)] = s;
+    t.slots[find(t, stored(s))] = s;
   }
 }
 

@@ -45,6 +45,7 @@ class ItemSet {
     std::size_t size = 0;
   };
   static Hashed hash(std::string_view key);
+  static Hashed stored(const Slot& s);
   static std::size_t find(const Table& t, const Hashed& h);  // the slot holding h, or the empty one where it goes
   static void grow(Table& t);
   std::vector<Table> tables_ = std::vector<Table>(256);

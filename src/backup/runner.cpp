@@ -159,6 +159,7 @@ class Runner {
   void collect();
   void collect_resource(const ApiResource& r);
   void estimate_total(const std::vector<ApiResource>& order);
+  bool for_each_list(const ApiResource& r, const std::function<bool(const std::string& ns)>& each);
   std::int64_t estimated_total_ = 0;  // from the source's counts; 0 when it could not tell
   void back_up_ordered(const ApiResource& r);
   void related_to_service_account(const std::string& ns, const std::string& name, std::vector<ItemReference>& out);
@@ -333,13 +334,7 @@ void Runner::estimate_total(const std::vector<ApiResource>& order) {
   };
   for (const ApiResource& r : order) {
     if (r.group.empty() && r.name == "namespaces") continue;  // decided at the end, a handful
-    if (!r.namespaced || namespaces_.list_cluster_wide()) {
-      if (!add(r, "")) return;
-      continue;
-    }
-    for (const auto& ns : namespaces_.includes_excludes().includes().list()) {
-      if (ns != "*" && namespaces_.should_include(ns) && !add(r, ns)) return;
-    }
+    if (!for_each_list(r, [&](const std::string& ns) { return add(r, ns); })) return;
   }
   estimated_total_ = total;
   log_.info("Estimated the items to back up", {{"items", std::to_string(total)}, {"countRequests", std::to_string(calls)}});
@@ -349,14 +344,20 @@ void Runner::collect_resource(const ApiResource& r) {
   progress_.resource = r.group_resource();
   log_.info("Listing items", {{"groupResource", r.group_resource()}});
   back_up_ordered(r);
-  if (!r.namespaced || namespaces_.list_cluster_wide()) {
-    list_into(r, "");
-    return;
-  }
-  // spec §5.5: one list per included namespace that passes the filter.
+  for_each_list(r, [&](const std::string& ns) {
+    list_into(r, ns);
+    return true;
+  });
+}
+
+// spec §5.5: a resource is listed once cluster-wide, or once per included namespace that passes
+// the filter. Stops, returning false, when `each` does.
+bool Runner::for_each_list(const ApiResource& r, const std::function<bool(const std::string& ns)>& each) {
+  if (!r.namespaced || namespaces_.list_cluster_wide()) return each("");
   for (const auto& ns : namespaces_.includes_excludes().includes().list()) {
-    if (ns != "*" && namespaces_.should_include(ns)) list_into(r, ns);
+    if (ns != "*" && namespaces_.should_include(ns) && !each(ns)) return false;
   }
+  return true;
 }
 
 // spec §5.11 orderedResources: the listed items go first, in the given order; the listing then skips
