@@ -1,17 +1,27 @@
-/* libvbackup C ABI: backups of Kubernetes resources in Velero's format.
+/* libvbackup C ABI: backups (and, as they land, restores) of Kubernetes resources in Velero's format.
+ * This is the stable interface of the library: the C++ headers may change between minor versions,
+ * this one only adds (see README "Interfaces and stability").
  *
  * Conventions (stated once, LevelDB-style):
  *  1. Every function returns a vbk_status: VBK_OK (0) or a negative category below. The message of
- *     the last failure on the calling thread is vbk_last_error(); it names the input and the problem.
- *  2. Handles are opaque; each *_open has a matching *_close. Handles may be used from any thread but
- *     not from two threads at once.
+ *     the last call on the calling thread is vbk_last_error() ("" after a call that succeeded) and its
+ *     status vbk_last_error_code(); the message names the input and the problem.
+ *  2. Handles are opaque; each *_open has a matching *_close (which accepts NULL). A handle may be
+ *     used from any thread, but not from two threads at once.
  *  3. Strings handed to the caller (char** out parameters) are malloc'ed, NUL-terminated UTF-8, and
  *     released with vbk_free(). On failure *out is set to NULL unless the comment says otherwise.
  *  4. Pointer arguments must be non-NULL unless the comment says "may be NULL".
  *  5. Options are data, not setters: Velero's own custom resources (Backup, …) go in and come out as
- *     JSON, so new Velero fields never change a signature.
+ *     JSON, so new Velero fields never change a signature. An `options_json` is strict: an unknown
+ *     key is VBK_EINVALID naming the key (a misspelt "compresion" never silently means gzip).
  *  6. Callbacks receive the `user` pointer given with them and run on the calling thread, during the
  *     call that was given them. A callback returning non-zero cancels the operation (VBK_ECANCELLED).
+ *     The one struct a caller fills, vbk_callbacks, starts with its version (libgit2's convention).
+ *
+ * Does not support (yet): restores, schedules, bucket sync and the server (issues to come); volume
+ * data (PVs are backed up as objects only; snapshotVolumes and file-system backup are refused with a
+ * warning); backup hooks and resource policies (refused at validation); locations other than file,
+ * S3 and Azure Blob (VBK_EUNSUPPORTED); credentials held in a cluster Secret (name a credentials file).
  */
 #ifndef VBACKUP_H
 #define VBACKUP_H
@@ -23,18 +33,33 @@
 extern "C" {
 #endif
 
-#if defined(_WIN32)
+/* The version this header describes; vbk_version() is the library's. A test keeps them equal. */
+#define VBK_VERSION_MAJOR 0
+#define VBK_VERSION_MINOR 1
+#define VBK_VERSION_PATCH 0
+
+/* Export when building the shared library, import when using it, nothing when linking the static
+ * library (define VBK_STATIC) — DuckDB's DUCKDB_API. */
+#if defined(VBK_STATIC)
+#define VBK_API
+#elif defined(_WIN32)
+#if defined(VBK_BUILDING)
 #define VBK_API __declspec(dllexport)
 #else
+#define VBK_API __declspec(dllimport)
+#endif
+#elif defined(VBK_BUILDING)
 #define VBK_API __attribute__((visibility("default")))
+#else
+#define VBK_API
 #endif
 
 typedef int vbk_status;
 #define VBK_OK 0
 #define VBK_ERROR -1        /* anything without a better category */
-#define VBK_EINVALID -2     /* bad input: a spec, selector, manifest, archive; a backup that failed validation */
+#define VBK_EINVALID -2     /* bad input: a spec, option, selector, manifest, archive; a failed validation */
 #define VBK_ENOTFOUND -3    /* no such backup, object or key */
-#define VBK_EEXISTS -4      /* the backup name is taken in the location */
+#define VBK_EEXISTS -4      /* the name is taken (in the location, or as a CR in the cluster) */
 #define VBK_ESTORAGE -5     /* the object store failed */
 #define VBK_EKUBE -6        /* the Kubernetes API failed */
 #define VBK_ECANCELLED -7   /* a callback asked to stop */
@@ -44,12 +69,42 @@ typedef int vbk_status;
 /* The library version, "0.1.0". Static storage; do not free. */
 VBK_API const char* vbk_version(void);
 
-/* The message of the last failure on this thread, or "" if the last call succeeded. Valid until the
- * next vbk_* call on this thread; do not free. */
+/* The message of the last call on this thread, or "" if it succeeded. Valid until the next vbk_*
+ * call on this thread; do not free. */
 VBK_API const char* vbk_last_error(void);
+/* The status the last call on this thread returned (VBK_OK if it succeeded). */
+VBK_API vbk_status vbk_last_error_code(void);
 
 /* Releases a string the library handed out. NULL is fine. */
 VBK_API void vbk_free(void* p);
+
+/* ---- callbacks, shared by every operation ----------------------------------------------------- */
+
+/* Progress: items done (backed up, restored); items expected (counted ahead when the cluster can
+ * tell, never below the items done, equal at the end); bytes written. Return non-zero to cancel. */
+typedef int (*vbk_progress_fn)(void* user, int64_t items_done, int64_t items_total, uint64_t bytes);
+/* One line of the operation's log (logrus text format) and its level ("info", "warning", "error"). */
+typedef void (*vbk_log_fn)(void* user, const char* level, const char* line);
+/* The item hook (the in-process BackupItemAction). `item_json` is
+ *   {"resource": {"group","version","resource","kind","namespaced"}, "object": {…}}.
+ * To change the item, set *result_json to a malloc'ed JSON document
+ *   {"object": {…}, "skip": false, "additionalItems": [{"groupResource","namespace","name"}]}
+ * (each key optional, no other key; the library frees it with free()). Leave *result_json NULL to
+ * keep the item. Return non-zero to cancel the operation. */
+typedef int (*vbk_item_fn)(void* user, const char* item_json, char** result_json);
+
+#define VBK_CALLBACKS_VERSION 1
+typedef struct vbk_callbacks {
+  unsigned version;         /* VBK_CALLBACKS_VERSION */
+  vbk_progress_fn progress; /* may be NULL */
+  vbk_log_fn log;           /* may be NULL */
+  vbk_item_fn item;         /* may be NULL */
+  void* user;
+} vbk_callbacks;
+#define VBK_CALLBACKS_INIT {VBK_CALLBACKS_VERSION, NULL, NULL, NULL, NULL}
+/* Fills *callbacks as VBK_CALLBACKS_INIT for `version`; VBK_EINVALID for a version this library
+ * does not know. */
+VBK_API vbk_status vbk_callbacks_init(vbk_callbacks* callbacks, unsigned version);
 
 /* ---- locations: where backups live ----------------------------------------------------------- */
 
@@ -58,66 +113,45 @@ typedef struct vbk_location vbk_location;
 /* Opens a backup storage location: a URL (file://DIR[?prefix=P], s3://BUCKET[/PREFIX]?region=…,
  * azure://CONTAINER[/PREFIX]?storageAccount=…) or a BackupStorageLocation (velero.io/v1) as JSON. */
 VBK_API vbk_status vbk_location_open(const char* location, vbk_location** out);
-VBK_API void vbk_location_close(vbk_location* location); /* NULL is fine */
+VBK_API void vbk_location_close(vbk_location* location);
 
 /* Velero's validity check of a location (spec §2.2): *status_json is a BackupStorageLocation status,
  * {"phase": "Available"|"Unavailable", "lastValidationTime": …, "message": …}. An unreachable or
  * invalid store is reported as Unavailable with the reason, not as a failed call. */
 VBK_API vbk_status vbk_location_check(vbk_location* location, char** status_json);
 
-/* ---- sources: what is backed up --------------------------------------------------------------- */
+/* ---- clusters: what is backed up, and (later) restored into ---------------------------------- */
 
-typedef struct vbk_source vbk_source;
+typedef struct vbk_cluster vbk_cluster;
 
-/* A directory or file of Kubernetes manifests (YAML or JSON) standing in for a cluster. `options_json`
- * may be NULL or {"defaultNamespace": "default"}. */
-VBK_API vbk_status vbk_source_open_manifests(const char* path, const char* options_json, vbk_source** out);
+/* A directory or file of Kubernetes manifests (YAML or JSON) standing in for a cluster (read only).
+ * `options_json` may be NULL or {"defaultNamespace": "default"}. */
+VBK_API vbk_status vbk_cluster_open_manifests(const char* path, const char* options_json, vbk_cluster** out);
 /* A live cluster through the Kubernetes API. `options_json` may be NULL or
- *   {"kubeconfig": "/path/to/config", "context": "name"};
+ *   {"kubeconfig": "/path/to/config", "context": "name", "qps": 100, "burst": 100};
  * without "kubeconfig" the usual lookup applies ($KUBECONFIG, ~/.kube/config, then the in-cluster
  * service account). Connecting is lazy: errors of an unreachable server come from the first call
- * that uses the source, naming the server URL. */
-VBK_API vbk_status vbk_source_open_cluster(const char* options_json, vbk_source** out);
-
-VBK_API void vbk_source_close(vbk_source* source); /* NULL is fine */
+ * that uses the cluster, naming the server URL. */
+VBK_API vbk_status vbk_cluster_open(const char* options_json, vbk_cluster** out);
+VBK_API void vbk_cluster_close(vbk_cluster* cluster);
 
 /* The Kubernetes API server's version (GET /version): {"gitVersion", "major", "minor", "server"}.
- * `options_json` as for vbk_source_open_cluster. */
-VBK_API vbk_status vbk_cluster_version(const char* options_json, char** version_json);
+ * VBK_EUNSUPPORTED for a folder of manifests. */
+VBK_API vbk_status vbk_cluster_version(vbk_cluster* cluster, char** version_json);
 
 /* ---- backups ---------------------------------------------------------------------------------- */
-
-/* Progress: items backed up; items expected (the source's counts summed before listing, never below the
- * items backed up, equal at the end; without counts, as with a label selector, the items backed up);
- * compressed bytes written. Return non-zero to cancel. */
-typedef int (*vbk_progress_fn)(void* user, int64_t items_backed_up, int64_t total_items, uint64_t bytes_written);
-/* One line of the backup log (logrus text format) and its level ("info", "warning", "error"). */
-typedef void (*vbk_log_fn)(void* user, const char* level, const char* line);
-/* The item hook (the in-process BackupItemAction). `item_json` is
- *   {"resource": {"group","version","resource","kind","namespaced"}, "object": {…}}.
- * To change the item, set *result_json to a malloc'ed JSON document
- *   {"object": {…}, "skip": false, "additionalItems": [{"groupResource","namespace","name"}]}
- * (each key optional; the library frees it with free()). Leave *result_json NULL to keep the item.
- * Return non-zero to cancel the backup. */
-typedef int (*vbk_item_fn)(void* user, const char* item_json, char** result_json);
-
-typedef struct vbk_backup_callbacks {
-  vbk_progress_fn progress; /* may be NULL */
-  vbk_log_fn log;           /* may be NULL */
-  vbk_item_fn item;         /* may be NULL */
-  void* user;
-} vbk_backup_callbacks;
 
 /* Creates a backup. `backup_json` is a velero.io/v1 Backup (kind and apiVersion may be left out;
  * metadata.name and spec are read). `options_json` may be NULL or
  *   {"compression": "gzip"|"zstd", "veleroNamespace": "velero"}.
- * `callbacks` may be NULL. On return *backup_out (which may be NULL) holds the Backup with its
- * status, also when the call fails with VBK_EINVALID (status.phase FailedValidation, the reasons in
- * status.validationErrors), VBK_EEXISTS or VBK_ERROR (status.phase Failed, status.failureReason).
- * VBK_OK means status.phase is Completed or PartiallyFailed (item errors, see the results). */
-VBK_API vbk_status vbk_backup_create(vbk_source* source, vbk_location* location, const char* backup_json,
-                                     const char* options_json, const vbk_backup_callbacks* callbacks,
-                                     char** backup_out);
+ * `callbacks` may be NULL. Against a live cluster that has Velero's CRDs, the Backup CR is kept
+ * current there while the backup runs. On return *backup_out (which may be NULL) holds the Backup
+ * with its status, also when the call fails with VBK_EINVALID (status.phase FailedValidation, the
+ * reasons in status.validationErrors), VBK_EEXISTS (the name is taken) or another category (status.phase
+ * Failed, status.failureReason). VBK_OK means status.phase is Completed or PartiallyFailed (item
+ * errors, see the results). */
+VBK_API vbk_status vbk_backup_create(vbk_cluster* cluster, vbk_location* location, const char* backup_json,
+                                     const char* options_json, const vbk_callbacks* callbacks, char** backup_out);
 
 /* The Backups stored in the location as a JSON array, sorted by name. */
 VBK_API vbk_status vbk_backup_list(vbk_location* location, char** backups_json);

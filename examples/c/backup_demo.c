@@ -29,11 +29,12 @@ int main(int argc, char** argv) {
   snprintf(backup, sizeof backup, "{\"metadata\": {\"name\": \"%s\"}, \"spec\": {\"ttl\": \"72h\"}}", name);
 
   vbk_location* location = NULL;
-  vbk_source* source = NULL;
+  vbk_cluster* source = NULL;
   char* result = NULL;
-  vbk_backup_callbacks callbacks = {progress, NULL, NULL, NULL};
+  vbk_callbacks callbacks = VBK_CALLBACKS_INIT;
+  callbacks.progress = progress;
   int rc = 1;
-  if (vbk_location_open(argv[2], &location) != VBK_OK || vbk_source_open_manifests(argv[1], NULL, &source) != VBK_OK) {
+  if (vbk_location_open(argv[2], &location) != VBK_OK || vbk_cluster_open_manifests(argv[1], NULL, &source) != VBK_OK) {
     fprintf(stderr, "error: %s\n", vbk_last_error());
   } else if (vbk_backup_create(source, location, backup, NULL, &callbacks, &result) != VBK_OK) {
     fprintf(stderr, "\nbackup failed: %s\n", vbk_last_error());
@@ -42,7 +43,7 @@ int main(int argc, char** argv) {
     rc = 0;
   }
   vbk_free(result);
-  vbk_source_close(source);
+  vbk_cluster_close(source);
   vbk_location_close(location);
   return rc;
 }

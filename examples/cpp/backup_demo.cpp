@@ -1,8 +1,6 @@
 // Backs up a folder of manifests with the C++ API, then lists what the location holds.
 //   backup_demo_cpp MANIFESTS_DIR LOCATION [NAME]
-#include "vbackup/backup.hpp"
-#include "vbackup/error.hpp"
-#include "vbackup/location.hpp"
+#include "vbackup/vbackup.hpp"
 
 #include <chrono>
 #include <iostream>
@@ -16,7 +14,7 @@ int main(int argc, char** argv) {
   try {
     vbackup::OpenedLocation location = vbackup::open_location(argv[2]);  // file://, s3://, azure:// or a BSL file
     vbackup::storage::BackupStore& store = *location.backups;
-    auto source = vbackup::open_manifest_source({argv[1]});
+    auto cluster = vbackup::Cluster::open({.manifests = {argv[1]}});
 
     vbackup::velero::Backup backup;
     backup.metadata.name = argc > 3 ? argv[3]
@@ -26,7 +24,7 @@ int main(int argc, char** argv) {
     options.on_item = [](vbackup::BackupItem& item) {  // an in-process BackupItemAction
       if (item.resource.name == "secrets") item.skip = true;
     };
-    auto result = vbackup::run_backup(backup, *source, store, location.location, options);
+    auto result = vbackup::create_backup(*cluster, location, backup, options).result.backup;
     std::cout << result.metadata.name << ": " << result.status.phase << ", "
               << (result.status.progress ? result.status.progress->items_backed_up : 0) << " items\n";
     for (const auto& b : vbackup::list_backups(store)) std::cout << "  " << b.metadata.name << "  " << b.status.phase << "\n";

@@ -4,14 +4,18 @@
 #pragma once
 
 #include "vbackup/archive.hpp"
+#include "vbackup/cluster.hpp"
 #include "vbackup/discovery.hpp"
 #include "vbackup/layout.hpp"
-#include "vbackup/source.hpp"
+#include "vbackup/location.hpp"
+#include "vbackup/operation.hpp"
+#include "vbackup/persistence.hpp"
 #include "vbackup/velero_backup.hpp"
 #include "vbackup/velero_side_files.hpp"
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,37 +31,45 @@ struct BackupProgress {
   std::string resource;               // group resource being collected
 };
 
-// Another object an item brings into the backup (a PVC's PV): Velero's additional items.
+// Another object an item brings into the operation (a PVC's PV): Velero's additional items.
 struct ItemReference {
   std::string group_resource;  // "persistentvolumes", "customresourcedefinitions.apiextensions.k8s.io"
   std::string namespace_;
   std::string name;
 };
 
-// What an item hook sees and may change: the in-process replacement for a BackupItemAction plugin.
+// What an item action sees and may change: the in-process replacement for a BackupItemAction plugin.
 struct BackupItem {
   ApiResource resource;
   json::object object;                      // may be modified in place
   bool skip = false;                        // set to leave the item out of the backup
   std::vector<ItemReference> additional;    // set to bring more items in (backed up first)
+
+  // {"resource": {"group","version","resource","kind","namespaced"}, "object": {…}}: what the C API
+  // and Python item hooks receive.
+  json::object to_json() const;
+  // Applies a hook's answer {"object": {…}, "skip": bool, "additionalItems": [{"groupResource",
+  // "namespace","name"}]} (each key optional; unknown keys are an error naming them).
+  void apply_json(const json::object& answer, std::string_view what);
 };
 
-struct BackupOptions {
+// Velero's BackupItemAction: the built-in ones (backup_actions.cpp: velero.io/pv, velero.io/pod,
+// velero.io/service-account) and a caller's hook run through this one interface, in that order.
+class BackupItemAction {
+ public:
+  virtual ~BackupItemAction() = default;
+  virtual std::string_view name() const = 0;
+  virtual bool applies_to(const ApiResource& resource) const = 0;
+  // Throws Error to fail the item (recorded as an item error).
+  virtual void execute(BackupItem& item) = 0;
+};
+
+struct BackupOptions : OperationCallbacks<BackupProgress, velero::Backup> {
   archive::Compression compression = archive::Compression::gzip;
-  // Called after every item and at phase changes; return false to cancel (Error(cancelled) is thrown
-  // and nothing of the backup stays in storage).
-  std::function<bool(const BackupProgress&)> on_progress;
-  // Called for every item that passed the filters, before it is written.
+  // Called for every item that passed the filters, after the built-in actions, before it is written
+  // (the in-process BackupItemAction).
   std::function<void(BackupItem&)> on_item;
-  // Every line of the backup log (also uploaded as <b>-logs.gz), for callers that show it.
-  std::function<void(std::string_view level, std::string_view line)> on_log;
   std::string velero_namespace = "velero";
-  // The Backup as it stands: once processing starts (phase InProgress), at most once a second while
-  // items go in, and with the final status. Velero keeps its Backup CR current this way; see
-  // kube::BackupRecorder. An Error thrown here at the start fails the backup.
-  std::function<void(const velero::Backup&)> on_record;
-  // The clock; tests pin it.
-  std::function<Timestamp()> now;
 };
 
 // Runs the backup described by `backup` (metadata.name and spec) from `source` into `store` at
@@ -65,24 +77,24 @@ struct BackupOptions {
 // nothing written), Failed (failureReason set, nothing visible in storage), Completed or
 // PartiallyFailed (item errors recorded in the results file). The tarball and side files go up
 // first and velero-backup.json last, so no reader sees a backup without its tarball (spec §3.1).
-velero::Backup run_backup(velero::Backup backup, ClusterSource& source, storage::BackupStore& store,
-                          const storage::Location& location, const BackupOptions& options = {});
-
-// What `describe` shows of a stored backup: its record and, when asked, its side files.
-struct BackupDetails {
+// A callback that cancels throws Error(cancelled) after cleaning up.
+struct BackupResult {
   velero::Backup backup;
-  velero::ResourceList resource_list;   // empty if the file is absent (older backups)
-  velero::Results results;
-  bool has_resource_list = false, has_results = false;
+  Outcome outcome;  // typed: ok, invalid (FailedValidation), already_exists, or the failure's category
 };
-velero::Backup get_backup(storage::BackupStore& store, const std::string& name);
-BackupDetails describe_backup(storage::BackupStore& store, const std::string& name, bool details);
-std::vector<velero::Backup> list_backups(storage::BackupStore& store);
-// The backup's log (<b>-logs.gz), uncompressed.
-std::string backup_logs(storage::BackupStore& store, const std::string& name);
-// Streams the tarball to `path` (written to a temporary file and renamed: never half a file).
-void download_backup(storage::BackupStore& store, const std::string& name, const std::filesystem::path& path);
-// spec §2.8: every object under backups/<name>/. Error(not_found) when there is nothing to delete.
-std::vector<std::string> delete_backup(storage::BackupStore& store, const std::string& name);
+BackupResult run_backup(velero::Backup backup, ClusterSource& source, storage::BackupStore& store,
+                        const storage::Location& location, const BackupOptions& options = {});
+
+// The glue every surface calls (CLI, C API, Python): run_backup against a Cluster (manifests or
+// live) and an opened location, keeping the Backup CR current in a live cluster that has Velero's
+// CRDs (CrRecorder), with `note` saying why not when it could not.
+struct BackupRun {
+  BackupResult result;
+  std::string note;  // the recorder's note, "" when there is nothing to say
+};
+BackupRun create_backup(Cluster& cluster, OpenedLocation& location, velero::Backup backup, BackupOptions options = {});
+
+// "gzip" or "zstd"; anything else is Error(invalid) naming `what` (a flag, an options key).
+archive::Compression parse_compression(std::string_view name, std::string_view what);
 
 }  // namespace vbackup

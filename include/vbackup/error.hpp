@@ -9,6 +9,7 @@
 namespace vbackup {
 
 enum class ErrorCode : int {
+  ok = 0,              // no error (an Outcome that succeeded; never thrown)
   generic = -1,        // anything without a better category
   invalid = -2,        // bad input: a spec, a selector, a manifest, an archive entry
   not_found = -3,      // a backup, object or key that does not exist

@@ -10,8 +10,6 @@
 #include "vbackup/discovery.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/json.hpp"
-#include "vbackup/source.hpp"
-#include "vbackup/velero_backup.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -23,6 +21,23 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+namespace vbackup {
+
+// What a LIST asks for (client-go's ListOptions, as the backup and restore use it).
+struct ListOptions {
+  std::string namespace_;       // "" = all namespaces (or a cluster-scoped resource)
+  std::string label_selector;   // Kubernetes selector string, evaluated by the server
+  std::size_t page_size = 500;  // Velero's --client-page-size
+};
+
+// GET /version.
+struct ServerVersion {
+  std::string git_version;  // "v1.33.1"
+  std::string major, minor;
+};
+
+}  // namespace vbackup
 
 namespace vbackup::kube {
 
@@ -301,33 +316,6 @@ class KubeClient {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
-};
-
-// The backup runner's view of a live cluster (source.hpp) over a client the caller keeps alive,
-// or over a client of its own made from `config` (what the CLI and the C API use:
-// open_cluster_source(load_rest_config({kubeconfig, context}))).
-std::unique_ptr<ClusterSource> open_cluster_source(KubeClient& client);
-std::unique_ptr<ClusterSource> open_cluster_source(RestConfig config);
-
-// Keeps the Backup custom resource (velero.io/v1) in the cluster current while a backup runs, as
-// Velero's controller does, so `kubectl get backups -n velero` shows it: plug it into
-// BackupOptions::on_record. The first call creates the CR in the backup's namespace and throws
-// Error(already_exists) if a Backup of that name exists there; later calls merge-patch it (the
-// Backup CRD has no status subresource). Without the velero.io CRDs, or without the namespace, it
-// does nothing and note() says why: the backup still runs. Later failures to update are kept in
-// note(), not thrown.
-class BackupRecorder {
- public:
-  explicit BackupRecorder(KubeClient& client);
-  void operator()(const velero::Backup& backup);
-  bool active() const { return state_ == State::active; }
-  const std::string& note() const { return note_; }
-
- private:
-  enum class State { unknown, active, off } state_ = State::unknown;
-  KubeClient& client_;
-  std::optional<ApiResource> resource_;
-  std::string note_;
 };
 
 // Polls the CustomResourceDefinition `name` until its Established condition is True (restore and

@@ -53,11 +53,6 @@ class BackupStore {
   std::string root_;
 };
 
-// spec §2.1: Trim "/" from bucket and prefix; a bucket with "/" is refused unless it is an S3
-// multi-region access point ARN. Throws Error(invalid) naming the bucket.
-std::string normalize_bucket(std::string_view bucket);
-std::string normalize_prefix(std::string_view prefix);
-
 // The top-level directories Velero accepts under a location's root (spec §2.1).
 const std::vector<std::string>& valid_top_level_directories();
 

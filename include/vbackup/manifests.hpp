@@ -58,4 +58,9 @@ void read_manifest_file(const std::filesystem::path& path, const ObjectCallback&
 // returned as is, whatever its extension. Throws ErrorCode::not_found if the path does not exist.
 std::vector<std::filesystem::path> find_manifest_files(const std::filesystem::path& dir_or_file);
 
+// JSON as sigs.k8s.io/yaml prints it: block style, keys sorted, strings quoted exactly when this
+// reader would take them for something else ("yes", "0755", "") — so read_manifests(to_yaml(v))
+// gives v back.
+std::string to_yaml(const json::value& v);
+
 }  // namespace vbackup::manifests

@@ -70,4 +70,9 @@ struct Location {
 // Errors name the URL and the problem. (vbackup::open_location_store in location.hpp opens the store.)
 Location parse_location_url(std::string_view url);
 
+// spec §2.1: Trim "/" from bucket and prefix; a bucket with "/" is refused unless it is an S3
+// multi-region access point ARN. Throws Error(invalid) naming the bucket.
+std::string normalize_bucket(std::string_view bucket);
+std::string normalize_prefix(std::string_view prefix);
+
 }  // namespace vbackup::storage

@@ -1,20 +1,20 @@
-// Velero's backup, in one pass: request preparation and validation (backup_controller.go
-// prepareBackupRequest), collection (item_collector.go), per-item checks and writing
-// (item_backupper.go), the built-in PVC action, the CRD rule (backup.go) and the upload
-// (persistBackup, with velero-backup.json last). Items stream from the source into the tarball
-// and on into the object store; memory holds the keys of written items, not the items.
-#include "backup_log.hpp"
-#include "item_set.hpp"
+// Velero's backup, in one pass: collection (item_collector.go), per-item checks, actions and writing
+// (item_backupper.go), the CRD rule (backup.go) and the upload (persistBackup, with
+// velero-backup.json last). The request (defaults, validation) is request.cpp, the built-in actions
+// actions.cpp. Items stream from the source into the tarball and on into the object store; memory
+// holds the keys of written items, not the items.
+#include "backup/actions.hpp"
+#include "backup/request.hpp"
+#include "core/item_set.hpp"
+#include "operations/operation_log.hpp"
 
 #include "vbackup/backup.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/filter.hpp"
 #include "vbackup/labels.hpp"
-#include "vbackup/validation.hpp"
 #include "vbackup/velero.hpp"
 
 #include <algorithm>
-#include <random>
 #include <memory>
 #include <set>
 #include <unordered_map>
@@ -24,28 +24,10 @@ namespace {
 
 namespace phase = velero::backup_phase;
 
-constexpr std::string_view kVolumeSnapshots = "volumesnapshots.snapshot.storage.k8s.io";
-constexpr std::string_view kVolumeSnapshotContents = "volumesnapshotcontents.snapshot.storage.k8s.io";
 constexpr std::string_view kCrds = "customresourcedefinitions.apiextensions.k8s.io";
-
-std::string random_uid() {
-  std::random_device rd;
-  std::mt19937_64 rng(rd());
-  std::uint64_t a = rng(), b = rng();
-  char buf[37];
-  // RFC 4122 version 4 layout, as the API server assigns uids.
-  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>((a >> 16) & 0xFFFF), static_cast<unsigned>(a & 0xFFF),
-                static_cast<unsigned>(((b >> 48) & 0x3FFF) | 0x8000), static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFULL));
-  return buf;
-}
 
 void append_unique(std::vector<std::string>& v, std::string_view s) {
   if (std::find(v.begin(), v.end(), s) == v.end()) v.emplace_back(s);
-}
-
-void erase_value(std::vector<std::string>& v, std::string_view s) {
-  v.erase(std::remove(v.begin(), v.end(), s), v.end());
 }
 
 std::string version_of(std::string_view api_version) {
@@ -58,94 +40,17 @@ bool label_is(const json::object& obj, std::string_view key, std::string_view va
   return labels && json::get_string(*labels, key) == value && labels->find(key) != labels->end();
 }
 
-filter::ResourceFilterSpec filter_spec(const velero::BackupSpec& s) {
-  filter::ResourceFilterSpec f;
-  f.included_resources = s.included_resources;
-  f.excluded_resources = s.excluded_resources;
-  f.include_cluster_resources = s.include_cluster_resources;
-  f.included_cluster_scoped_resources = s.included_cluster_scoped_resources;
-  f.excluded_cluster_scoped_resources = s.excluded_cluster_scoped_resources;
-  f.included_namespace_scoped_resources = s.included_namespace_scoped_resources;
-  f.excluded_namespace_scoped_resources = s.excluded_namespace_scoped_resources;
-  return f;
-}
-
-// Whether the user's own resource lists meet the scoped model's full-backup condition (spec §5.7):
-// the scoped model applies, no cluster-scoped lists, namespace-scoped lists that include everything
-// (empty, or exactly ["*"]). Decided before the auto-excludes are appended, which would otherwise
-// always defeat it (spec §9.1; see ScopeIncludesExcludes in includes_excludes.cpp). The namespace
-// half of the condition is left to the filter, which sees the exclude-label additions: an
-// includedNamespaces of ["*"] (what the velero CLI sends by default) is as unfiltered as [].
-bool full_backup_requested(const velero::BackupSpec& s) {
-  auto everything = [](const std::vector<std::string>& includes, const std::vector<std::string>& excludes) {
-    return excludes.empty() && std::all_of(includes.begin(), includes.end(), [](const std::string& x) { return x == "*"; });
-  };
-  return !filter::use_old_resource_filters(filter_spec(s)) && s.included_cluster_scoped_resources.empty() &&
-         s.excluded_cluster_scoped_resources.empty() &&
-         everything(s.included_namespace_scoped_resources, s.excluded_namespace_scoped_resources);
-}
-
-// spec §4.2 validation (backup_controller.go), messages worded as Velero words them.
-std::vector<std::string> validate(const velero::Backup& b, const storage::Location& location) {
-  std::vector<std::string> errs;
-  const auto& s = b.spec;
-  auto prefixed = [&](const char* what, const std::vector<std::string>& list) {
-    for (const auto& e : list) errs.push_back(std::string("Invalid included/excluded ") + what + " lists: " + e);
-  };
-  if (b.metadata.name.empty()) {
-    errs.push_back("metadata.name: a backup needs a name");
-  } else if (!validation::is_dns1123_subdomain(b.metadata.name)) {
-    errs.push_back("metadata.name \"" + b.metadata.name +
-                   "\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
-                   "'.', and must start and end with an alphanumeric character");
-  }
-  if (location.read_only) {
-    errs.push_back("backup can't be created because backup storage location " + location.name +
-                   " is currently in read-only mode");
-  }
-  bool old_filters = !s.included_resources.empty() || !s.excluded_resources.empty() || s.include_cluster_resources;
-  bool new_filters = !s.included_cluster_scoped_resources.empty() || !s.excluded_cluster_scoped_resources.empty() ||
-                     !s.included_namespace_scoped_resources.empty() || !s.excluded_namespace_scoped_resources.empty();
-  if (old_filters && new_filters) {
-    errs.push_back(
-        "include-resources, exclude-resources and include-cluster-resources are old filter parameters.\n"
-        "include-cluster-scoped-resources, exclude-cluster-scoped-resources, include-namespace-scoped-resources and "
-        "exclude-namespace-scoped-resources are new filter parameters.\nThey cannot be used together");
-  }
-  prefixed("resource", filter::validate_includes_excludes(s.included_resources, s.excluded_resources));
-  prefixed("namespace", filter::validate_namespace_includes_excludes(s.included_namespaces, s.excluded_namespaces));
-  prefixed("cluster-scoped resource", filter::validate_scoped_includes_excludes(s.included_cluster_scoped_resources,
-                                                                                s.excluded_cluster_scoped_resources));
-  prefixed("namespace-scoped resource", filter::validate_scoped_includes_excludes(
-                                            s.included_namespace_scoped_resources, s.excluded_namespace_scoped_resources));
-  if (s.label_selector && !s.label_selector->is_null() && !s.or_label_selectors.empty()) {
-    errs.push_back("encountered labelSelector as well as orLabelSelectors in backup spec, only one can be specified");
-  }
-  auto check_selector = [&](const json::value& ls, const std::string& where) {
-    try {
-      labels::from_label_selector(ls);
-    } catch (const Error& e) {
-      errs.push_back(where + ": " + e.what());
-    }
-  };
-  if (s.label_selector) check_selector(*s.label_selector, "spec.labelSelector");
-  for (std::size_t i = 0; i < s.or_label_selectors.size(); ++i) {
-    check_selector(s.or_label_selectors[i], "spec.orLabelSelectors[" + std::to_string(i) + "]");
-  }
-  // What this library does not do is refused, never silently skipped.
-  if (s.resource_policy) errs.push_back("spec.resourcePolicy: resource policies are not supported by libvbackup yet");
-  if (auto* resources = json::find_array(s.hooks, "resources"); resources && !resources->empty()) {
-    errs.push_back("spec.hooks: backup hooks (commands run in pods) are not supported by libvbackup yet");
-  }
-  return errs;
-}
-
 // One backup in progress.
 class Runner {
  public:
   Runner(velero::Backup& backup, ClusterSource& source, storage::BackupStore& store, const BackupOptions& options)
       : b_(backup), source_(source), store_(store), options_(options),
-        log_(options.velero_namespace + "/" + backup.metadata.name, options.now, options.on_log) {}
+        log_("backup", options.velero_namespace + "/" + backup.metadata.name, options.now, options.on_log),
+        action_context_{backup.metadata.name, source,
+                        [this](const std::string& m) { record_error("", m); }},
+        actions_(detail::builtin_backup_item_actions(action_context_)) {
+    if (options.on_item) actions_.push_back(detail::hook_action(options.on_item));
+  }
 
   void run();
 
@@ -162,12 +67,10 @@ class Runner {
   bool for_each_list(const ApiResource& r, const std::function<bool(const std::string& ns)>& each);
   std::int64_t estimated_total_ = 0;  // from the source's counts; 0 when it could not tell
   void back_up_ordered(const ApiResource& r);
-  void related_to_service_account(const std::string& ns, const std::string& name, std::vector<ItemReference>& out);
   void list_into(const ApiResource& r, const std::string& ns);
   bool back_up(const ApiResource& r, json::object obj, bool must_include);
   std::string item_bytes_;  // back_up's marshalling buffer
   void back_up_namespaces();
-  void upload_resource_list();
   void back_up_crds();
   void progress();
   void record_error(const std::string& ns, const std::string& message, detail::LogFields fields = {});
@@ -178,7 +81,9 @@ class Runner {
   ClusterSource& source_;
   storage::BackupStore& store_;
   const BackupOptions& options_;
-  detail::BackupLog log_;
+  detail::OperationLog log_;
+  detail::BackupActionContext action_context_;
+  std::vector<std::unique_ptr<BackupItemAction>> actions_;
 
   std::unique_ptr<storage::ObjectWriter> tarball_;      // declared first: the archive writes into it
   std::unique_ptr<archive::ArchiveWriter> archive_;
@@ -192,9 +97,8 @@ class Runner {
   detail::ItemSet backed_up_;  // spec §5.8 check 6, about 18 bytes an item
   std::set<std::string> namespaces_with_items_;
   std::set<std::string> resources_with_items_;
-  std::optional<std::vector<json::object>> cluster_role_bindings_;  // for the ServiceAccount action
   std::map<std::string, std::string> non_preferred_;  // group resource → version seen, for one warning each
-  detail::SortedSpill resource_list_;  // "<apiVersion>/<Kind>\t<ns/name>" lines, spilled to disk in sorted runs
+  persistence::ResourceListWriter resource_list_;
   velero::Result errors_, warnings_;
   BackupProgress progress_;
   std::chrono::steady_clock::time_point last_record_ = std::chrono::steady_clock::now();
@@ -276,7 +180,7 @@ void Runner::prepare_filters() {
     if (r) out = filter::ResolvedResource{r->group_resource(), r->namespaced};
     return memo->emplace(std::string(name), std::move(out)).first->second;
   };
-  resources_ = filter::make_resource_filter(filter_spec(s), resolve, namespaces_, full_backup_hint_);
+  resources_ = filter::make_resource_filter(detail::filter_spec(s), resolve, namespaces_, full_backup_hint_);
   log_.info(resources_->describe());
 
   // spec §5.10: the selector goes to every list call; or-selectors make one call each.
@@ -449,64 +353,21 @@ bool Runner::back_up(const ApiResource& r, json::object obj, bool must_include) 
   std::string version = version_of(api_version);
 
   BackupItem item{r, std::move(obj), false, {}};
-  // Built-in action velero.io/pv (spec §1.3): a bound PVC brings its PV, without stale selector data.
-  if (r.group.empty() && r.name == "persistentvolumeclaims") {
-    auto* spec = item.object.if_contains("spec") ? item.object["spec"].if_object() : nullptr;
-    auto* status = item.object.if_contains("status") ? item.object["status"].if_object() : nullptr;
-    std::string volume = spec ? std::string(json::get_string(*spec, "volumeName")) : "";
-    std::string phase_value = status ? std::string(json::get_string(*status, "phase")) : "";
-    if (spec && !volume.empty() && phase_value == "Bound") {
-      spec->erase("dataSource");
-      spec->erase("dataSourceRef");
-      auto sc = spec->find("storageClassName");
-      bool explicit_empty_class = sc != spec->end() && sc->value().is_string() && sc->value().get_string().empty();
-      if (!explicit_empty_class) {
-        spec->erase("selector");
-      } else if (auto* sel = spec->if_contains("selector") ? (*spec)["selector"].if_object() : nullptr) {
-        if (auto* ml = sel->if_contains("matchLabels") ? (*sel)["matchLabels"].if_object() : nullptr) {
-          std::vector<std::string> stale;
-          for (const auto& kv : *ml) if (std::string_view(kv.key()).starts_with("velero.io/")) stale.emplace_back(kv.key());
-          for (const auto& k : stale) ml->erase(k);
-        }
-      }
-      if (auto* md = item.object["metadata"].if_object()) {
-        if (auto* lbl = md->if_contains("labels") ? (*md)["labels"].if_object() : nullptr) {
-          lbl->erase(velero::label::restore_name);
-          lbl->erase(velero::annotation::must_include_additional_items);
-          auto bn = lbl->find(velero::label::backup_name);
-          if (bn != lbl->end() && !(bn->value().is_string() && bn->value().get_string() == b_.metadata.name)) {
-            lbl->erase(velero::label::backup_name);
-          }
-        }
-      }
-      item.additional.push_back({"persistentvolumes", "", volume});
+  // executeActions: the built-in actions, then the caller's hook. An action's error is the item's.
+  for (const auto& action : actions_) {
+    if (!action->applies_to(r)) continue;
+    try {
+      action->execute(item);
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::cancelled) throw;
+      backed_up_.erase(key);
+      record_error(ns, "error executing custom action (groupResource=" + gr + ", namespace=" + ns + ", name=" + name +
+                           "): " + e.what(), where);
+      return false;
     }
-  }
-  // Built-in action velero.io/pod (actionhelpers.RelatedItemsForPod): its PriorityClass and the
-  // PVCs of its volumes.
-  if (r.group.empty() && r.name == "pods") {
-    if (const json::object* spec = json::find_object(item.object, "spec")) {
-      if (auto pc = json::get_string(*spec, "priorityClassName"); !pc.empty()) {
-        item.additional.push_back({"priorityclasses.scheduling.k8s.io", "", std::string(pc)});
-      }
-      if (const json::array* volumes = json::find_array(*spec, "volumes")) {
-        for (const auto& v : *volumes) {
-          const json::object* claim = v.is_object() ? json::find_object(v.get_object(), "persistentVolumeClaim") : nullptr;
-          if (auto claim_name = claim ? json::get_string(*claim, "claimName") : ""; !claim_name.empty()) {
-            item.additional.push_back({"persistentvolumeclaims", ns, std::string(claim_name)});
-          }
-        }
-      }
-    }
-  }
-  // Built-in action velero.io/service-account: the ClusterRoleBindings naming it as a subject and
-  // their ClusterRoles.
-  if (r.group.empty() && r.name == "serviceaccounts") related_to_service_account(ns, name, item.additional);
-  if (options_.on_item) {
-    options_.on_item(item);
     if (item.skip) {
       backed_up_.erase(key);
-      log_.info("Skipping item because an item hook asked to", where);
+      log_.info("Skipping item because an item action asked to", where);
       return false;
     }
   }
@@ -556,74 +417,11 @@ bool Runner::back_up(const ApiResource& r, json::object obj, bool must_include) 
     return false;
   }
   log_.info("Backed up item", where);
-  resource_list_.add(api_version + "/" + kind + "\t" + (ns.empty() ? name : ns + "/" + name));
+  resource_list_.add(api_version + "/" + kind, ns.empty() ? name : ns + "/" + name);
   resources_with_items_.insert(gr);
   if (!ns.empty()) namespaces_with_items_.insert(ns);
   progress();
   return true;
-}
-
-void Runner::related_to_service_account(const std::string& ns, const std::string& name, std::vector<ItemReference>& out) {
-  const ApiResource* crb = source_.discovery().find("rbac.authorization.k8s.io", "clusterrolebindings");
-  if (!crb) return;
-  if (!cluster_role_bindings_) {
-    // Listed once per backup, as Velero's action lists them once when it is created.
-    cluster_role_bindings_.emplace();
-    try {
-      source_.list(*crb, {}, [&](json::object&& o) { cluster_role_bindings_->push_back(std::move(o)); });
-    } catch (const Error& e) {
-      if (e.code() == ErrorCode::cancelled) throw;
-      record_error("", "Error listing ClusterRoleBindings for the ServiceAccount action: " + std::string(e.what()));
-    }
-  }
-  std::set<std::string> roles;
-  for (const auto& binding : *cluster_role_bindings_) {
-    const json::array* subjects = json::find_array(binding, "subjects");
-    if (!subjects) continue;
-    bool names_it = std::any_of(subjects->begin(), subjects->end(), [&](const json::value& s) {
-      return s.is_object() && json::get_string(s.get_object(), "kind") == "ServiceAccount" &&
-             json::get_string(s.get_object(), "namespace") == ns && json::get_string(s.get_object(), "name") == name;
-    });
-    if (!names_it) continue;
-    out.push_back({"clusterrolebindings.rbac.authorization.k8s.io", "", std::string(json::metadata_string(binding, "name"))});
-    if (const json::object* ref = json::find_object(binding, "roleRef")) {
-      if (auto role = json::get_string(*ref, "name"); !role.empty()) roles.emplace(role);
-    }
-  }
-  for (const auto& role : roles) out.push_back({"clusterroles.rbac.authorization.k8s.io", "", role});
-}
-
-// spec §2.3 <b>-resource-list.json.gz: {"<apiVersion>/<Kind>": ["<ns>/<name>", …], …} + "\n", keys and
-// names sorted, encoded as the sorted lines stream out of the spill (memory stays bounded).
-void Runner::upload_resource_list() {
-  auto upload = store_.objects().open_write(store_.backup_resource_list_key(b_.metadata.name));
-  GzipOutputStream gz(*upload);
-  std::string current, chunk = "{";
-  bool first_key = true, first_name = true;
-  resource_list_.for_each_sorted([&](std::string_view line) {
-    auto tab = line.find('\t');
-    std::string_view key = line.substr(0, tab), item = line.substr(tab + 1);
-    if (first_key || key != current) {
-      if (!first_key) chunk += "],";
-      json::marshal_to(json::string(key), chunk);
-      chunk += ":[";
-      current = key;
-      first_key = false;
-      first_name = true;
-    }
-    if (!first_name) chunk += ',';
-    json::marshal_to(json::string(item), chunk);
-    first_name = false;
-    if (chunk.size() > (1 << 16)) {
-      gz.write(chunk);
-      chunk.clear();
-    }
-  });
-  if (!first_key) chunk += "]";
-  chunk += "}\n";
-  gz.write(chunk);
-  gz.finish();
-  upload->commit();
 }
 
 // spec §5.10 nsTracker: a Namespace object is backed up when its namespace holds backed-up items,
@@ -650,10 +448,15 @@ void Runner::back_up_namespaces() {
   cluster_namespaces_.clear();
 }
 
-// backup.go: the CRD of every custom resource type with a backed-up item, unless CRDs are
-// explicitly included (then they were collected) or excluded (spec §5.9).
+// backup.go: the CRD of every custom resource type with a backed-up item, unless CRDs are excluded
+// (spec §5.9) or were collected in full. Velero ≥ 1.17 adds them whenever a selector chose the
+// items (its VolumeSnapshotContent auto-exclude keeps ShouldInclude(CRDs) false); our full-backup
+// rule (§9.1) makes ShouldInclude true, so "collected in full" also needs "no selector": a CRD
+// without the selector's labels was not listed, and its custom resources could not be restored
+// into a fresh cluster without it.
 void Runner::back_up_crds() {
-  if (resources_->should_include(std::string(kCrds)) || resources_->should_exclude(std::string(kCrds))) return;
+  if (resources_->should_exclude(std::string(kCrds))) return;
+  if (resources_->should_include(std::string(kCrds)) && !selector_set_) return;
   const ApiResource* crd = source_.discovery().find("apiextensions.k8s.io", "customresourcedefinitions");
   if (!crd) return;
   for (const auto& gr : std::vector<std::string>(resources_with_items_.begin(), resources_with_items_.end())) {
@@ -672,33 +475,8 @@ void Runner::run() {
   auto& st = b_.status;
   Timestamp start = options_.now();
 
-  // prepareBackupRequest: server defaults, labels, annotations (spec §4.1, §4.2, §5.4).
-  full_backup_hint_ = full_backup_requested(s);
-  if (s.included_namespaces.empty()) s.included_namespaces = {"*"};
-  if (s.ttl.count() == 0) s.ttl = velero::default_backup_ttl;
-  if (s.volume_group_snapshot_label_key.empty()) s.volume_group_snapshot_label_key = velero::label::default_volume_group;
-  if (s.csi_snapshot_timeout.count() == 0) s.csi_snapshot_timeout = std::chrono::minutes(10);
-  if (s.item_operation_timeout.count() == 0) s.item_operation_timeout = std::chrono::hours(4);
-  if (!s.default_volumes_to_fs_backup) s.default_volumes_to_fs_backup = false;
-  if (!s.snapshot_move_data) s.snapshot_move_data = false;
-  if (filter::use_old_resource_filters(filter_spec(s))) {
-    for (auto gr : {kVolumeSnapshots, kVolumeSnapshotContents}) {
-      erase_value(s.included_resources, gr);
-      append_unique(s.excluded_resources, gr);
-    }
-  } else {
-    erase_value(s.included_namespace_scoped_resources, kVolumeSnapshots);
-    append_unique(s.excluded_namespace_scoped_resources, kVolumeSnapshots);
-    erase_value(s.included_cluster_scoped_resources, kVolumeSnapshotContents);
-    append_unique(s.excluded_cluster_scoped_resources, kVolumeSnapshotContents);
-  }
-  b_.metadata.labels[std::string(velero::label::storage_location)] = velero::get_valid_name(s.storage_location);
-  b_.metadata.annotations[std::string(velero::annotation::resource_timeout)] = "10m0s";
-  if (auto v = source_.server_version()) {
-    b_.metadata.annotations[std::string(velero::annotation::source_cluster_k8s_gitversion)] = v->git_version;
-    b_.metadata.annotations[std::string(velero::annotation::source_cluster_k8s_major_version)] = v->major;
-    b_.metadata.annotations[std::string(velero::annotation::source_cluster_k8s_minor_version)] = v->minor;
-  }
+  full_backup_hint_ = detail::full_backup_requested(s);
+  detail::apply_backup_defaults(b_, source_.server_version());
 
   st.phase = phase::InProgress;
   st.version = 1;
@@ -742,49 +520,49 @@ void Runner::run() {
 
   // Side files, then the record last (spec §2.6, §3.1). Velero uploads the list files even empty.
   const auto& name = b_.metadata.name;
-  upload_resource_list();
-  store_.objects().put(store_.backup_results_key(name), velero::encode_results(errors_, warnings_));
-  for (const auto& key : {store_.backup_pod_volume_backups_key(name), store_.backup_volume_snapshots_key(name),
-                          store_.backup_item_operations_key(name), store_.backup_volume_info_key(name)}) {
-    store_.objects().put(key, velero::encode_json_gz(json::value(nullptr)));
-  }
+  resource_list_.upload(store_.objects(), store_.backup_resource_list_key(name));
+  persistence::put_results(store_.objects(), store_.backup_results_key(name), errors_, warnings_);
+  persistence::put_empty_backup_side_files(store_, name);
   log_.set_sink(nullptr);
   log_gz.finish();
   log_upload->commit();
-  store_.objects().put(store_.backup_metadata_key(name), velero::write_backup_json(b_));
+  persistence::put_backup_record(store_, b_);
 }
 
 }  // namespace
 
-velero::Backup run_backup(velero::Backup backup, ClusterSource& source, storage::BackupStore& store,
-                          const storage::Location& location, const BackupOptions& in_options) {
+BackupResult run_backup(velero::Backup backup, ClusterSource& source, storage::BackupStore& store,
+                        const storage::Location& location, const BackupOptions& in_options) {
   BackupOptions options = in_options;
   if (!options.now) options.now = [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); };
   auto& st = backup.status;
   if (backup.spec.storage_location.empty()) backup.spec.storage_location = location.name;
   backup.metadata.namespace_ = options.velero_namespace;
-  if (backup.metadata.uid.empty()) backup.metadata.uid = random_uid();
+  if (backup.metadata.uid.empty()) backup.metadata.uid = detail::random_uid();
   if (!backup.metadata.creation_timestamp) backup.metadata.creation_timestamp = options.now();
+  const std::string what = "backup " + backup.metadata.name;
 
   // The final record of every outcome; a recorder that fails now cannot change the result.
-  auto record_final = [&] {
-    if (!options.on_record) return;
-    try {
-      options.on_record(backup);
-    } catch (const Error&) {
+  auto finish = [&](ErrorCode code, std::string message) {
+    if (options.on_record) {
+      try {
+        options.on_record(backup);
+      } catch (const Error&) {
+      }
     }
+    return BackupResult{std::move(backup), Outcome{code, std::move(message)}};
   };
-  st.validation_errors = validate(backup, location);
+  st.validation_errors = detail::validate_backup(backup, location);
   if (!st.validation_errors.empty()) {
     st.phase = phase::FailedValidation;
-    record_final();
-    return backup;
+    std::string msg = what + " failed validation:";
+    for (const auto& e : st.validation_errors) msg += "\n  " + e;
+    return finish(ErrorCode::invalid, msg);
   }
   if (store.backup_exists(backup.metadata.name)) {
     st.phase = phase::Failed;
     st.failure_reason = "backup already exists in object storage";
-    record_final();
-    return backup;
+    return finish(ErrorCode::already_exists, what + " failed: " + st.failure_reason);
   }
   std::optional<Error> failure;
   {
@@ -804,12 +582,12 @@ velero::Backup run_backup(velero::Backup backup, ClusterSource& source, storage:
     st.phase = phase::Failed;
     st.failure_reason = failure->code() == ErrorCode::cancelled ? "cancelled" : failure->what();
     st.completion_timestamp = options.now();
-    record_final();
+    auto result = finish(failure->code() == ErrorCode::generic ? ErrorCode::generic : failure->code(),
+                         what + " failed: " + st.failure_reason);
     if (failure->code() == ErrorCode::cancelled) throw *failure;
-    return backup;
+    return result;
   }
-  record_final();
-  return backup;
+  return finish(ErrorCode::ok, {});
 }
 
 }  // namespace vbackup

@@ -4,6 +4,7 @@ namespace vbackup {
 
 const char* to_string(ErrorCode code) noexcept {
   switch (code) {
+    case ErrorCode::ok: return "ok";
     case ErrorCode::generic: return "error";
     case ErrorCode::invalid: return "invalid";
     case ErrorCode::not_found: return "not_found";

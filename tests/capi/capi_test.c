@@ -78,10 +78,16 @@ int main(int argc, char** argv) {
 
   /* version and the error conventions */
   CHECK(strcmp(vbk_version(), "0.1.0") == 0);
+  {
+    char header_version[32];
+    snprintf(header_version, sizeof header_version, "%d.%d.%d", VBK_VERSION_MAJOR, VBK_VERSION_MINOR, VBK_VERSION_PATCH);
+    CHECK(strcmp(vbk_version(), header_version) == 0); /* the header's macros are the library's version */
+  }
   vbk_location* loc = NULL;
   CHECK(vbk_location_open("ftp://nowhere", &loc) == VBK_EINVALID);
   CHECK(loc == NULL);
   CHECK(contains(vbk_last_error(), "ftp://nowhere"));
+  CHECK(vbk_last_error_code() == VBK_EINVALID);
   CHECK(vbk_location_open(NULL, &loc) == VBK_EINVALID);
   CHECK(contains(vbk_last_error(), "location must not be NULL"));
   /* a valid location this build does not implement: its own category, naming the provider */
@@ -91,17 +97,36 @@ int main(int argc, char** argv) {
                           &loc) == VBK_EUNSUPPORTED);
   CHECK(loc == NULL);
   CHECK(contains(vbk_last_error(), "velero.io/gcp"));
-  vbk_source* src = NULL;
-  CHECK(vbk_source_open_manifests("/no/such/dir", NULL, &src) == VBK_ENOTFOUND);
+  vbk_cluster* src = NULL;
+  CHECK(vbk_cluster_open_manifests("/no/such/dir", NULL, &src) == VBK_ENOTFOUND);
   CHECK(contains(vbk_last_error(), "/no/such/dir"));
 
   CHECK(vbk_location_open(url, &loc) == VBK_OK);
   CHECK(strcmp(vbk_last_error(), "") == 0);
-  CHECK(vbk_source_open_manifests(manifests, "{\"defaultNamespace\": \"default\"}", &src) == VBK_OK);
+  CHECK(vbk_last_error_code() == VBK_OK);
+  /* options are strict: an unknown key is an error naming it */
+  CHECK(vbk_cluster_open_manifests(manifests, "{\"defaultNamespce\": \"x\"}", &src) == VBK_EINVALID);
+  CHECK(contains(vbk_last_error(), "\"defaultNamespce\""));
+  CHECK(vbk_cluster_open("{\"kubecontext\": \"x\"}", &src) == VBK_EINVALID);
+  CHECK(contains(vbk_last_error(), "\"kubecontext\""));
+  /* a folder of manifests has no server version */
+  CHECK(vbk_cluster_open_manifests(manifests, NULL, &src) == VBK_OK);
+  {
+    char* v = NULL;
+    CHECK(vbk_cluster_version(src, &v) == VBK_EUNSUPPORTED);
+    CHECK(v == NULL);
+  }
+  vbk_cluster_close(src);
+  src = NULL;
+  CHECK(vbk_cluster_open_manifests(manifests, "{\"defaultNamespace\": \"default\"}", &src) == VBK_OK);
 
   /* a backup with callbacks */
   struct progress_state state = {0, 0, 0, 0, 0, 0, 0};
-  vbk_backup_callbacks cb = {on_progress, on_log, on_item, &state};
+  vbk_callbacks cb = VBK_CALLBACKS_INIT;
+  cb.progress = on_progress;
+  cb.log = on_log;
+  cb.item = on_item;
+  cb.user = &state;
   char* out = NULL;
   CHECK(vbk_backup_create(src, loc, "{\"metadata\": {\"name\": \"demo\"}, \"spec\": {}}", NULL, &cb, &out) == VBK_OK);
   CHECK(contains(out, "\"phase\": \"Completed\""));
@@ -133,10 +158,25 @@ int main(int argc, char** argv) {
   CHECK(vbk_backup_create(src, loc, "{not json", NULL, NULL, NULL) == VBK_EINVALID);
   CHECK(contains(vbk_last_error(), "line 1"));
   CHECK(vbk_backup_create(src, loc, "{\"metadata\": {\"name\": \"z\"}}", "{\"compression\": \"lz4\"}", NULL, NULL) == VBK_EINVALID);
+  /* a misspelt option never silently means the default */
+  CHECK(vbk_backup_create(src, loc, "{\"metadata\": {\"name\": \"z\"}}", "{\"compresion\": \"zstd\"}", NULL, NULL) ==
+        VBK_EINVALID);
+  CHECK(contains(vbk_last_error(), "unknown key \"compresion\""));
+  /* callbacks of a version this library does not know */
+  {
+    vbk_callbacks future = VBK_CALLBACKS_INIT;
+    future.version = 99;
+    CHECK(vbk_backup_create(src, loc, "{\"metadata\": {\"name\": \"z\"}}", NULL, &future, NULL) == VBK_EINVALID);
+    CHECK(contains(vbk_last_error(), "version 99"));
+    CHECK(vbk_callbacks_init(&future, 99) == VBK_EINVALID);
+  }
 
   /* cancel from the progress callback: nothing stays in storage */
   struct progress_state cancel = {0, 2, 0, 0, 0, 0, 0};
-  vbk_backup_callbacks cancel_cb = {on_progress, NULL, NULL, &cancel};
+  vbk_callbacks cancel_cb;
+  CHECK(vbk_callbacks_init(&cancel_cb, VBK_CALLBACKS_VERSION) == VBK_OK);
+  cancel_cb.progress = on_progress;
+  cancel_cb.user = &cancel;
   CHECK(vbk_backup_create(src, loc, "{\"metadata\": {\"name\": \"cancelled\"}}", "{\"compression\": \"zstd\"}",
                           &cancel_cb, NULL) == VBK_ECANCELLED);
   snprintf(path, sizeof path, "%s/bucket/backups/cancelled", scratch);
@@ -171,10 +211,10 @@ int main(int argc, char** argv) {
   CHECK(vbk_backup_delete(loc, "demo") == VBK_OK);
   CHECK(vbk_backup_delete(loc, "demo") == VBK_ENOTFOUND);
 
-  vbk_source_close(src);
+  vbk_cluster_close(src);
   vbk_location_close(loc);
   vbk_location_close(NULL);
-  vbk_source_close(NULL);
+  vbk_cluster_close(NULL);
   vbk_free(NULL);
   char cleanup[4200];
   snprintf(cleanup, sizeof cleanup, "rm -rf '%s'", scratch);

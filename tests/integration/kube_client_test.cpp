@@ -2,6 +2,7 @@
 // as a process per test case on a free loopback port): discovery, CRUD with typed errors, paging,
 // the fault switches (429 with Retry-After, 500, expired continue tokens), a CRD and its custom
 // resources after Established, token, exec-plugin, TLS and client-certificate authentication.
+#include "vbackup/cluster.hpp"
 #include "vbackup/kube.hpp"
 
 #include <doctest/doctest.h>

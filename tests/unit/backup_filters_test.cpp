@@ -191,7 +191,7 @@ struct Store {
     BackupOptions options;
     options.now = [] { return Timestamp(std::chrono::seconds(1764000000)); };
     options.on_item = std::move(action);
-    return run_backup(std::move(b), source, *store, location, options);
+    return run_backup(std::move(b), source, *store, location, options).backup;
   }
   // Every entry of the stored tarball but metadata/version, in archive order, duplicates kept.
   std::vector<std::string> entries(const std::string& name) {

@@ -91,7 +91,7 @@ struct Fixture {
   velero::Backup run(velero::Backup b, BackupOptions options = {}, ManifestSourceOptions so = {}) {
     auto source = open_manifest_source({manifests.path}, so);
     options.now = [] { return Timestamp(std::chrono::seconds(1764000000)); };  // 2025-11-24T16:00:00Z
-    return run_backup(std::move(b), *source, *store, location, options);
+    return run_backup(std::move(b), *source, *store, location, options).backup;
   }
   // The paths in the stored tarball, and the bodies by path.
   std::map<std::string, std::string> tarball(const std::string& name) {
@@ -680,7 +680,7 @@ TEST_CASE("spec §5.11: orderedResources puts the named items first, in order, a
 }
 
 // The runner's per-item bookkeeping (backup/item_set.hpp).
-#include "backup/item_set.hpp"
+#include "core/item_set.hpp"
 
 #include <algorithm>
 #include <random>

@@ -12,7 +12,7 @@
 #include "vbackup/labels.hpp"
 #include "vbackup/location.hpp"
 #include "vbackup/velero.hpp"
-#include "vbackup_version.h"
+#include "vbackup/version.hpp"
 
 #include <CLI/CLI.hpp>
 #include <sys/ioctl.h>
@@ -128,11 +128,7 @@ int backup_create(const Common& c, const CreateFlags& f) {
   s.ordered_resources = parse_map("--ordered-resources", f.ordered_resources);
   vb::BackupOptions options;
   options.velero_namespace = c.velero_namespace;
-  if (f.compression == "zstd") {
-    options.compression = vb::archive::Compression::zstd;
-  } else if (f.compression != "gzip") {
-    throw vb::invalid_input("--compression: expected gzip or zstd, not \"" + f.compression + "\"");
-  }
+  options.compression = vb::parse_compression(f.compression, "--compression");
   if (!f.output.empty()) {
     // velero: "For create commands, display the object but do not send it to the server."
     check_output(f.output, false);
@@ -142,23 +138,11 @@ int backup_create(const Common& c, const CreateFlags& f) {
   }
   auto store = open_store(c);
   // The source: a folder of manifests, or the cluster of the kubeconfig (--kubeconfig, --kubecontext).
-  std::unique_ptr<vb::kube::KubeClient> client;
-  std::unique_ptr<vb::ClusterSource> source;
-  if (!f.from_manifests.empty()) {
-    std::vector<std::filesystem::path> paths(f.from_manifests.begin(), f.from_manifests.end());
-    vb::ManifestSourceOptions source_options;
-    source_options.default_namespace = f.default_namespace;
-    source = vb::open_manifest_source(paths, source_options);
-  } else {
-    client = std::make_unique<vb::kube::KubeClient>(vb::kube::load_rest_config(c.connect()));
-    source = vb::kube::open_cluster_source(*client);
-  }
-  // Against a cluster with Velero's CRDs, the Backup CR is kept current there too.
-  std::optional<vb::kube::BackupRecorder> recorder;
-  if (client) {
-    recorder.emplace(*client);
-    options.on_record = [&recorder](const vb::velero::Backup& b) { (*recorder)(b); };
-  }
+  vb::ClusterOptions cluster_options;
+  cluster_options.manifests.assign(f.from_manifests.begin(), f.from_manifests.end());
+  cluster_options.default_namespace = f.default_namespace;
+  cluster_options.connect = c.connect();
+  auto cluster = vb::Cluster::open(cluster_options);
   // A progress bar on a terminal (stderr), redrawn at most ten times a second; VBACKUP_PROGRESS=1
   // forces it where stderr is not a terminal (tests).
   bool tty = (::isatty(STDERR_FILENO) || std::getenv("VBACKUP_PROGRESS")) && !f.quiet;
@@ -183,12 +167,13 @@ int backup_create(const Common& c, const CreateFlags& f) {
       return true;
     };
   }
-  auto result = vb::run_backup(std::move(b), *source, *store.backups, store.location, options);
+  auto run = vb::create_backup(*cluster, store, std::move(b), options);
+  const auto& result = run.result.backup;
   if (tty && drawn) {  // the final figures stay on screen
     draw(last);
     std::cerr << "\n";
   }
-  if (recorder && !recorder->note().empty()) std::cerr << "Note: " << recorder->note() << "\n";
+  if (!run.note.empty()) std::cerr << "Note: " << run.note << "\n";
   const auto& st = result.status;
   namespace phase = vb::velero::backup_phase;
   if (st.phase == phase::FailedValidation) {
@@ -318,7 +303,7 @@ int backup_logs(const Common& c, const std::string& name) {
 int main(int argc, char** argv) {
   CLI::App app{"vbackup: back up Kubernetes resources in Velero's format"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("vbackup ") + VBACKUP_VERSION);
+  app.set_version_flag("--version", std::string("vbackup ") + vb::version());
   Common common;
   // Global flags, as velero's: accepted before or after the subcommand (fallthrough).
   app.add_option("--storage-location", common.storage_location,
@@ -425,7 +410,7 @@ int main(int argc, char** argv) {
   add_common(version);
   version->add_flag("--client-only", client_only, "Only the client's version");
   version->callback([&] {
-    std::cout << "Client:\n\tVersion: " << VBACKUP_VERSION << "\n";
+    std::cout << "Client:\n\tVersion: " << vb::version() << "\n";
     if (client_only) return;
     vb::kube::KubeClient client(vb::kube::load_rest_config(common.connect()));
     auto v = client.version();

@@ -1,74 +1,16 @@
 #include "output.hpp"
 
 #include "vbackup/labels.hpp"
+#include "vbackup/manifests.hpp"
 #include "vbackup/velero.hpp"
-
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <iomanip>
-#include <regex>
 #include <sstream>
 
 namespace vbackup::cli {
 namespace {
-
-// Strings a YAML 1.1 reader (sigs.k8s.io/yaml, go-yaml v2) would not read back as the same string.
-bool needs_quotes(const std::string& s) {
-  if (s.empty()) return true;
-  static const std::regex special(
-      R"(^(~|null|Null|NULL|y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$|)"
-      R"(^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$|^[-+]?0[xob][0-9a-fA-F_]+$|)"
-      R"(^[-+]?\.(inf|Inf|INF|nan|NaN|NAN)$|^[0-9]{4}-[0-9]{2}-[0-9]{2})");
-  return std::regex_search(s, special) || s.front() == ' ' || s.back() == ' ';
-}
-
-void emit(YAML::Emitter& e, const json::value& v) {
-  switch (v.kind()) {
-    case boost::json::kind::null: e << YAML::Null; break;
-    case boost::json::kind::bool_: e << (v.get_bool() ? "true" : "false"); break;
-    case boost::json::kind::int64:
-    case boost::json::kind::uint64:
-    case boost::json::kind::double_: e << json::marshal(v); break;
-    case boost::json::kind::string: {
-      std::string s(v.get_string());
-      if (needs_quotes(s)) e << YAML::DoubleQuoted;
-      if (s.find('\n') != std::string::npos) e << YAML::Literal;
-      e << s;
-      break;
-    }
-    case boost::json::kind::array:
-      if (v.get_array().empty()) {
-        e << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;
-        break;
-      }
-      e << YAML::BeginSeq;
-      for (const auto& x : v.get_array()) emit(e, x);
-      e << YAML::EndSeq;
-      break;
-    case boost::json::kind::object: {
-      const auto& o = v.get_object();
-      if (o.empty()) {
-        e << YAML::Flow << YAML::BeginMap << YAML::EndMap;
-        break;
-      }
-      std::vector<const boost::json::key_value_pair*> kv;
-      for (const auto& p : o) kv.push_back(&p);
-      std::sort(kv.begin(), kv.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
-      e << YAML::BeginMap;
-      for (const auto* p : kv) {
-        std::string key(p->key());
-        e << YAML::Key;
-        if (needs_quotes(key)) e << YAML::DoubleQuoted;
-        e << key << YAML::Value;
-        emit(e, p->value());
-      }
-      e << YAML::EndMap;
-      break;
-    }
-  }
-}
 
 std::string or_none(const std::string& s) { return s.empty() ? "<none>" : s; }
 
@@ -122,14 +64,6 @@ void print_result(std::ostream& out, const char* title, const velero::Result& r)
 }
 
 }  // namespace
-
-std::string to_yaml(const json::value& v) {
-  YAML::Emitter e;
-  e.SetIndent(2);
-  e << YAML::Block;
-  emit(e, v);
-  return std::string(e.c_str()) + "\n";
-}
 
 std::string human_duration(std::chrono::seconds d) {
   long long seconds = d.count();
@@ -263,7 +197,7 @@ void print_backup_description(std::ostream& out, const BackupDetails& d, bool de
 
 void print_object(std::ostream& out, const json::value& value, const std::string& format) {
   if (format == "yaml") {
-    out << to_yaml(value);
+    out << manifests::to_yaml(value);
   } else {
     out << json::marshal(value, {.sort_keys = false, .indent = 2}) << "\n";
   }

@@ -11,10 +11,6 @@
 
 namespace vbackup::cli {
 
-// JSON as sigs.k8s.io/yaml would print it: block style, strings quoted when YAML would read them as
-// something else.
-std::string to_yaml(const json::value& v);
-
 // k8s.io/apimachinery duration.HumanDuration ("29d", "5m30s").
 std::string human_duration(std::chrono::seconds d);
 

@@ -155,7 +155,7 @@ def test_bad_input_names_the_input(tmp_path, demo_manifests):
     with pytest.raises(vbackup.InvalidError, match="ftp://x"):
         vbackup.Location("ftp://x")
     with pytest.raises(vbackup.NotFoundError, match="no-such-dir"):
-        vbackup.ManifestSource(tmp_path / "no-such-dir")
+        vbackup.Cluster.from_manifests(tmp_path / "no-such-dir")
     with pytest.raises(vbackup.InvalidError, match="compression"):
         vbackup.backup(name="z", location=f"file://{tmp_path}", from_manifests=demo_manifests, compression="lz4")
 

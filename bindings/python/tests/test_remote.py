@@ -36,9 +36,9 @@ def test_server_version_and_live_backup(kube_server, tmp_path):
     assert seen and seen[-1] == (done, done)
     # the total is the server's count, known before the items come (issue 6: items done and total)
     assert seen[0][1] > seen[0][0] and all(t >= d for d, t in seen)
-    with vbackup.ClusterSource(kubeconfig=kube_server.kubeconfig) as source:
+    with vbackup.Cluster(kubeconfig=kube_server.kubeconfig) as cluster:
         again = vbackup.backup({"includedNamespaces": ["demo"]}, name="again", location=f"file://{tmp_path}",
-                               source=source)
+                               cluster=cluster)
     assert again["status"]["progress"] == result["status"]["progress"]
 
 

@@ -25,7 +25,7 @@ from typing import Any, Callable, Dict, List, Optional, Union
 __all__ = [
     "Error", "InvalidError", "NotFoundError", "AlreadyExistsError", "StorageError", "KubeError",
     "CancelledError", "LocalIOError", "UnsupportedError",
-    "version", "server_version", "backup", "Location", "ManifestSource", "ClusterSource",
+    "version", "server_version", "backup", "Location", "Cluster",
 ]
 
 JSON = Dict[str, Any]
@@ -107,8 +107,12 @@ _LOG = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p)
 _ITEM = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p))
 
 
+_CALLBACKS_VERSION = 1  # VBK_CALLBACKS_VERSION
+
+
 class _Callbacks(ctypes.Structure):
-    _fields_ = [("progress", _PROGRESS), ("log", _LOG), ("item", _ITEM), ("user", ctypes.c_void_p)]
+    _fields_ = [("version", ctypes.c_uint), ("progress", _PROGRESS), ("log", _LOG), ("item", _ITEM),
+                ("user", ctypes.c_void_p)]
 
 
 def _fn(name: str, argtypes, restype=ctypes.c_int):
@@ -125,10 +129,10 @@ _free = _fn("vbk_free", [ctypes.c_void_p], None)
 _location_open = _fn("vbk_location_open", [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)])
 _location_close = _fn("vbk_location_close", [ctypes.c_void_p], None)
 _location_check = _fn("vbk_location_check", [ctypes.c_void_p, _c_char_pp])
-_source_open_manifests = _fn("vbk_source_open_manifests", [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)])
-_source_open_cluster = _fn("vbk_source_open_cluster", [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)])
-_source_close = _fn("vbk_source_close", [ctypes.c_void_p], None)
-_cluster_version = _fn("vbk_cluster_version", [ctypes.c_char_p, _c_char_pp])
+_cluster_open_manifests = _fn("vbk_cluster_open_manifests", [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)])
+_cluster_open = _fn("vbk_cluster_open", [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)])
+_cluster_close = _fn("vbk_cluster_close", [ctypes.c_void_p], None)
+_cluster_version = _fn("vbk_cluster_version", [ctypes.c_void_p, _c_char_pp])
 _backup_create = _fn("vbk_backup_create", [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p,
                                            ctypes.POINTER(_Callbacks), _c_char_pp])
 _backup_list = _fn("vbk_backup_list", [ctypes.c_void_p, _c_char_pp])
@@ -224,22 +228,44 @@ class Location:
         _check(_backup_delete(self._handle, _enc(name)))
 
 
-class ManifestSource:
-    """A directory (or file) of Kubernetes manifests standing in for a cluster."""
+class Cluster:
+    """A cluster: a live one through the Kubernetes API, or a folder of manifests standing in for one.
 
-    def __init__(self, path: Union[str, os.PathLike], default_namespace: str = "default"):
+    ``Cluster(kubeconfig=…, context=…)`` connects (lazily) with the usual lookup when both are None
+    ($KUBECONFIG, ~/.kube/config, then the in-cluster service account); ``qps``/``burst`` set the
+    client's rate limits. ``Cluster.from_manifests(path)`` reads a directory or file of manifests.
+    Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, kubeconfig: Union[str, os.PathLike, None] = None, context: Optional[str] = None, *,
+                 qps: Optional[float] = None, burst: Optional[int] = None, _manifests=None,
+                 _default_namespace: str = "default"):
         self._handle = None
         handle = ctypes.c_void_p()
-        options = json.dumps({"defaultNamespace": default_namespace}).encode()
-        _check(_source_open_manifests(_enc(path), options, ctypes.byref(handle)))
+        if _manifests is not None:
+            options = json.dumps({"defaultNamespace": _default_namespace}).encode()
+            _check(_cluster_open_manifests(_enc(_manifests), options, ctypes.byref(handle)))
+        else:
+            _check(_cluster_open(_cluster_options(kubeconfig, context, qps, burst), ctypes.byref(handle)))
         self._handle = handle
+
+    @classmethod
+    def from_manifests(cls, path: Union[str, os.PathLike], default_namespace: str = "default") -> "Cluster":
+        """A directory (or file) of Kubernetes manifests standing in for a cluster (read only)."""
+        return cls(_manifests=path, _default_namespace=default_namespace)
+
+    def version(self) -> JSON:
+        """The API server's version: {"gitVersion", "major", "minor", "server"} (UnsupportedError for
+        manifests)."""
+        out = ctypes.c_void_p()
+        _check(_cluster_version(self._handle, ctypes.byref(out)))
+        return json.loads(_take_string(out))
 
     def close(self) -> None:
         if getattr(self, "_handle", None):
-            _source_close(self._handle)
+            _cluster_close(self._handle)
             self._handle = None
 
-    def __enter__(self) -> "ManifestSource":
+    def __enter__(self) -> "Cluster":
         return self
 
     def __exit__(self, *exc) -> None:
@@ -249,45 +275,24 @@ class ManifestSource:
         self.close()
 
 
-def _cluster_options(kubeconfig: Union[str, os.PathLike, None], context: Optional[str]) -> bytes:
-    options: Dict[str, str] = {}
+def _cluster_options(kubeconfig: Union[str, os.PathLike, None], context: Optional[str],
+                     qps: Optional[float] = None, burst: Optional[int] = None) -> bytes:
+    options: Dict[str, Any] = {}
     if kubeconfig is not None:
         options["kubeconfig"] = os.fspath(kubeconfig)
     if context is not None:
         options["context"] = context
+    if qps is not None:
+        options["qps"] = qps
+    if burst is not None:
+        options["burst"] = burst
     return json.dumps(options).encode()
-
-
-class ClusterSource:
-    """A live cluster through the Kubernetes API. Without ``kubeconfig`` the usual lookup applies
-    ($KUBECONFIG, ~/.kube/config, then the in-cluster service account); ``context`` picks a context."""
-
-    def __init__(self, kubeconfig: Union[str, os.PathLike, None] = None, context: Optional[str] = None):
-        self._handle = None
-        handle = ctypes.c_void_p()
-        _check(_source_open_cluster(_cluster_options(kubeconfig, context), ctypes.byref(handle)))
-        self._handle = handle
-
-    def close(self) -> None:
-        if getattr(self, "_handle", None):
-            _source_close(self._handle)
-            self._handle = None
-
-    def __enter__(self) -> "ClusterSource":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        self.close()
 
 
 def server_version(kubeconfig: Union[str, os.PathLike, None] = None, context: Optional[str] = None) -> JSON:
     """The Kubernetes API server's version: {"gitVersion", "major", "minor", "server"}."""
-    out = ctypes.c_void_p()
-    _check(_cluster_version(_cluster_options(kubeconfig, context), ctypes.byref(out)))
-    return json.loads(_take_string(out))
+    with Cluster(kubeconfig, context) as c:
+        return c.version()
 
 
 ItemHook = Callable[[JSON], Optional[JSON]]
@@ -295,8 +300,8 @@ ItemHook = Callable[[JSON], Optional[JSON]]
 
 def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
            location: Union[str, JSON, Location],
-           from_manifests: Union[str, os.PathLike, ManifestSource, None] = None,
-           source: Optional[ClusterSource] = None,
+           from_manifests: Union[str, os.PathLike, None] = None,
+           cluster: Optional[Cluster] = None,
            kubeconfig: Union[str, os.PathLike, None] = None, context: Optional[str] = None,
            compression: str = "gzip", velero_namespace: str = "velero",
            progress: Optional[Callable[[int, int, int], Optional[bool]]] = None,
@@ -304,7 +309,7 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
            item_hook: Optional[ItemHook] = None) -> JSON:
     """Creates a backup and returns the Backup (a dict) with its status.
 
-    The source is ``from_manifests`` (a folder of manifests), an open ``source``, or else the cluster
+    The source is ``from_manifests`` (a folder of manifests), an open ``cluster``, or else the cluster
     of ``kubeconfig``/``context`` (the usual kubeconfig lookup when both are None).
 
     ``spec`` is a Backup spec (``{"includedNamespaces": […]}``) or a whole Backup
@@ -355,22 +360,20 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
             raised.append(e)
             return 1
 
-    callbacks = _Callbacks(_PROGRESS(on_progress) if progress else _PROGRESS(),
+    callbacks = _Callbacks(_CALLBACKS_VERSION, _PROGRESS(on_progress) if progress else _PROGRESS(),
                            _LOG(on_log) if log else _LOG(),
                            _ITEM(on_item) if item_hook else _ITEM(), None)
 
     owned_location = location if isinstance(location, Location) else Location(location)
-    if source is not None:
-        owned_source = source
-    elif isinstance(from_manifests, ManifestSource):
-        owned_source = from_manifests
+    if cluster is not None:
+        owned_cluster = cluster
     elif from_manifests is not None:
-        owned_source = ManifestSource(from_manifests)
+        owned_cluster = Cluster.from_manifests(from_manifests)
     else:
-        owned_source = ClusterSource(kubeconfig, context)
+        owned_cluster = Cluster(kubeconfig, context)
     try:
         out = ctypes.c_void_p()
-        status = _backup_create(owned_source._handle, owned_location._handle, json.dumps(body).encode(), options,
+        status = _backup_create(owned_cluster._handle, owned_location._handle, json.dumps(body).encode(), options,
                                 ctypes.byref(callbacks), ctypes.byref(out))
         result = _take_string(out)
         result_json = json.loads(result) if result else None
@@ -381,5 +384,5 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
     finally:
         if owned_location is not location:
             owned_location.close()
-        if owned_source is not from_manifests and owned_source is not source:
-            owned_source.close()
+        if owned_cluster is not cluster:
+            owned_cluster.close()

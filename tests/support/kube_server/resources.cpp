@@ -7,7 +7,7 @@
 #include "kube_server/util.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/manifests.hpp"
-#include "vbackup/source.hpp"
+#include "vbackup/cluster.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -1,9 +1,9 @@
-// The runner's bookkeeping that grows with the number of items, kept small (issue 6: memory must
+// Bookkeeping that grows with the number of items of an operation, kept small (issue 6: memory must
 // not grow with object count beyond a few bytes per item):
-// - ItemSet: "already backed up" (spec §5.8 check 6) as 128-bit hashes in an open-addressing
-//   table, 16 bytes a slot, instead of the keys themselves;
+// - ItemSet: "already backed up" (spec §5.8 check 6), "already restored" (restore §2.3 step 4) as
+//   128-bit hashes in an open-addressing table, 12 bytes a slot, instead of the keys themselves;
 // - SortedSpill: lines spilled to a temporary file in sorted runs and merged back in order, for
-//   the resource list, which must come out sorted (spec §2.3).
+//   the resource lists of backups and restores, which must come out sorted (spec §2.3, restore §2.11).
 #pragma once
 
 #include <cstdint>

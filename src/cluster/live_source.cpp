@@ -1,14 +1,14 @@
-// A live cluster as the backup runner's ClusterSource (source.hpp): discovery and LIST through the
-// Kubernetes client, objects at their preferred version, page by page.
-#include "vbackup/kube.hpp"
+// A live cluster as the read port (cluster.hpp): discovery and LIST through the Kubernetes client,
+// objects at their preferred version, page by page.
+#include "vbackup/cluster.hpp"
 
-namespace vbackup::kube {
+namespace vbackup {
 namespace {
 
-class KubeClusterSource final : public ClusterSource {
+class LiveSource final : public ClusterSource {
  public:
-  explicit KubeClusterSource(KubeClient& client) : client_(client) {}
-  explicit KubeClusterSource(std::unique_ptr<KubeClient> owned) : owned_(std::move(owned)), client_(*owned_) {}
+  explicit LiveSource(kube::KubeClient& client) : client_(client) {}
+  explicit LiveSource(std::unique_ptr<kube::KubeClient> owned) : owned_(std::move(owned)), client_(*owned_) {}
 
   std::string describe() const override { return client_.config().server; }
   const Discovery& discovery() override { return client_.discovery(); }
@@ -34,19 +34,19 @@ class KubeClusterSource final : public ClusterSource {
   }
 
  private:
-  std::unique_ptr<KubeClient> owned_;  // when the source made its own client
-  KubeClient& client_;
+  std::unique_ptr<kube::KubeClient> owned_;  // when the source made its own client
+  kube::KubeClient& client_;
   std::optional<ServerVersion> version_;
 };
 
 }  // namespace
 
-std::unique_ptr<ClusterSource> open_cluster_source(KubeClient& client) {
-  return std::make_unique<KubeClusterSource>(client);
+std::unique_ptr<ClusterSource> open_cluster_source(kube::KubeClient& client) {
+  return std::make_unique<LiveSource>(client);
 }
 
-std::unique_ptr<ClusterSource> open_cluster_source(RestConfig config) {
-  return std::make_unique<KubeClusterSource>(std::make_unique<KubeClient>(std::move(config)));
+std::unique_ptr<ClusterSource> open_cluster_source(kube::RestConfig config) {
+  return std::make_unique<LiveSource>(std::make_unique<kube::KubeClient>(std::move(config)));
 }
 
-}  // namespace vbackup::kube
+}  // namespace vbackup

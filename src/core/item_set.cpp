@@ -1,4 +1,4 @@
-#include "item_set.hpp"
+#include "core/item_set.hpp"
 
 #include "vbackup/error.hpp"
 

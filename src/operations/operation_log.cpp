@@ -1,4 +1,5 @@
-#include "backup_log.hpp"
+// Velero's logrus text lines (operation_log.hpp).
+#include "operations/operation_log.hpp"
 
 #include "vbackup/encoding.hpp"
 
@@ -25,11 +26,22 @@ void append_field(std::string& line, std::string_view key, std::string_view valu
 
 }  // namespace
 
-BackupLog::BackupLog(std::string backup_ref, std::function<Timestamp()> now,
-                     std::function<void(std::string_view, std::string_view)> mirror)
-    : backup_ref_(std::move(backup_ref)), now_(std::move(now)), mirror_(std::move(mirror)) {}
+OperationLog::OperationLog(std::string field, std::string ref, std::function<Timestamp()> now,
+                           std::function<void(std::string_view, std::string_view)> mirror)
+    : field_(std::move(field)), ref_(std::move(ref)), now_(std::move(now)), mirror_(std::move(mirror)) {}
 
-void BackupLog::set_sink(OutputStream* sink) {
+std::int64_t OperationLog::warnings() const {
+  std::lock_guard lock(mu_);
+  return warnings_;
+}
+
+std::int64_t OperationLog::errors() const {
+  std::lock_guard lock(mu_);
+  return errors_;
+}
+
+void OperationLog::set_sink(OutputStream* sink) {
+  std::lock_guard lock(mu_);
   sink_ = sink;
   if (sink_ && !pending_.empty()) {
     sink_->write(pending_);
@@ -37,11 +49,14 @@ void BackupLog::set_sink(OutputStream* sink) {
   }
 }
 
-void BackupLog::write(std::string_view level, std::string_view msg, LogFields fields) {
-  fields.emplace_back("backup", backup_ref_);
+void OperationLog::write(std::string_view level, std::string_view msg, LogFields fields) {
+  fields.emplace_back(field_, ref_);
   std::sort(fields.begin(), fields.end());
   std::string line = "time=" + go_quote(format_rfc3339(now_())) + " level=" + std::string(level) + " msg=" + go_quote(msg);
   for (const auto& [k, v] : fields) append_field(line, k, v);
+  std::lock_guard lock(mu_);
+  if (level == "warning") ++warnings_;
+  if (level == "error") ++errors_;
   if (mirror_) mirror_(level, line);
   line += '\n';
   if (sink_) {

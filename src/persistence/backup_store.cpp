@@ -6,27 +6,6 @@
 #include <algorithm>
 
 namespace vbackup::storage {
-namespace {
-
-std::string trim_slashes(std::string_view s) {
-  while (!s.empty() && s.front() == '/') s.remove_prefix(1);
-  while (!s.empty() && s.back() == '/') s.remove_suffix(1);
-  return std::string(s);
-}
-
-}  // namespace
-
-std::string normalize_bucket(std::string_view bucket) {
-  std::string b = trim_slashes(bucket);
-  if (b.find('/') != std::string::npos && !b.starts_with("arn:aws:s3:")) {
-    throw invalid_input("bucket \"" + std::string(bucket) +
-                        "\": a bucket name cannot contain '/'; put the prefix in the Prefix field");
-  }
-  if (b.empty()) throw invalid_input("bucket: the name is empty");
-  return b;
-}
-
-std::string normalize_prefix(std::string_view prefix) { return trim_slashes(prefix); }
 
 const std::vector<std::string>& valid_top_level_directories() {
   static const std::vector<std::string> dirs{"backups", "restores", "restic", "metadata", "plugins", "kopia"};

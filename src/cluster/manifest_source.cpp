@@ -4,7 +4,7 @@
 #include "vbackup/error.hpp"
 #include "vbackup/labels.hpp"
 #include "vbackup/manifests.hpp"
-#include "vbackup/source.hpp"
+#include "vbackup/cluster.hpp"
 
 #include <unistd.h>
 

@@ -1,6 +1,7 @@
-// Reading what a backup left in storage: velero-backup.json and the side files `describe` shows.
-#include "vbackup/backup.hpp"
+// Reading what a backup left in storage: velero-backup.json and the side files `describe` shows
+// (persistence.hpp).
 #include "vbackup/error.hpp"
+#include "vbackup/persistence.hpp"
 #include "vbackup/velero.hpp"
 
 namespace vbackup {
@@ -32,6 +33,23 @@ BackupDetails describe_backup(storage::BackupStore& store, const std::string& na
     d.has_results = true;
   }
   return d;
+}
+
+json::object BackupDetails::to_json() const {
+  json::object out{{"backup", backup.to_json()}};
+  if (has_resource_list) {
+    json::object list;
+    for (const auto& [k, v] : resource_list) {
+      json::array names;
+      for (const auto& n : v) names.emplace_back(n);
+      list[k] = std::move(names);
+    }
+    out["resourceList"] = std::move(list);
+  }
+  if (has_results) {
+    out["results"] = json::object{{"errors", results.errors.to_json()}, {"warnings", results.warnings.to_json()}};
+  }
+  return out;
 }
 
 std::vector<velero::Backup> list_backups(storage::BackupStore& store) {

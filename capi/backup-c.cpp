@@ -1,0 +1,98 @@
+// Backups: create, and read what the location holds (vbackup.h "backups").
+#include "capi_internal.hpp"
+
+#include "vbackup/persistence.hpp"
+
+using namespace vbackup::capi;
+namespace json = vbackup::json;
+
+extern "C" {
+
+vbk_status vbk_backup_create(vbk_cluster* cluster, vbk_location* location, const char* backup_json,
+                             const char* options_json, const vbk_callbacks* callbacks, char** backup_out) {
+  if (backup_out) *backup_out = nullptr;
+  VBK_REQUIRE(cluster);
+  VBK_REQUIRE(location);
+  VBK_REQUIRE(backup_json);
+  return guarded([&] {
+    auto backup = vbackup::velero::Backup::from_json(parse_object(backup_json, "backup"), "backup");
+    auto o = parse_options(options_json, "backup options", {"compression", "veleroNamespace"});
+    vbackup::BackupOptions options;
+    if (auto* c = o.if_contains("compression")) {
+      if (!c->is_string()) throw vbackup::invalid_input("backup options: compression: expected a string");
+      options.compression = vbackup::parse_compression(c->get_string(), "backup options: compression");
+    }
+    if (auto ns = json::get_string(o, "veleroNamespace"); !ns.empty()) options.velero_namespace = ns;
+    map_callbacks(callbacks, options);
+    auto run = vbackup::create_backup(*cluster->cluster, *location, std::move(backup), options);
+    if (backup_out) *backup_out = dup(pretty(run.result.backup.to_json()));
+    const auto& outcome = run.result.outcome;
+    return outcome.ok() ? VBK_OK : fail(static_cast<vbk_status>(outcome.code), outcome.message);
+  });
+}
+
+vbk_status vbk_backup_list(vbk_location* location, char** backups_json) {
+  VBK_REQUIRE(backups_json);
+  *backups_json = nullptr;
+  VBK_REQUIRE(location);
+  return guarded([&] {
+    json::array out;
+    for (const auto& b : vbackup::list_backups(*location->backups)) out.push_back(b.to_json());
+    *backups_json = dup(pretty(out));
+    return VBK_OK;
+  });
+}
+
+vbk_status vbk_backup_get(vbk_location* location, const char* name, char** backup_json) {
+  VBK_REQUIRE(backup_json);
+  *backup_json = nullptr;
+  VBK_REQUIRE(location);
+  VBK_REQUIRE(name);
+  return guarded([&] {
+    *backup_json = dup(pretty(vbackup::get_backup(*location->backups, name).to_json()));
+    return VBK_OK;
+  });
+}
+
+vbk_status vbk_backup_describe(vbk_location* location, const char* name, int details, char** json_out) {
+  VBK_REQUIRE(json_out);
+  *json_out = nullptr;
+  VBK_REQUIRE(location);
+  VBK_REQUIRE(name);
+  return guarded([&] {
+    *json_out = dup(pretty(vbackup::describe_backup(*location->backups, name, details != 0).to_json()));
+    return VBK_OK;
+  });
+}
+
+vbk_status vbk_backup_logs(vbk_location* location, const char* name, char** log_out) {
+  VBK_REQUIRE(log_out);
+  *log_out = nullptr;
+  VBK_REQUIRE(location);
+  VBK_REQUIRE(name);
+  return guarded([&] {
+    *log_out = dup(vbackup::backup_logs(*location->backups, name));
+    return VBK_OK;
+  });
+}
+
+vbk_status vbk_backup_download(vbk_location* location, const char* name, const char* path) {
+  VBK_REQUIRE(location);
+  VBK_REQUIRE(name);
+  VBK_REQUIRE(path);
+  return guarded([&] {
+    vbackup::download_backup(*location->backups, name, path);
+    return VBK_OK;
+  });
+}
+
+vbk_status vbk_backup_delete(vbk_location* location, const char* name) {
+  VBK_REQUIRE(location);
+  VBK_REQUIRE(name);
+  return guarded([&] {
+    vbackup::delete_backup(*location->backups, name);
+    return VBK_OK;
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,66 @@
+// What every file of the C ABI shares (DuckDB's capi_internal.hpp): the handle structs, the error
+// boundary, strings out, strict options in, the callbacks mapped onto the C++ operation callbacks.
+// Argument mapping only: the logic is the library's (style.md).
+#pragma once
+
+#include "vbackup.h"
+
+#include "vbackup/backup.hpp"
+#include "vbackup/cluster.hpp"
+#include "vbackup/error.hpp"
+#include "vbackup/location.hpp"
+
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <string_view>
+
+struct vbk_location : vbackup::OpenedLocation {};
+
+struct vbk_cluster {
+  std::unique_ptr<vbackup::Cluster> cluster;
+};
+
+namespace vbackup::capi {
+
+// Records the outcome of the call on this thread (message and status) and returns the status.
+vbk_status fail(vbk_status code, std::string message);
+vbk_status succeed();
+const char* last_error_message();
+vbk_status last_error_status();
+
+// Runs f, mapping exceptions to a status and the thread's last error. Nothing thrown crosses into C.
+template <typename F>
+vbk_status guarded(F&& f) noexcept {
+  try {
+    succeed();
+    vbk_status rc = f();
+    return rc == VBK_OK ? succeed() : rc;
+  } catch (const vbackup::Error& e) {
+    return fail(static_cast<vbk_status>(e.code()), e.what());
+  } catch (const std::bad_alloc&) {
+    return fail(VBK_ERROR, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(VBK_ERROR, e.what());
+  } catch (...) {
+    return fail(VBK_ERROR, "unknown error");
+  }
+}
+
+// A malloc'ed copy for the caller (released with vbk_free).
+char* dup(std::string_view s);
+// MarshalIndent-style JSON, keys in the order the value holds them.
+std::string pretty(const json::value& v);
+
+// The JSON object a caller passed, with only `allowed` keys: anything else is Error(invalid) naming
+// the key and `what` ("backup options: unknown key \"compresion\" (compression, veleroNamespace)").
+json::object parse_options(const char* text, std::string_view what, std::initializer_list<std::string_view> allowed);
+json::object parse_object(const char* text, std::string_view what);
+
+// The C callbacks as the C++ operation callbacks (progress, log; the item hook for backups).
+void map_callbacks(const vbk_callbacks* callbacks, BackupOptions& options);
+
+}  // namespace vbackup::capi
+
+#define VBK_REQUIRE(arg) \
+  if (!(arg)) return ::vbackup::capi::fail(VBK_EINVALID, std::string(__func__) + ": " #arg " must not be NULL")

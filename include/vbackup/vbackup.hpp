@@ -1,0 +1,20 @@
+// libvbackup's C++ API for embedders, in one include. The headers below are the public boundary:
+// they may change between minor versions before 1.0 (the C ABI, vbackup.h, is the stable one); the
+// headers of src/ are internal and not installed.
+#pragma once
+
+#include "vbackup/archive.hpp"      // the Velero tarball: writer, streaming reader, entry paths
+#include "vbackup/backup.hpp"       // run_backup / create_backup, BackupOptions, item actions
+#include "vbackup/cluster.hpp"      // the cluster ports (source, target) and Cluster::open
+#include "vbackup/discovery.hpp"    // API resources and Velero's name resolution
+#include "vbackup/error.hpp"        // vbackup::Error and its codes
+#include "vbackup/json.hpp"         // Go-exact JSON
+#include "vbackup/kube.hpp"         // the Kubernetes client and kubeconfig loading
+#include "vbackup/labels.hpp"       // label selectors
+#include "vbackup/layout.hpp"       // Velero's bucket layout (BackupStore)
+#include "vbackup/location.hpp"     // opening a location: URL or BackupStorageLocation
+#include "vbackup/operation.hpp"    // callbacks, outcomes, the Velero CR recorder
+#include "vbackup/persistence.hpp"  // stored backups: get, list, describe, logs, download, delete
+#include "vbackup/storage.hpp"      // object stores
+#include "vbackup/velero.hpp"       // velero.io/v1 types
+#include "vbackup/version.hpp"

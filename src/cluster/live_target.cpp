@@ -1,0 +1,87 @@
+// A live cluster as the write port (cluster.hpp): every call is one request of the Kubernetes
+// client, whose errors (kube::KubeError) carry the API server's reason and causes.
+#include "vbackup/cluster.hpp"
+#include "vbackup/error.hpp"
+
+#include <thread>
+
+namespace vbackup {
+namespace {
+
+bool condition_true(const json::object& obj, std::string_view type) {
+  const json::object* status = json::find_object(obj, "status");
+  const json::array* conds = status ? json::find_array(*status, "conditions") : nullptr;
+  if (!conds) return false;
+  for (const auto& c : *conds) {
+    if (c.is_object() && json::get_string(c.get_object(), "type") == type &&
+        json::get_string(c.get_object(), "status") == "True") {
+      return true;
+    }
+  }
+  return false;
+}
+
+class LiveTarget final : public ClusterTarget {
+ public:
+  explicit LiveTarget(kube::KubeClient& client) : client_(client) {}
+
+  std::string describe() const override { return client_.config().server; }
+  const Discovery& discovery() override { return client_.discovery(); }
+  const Discovery& refresh_discovery() override { return client_.refresh_discovery(); }
+  std::optional<ServerVersion> server_version() override { return client_.version(); }
+  std::optional<json::object> get(const ApiResource& r, const std::string& ns, const std::string& name) override {
+    return client_.try_get(r, ns, name);
+  }
+  void list(const ApiResource& r, const ListOptions& options, const std::function<void(json::object&&)>& on_item) override {
+    client_.list(r, options, on_item);
+  }
+  json::object create(const ApiResource& r, const json::object& object) override { return client_.create(r, object); }
+  json::object patch(const ApiResource& r, const std::string& ns, const std::string& name, kube::PatchType type,
+                     std::string_view patch) override {
+    return client_.patch(r, ns, name, type, patch);
+  }
+  json::object update_status(const ApiResource& r, const json::object& object) override {
+    std::string ns(json::metadata_string(object, "namespace"));
+    std::string name(json::metadata_string(object, "name"));
+    std::string path = kube::KubeClient::path(r, ns, name) + "/status";
+    auto answer = client_.request("PUT", path, json::marshal(object), "application/json");
+    auto v = json::parse(answer.body, "PUT " + path);
+    if (!v.is_object()) throw Error(ErrorCode::kube, "PUT " + path + ": the answer is not an object");
+    return std::move(v.get_object());
+  }
+  void remove(const ApiResource& r, const std::string& ns, const std::string& name) override {
+    client_.remove(r, ns, name);
+  }
+  // Velero's crdAvailable (restore.go) with IsCRDReady: both conditions True. Velero polls once a
+  // second; the first polls come sooner, since a CRD is usually ready within a few hundred ms.
+  void wait_for_crd(const std::string& name, std::chrono::milliseconds timeout) override {
+    const ApiResource* crds = client_.discovery().find("apiextensions.k8s.io", "customresourcedefinitions");
+    if (!crds) throw Error(ErrorCode::kube, client_.config().server + " serves no CustomResourceDefinitions");
+    ApiResource r = *crds;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto pause = std::chrono::milliseconds(50);
+    while (true) {
+      if (auto crd = client_.try_get(r, "", name); crd && condition_true(*crd, "Established") &&
+                                                     condition_true(*crd, "NamesAccepted")) {
+        client_.refresh_discovery();
+        return;
+      }
+      if (std::chrono::steady_clock::now() + pause > deadline) {
+        throw Error(ErrorCode::kube, "the CRD " + name + " is not available to use for custom resources");
+      }
+      std::this_thread::sleep_for(pause);
+      pause = std::min<std::chrono::milliseconds>(pause * 2, std::chrono::seconds(1));
+    }
+  }
+
+ private:
+  kube::KubeClient& client_;
+};
+
+}  // namespace
+
+std::unique_ptr<ClusterTarget> open_cluster_target(kube::KubeClient& client) {
+  return std::make_unique<LiveTarget>(client);
+}
+
+}  // namespace vbackup
