@@ -297,6 +297,80 @@ metadata: {name: w, namespace: app}
   CHECK_FALSE(p.count("resources/customresourcedefinitions.apiextensions.k8s.io/cluster/gadgets.example.com.json"));
 }
 
+// The two-CRD world of the case above, with labels on the custom resources only.
+const char* kLabelledWidgets = R"(apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget}
+  versions: [{name: v1, served: true, storage: true}]
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gadgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: gadgets, singular: gadget, kind: Gadget}
+  versions: [{name: v1, served: true, storage: true}]
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w, namespace: app, labels: {app: shop}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: c, namespace: app, labels: {app: shop}}
+)";
+
+TEST_CASE("spec §5.9 (Velero >= 1.17): a selector-only backup carries the CRD of each custom resource it holds") {
+  Fixture f;
+  f.manifests.write("crd.yaml", kLabelledWidgets);
+  const std::string crd = "resources/customresourcedefinitions.apiextensions.k8s.io/cluster/";
+  SUBCASE("--selector") {
+    velero::Backup b = named("b");
+    b.spec.label_selector = json::parse(R"({"matchLabels": {"app": "shop"}})", "selector");
+    CHECK(f.run(b).status.phase == "Completed");
+    auto p = f.paths("b");
+    CHECK(p.count("resources/widgets.example.com/namespaces/app/w.json"));
+    CHECK(p.count(crd + "widgets.example.com.json"));        // unlabelled, yet restorable into a fresh cluster
+    CHECK_FALSE(p.count(crd + "gadgets.example.com.json"));  // no Gadget in the backup
+  }
+  SUBCASE("--or-selector") {
+    velero::Backup b = named("b");
+    b.spec.or_label_selectors.push_back(json::parse(R"({"matchLabels": {"app": "shop"}})", "s1"));
+    b.spec.or_label_selectors.push_back(json::parse(R"({"matchLabels": {"app": "other"}})", "s2"));
+    f.run(b);
+    CHECK(f.paths("b").count(crd + "widgets.example.com.json"));
+  }
+  SUBCASE("CRDs excluded by the user: left out") {
+    velero::Backup b = named("b");
+    b.spec.label_selector = json::parse(R"({"matchLabels": {"app": "shop"}})", "selector");
+    b.spec.excluded_cluster_scoped_resources = {"customresourcedefinitions"};
+    f.run(b);
+    auto p = f.paths("b");
+    CHECK(p.count("resources/widgets.example.com/namespaces/app/w.json"));
+    CHECK_FALSE(p.count(crd + "widgets.example.com.json"));
+  }
+  SUBCASE("old filter model with includedResources lacking CRDs: left out (ShouldExclude)") {
+    velero::Backup b = named("b");
+    b.spec.label_selector = json::parse(R"({"matchLabels": {"app": "shop"}})", "selector");
+    b.spec.included_resources = {"widgets.example.com", "configmaps"};
+    f.run(b);
+    auto p = f.paths("b");
+    CHECK(p.count("resources/widgets.example.com/namespaces/app/w.json"));
+    CHECK_FALSE(p.count(crd + "widgets.example.com.json"));
+  }
+  SUBCASE("an unfiltered backup still takes every cluster-scoped resource (spec §9.1)") {
+    f.run(named("b"));
+    auto p = f.paths("b");
+    CHECK(p.count(crd + "widgets.example.com.json"));
+    CHECK(p.count(crd + "gadgets.example.com.json"));
+  }
+}
+
 TEST_CASE("spec §4.2: validation failures write nothing") {
   Fixture f;
   f.manifests.write("app.yaml", kApp);
