@@ -22,6 +22,18 @@ class ResourceAction : public RestoreItemAction {
   std::vector<std::string> resources_;
 };
 
+// An output carrying item, and one that also skips the restore.
+inline ActionOutput output(json::object item) {
+  ActionOutput out;
+  out.item = std::move(item);
+  return out;
+}
+inline ActionOutput skip(json::object item) {
+  ActionOutput out = output(std::move(item));
+  out.skip_restore = true;
+  return out;
+}
+
 // The name errors use for the item being restored (Velero's resource ID).
 std::string item_name(const ActionInput& input);
 

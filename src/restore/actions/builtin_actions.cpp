@@ -48,8 +48,8 @@ class JobAction final : public ResourceAction {
     const std::string what = item_name(input);
     json::object& item = input.item;
     auto strip = [](json::object& labels) {
-      labels.erase("controller-uid");                      // Kubernetes ≤ 1.26
-      labels.erase("batch.kubernetes.io/controller-uid");  // ≥ 1.27
+      labels.stable_erase("controller-uid");                      // Kubernetes ≤ 1.26
+      labels.stable_erase("batch.kubernetes.io/controller-uid");  // ≥ 1.27
     };
     if (json::object* spec = object_field(item, "spec", what, "")) {
       if (json::object* selector = object_field(*spec, "selector", what, "spec")) {
@@ -67,7 +67,7 @@ class JobAction final : public ResourceAction {
         }
       }
     }
-    return {.item = std::move(item)};
+    return output(std::move(item));
   }
 };
 
@@ -91,7 +91,7 @@ class ServiceAccountAction final : public ResourceAction {
       }
       erase_if_empty(item, "secrets");
     }
-    return {.item = std::move(item)};
+    return output(std::move(item));
   }
 };
 
@@ -104,27 +104,27 @@ class SecretAction final : public ResourceAction {
     const std::string what = item_name(input);
     json::object& item = input.item;
     if (string_field(item, "type", what, "").value_or("") != "kubernetes.io/service-account-token") {
-      return {.item = std::move(item)};
+      return output(std::move(item));
     }
     const std::string_view name = json::metadata_string(item, "name");
     for (const auto& sa : context.target.list("serviceaccounts", input.source_namespace)) {
       // A token Secret auto-created for a ServiceAccount (before Kubernetes 1.22) is made again by
       // the token controller.
       if (name.starts_with(std::string(json::metadata_string(sa, "name")) + "-token-")) {
-        return {.item = std::move(item), .skip_restore = true};
+        return skip(std::move(item));
       }
     }
     // The token controller fills these in for the new ServiceAccount.
     if (json::object* annotations = metadata_map(item, "annotations", what)) {
-      annotations->erase("kubernetes.io/service-account.uid");
+      annotations->stable_erase("kubernetes.io/service-account.uid");
       erase_if_empty(metadata(item, what), "annotations");
     }
     if (json::object* data = object_field(item, "data", what, "")) {
-      data->erase("token");
-      data->erase("ca.crt");
+      data->stable_erase("token");
+      data->stable_erase("ca.crt");
       erase_if_empty(item, "data");
     }
-    return {.item = std::move(item)};
+    return output(std::move(item));
   }
 };
 
@@ -137,7 +137,7 @@ class BindingAction final : public ResourceAction {
     const std::string what = item_name(input);
     json::object& item = input.item;
     const auto& mapping = context.restore.spec.namespace_mapping;
-    if (mapping.empty()) return {.item = std::move(item)};
+    if (mapping.empty()) return output(std::move(item));
     if (json::array* subjects = array_field(item, "subjects", what, "")) {
       for (std::size_t i = 0; i < subjects->size(); ++i) {
         json::object& subject = object_element((*subjects)[i], what, index("subjects", i));
@@ -145,7 +145,7 @@ class BindingAction final : public ResourceAction {
         if (auto it = mapping.find(std::string(ns)); it != mapping.end()) subject["namespace"] = it->second;
       }
     }
-    return {.item = std::move(item)};
+    return output(std::move(item));
   }
 };
 
@@ -163,11 +163,11 @@ class PvcAction final : public ResourceAction {
                                    "volume.beta.kubernetes.io/storage-provisioner",
                                    "volume.kubernetes.io/selected-node", "velero.io/volume-snapshot-name",
                                    "velero.io/data-upload-name"}) {
-        annotations->erase(key);
+        annotations->stable_erase(key);
       }
       erase_if_empty(metadata(item, what), "annotations");
     }
-    ActionOutput out{.item = std::move(item)};
+    ActionOutput out = output(std::move(item));
     const json::object& archived = input.item_from_backup;
     std::string_view phase, volume;
     if (const json::object* status = object_field(archived, "status", what, "")) {
@@ -191,13 +191,13 @@ class CrdPreserveFieldsAction final : public ResourceAction {
     const std::string what = item_name(input);
     json::object& item = input.item;
     if (string_field(item, "apiVersion", what, "").value_or("") != "apiextensions.k8s.io/v1") {
-      return {.item = std::move(item)};  // v1beta1 CRDs are left as they are
+      return output(std::move(item));  // v1beta1 CRDs are left as they are
     }
     json::object* spec = object_field(item, "spec", what, "");
     if (!spec || !bool_field(*spec, "preserveUnknownFields", what, "spec").value_or(false)) {
-      return {.item = std::move(item)};
+      return output(std::move(item));
     }
-    spec->erase("preserveUnknownFields");  // false, omitted as the typed CRD omits it
+    spec->stable_erase("preserveUnknownFields");  // false, omitted as the typed CRD omits it
     if (json::array* versions = array_field(*spec, "versions", what, "spec")) {
       for (std::size_t i = 0; i < versions->size(); ++i) {
         const std::string path = index("spec.versions", i);
@@ -207,7 +207,7 @@ class CrdPreserveFieldsAction final : public ResourceAction {
         if (openapi) (*openapi)["x-kubernetes-preserve-unknown-fields"] = true;
       }
     }
-    return {.item = std::move(item)};
+    return output(std::move(item));
   }
 };
 
@@ -221,7 +221,7 @@ class ApiServiceAction final : public ResourceAction {
            labels->contains("kube-aggregator.kubernetes.io/automanaged");
   }
   ActionOutput execute(const ActionContext&, ActionInput input) const override {
-    return {.item = std::move(input.item), .skip_restore = true};
+    return skip(std::move(input.item));
   }
 };
 

@@ -153,7 +153,7 @@ void erase_if_empty(json::object& o, std::string_view key) {
   if (it == o.end()) return;
   const json::value& v = it->value();
   if (v.is_null() || (v.is_object() && v.get_object().empty()) || (v.is_array() && v.get_array().empty())) {
-    o.erase(it);
+    o.stable_erase(it);
   }
 }
 

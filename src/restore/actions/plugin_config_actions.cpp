@@ -34,9 +34,9 @@ class ChangeStorageClassAction final : public ResourceAction {
     const std::string what = item_name(input);
     json::object& item = input.item;
     std::optional<json::object> config = plugin_config(context, "velero.io/change-storage-class");
-    if (!config) return {.item = std::move(item)};
+    if (!config) return output(std::move(item));
     auto data = config_data(*config);
-    if (data.empty()) return {.item = std::move(item)};
+    if (data.empty()) return output(std::move(item));
 
     // The new class, if the old one has a mapping; a mapped class missing from the cluster fails the item.
     auto mapped = [&](std::string_view old_class) -> std::optional<std::string> {
@@ -65,7 +65,7 @@ class ChangeStorageClassAction final : public ResourceAction {
       auto old_class = string_field(*spec, "storageClassName", what, "spec").value_or("");
       if (auto new_class = mapped(old_class)) (*spec)["storageClassName"] = *new_class;
     }
-    return {.item = std::move(item)};
+    return output(std::move(item));
   }
 };
 
@@ -96,9 +96,9 @@ class ChangeImageNameAction final : public ResourceAction {
     const std::string what = item_name(input);
     json::object& item = input.item;
     std::optional<json::object> config = plugin_config(context, "velero.io/change-image-name");
-    if (!config) return {.item = std::move(item)};
+    if (!config) return output(std::move(item));
     auto rules = config_data(*config);
-    if (rules.empty()) return {.item = std::move(item)};
+    if (rules.empty()) return output(std::move(item));
 
     const std::string_view kind = json::get_string(item, "kind");
     std::vector<std::string_view> pod_spec_path = {"spec", "template", "spec"};
@@ -110,7 +110,7 @@ class ChangeImageNameAction final : public ResourceAction {
     for (std::string_view key : pod_spec_path) {
       pod_spec = object_field(*pod_spec, key, what, path);
       path = join(path, key);
-      if (!pod_spec) return {.item = std::move(item)};
+      if (!pod_spec) return output(std::move(item));
     }
     for (std::string_view field : {"containers", "initContainers"}) {
       json::array* containers = array_field(*pod_spec, field, what, path);
@@ -122,7 +122,7 @@ class ChangeImageNameAction final : public ResourceAction {
         if (auto replaced = replace_image(*image, rules)) container["image"] = *replaced;
       }
     }
-    return {.item = std::move(item)};
+    return output(std::move(item));
   }
 };
 

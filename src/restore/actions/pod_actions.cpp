@@ -39,8 +39,8 @@ class PodAction final : public ResourceAction {
     json::object& item = input.item;
     if (json::object* spec = object_field(item, "spec", what, "")) {
       // The pod is scheduled again, and its priority comes from its class again.
-      spec->erase("nodeName");
-      spec->erase("priority");
+      spec->stable_erase("nodeName");
+      spec->stable_erase("priority");
       // Legacy token Secret volumes ("<sa>-token-xxxxx") name a Secret the cluster makes anew.
       const std::string prefix = std::string(string_field(*spec, "serviceAccountName", what, "spec").value_or("")) + "-token-";
       drop_named(*spec, "volumes", prefix, what, "spec");
@@ -163,7 +163,7 @@ class InitRestoreHookAction final : public ResourceAction {
     } else {
       spec_hooks(context, input, hooks);
     }
-    if (hooks.empty()) return {.item = std::move(pod)};
+    if (hooks.empty()) return output(std::move(pod));
 
     json::object* spec = object_field(pod, "spec", what, "");
     if (!spec) spec = &pod["spec"].emplace_object();
@@ -185,7 +185,7 @@ class InitRestoreHookAction final : public ResourceAction {
       merged = std::move(hooks);
     }
     (*spec)["initContainers"] = std::move(merged);
-    return {.item = std::move(pod)};
+    return output(std::move(pod));
   }
 
  private:

@@ -87,7 +87,7 @@ void delete_node_ports(json::object& spec, const json::object& service, std::str
       auto name = string_field(port, "name", what, path).value_or("");
       bool keep = !name.empty() ? named.contains(name)
                                 : unnamed.contains(int_field(port, "nodePort", what, path).value_or(0));
-      if (!keep) port.erase("nodePort");
+      if (!keep) port.stable_erase("nodePort");
     }
     return;
   }
@@ -108,7 +108,7 @@ void delete_node_ports(json::object& spec, const json::object& service, std::str
     json::object& port = object_element((*ports)[i], what, path);
     std::string key = "k:{\"port\":" + std::to_string(int_field(port, "port", what, path).value_or(0)) +
                       ",\"protocol\":\"" + std::string(string_field(port, "protocol", what, path).value_or("")) + "\"}";
-    if (!explicit_ports.contains(key)) port.erase("nodePort");
+    if (!explicit_ports.contains(key)) port.stable_erase("nodePort");
   }
 }
 
@@ -132,7 +132,7 @@ void delete_health_check_node_port(json::object& spec, const json::object& servi
       return;
     }
   }
-  spec.erase("healthCheckNodePort");
+  spec.stable_erase("healthCheckNodePort");
 }
 
 class ServiceAction final : public ResourceAction {
@@ -144,15 +144,15 @@ class ServiceAction final : public ResourceAction {
     json::object* spec = object_field(service, "spec", what, "");
     if (spec) {
       if (string_field(*spec, "clusterIP", what, "spec").value_or("") != "None") {
-        spec->erase("clusterIP");
-        spec->erase("clusterIPs");
+        spec->stable_erase("clusterIP");
+        spec->stable_erase("clusterIPs");
       }
       if (!context.restore.spec.preserve_node_ports.value_or(false)) {
         delete_node_ports(*spec, service, what);
         delete_health_check_node_port(*spec, service, what);
       }
     }
-    return {.item = std::move(service)};
+    return output(std::move(service));
   }
 };
 
