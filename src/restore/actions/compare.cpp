@@ -28,14 +28,14 @@ void object_differences(const json::object& desired, const json::object* cluster
 
 void differences(const json::value& desired, const json::value* cluster, const std::string& path,
                  std::vector<std::string>& out) {
-  if (empty_value(&desired) || empty_value(cluster)) {
-    if (empty_value(&desired) != empty_value(cluster)) out.push_back(path);
-    return;
-  }
+  if (empty_value(&desired)) return;  // asks for nothing, as an absent key
   if (desired.is_object()) {
+    // Descend even when the cluster has nothing here, so the paths name the keys asked for.
+    if (empty_value(cluster)) return object_differences(desired.get_object(), nullptr, path, out);
     if (!cluster->is_object()) return out.push_back(path);
     return object_differences(desired.get_object(), &cluster->get_object(), path, out);
   }
+  if (empty_value(cluster)) return out.push_back(path);
   if (desired.is_array()) {
     if (!cluster->is_array() || cluster->get_array().size() != desired.get_array().size()) return out.push_back(path);
     const json::array& a = desired.get_array();

@@ -13,8 +13,9 @@
 //    have is ignored: it is a server default, a server-assigned value, or something another writer
 //    added (an annotation of a controller, a label of an admission hook).
 // 2. metadata.managedFields is ignored on both sides (it records who wrote what, not content).
-// 3. Absent, null, {} and [] are the same (Go's omitempty writes none of them); "" and 0 and false are
-//    values like any other.
+// 3. Absent, null, {} and [] are the same (Go's omitempty writes none of them): a desired value that is
+//    one of them asks for nothing, like an absent key; a desired value that is not meets a cluster value
+//    that is one of them as a difference. "", 0 and false are values like any other.
 // 4. Objects compare key by key with these rules, recursively.
 // 5. Lists compare whole: the same length, element i against element i with these rules (so defaults
 //    inside an element are tolerated, but an element added, removed or moved is a difference).
