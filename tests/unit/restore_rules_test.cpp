@@ -1,6 +1,6 @@
 // Velero's per-item restore rules that are not actions (restore §2.3, §2.6, §2.8, §2.9): the cases of
 // pkg/restore/restore_test.go and merge_service_account_test.go at velero-io HEAD, restated.
-// restore_corpus_test.cpp-style checks against Velero 1.5.2's own restores are at the end of this file.
+// Velero 1.5.2's own restores are checked in restore_actions_corpus_test.cpp.
 #include "restore/actions/compare.hpp"
 #include "restore/actions/item_rules.hpp"
 #include "restore/actions/pv_decision.hpp"
