@@ -673,3 +673,32 @@ TEST_CASE("restore §2.3 step 8: actions run in order on one item; a skip ends t
   CHECK(run.skip_restore);
   CHECK(run.skipped_by == "velero.io/apiservice");
 }
+
+namespace {
+// An in-process action that asks for its additional items the Velero way, by annotation.
+class MustIncludeAction final : public RestoreItemAction {
+ public:
+  std::string_view name() const override { return "example.io/must-include"; }
+  bool applies_to(std::string_view gr, std::string_view, const json::object*) const override { return gr == "configmaps"; }
+  ActionOutput execute(const ActionContext&, ActionInput input) const override {
+    ActionOutput out;
+    out.item = std::move(input.item);
+    out.item["metadata"].as_object()["annotations"] =
+        json::object{{"restore.velero.io/must-include-additional-items", "true"}, {"keep", "1"}};
+    out.additional_items.push_back({"secrets", "ns-1", "s"});
+    return out;
+  }
+};
+}  // namespace
+
+TEST_CASE("restore §2.5 must-include-additional-items: the annotation is taken off and marks the items") {
+  Fixture f;
+  std::vector<std::unique_ptr<RestoreItemAction>> actions;
+  actions.push_back(std::make_unique<MustIncludeAction>());
+  ActionContext ctx{f.restore, "velero", f.target};
+  json::object cm = obj(R"({"metadata":{"namespace":"ns-1","name":"c"}})");
+  ActionRun run = run_restore_item_actions(actions, ctx, {"configmaps", "ns-1", "ns-1", cm, cm});
+  CHECK(compact(run.item) == R"({"metadata":{"namespace":"ns-1","name":"c","annotations":{"keep":"1"}}})");
+  REQUIRE(run.additional.size() == 1);
+  CHECK(run.additional[0].must_include);
+}

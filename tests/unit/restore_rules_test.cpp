@@ -99,7 +99,7 @@ TEST_CASE("restore §2.3 step 7 resetMetadataAndStatus: the exact field list, st
   json::object no_status = obj(R"({"metadata":{}})");
   CHECK_FALSE(reset_metadata_and_status(no_status));
   json::object no_metadata = obj(R"({"kind":"Pod"})");
-  CHECK(error_of([&] { reset_metadata_and_status(no_metadata); }) == "Pod/: metadata not found");
+  CHECK(error_of([&] { reset_metadata_and_status(no_metadata); }) == "Pod: metadata not found");
 }
 
 TEST_CASE("restore §2.3 step 12 TestRestoreItems: restore labels, with the 63-character rule") {

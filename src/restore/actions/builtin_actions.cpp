@@ -2,6 +2,7 @@
 // job, service-account, secret, role-bindings, cluster-role-bindings, pvc, crd-preserve-fields,
 // apiservice, admission-webhook-configuration (pkg/restore/actions/*.go at velero-io HEAD).
 #include "restore/actions/builtin.hpp"
+#include "restore/actions/item_rules.hpp"
 #include "restore/actions/object_access.hpp"
 
 #include <algorithm>
@@ -300,6 +301,8 @@ ActionRun run_restore_item_actions(const std::vector<std::unique_ptr<RestoreItem
     ActionInput step{input.group_resource, input.source_namespace, input.target_namespace, std::move(input.item),
                      input.item_from_backup};
     ActionOutput out = action->execute(context, std::move(step));
+    // The annotation form of must-include is stripped whatever its value (restore §2.5, L1700–1713).
+    const bool must_include = take_must_include_annotation(out.item) || out.must_include_additional_items;
     input.item = std::move(out.item);
     for (auto& w : out.warnings) run.warnings.push_back(std::string(action->name()) + ": " + w);
     if (out.skip_restore) {
@@ -308,8 +311,7 @@ ActionRun run_restore_item_actions(const std::vector<std::unique_ptr<RestoreItem
       break;
     }
     if (!out.additional_items.empty()) {
-      run.additional.push_back({std::string(action->name()), std::move(out.additional_items),
-                                out.must_include_additional_items});
+      run.additional.push_back({std::string(action->name()), std::move(out.additional_items), must_include});
     }
   }
   run.item = std::move(input.item);

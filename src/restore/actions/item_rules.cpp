@@ -12,10 +12,14 @@ using namespace detail;
 
 namespace {
 
+// The item in messages: Velero's resource ID when the group resource is known, else "<Kind>/<ns>/<name>";
+// empty parts are left out ("Pod" for an object without metadata).
 std::string what_of(const json::object& item, std::string_view group_resource = {}) {
-  std::string_view kind = json::get_string(item, "kind");
-  return resource_id(group_resource.empty() ? kind : group_resource, json::metadata_string(item, "namespace"),
-                     json::metadata_string(item, "name"));
+  std::string out(group_resource.empty() ? json::get_string(item, "kind", "item") : group_resource);
+  for (std::string_view part : {json::metadata_string(item, "namespace"), json::metadata_string(item, "name")}) {
+    if (!part.empty()) out.append("/").append(part);
+  }
+  return out;
 }
 
 }  // namespace

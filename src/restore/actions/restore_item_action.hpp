@@ -90,6 +90,7 @@ struct ActionOutput {
   std::vector<std::string> warnings;  // things the action dropped or ignored, for the restore's warnings
 };
 
+// Actions hold no state: one list serves every item of a restore, from several threads at once.
 class RestoreItemAction {
  public:
   virtual ~RestoreItemAction() = default;
@@ -108,7 +109,9 @@ class RestoreItemAction {
 std::vector<std::unique_ptr<RestoreItemAction>> builtin_restore_item_actions();
 
 // Runs every action of `actions` that applies to the input, in order, as restore §2.3 step 8 does: each
-// action sees the previous one's item; the first skip_restore ends the run. Velero restores an action's
+// action sees the previous one's item; the first skip_restore ends the run; the annotation
+// restore.velero.io/must-include-additional-items is taken off each output (take_must_include_annotation)
+// and counts as must_include_additional_items. Velero restores an action's
 // additional items before the next action runs; `additional` keeps them per action, in order, so a
 // runner can do the same or restore them all after the item. Errors propagate.
 struct ActionRun {
