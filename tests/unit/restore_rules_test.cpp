@@ -327,6 +327,14 @@ TEST_CASE("restore §2.8 TestRestorePersistentVolumes: the legacy path without v
     CHECK(d.rename);
     CHECK(claim_of(d) == R"({"namespace":"new-ns","name":"pvc-1"})");
   }
+  SUBCASE("a native snapshot with spec.restorePVs false: the PV is created without its data") {
+    f.snapshots = json::array{obj(R"({"spec":{"persistentVolumeName":"pv-1"}})")};
+    f.records.volume_snapshots = &f.snapshots;
+    f.restore.spec.restore_pvs = false;
+    auto d = f.decide(pv("Retain"));
+    CHECK(d.action == PvAction::create);
+    CHECK(claim_of(d) == kReset);
+  }
   SUBCASE("a native snapshot, claim namespace remapped, PV not in the cluster: not renamed") {
     f.snapshots = json::array{obj(R"({"spec":{"persistentVolumeName":"pv-1"}})")};
     f.records.volume_snapshots = &f.snapshots;

@@ -19,7 +19,8 @@ bool ResourceAction::applies_to(std::string_view group_resource, std::string_vie
 }
 
 std::string item_name(const ActionInput& input) {
-  return resource_id(input.group_resource, input.source_namespace, json::metadata_string(input.item, "name"));
+  // getResourceID(groupResource, namespace, name) with the target namespace, as "error preparing <id>" shows it.
+  return resource_id(input.group_resource, input.target_namespace, json::metadata_string(input.item, "name"));
 }
 
 std::optional<json::object> plugin_config(const ActionContext& context, std::string_view plugin_name) {

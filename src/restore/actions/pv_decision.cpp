@@ -177,6 +177,13 @@ PvDecision native_snapshot(const ActionContext& context, json::object pv, std::s
     }
   }
   reset_volume_binding_info(pv);
+  if (context.restore.spec.restore_pvs == false) {
+    // pvRestorer.executePVAction returns the PV untouched when restorePVs is false.
+    d.action = PvAction::create;
+    d.reason = "spec.restorePVs is false: the persistent volume is created without restoring its snapshot.";
+    d.pv = std::move(pv);
+    return d;
+  }
   d.action = PvAction::restore_from_snapshot;
   d.reason = "Restoring persistent volume from snapshot.";
   d.pv = std::move(pv);

@@ -27,7 +27,8 @@ enum class PvAction {
   // Create `pv`. Without a snapshot and with a reclaim policy other than Delete: restored as-is, with
   // spec.claimRef.namespace mapped and the binding info reset (item_rules.hpp reset_volume_binding_info).
   // Also a natively snapshotted PV that exists in the cluster and is not going away: its snapshot is not
-  // restored and `pv` (claimRef mapped, binding untouched) meets the existing-object rules (§2.6).
+  // restored and `pv` (claimRef mapped, binding untouched) meets the existing-object rules (§2.6). And a
+  // natively snapshotted PV when spec.restorePVs is false: created without its data (binding reset).
   create,
   // Not created: the PV name joins the restore's pvs_to_provision, and its PVC loses spec.volumeName
   // (reset_pvc_binding). Pod volume backups, CSI snapshots / data uploads, and reclaim policy Delete.
@@ -47,7 +48,7 @@ struct PvDecision {
   PvAction action = PvAction::create;
   std::string reason;  // the line Velero logs for this outcome
   json::object pv;     // the PV as the outcome leaves it
-  bool rename = false;  // restore_from_snapshot only
+  bool rename = false;  // native snapshots only (restore_from_snapshot, or create when restorePVs is false)
 };
 
 // `pv` is the archived PV (before the metadata reset). Reads the target cluster through context.target
