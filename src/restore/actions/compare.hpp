@@ -44,7 +44,9 @@ bool content_equal(const json::object& desired, const json::object& in_cluster);
 // mergeServiceAccounts (merge_service_account.go), for a ServiceAccount that exists: the in-cluster
 // object with the backup's secrets[] and imagePullSecrets[] entries appended when no entry of that name
 // exists, and the backup's labels and annotations added where the key is missing (existing values win).
-// Velero then patches the difference (a JSON merge patch) and records the item `updated`.
+// Velero then patches the difference (a JSON merge patch) and records the item `updated`. Velero merges
+// into prepare_for_compare's result, which already carries the new restore labels, so the patch never
+// sets them (restore §3 item 27, a quirk kept here: pass the same prepared object).
 json::object merge_service_accounts(json::object in_cluster, const json::object& from_backup);
 
 }  // namespace vbackup::restore
