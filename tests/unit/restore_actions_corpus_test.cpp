@@ -3,8 +3,7 @@
 // and must ask for nothing that Velero's restore did not produce on the API server (content_equal,
 // restore §2.6), object by object, with specific checks on Services, the Job, the ServiceAccount, PVCs
 // and PVs. Where current Velero (velero-io HEAD, which wins) differs from the 1.5.2 MTC build, the test
-// says so by name. The corpus is found at $VBK_VELERO_CORPUS or ../shared/corpus/velero-1.5.2 beside
-// (or two levels above) the source tree.
+// says so by name.
 #include "restore/actions/compare.hpp"
 #include "restore/actions/item_rules.hpp"
 #include "restore/actions/pv_decision.hpp"
