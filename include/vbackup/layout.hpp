@@ -37,6 +37,11 @@ class BackupStore {
   std::string restore_resource_list_key(const std::string& restore) const;
   std::string restore_item_operations_key(const std::string& restore) const;
   std::string restore_volume_info_key(const std::string& restore) const;
+  // restores/<r>/velero-restore.json: the Restore as it ended (ours, not Velero's: Velero keeps a
+  // Restore only as a CR in its cluster; with it, `restore get` works from the location alone).
+  std::string restore_metadata_key(const std::string& restore) const;
+  // Names under restores/ that have a velero-restore.json, sorted.
+  std::vector<std::string> list_restores();
 
   // spec §2.2: "" when valid, else Velero's message ("Backup store contains invalid top-level
   // directories: [a b]", at most 3 named).

@@ -36,6 +36,24 @@ void download_backup(storage::BackupStore& store, const std::string& name, const
 // spec §2.8: every object under backups/<name>/. Error(not_found) when there is nothing to delete.
 std::vector<std::string> delete_backup(storage::BackupStore& store, const std::string& name);
 
+// What `restore describe` shows of a restore recorded in the location.
+struct RestoreDetails {
+  velero::Restore restore;
+  velero::Results results;
+  velero::ResourceList resource_list;  // "<ns>/<name>(created)" entries
+  bool has_results = false, has_resource_list = false;
+  json::object to_json() const;  // {"restore", "results", "resourceList"} (side files when present)
+};
+
+velero::Restore get_restore(storage::BackupStore& store, const std::string& name);
+std::vector<velero::Restore> list_restores(storage::BackupStore& store);
+RestoreDetails describe_restore(storage::BackupStore& store, const std::string& name, bool details);
+// restore-<r>-logs.gz, uncompressed.
+std::string restore_logs(storage::BackupStore& store, const std::string& name);
+// Everything under restores/<name>/ (Velero's external-resources finalizer); Error(not_found) when
+// there is nothing.
+std::vector<std::string> delete_restore(storage::BackupStore& store, const std::string& name);
+
 namespace persistence {
 
 // A resource list (spec §2.3 <b>-resource-list.json.gz, restore §2.11 restore-<r>-resource-list.json.gz)
@@ -64,6 +82,9 @@ void put_results(storage::ObjectStore& store, const std::string& key, const vele
 void put_empty_backup_side_files(storage::BackupStore& store, const std::string& backup);
 // velero-backup.json, written last: once it exists, the backup exists (spec §3.1).
 void put_backup_record(storage::BackupStore& store, const velero::Backup& backup);
+
+// restores/<r>/velero-restore.json, written last.
+void put_restore_record(storage::BackupStore& store, const velero::Restore& restore);
 
 }  // namespace persistence
 }  // namespace vbackup

@@ -62,6 +62,8 @@ std::string BackupStore::restore_volume_info_key(const std::string& r) const {
   return restore_dir(r) + r + "-volumeinfo.json.gz";
 }
 
+std::string BackupStore::restore_metadata_key(const std::string& r) const { return restore_dir(r) + "velero-restore.json"; }
+
 std::string BackupStore::validation_error() {
   const auto& valid = valid_top_level_directories();
   std::vector<std::string> invalid;
@@ -94,6 +96,18 @@ std::vector<std::string> BackupStore::list_backups() {
     if (!name.empty() && name.back() == '/') name.pop_back();
     if (name.empty()) continue;
     if (store_->exists(backup_metadata_key(name))) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::vector<std::string> BackupStore::list_restores() {
+  std::vector<std::string> names;
+  std::string base = root_ + "restores/";
+  for (const auto& p : store_->list_common_prefixes(base, "/")) {
+    std::string name = p.substr(base.size());
+    if (!name.empty() && name.back() == '/') name.pop_back();
+    if (!name.empty() && store_->exists(restore_metadata_key(name))) names.push_back(name);
   }
   std::sort(names.begin(), names.end());
   return names;
