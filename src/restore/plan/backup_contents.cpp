@@ -16,19 +16,23 @@ namespace vbackup::restore {
 namespace {
 
 constexpr std::size_t kMaxNotes = 100;
-constexpr std::size_t kNamePage = 1 << 20;      // names arena page (a name is at most 65535 bytes)
+constexpr std::size_t kNamePage = 1 << 18;      // names arena page (a name is at most 65535 bytes)
 constexpr std::size_t kRecordPage = 1 << 16;    // records per page while streaming
 constexpr std::size_t kMaxName = 65535;
 
-// One stored entry. 20 bytes: the spool offset split in two halves keeps the struct 4-aligned.
+// One stored entry in 16 bytes: a 40-bit spool offset (1 TiB), a 32-bit size, the name's place in
+// the names arena and a 24-bit bucket (resource, version dir, namespace).
 struct Record {
-  std::uint32_t offset_lo = 0, offset_hi = 0;
+  std::uint32_t offset_lo = 0;
   std::uint32_t size = 0;
-  std::uint32_t name = 0;    // reference into the names arena
-  std::uint32_t bucket = 0;  // (resource, version dir, namespace)
-  std::uint64_t offset() const { return (std::uint64_t(offset_hi) << 32) | offset_lo; }
+  std::uint32_t name = 0;
+  std::uint32_t offset_hi_bucket = 0;  // offset bits 32–39 in the top byte, the bucket below
+  std::uint64_t offset() const { return (std::uint64_t(offset_hi_bucket >> 24) << 32) | offset_lo; }
+  std::uint32_t bucket() const { return offset_hi_bucket & 0xffffff; }
 };
-static_assert(sizeof(Record) == 20);
+static_assert(sizeof(Record) == 16);
+constexpr std::uint64_t kMaxOffset = std::uint64_t(1) << 40;
+constexpr std::uint32_t kMaxBuckets = 1u << 24;
 
 // Go's os.ReadDir sorts by file name, so items compare as name + ".json" would: "a-b" < "a"
 // because '-' < '.'. Bytes compare unsigned, as Go strings do.
@@ -101,7 +105,7 @@ struct BackupContents::Impl {
   // ---- names arena: [2-byte length][bytes], never across a page --------------------------------
   std::uint32_t add_name(std::string_view name) {
     if (name_page_used + 2 + name.size() > kNamePage) {
-      if (name_pages.size() >= (std::size_t(1) << 12)) {
+      if (name_pages.size() >= (std::size_t(1) << 14)) {
         throw invalid_input(what + ": more than 4 GiB of item names");
       }
       name_pages.push_back(std::make_unique<char[]>(kNamePage));
@@ -111,20 +115,23 @@ struct BackupContents::Impl {
     p[0] = static_cast<char>(name.size() & 0xff);
     p[1] = static_cast<char>(name.size() >> 8);
     std::memcpy(p + 2, name.data(), name.size());
-    auto ref = static_cast<std::uint32_t>(((name_pages.size() - 1) << 20) | name_page_used);
+    auto ref = static_cast<std::uint32_t>(((name_pages.size() - 1) << 18) | name_page_used);
     name_page_used += 2 + name.size();
     return ref;
   }
   std::string_view name(std::uint32_t ref) const {
-    const char* p = name_pages[ref >> 20].get() + (ref & (kNamePage - 1));
+    const char* p = name_pages[ref >> 18].get() + (ref & (kNamePage - 1));
     std::size_t n = static_cast<unsigned char>(p[0]) | (std::size_t(static_cast<unsigned char>(p[1])) << 8);
     return {p + 2, n};
   }
 
   std::uint32_t bucket(const BucketKey& key) {
-    auto [it, inserted] = bucket_ids.try_emplace(key, static_cast<std::uint32_t>(bucket_keys.size()));
-    if (inserted) bucket_keys.push_back(key);
-    return it->second;
+    if (auto it = bucket_ids.find(key); it != bucket_ids.end()) return it->second;
+    if (bucket_keys.size() >= kMaxBuckets) throw invalid_input(what + ": more than 16M item directories");
+    auto id = static_cast<std::uint32_t>(bucket_keys.size());
+    bucket_ids.emplace(key, id);
+    bucket_keys.push_back(key);
+    return id;
   }
 
   void note(std::string text) {
@@ -155,10 +162,12 @@ void BackupContents::Impl::read_archive(InputStream& in, std::uint64_t max_size)
   std::size_t count = 0;
   bool has_resources = false;
 
-  // The un-versioned copy just stored: the versioned copy that follows it is usually identical.
+  // The entry just stored. Velero writes each item's un-versioned and preferred-version copies one
+  // right after the other, identical (current Velero the un-versioned one first, 1.5 the other way
+  // round): the second copy then points at the first one's bytes.
   struct Last {
     bool valid = false;
-    std::uint32_t resource = 0, ns = 0, name = 0, size = 0, crc = 0;
+    std::uint32_t resource = 0, version = 0, ns = 0, name = 0, size = 0, crc = 0;
     std::uint64_t offset = 0;
   } last;
 
@@ -194,26 +203,23 @@ void BackupContents::Impl::read_archive(InputStream& in, std::uint64_t max_size)
     auto size = static_cast<std::uint32_t>(entry.size);
 
     bool same_item = last.valid && last.resource == r && last.ns == n && name(last.name) == item.name;
-    if (same_item && v != 0 && last.size == size && last.crc == sink.crc() && spool.equal(last.offset, offset, size)) {
-      spool.truncate(offset);  // the versioned copy repeats the un-versioned one: keep one
+    if (same_item && last.version != v && last.size == size && last.crc == sink.crc() &&
+        spool.equal(last.offset, offset, size)) {
+      spool.truncate(offset);  // the other copy of the item just stored: keep one
       offset = last.offset;
     }
+    if (offset + size >= kMaxOffset) throw invalid_input(what + ": more than 1 TiB of items");
     Record rec;
     rec.offset_lo = static_cast<std::uint32_t>(offset);
-    rec.offset_hi = static_cast<std::uint32_t>(offset >> 32);
     rec.size = size;
     rec.name = same_item ? last.name : add_name(item.name);
-    rec.bucket = bucket({r, v, n});
+    rec.offset_hi_bucket = static_cast<std::uint32_t>(offset >> 32) << 24 | bucket({r, v, n});
     if (count == std::numeric_limits<std::uint32_t>::max()) throw invalid_input(what + ": more than 4 billion entries");
     if (count % kRecordPage == 0) pages.push_back(std::make_unique<Record[]>(kRecordPage));
     pages.back()[count % kRecordPage] = rec;
     ++count;
 
-    if (v == 0) {
-      last = {true, r, n, rec.name, size, sink.crc(), offset};
-    } else {
-      last.valid = false;
-    }
+    last = {true, r, v, n, rec.name, size, sink.crc(), offset};
   }
   if (!has_resources) {
     // pkg/restore/restore.go execute(): errors.Wrap(archive.ErrNotExist, "zero items to be restored").
@@ -234,12 +240,13 @@ void BackupContents::Impl::finish(std::vector<std::unique_ptr<Record[]>>& pages,
   }
   pages.clear();
 
-  // Sorted by bucket, then file name. For one path, a later entry always has a larger spool
-  // offset than an earlier one (new bytes are appended; a deduplicated copy points at the entry
-  // just before it, written after any earlier entry of its path), or the same offset and a larger
-  // or equal size, so the last of a run of equal paths is the last in the archive: it wins.
+  // Sorted by bucket, then file name, then offset and size. For one path, a later entry has a larger
+  // spool offset than an earlier one (new bytes are appended; a deduplicated copy points at the
+  // entry just before it, which is in another bucket and came later), or the same offset and then
+  // either the same bytes (a chain of identical copies) or an empty earlier entry. So the last of
+  // a run of equal paths is the one last in the archive: it wins, as on extraction.
   std::sort(records.begin(), records.end(), [this](const Record& a, const Record& b) {
-    if (a.bucket != b.bucket) return a.bucket < b.bucket;
+    if (a.bucket() != b.bucket()) return a.bucket() < b.bucket();
     if (a.name != b.name) {
       if (int c = compare_file_names(name(a.name), name(b.name)); c != 0) return c < 0;
     }
@@ -248,7 +255,7 @@ void BackupContents::Impl::finish(std::vector<std::unique_ptr<Record[]>>& pages,
   });
   std::size_t out = 0;
   for (std::size_t i = 0; i < records.size(); ++i) {
-    bool replaced = i + 1 < records.size() && records[i + 1].bucket == records[i].bucket &&
+    bool replaced = i + 1 < records.size() && records[i + 1].bucket() == records[i].bucket() &&
                     (records[i + 1].name == records[i].name || name(records[i + 1].name) == name(records[i].name));
     if (!replaced) records[out++] = records[i];
   }
@@ -258,7 +265,7 @@ void BackupContents::Impl::finish(std::vector<std::unique_ptr<Record[]>>& pages,
   std::size_t i = 0;
   for (std::uint32_t b = 0; b < bucket_keys.size(); ++b) {
     bucket_begin[b] = static_cast<std::uint32_t>(i);
-    while (i < records.size() && records[i].bucket == b) ++i;
+    while (i < records.size() && records[i].bucket() == b) ++i;
   }
   bucket_begin[bucket_keys.size()] = static_cast<std::uint32_t>(i);
 }

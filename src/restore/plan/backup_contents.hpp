@@ -10,12 +10,13 @@
 //   format 1.1.0 does, 2 KB each) took 3.5 s as 200k files on ext4 and 0.08 s as one file, and reading
 //   them back in listing order 0.62 s against 0.04 s (measured on this project's build machine); the
 //   tree also costs an inode per copy and a slow recursive delete. The un-versioned copy and the
-//   `<v>-preferredversion` copy that follows it are byte-identical in Velero's archives (spec §1.2),
-//   so the second is stored once: it points at the first copy's bytes.
-// * The index: per stored entry 20 bytes (spool offset, size, name, bucket) plus the item name once
-//   per item; resource, version-directory and namespace strings are interned per bucket. A format
-//   1.1.0 backup (every item twice) costs about 40 + name length + 2 bytes per item, ~62 bytes for
-//   20-character names: 1M items ≈ 60 MiB of index, 100k ≈ 6 MiB; a format 1 backup about half.
+//   `<v>-preferredversion` copy written right next to it are byte-identical in Velero's archives
+//   (spec §1.2), so the second one points at the first one's bytes (compared, not assumed).
+// * The index: per stored entry 16 bytes (40-bit spool offset, size, name, 24-bit bucket) plus the
+//   item name once per item (2 + length bytes; the versioned copy shares it); resource,
+//   version-directory and namespace strings are interned once per bucket. A format 1.1.0 backup
+//   (every item twice) costs 32 + 2 + name length bytes per item, ~54 bytes for 20-character names:
+//   1M items ≈ 52 MiB of index, 100k ≈ 5 MiB; a format 1 backup 16 bytes per item less.
 //   Memory otherwise is bounded by a few MiB of buffers: item bodies are streamed to the spool.
 // * Guards (restore §2.11): an entry escaping the archive (absolute or with "..") is refused by the
 //   ArchiveReader with a named error; the sum of entry sizes over `max_extraction_size` (16 GiB by
