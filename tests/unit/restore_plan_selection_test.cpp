@@ -482,3 +482,21 @@ clusterScopedFilterPolicy:
 )"));
   CHECK(c.validate() == std::vector<std::string>{"ambiguous policy: duplicate kind \"mykind\" detected"});
 }
+
+TEST_CASE("restore §2.3 step 1 additional items pass only the resource, namespace and cluster-scope checks") {
+  velero::RestoreSpec spec;
+  spec.included_namespaces = {"ns-1"};
+  spec.excluded_resources = {"secrets"};
+  spec.label_selector = selector("app", "web");
+  auto s = make(spec, {{"web-*"}, std::nullopt});
+  // The PV a PVC action returns: cluster-scoped, so only includeClusterResources=false stops it,
+  // although includes_item() would skip it (only some namespaces are included).
+  CHECK(s.includes_additional_item("persistentvolumes", false, ""));
+  CHECK_FALSE(s.includes_item("persistentvolumes", false, "", "pv-1", nullptr));
+  CHECK(s.includes_additional_item("persistentvolumeclaims", true, "ns-1"));  // no labels, name not "web-*"
+  CHECK_FALSE(s.includes_additional_item("persistentvolumeclaims", true, "ns-2"));
+  CHECK_FALSE(s.includes_additional_item("secrets", true, "ns-1"));
+  CHECK(s.includes_additional_item("datauploads.velero.io", true, "velero"));
+  spec.include_cluster_resources = false;
+  CHECK_FALSE(make(spec).includes_additional_item("persistentvolumes", false, ""));
+}

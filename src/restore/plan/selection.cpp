@@ -318,6 +318,14 @@ bool RestoreSelection::includes_resource(std::string_view gr) const {
 
 bool RestoreSelection::includes_namespace(std::string_view ns) const { return impl_->namespaces.should_include(ns); }
 
+bool RestoreSelection::includes_additional_item(std::string_view gr, bool namespaced, std::string_view ns) const {
+  const Impl& s = *impl_;
+  bool must_have = s.must_have.count(gr) > 0;
+  if (!must_have && !s.resources.should_include(gr)) return false;
+  if (namespaced) return must_have || s.namespaces.should_include(ns);
+  return s.include_cluster_resources != false;
+}
+
 bool RestoreSelection::includes_item(std::string_view gr, bool namespaced, std::string_view ns, std::string_view name,
                                      const json::object* item_labels, std::string_view kind) const {
   return why_not(gr, namespaced, ns, name, item_labels, kind).empty();

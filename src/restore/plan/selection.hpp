@@ -79,6 +79,13 @@ class RestoreSelection {
   // for policy kinds discovery cannot resolve.
   bool includes_item(std::string_view group_resource, bool namespaced, std::string_view source_namespace,
                      std::string_view name, const json::object* labels, std::string_view kind = {}) const;
+  // restoreItem's own check (restore §2.3 step 1), all an additional item returned by an action has
+  // to pass: the resource filter (or must-have), the namespace filter on its source namespace when
+  // namespaced, includeClusterResources not false when cluster-scoped. Label selectors, the resource
+  // policy and --include-names do not apply to additional items (Velero's rule, and ours for the
+  // names: a selected Pod brings its PVC).
+  bool includes_additional_item(std::string_view group_resource, bool namespaced,
+                                std::string_view source_namespace) const;
   // Why includes_item is false, in words for the restore log and the dry-run plan; "" when included.
   std::string why_not(std::string_view group_resource, bool namespaced, std::string_view source_namespace,
                       std::string_view name, const json::object* labels, std::string_view kind = {}) const;
