@@ -17,9 +17,12 @@
 //   version-directory and namespace strings are interned once per bucket. A format 1.1.0 backup
 //   (every item twice) costs 32 + 2 + name length bytes per item, ~54 bytes for 20-character names:
 //   1M items ≈ 52 MiB of index, 100k ≈ 5 MiB; a format 1 backup 16 bytes per item less.
-//   Memory otherwise is bounded by a few MiB of buffers: item bodies are streamed to the spool.
-// * Guards (restore §2.11): an entry escaping the archive (absolute or with "..") is refused by the
-//   ArchiveReader with a named error; the sum of entry sizes over `max_extraction_size` (16 GiB by
+//   Memory otherwise is bounded by a few MiB of buffers: item bodies are streamed to the spool, never
+//   held whole. The index grows with the number of entries, which the size cap does not bound (a
+//   zero-byte entry costs 512 bytes of tar header and nothing against the cap, as in Velero).
+// * Guards (restore §2.11): an entry escaping the archive is refused by the ArchiveReader with a
+//   named error (stricter than Velero: any ".." component and any absolute path, which Velero would
+//   join under its directory, are refused); the sum of entry sizes over `max_extraction_size` (16 GiB by
 //   default, Velero's --max-backup-extraction-size) fails with Velero's message "decompressed backup
 //   exceeds maximum allowed size of N bytes"; a duplicate entry replaces the earlier one (last wins,
 //   as on extraction); an archive without any `resources/` entry gives the warning
