@@ -98,6 +98,10 @@ class ArchiveReader {
   bool next(Entry& entry);
   // The current entry's bytes; Error(invalid) if it is larger than `limit`. Once per entry.
   std::string read_body(std::size_t limit);
+  // The current entry's bytes streamed into `sink` in blocks, so memory stays bounded whatever the
+  // entry's size; Error(invalid) naming the archive and the entry for truncated or corrupt data.
+  // Once per entry, instead of read_body.
+  void copy_body(OutputStream& sink);
   void skip_body();
   // Content of metadata/version without the trailing newline ("1", "1.1.0") once next() has
   // returned that entry; "" before, or for an archive without one.

@@ -8,6 +8,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <algorithm>
 #include <exception>
 #include <optional>
 #include <utility>
@@ -212,6 +213,30 @@ struct ArchiveReader::Impl {
     return read_data(limit);
   }
 
+  void copy_body(OutputStream& sink) {
+    if (version_cached) {
+      version_cached = false;
+      sink.write(version_raw);
+      return;
+    }
+    if (!body_pending) throw Error(ErrorCode::generic, what + ": " + location() + ": no body to read");
+    // Not `block`: that buffer belongs to the read callback, which libarchive may call meanwhile.
+    std::vector<char> buffer(std::min<std::uint64_t>(current_size, 64 * 1024));
+    std::uint64_t got = 0;
+    while (got < current_size) {
+      la_ssize_t n = archive_read_data(ar.get(), buffer.data(), buffer.size());
+      if (n < 0 || callback_error) fail(location());
+      if (n == 0) break;
+      sink.write(buffer.data(), static_cast<std::size_t>(n));
+      got += static_cast<std::uint64_t>(n);
+    }
+    if (got != current_size) {
+      throw invalid_input(what + ": " + location() + ": truncated: " + std::to_string(got) + " of " +
+                          std::to_string(current_size) + " bytes");
+    }
+    body_pending = false;
+  }
+
   void skip_body() {
     version_cached = false;
     if (!body_pending) return;
@@ -244,6 +269,9 @@ bool ArchiveReader::next(Entry& entry) {
 }
 std::string ArchiveReader::read_body(std::size_t limit) {
   return sticky(impl_->failure, [&] { return impl_->read_body(limit); });
+}
+void ArchiveReader::copy_body(OutputStream& sink) {
+  sticky(impl_->failure, [&] { impl_->copy_body(sink); });
 }
 void ArchiveReader::skip_body() {
   sticky(impl_->failure, [&] { impl_->skip_body(); });
