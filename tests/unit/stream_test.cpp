@@ -146,3 +146,19 @@ TEST_CASE("read_all enforces its limit and names the input") {
     CHECK(std::string(e.what()).find("thing") == 0);
   }
 }
+
+TEST_CASE("SharedBufferInputStream: every stream over one buffer replays it from the start (a retried request body)") {
+  auto data = std::make_shared<const std::string>(random_letters(100000, 3));
+  SharedBufferInputStream first(data);
+  char buf[333];
+  CHECK(first.read(buf, 10) == 10);
+  CHECK(std::string(buf, 10) == data->substr(0, 10));
+  // A second attempt starts over, whatever the first one read; the buffer is not copied.
+  SharedBufferInputStream second(data);
+  CHECK(read_all(second, data->size(), "part 1") == *data);
+  CHECK(second.read(buf, sizeof buf) == 0);
+  CHECK(read_all(first, data->size(), "part 1") == data->substr(10));
+  CHECK(data.use_count() == 3);
+  SharedBufferInputStream empty(std::make_shared<const std::string>());
+  CHECK(empty.read(buf, sizeof buf) == 0);
+}
