@@ -3,6 +3,7 @@
 #include "vbackup/archive.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/stream.hpp"
+#include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
 
@@ -66,13 +67,11 @@ std::string raw_tar(const std::vector<std::pair<std::string, std::string>>& file
 std::string field(const std::string& block, std::size_t offset, std::size_t size) { return block.substr(offset, size); }
 
 std::string error_of(const std::string& bytes) {
-  try {
-    read_archive(bytes);
-  } catch (const Error& e) {
-    CHECK(e.code() == ErrorCode::invalid);
-    return e.what();
-  }
-  return "";
+  ErrorCode code{};
+  std::string msg = testing::error_of([&] { read_archive(bytes); }, &code);
+  if (msg.empty()) return "";
+  CHECK(code == ErrorCode::invalid);
+  return msg;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "vbackup/archive.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/stream.hpp"
+#include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
 
@@ -22,18 +23,7 @@ using namespace vbackup::archive;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "vbk-archive-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using testing::TempDir;
 
 std::string sh_quote(const std::string& s) {
   std::string out = "'";

@@ -18,20 +18,7 @@ namespace phase = velero::backup_phase;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int n = 0;
-    path = fs::temp_directory_path() / ("vbk-backup-" + std::to_string(::getpid()) + "-" + std::to_string(++n));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  void write(const std::string& rel, const std::string& text) const {
-    fs::create_directories((path / rel).parent_path());
-    std::ofstream(path / rel) << text;
-  }
-};
+using testing::TempDir;
 
 // Records the order in which objects become visible, over the real file store.
 class RecordingStore final : public storage::ObjectStore {
@@ -681,6 +668,7 @@ TEST_CASE("spec §5.11: orderedResources puts the named items first, in order, a
 
 // The runner's per-item bookkeeping (backup/item_set.hpp).
 #include "backup/item_set.hpp"
+#include "test_helpers.hpp"
 
 #include <algorithm>
 #include <random>

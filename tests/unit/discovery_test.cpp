@@ -3,6 +3,7 @@
 #include "vbackup/discovery.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/json.hpp"
+#include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
 
@@ -39,13 +40,11 @@ std::size_t index_of(const std::vector<std::string>& v, const std::string& x) {
 }
 
 std::string error_of(Discovery& d, std::string_view crd) {
-  try {
-    d.add_crd(parse_object(crd));
-  } catch (const Error& e) {
-    CHECK(e.code() == ErrorCode::invalid);
-    return e.what();
-  }
-  return "no error";
+  ErrorCode code{};
+  std::string msg = testing::error_of([&] { d.add_crd(parse_object(crd)); }, &code);
+  if (msg.empty()) return "no error";
+  CHECK(code == ErrorCode::invalid);
+  return msg;
 }
 
 ApiResource resource(std::string name, std::string kind, std::vector<std::string> short_names = {}) {

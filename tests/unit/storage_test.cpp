@@ -1,6 +1,7 @@
 // The file ObjectStore (the embedded default) and location URLs.
 #include "vbackup/error.hpp"
 #include "vbackup/storage.hpp"
+#include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
 
@@ -11,16 +12,7 @@ using namespace vbackup;
 using namespace vbackup::storage;
 namespace fs = std::filesystem;
 
-namespace {
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("vbk-storage-" + std::to_string(::getpid()) + "-" + std::to_string(rand()));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-}  // namespace
+using testing::TempDir;
 
 TEST_CASE("file store: put, get, exists, ranged get") {
   TempDir d;

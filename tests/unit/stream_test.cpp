@@ -1,6 +1,7 @@
 // Streams and gzip (stream.hpp): Go's gzip header, and pigz-style parallel gzip read by real gunzip.
 #include "vbackup/error.hpp"
 #include "vbackup/stream.hpp"
+#include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
 
@@ -50,8 +51,8 @@ std::string parallel_gzip(std::string_view data, unsigned threads, std::size_t b
 
 // Runs the real gunzip on `gz`; returns its output and whether `gzip -t` passed.
 std::pair<std::string, bool> real_gunzip(const std::string& gz) {
-  auto path = std::filesystem::temp_directory_path() / ("vbk-stream-" + std::to_string(::getpid()) + ".gz");
-  std::ofstream(path, std::ios::binary) << gz;
+  testing::TempDir dir("stream");
+  auto path = dir.write("x.gz", gz);
   bool ok = std::system(("gzip -t " + path.string() + " 2>/dev/null").c_str()) == 0;
   std::string out;
   if (FILE* p = popen(("gzip -dc " + path.string()).c_str(), "r")) {
@@ -59,7 +60,6 @@ std::pair<std::string, bool> real_gunzip(const std::string& gz) {
     while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
     pclose(p);
   }
-  std::filesystem::remove(path);
   return {out, ok};
 }
 
