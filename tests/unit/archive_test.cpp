@@ -1,9 +1,9 @@
 // The Velero backup tarball (spec §1): paths, Go's tar framing, round trips, hostile input.
 #include "archive/tar_header.hpp"
+#include "test_helpers.hpp"
 #include "vbackup/archive.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/stream.hpp"
-#include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
 

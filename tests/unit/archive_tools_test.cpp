@@ -1,9 +1,9 @@
 // Our archives checked by the real tools (gzip, zstd, GNU tar), and archives made by real tar read
 // by us — spec §1.1: any tar reader must accept what we write, and we must read what tar writes.
+#include "test_helpers.hpp"
 #include "vbackup/archive.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/stream.hpp"
-#include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
 

@@ -3,12 +3,12 @@
 // the service SAS, the XML the service sends, and the BackupStorageLocation config and key sources
 // of velero-plugin-for-microsoft-azure.
 #include "storage/azure/credentials.hpp"
-#include "storage/azure/sharedkey.hpp"
 #include "storage/azure/responses.hpp"
+#include "storage/azure/sharedkey.hpp"
+#include "test_helpers.hpp"
 #include "vbackup/azure.hpp"
 #include "vbackup/encoding.hpp"
 #include "vbackup/error.hpp"
-#include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
 

@@ -49,12 +49,12 @@
 //   cases run on TwoGroupCluster below, which serves a second manifests folder's Deployments as
 //   extensions/v1, as the harness does.
 #include "kube_server/kube_server.hpp"
+#include "test_helpers.hpp"
 #include "vbackup/archive.hpp"
 #include "vbackup/backup.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/kube.hpp"
 #include "vbackup/velero.hpp"
-#include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
 

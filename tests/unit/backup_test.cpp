@@ -1,5 +1,6 @@
 // The backup runner: Velero's request preparation, validation, per-item rules, related items, the
 // CRD rule, results and the upload order, over a real manifests source and the real file store.
+#include "test_helpers.hpp"
 #include "vbackup/archive.hpp"
 #include "vbackup/backup.hpp"
 #include "vbackup/location.hpp"
@@ -668,7 +669,6 @@ TEST_CASE("spec §5.11: orderedResources puts the named items first, in order, a
 
 // The runner's per-item bookkeeping (backup/item_set.hpp).
 #include "backup/item_set.hpp"
-#include "test_helpers.hpp"
 
 #include <algorithm>
 #include <random>

@@ -1,9 +1,9 @@
 // The discovery model: the built-in Kubernetes v1.33 table, CRDs, Velero's resource-name resolution
 // (spec §5.3), what is never collected (§5.9) and collection order (§1.4).
+#include "test_helpers.hpp"
 #include "vbackup/discovery.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/json.hpp"
-#include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
 

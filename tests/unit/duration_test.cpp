@@ -1,8 +1,8 @@
 // Go durations and RFC 3339 timestamps (spec conventions). The vectors are Go's own, from
 // src/time/time_test.go (durationTests, parseDurationTests, parseDurationErrorTests).
+#include "test_helpers.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/time.hpp"
-#include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,9 +1,9 @@
 // velero.io/v1 resources and side files (spec §2.3, §2.4, §4). Expected bytes are what Velero's Go
 // types produce (field order and omitempty from pkg/apis/velero/v1/*_types.go).
+#include "test_helpers.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/stream.hpp"
 #include "vbackup/velero.hpp"
-#include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
 

@@ -2,10 +2,10 @@
 // authentication kind, client-go's validation, in-cluster configuration and exec credential plugins
 // (run for real: the test writes a small shell script).
 #include "kube/internal.hpp"
+#include "test_helpers.hpp"
 #include "vbackup/encoding.hpp"
 #include "vbackup/kube.hpp"
 #include "vbackup/time.hpp"
-#include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
 

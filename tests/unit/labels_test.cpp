@@ -1,8 +1,8 @@
 // spec §7: label selectors. The numbered vectors are spec §7.5 (from upstream pkg/labels/selector_test.go).
+#include "test_helpers.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/json.hpp"
 #include "vbackup/labels.hpp"
-#include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
 

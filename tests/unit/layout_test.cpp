@@ -1,7 +1,7 @@
 // spec §2: Velero's object layout of a backup storage location.
+#include "test_helpers.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/layout.hpp"
-#include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
 

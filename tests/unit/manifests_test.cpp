@@ -1,9 +1,9 @@
 // Manifest reading, case by case: what the corpus does not cover. Expected values are what
 // sigs.k8s.io/yaml (go-yaml v2) produces for the same input.
+#include "test_helpers.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/json.hpp"
 #include "vbackup/manifests.hpp"
-#include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
 

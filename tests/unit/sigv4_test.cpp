@@ -2,9 +2,9 @@
 // credentials as Velero's AWS plugin reads them. No network.
 #include "storage/s3/checksum.hpp"
 #include "storage/s3/sigv4.hpp"
+#include "test_helpers.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/s3.hpp"
-#include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,7 +1,7 @@
 // The file ObjectStore (the embedded default) and location URLs.
+#include "test_helpers.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/storage.hpp"
-#include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
 

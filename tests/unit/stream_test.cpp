@@ -1,7 +1,7 @@
 // Streams and gzip (stream.hpp): Go's gzip header, and pigz-style parallel gzip read by real gunzip.
+#include "test_helpers.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/stream.hpp"
-#include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
 
