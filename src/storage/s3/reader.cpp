@@ -29,7 +29,6 @@ class S3Reader final : public InputStream {
   bool eof_ = false;
 };
 
-
 S3Reader::S3Reader(S3Store& store, std::string key, const storage::ByteRange& range)
     : store_(store), key_(std::move(key)), start_(range.offset), length_(range.length) {
   if (length_ && *length_ == 0) {

@@ -212,5 +212,4 @@ Error S3Store::error_from(const http::Response& r, std::string_view body, const 
   return Error(ErrorCode::storage, scrub(what + ": " + cause));
 }
 
-
 }  // namespace vbackup::s3

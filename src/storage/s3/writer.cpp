@@ -42,7 +42,6 @@ class S3Writer final : public storage::ObjectWriter {
   std::uint64_t written_ = 0;
 };
 
-
 S3Writer::S3Writer(S3Store& store, std::string key) : store_(store), key_(std::move(key)) {}
 
 S3Writer::~S3Writer() {
@@ -142,7 +141,6 @@ void S3Writer::abort_upload() noexcept {
   }
   upload_id_.clear();
 }
-
 
 }  // namespace
 
