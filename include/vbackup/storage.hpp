@@ -54,6 +54,12 @@ class ObjectStore {
 // target directory, are fsynced and renamed into place.
 std::unique_ptr<ObjectStore> open_file_store(const std::filesystem::path& root);
 
+// A bucket in memory (Velero's in_memory_object_store.go), for tests and dry runs: the file
+// store's contract (same keys, nothing visible until commit, sorted listings, removing a missing
+// key is fine) without a disk. Safe to use from several threads; an open reader keeps the bytes it
+// started with. signed_url gives "memory://<name>/<key>".
+std::unique_ptr<ObjectStore> open_memory_store(std::string name = "memory");
+
 // A BackupStorageLocation reduced to what opens a store (spec §2.1, §4.5): provider, bucket,
 // prefix and the provider's config map with Velero's key names.
 struct Location {

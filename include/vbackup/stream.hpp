@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace vbackup {
 
@@ -34,6 +35,18 @@ class StringInputStream final : public InputStream {
 
  private:
   std::string data_;
+  std::size_t pos_ = 0;
+};
+
+// A read-only view of a shared, immutable buffer: each stream starts at the beginning, so a
+// request body (an S3 part, an Azure block) can be sent again on retry without a copy.
+class SharedBufferInputStream final : public InputStream {
+ public:
+  explicit SharedBufferInputStream(std::shared_ptr<const std::string> data) : data_(std::move(data)) {}
+  std::size_t read(void* buffer, std::size_t size) override;
+
+ private:
+  std::shared_ptr<const std::string> data_;
   std::size_t pos_ = 0;
 };
 

@@ -31,6 +31,13 @@ std::size_t StringInputStream::read(void* buffer, std::size_t size) {
   return n;
 }
 
+std::size_t SharedBufferInputStream::read(void* buffer, std::size_t size) {
+  std::size_t n = std::min(size, data_->size() - pos_);
+  std::memcpy(buffer, data_->data() + pos_, n);
+  pos_ += n;
+  return n;
+}
+
 namespace {
 
 class FileInputStream final : public InputStream {

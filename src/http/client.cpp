@@ -2,6 +2,7 @@
 // carry a header value or a URL signature. Connections and bytes are transport.cpp's business.
 #include "http/client.hpp"
 
+#include "core/strings.hpp"
 #include "http/transport.hpp"
 #include "vbackup/error.hpp"
 
@@ -70,9 +71,7 @@ bool retryable_status(int status) {
 std::optional<std::chrono::milliseconds> retry_after(const Headers& h) {
   auto v = h.get("Retry-After");
   if (!v) return std::nullopt;
-  std::string s = *v;
-  s.erase(0, s.find_first_not_of(" \t"));
-  s.erase(s.find_last_not_of(" \t") + 1);
+  std::string s(trim(*v, kBlanks));
   if (s.empty()) return std::nullopt;
   if (std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); })) {
     if (s.size() > 9) return std::chrono::milliseconds(std::chrono::hours(24 * 365));
@@ -233,7 +232,7 @@ constexpr std::size_t kErrorBodyLimit = 1 << 20;
 
 }  // namespace
 
-// ---- Headers, Url, percent_encode ----
+// ---- Headers, Url ----
 
 void Headers::set(std::string name, std::string value) {
   remove(name);
@@ -313,22 +312,6 @@ std::string Url::host_header() const {
 std::string Url::origin() const {
   bool v6 = host.find(':') != std::string::npos;
   return scheme + "://" + (v6 ? "[" + host + "]" : host) + ":" + port;
-}
-
-std::string percent_encode(std::string_view s, bool keep_slash) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
 }
 
 // ---- Client ----

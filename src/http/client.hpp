@@ -4,6 +4,7 @@
 // appears here, so including it costs nothing.
 #pragma once
 
+#include "core/percent.hpp"
 #include "vbackup/stream.hpp"
 
 #include <chrono>
@@ -150,7 +151,9 @@ class Client {
 };
 
 // RFC 3986 percent-encoding for URL paths and query strings (unreserved characters kept;
-// `keep_slash` keeps '/' for paths).
-std::string percent_encode(std::string_view s, bool keep_slash);
+// `keep_slash` keeps '/' for paths): core/percent.hpp's encoder.
+inline std::string percent_encode(std::string_view s, bool keep_slash) {
+  return vbackup::percent_encode(s, keep_slash ? "/" : "");
+}
 
 }  // namespace vbackup::http

@@ -2,6 +2,8 @@
 // file re-read every minute, exec plugin credentials cached until they expire, basic auth,
 // impersonation), pacing (token bucket, requests in flight), Status errors, paged LIST, CRUD and
 // discovery.
+#include "core/percent.hpp"
+#include "core/strings.hpp"
 #include "http/client.hpp"
 #include "kube/internal.hpp"
 #include "vbackup/encoding.hpp"
@@ -31,14 +33,7 @@ bool looks_like_tls(std::string_view message) {
   return false;
 }
 
-std::string enc(std::string_view s) { return http::percent_encode(s, false); }
-
-std::string trim_space(std::string s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return {};
-  auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
+std::string enc(std::string_view s) { return percent_encode(s); }
 
 // The storage key order of an object (etcd keys are <prefix>/<namespace>/<name>), which LIST follows.
 std::string item_key(const json::object& item) {

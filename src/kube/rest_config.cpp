@@ -1,6 +1,7 @@
 // From a kubeconfig context (or the in-cluster service account) to what a client needs: client-go's
 // DirectClientConfig.ClientConfig(), its validation (clientcmd/validation.go) and
 // rest.InClusterConfig().
+#include "core/strings.hpp"
 #include "kube/internal.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/kube.hpp"
@@ -21,13 +22,6 @@ std::string files_text(const Kubeconfig& config) {
   std::string out;
   for (const auto& f : config.files) out += (out.empty() ? "" : ":") + f.string();
   return out;
-}
-
-std::string trim_space(std::string s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return {};
-  auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
 }
 
 // rest.DefaultServerURL: a host without a scheme gets https:// when TLS is configured, else http://.

@@ -1,6 +1,7 @@
 // A local directory as a bucket: the embedded default. Keys map to relative paths; an object
 // becomes visible only by an atomic rename after fsync, so readers (and a crash) never see half
 // of one. Temporary files carry a prefix that listings skip.
+#include "storage/object_key.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/storage.hpp"
 
@@ -22,22 +23,8 @@ constexpr std::string_view kTempPrefix = ".vbk-tmp-";
 
 Error store_error(const std::string& message) { return Error(ErrorCode::storage, message); }
 
-// Keys are relative, '/'-separated, without empty, "." or ".." segments.
-void check_key(const std::string& key, const std::string& what) {
-  if (key.empty() || key.front() == '/' || key.back() == '/') {
-    throw invalid_input(what + ": invalid object key \"" + key + "\"");
-  }
-  std::size_t start = 0;
-  while (start <= key.size()) {
-    std::size_t end = key.find('/', start);
-    if (end == std::string::npos) end = key.size();
-    std::string_view seg(key.data() + start, end - start);
-    if (seg.empty() || seg == "." || seg == ".." || seg.starts_with(kTempPrefix) || seg.find('\0') != std::string_view::npos) {
-      throw invalid_input(what + ": invalid object key \"" + key + "\"");
-    }
-    start = end + 1;
-  }
-}
+// Keys are relative, '/'-separated, without empty, "." or ".." segments, and never name a temporary file.
+void check_key(const std::string& key, const std::string& what) { check_object_key(key, what, kTempPrefix); }
 
 void fsync_path(const fs::path& p, bool directory) {
   int fd = ::open(p.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);

@@ -1,4 +1,5 @@
 // Location URLs, the short form of a BackupStorageLocation on every surface (CLI, C, Python).
+#include "core/percent.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/layout.hpp"
 #include "vbackup/storage.hpp"
@@ -7,42 +8,6 @@
 
 namespace vbackup::storage {
 namespace {
-
-std::string percent_decode(std::string_view s, std::string_view url) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%') {
-      auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-      };
-      if (i + 2 >= s.size() || hex(s[i + 1]) < 0 || hex(s[i + 2]) < 0) {
-        throw invalid_input("storage location \"" + std::string(url) + "\": bad percent-encoding");
-      }
-      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-std::string percent_encode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == ':') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
 
 // Config keys that carry secrets are never echoed back in URLs or messages.
 bool is_secret_key(const std::string& key) {
@@ -70,15 +35,8 @@ Location parse_location_url(std::string_view url) {
     rest = rest.substr(0, q);
   }
   Location loc;
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    auto eq = pair.find('=');
-    if (eq == std::string_view::npos || eq == 0) throw fail("query parameter \"" + std::string(pair) + "\" is not key=value");
-    loc.config[percent_decode(pair.substr(0, eq), url)] = percent_decode(pair.substr(eq + 1), url);
-  }
+  std::string what = "storage location \"" + std::string(url) + "\"";
+  for (auto& [key, value] : parse_query(query, what, {.decoding = {}, .require_value = true})) loc.config[key] = std::move(value);
   auto take = [&](const char* key) -> std::string {
     auto it = loc.config.find(key);
     if (it == loc.config.end()) return {};
@@ -91,7 +49,9 @@ Location parse_location_url(std::string_view url) {
     if (m != "ReadOnly" && m != "ReadWrite") throw fail("accessMode must be ReadOnly or ReadWrite");
     loc.read_only = m == "ReadOnly";
   }
-  std::string path = percent_decode(rest, url);
+  std::optional<std::string> decoded = percent_decode(rest);
+  if (!decoded) throw fail("bad percent-encoding");
+  std::string path = std::move(*decoded);
   if (scheme == "file") {
     if (path.empty()) throw fail("no directory after file://");
     loc.provider = "file";
@@ -114,7 +74,7 @@ std::string Location::url() const {
   std::string out;
   std::string query;
   auto add = [&](const std::string& k, const std::string& v) {
-    query += (query.empty() ? "?" : "&") + percent_encode(k) + "=" + percent_encode(v);
+    query += (query.empty() ? "?" : "&") + percent_encode(k, "/:") + "=" + percent_encode(v, "/:");
   };
   if (provider == "file") {
     out = "file://" + bucket;

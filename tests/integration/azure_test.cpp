@@ -5,6 +5,7 @@
 // survive faults injected by tests/support/fault_proxy.hpp; Velero's layout (BackupStore) works.
 // If Azurite cannot start, every test fails with the reason (never skipped).
 #include "../support/fault_proxy.hpp"
+#include "../support/test_helpers.hpp"
 #include "vbackup/azure.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/layout.hpp"
@@ -12,15 +13,7 @@
 
 #include <doctest/doctest.h>
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <openssl/evp.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -37,8 +30,6 @@
 #include <thread>
 #include <vector>
 
-extern char** environ;
-
 using namespace vbackup;
 using namespace vbackup::storage;
 namespace fs = std::filesystem;
@@ -46,121 +37,18 @@ namespace fs = std::filesystem;
 namespace {
 
 // The Azurite development account (test-infrastructure.md §4): published, not a secret.
-constexpr const char* kAccount = "devstoreaccount1";
-constexpr const char* kKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+constexpr const char* kAccount = testing::Azurite::kAccount;
+constexpr const char* kKey = testing::Azurite::kKey;
 constexpr const char* kKeyVar = "AZURE_STORAGE_ACCOUNT_ACCESS_KEY";
 // A well-formed key of the right length that is not the account's.
 constexpr const char* kWrongKey = "AAAAvdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-std::string source_root() {
-  const char* root = std::getenv("VBK_SOURCE_ROOT");
-  return root ? root : ".";
-}
+using testing::error_of;
+using testing::source_root;
 
-unsigned short free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-bool port_open(unsigned short port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
-}
-
-std::string tail_of(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  return s.size() > 2000 ? s.substr(s.size() - 2000) : s;
-}
-
-// An Azurite process for the whole run, killed at exit. `extra` adds options (--cert/--key for TLS).
-class Azurite {
- public:
-  explicit Azurite(std::string name, std::vector<std::string> extra = {}, std::string scheme = "http")
-      : scheme_(std::move(scheme)) {
-    dir_ = fs::temp_directory_path() / ("vbk-azurite-" + name + "-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-    port_ = free_port();
-    std::string bin = source_root() + "/tests/support/node_modules/.bin/azurite-blob";
-    if (!fs::exists(bin)) {
-      error_ = "Azurite is not installed: " + bin + " does not exist (run scripts/setup.sh)";
-      return;
-    }
-    std::string port = std::to_string(port_);
-    std::vector<std::string> args{bin, "--blobHost", "127.0.0.1", "--blobPort", port, "--location", (dir_ / "data").string(),
-                                  "--disableTelemetry", "-s"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    std::string log = (dir_ / "azurite.log").string();
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    int rc = posix_spawn(&pid_, bin.c_str(), &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) {
-      pid_ = -1;
-      error_ = "cannot start Azurite (" + bin + "): " + std::strerror(rc);
-      return;
-    }
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (!port_open(port_)) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        error_ = "Azurite exited before listening on 127.0.0.1:" + port + "; its log:\n" + tail_of(log);
-        return;
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        error_ = "Azurite did not listen on 127.0.0.1:" + port + " within 60 s; its log:\n" + tail_of(log);
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  }
-  ~Azurite() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      for (int i = 0; i < 50 && ::waitpid(pid_, nullptr, WNOHANG) == 0; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  const std::string& error() const { return error_; }
-  unsigned short port() const { return port_; }
-  std::string endpoint() const { return scheme_ + "://127.0.0.1:" + std::to_string(port_) + "/" + kAccount; }
-
- private:
-  std::string scheme_;
-  fs::path dir_;
-  unsigned short port_ = 0;
-  pid_t pid_ = -1;
-  std::string error_;
-};
-
-Azurite& azurite() {
-  static Azurite instance("http");
+// One Azurite for the whole run. If it cannot start, every test fails with the reason.
+testing::Azurite& azurite() {
+  static testing::Azurite instance("http");
   REQUIRE_MESSAGE(instance.error().empty(), instance.error());
   ::setenv(kKeyVar, kKey, 1);
   return instance;
@@ -175,13 +63,11 @@ RunResult run_status(const std::string& command);
 
 // A second Azurite serving https with a certificate for 127.0.0.1 made for this run.
 struct TlsAzurite {
-  fs::path dir;
+  testing::TempDir dir{"azurite-pki"};
   std::string cert_pem;
-  std::unique_ptr<Azurite> server;
+  std::unique_ptr<testing::Azurite> server;
   std::string error;
   TlsAzurite() {
-    dir = fs::temp_directory_path() / ("vbk-azurite-pki-" + std::to_string(::getpid()));
-    fs::create_directories(dir);
     std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
     RunResult r = run_status("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "
                              "/CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " + shell_quote(key) +
@@ -190,17 +76,9 @@ struct TlsAzurite {
       error = "cannot make a test certificate with openssl: " + r.out;
       return;
     }
-    std::ifstream in(cert);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    cert_pem = ss.str();
-    server = std::make_unique<Azurite>("tls", std::vector<std::string>{"--cert", cert, "--key", key}, "https");
+    cert_pem = testing::read_file(cert);
+    server = std::make_unique<testing::Azurite>("tls", std::vector<std::string>{"--cert", cert, "--key", key}, "https");
     error = server->error();
-  }
-  ~TlsAzurite() {
-    server.reset();
-    std::error_code ec;
-    fs::remove_all(dir, ec);
   }
 };
 
@@ -231,7 +109,7 @@ RunResult run_status(const std::string& command) {
 // The independent Python client against the emulator (or any endpoint).
 std::string python(const std::string& args, const std::string& endpoint = azurite().endpoint(),
                    const std::string& cafile = "") {
-  std::string cmd = "/usr/bin/python3 " + shell_quote(source_root() + "/tests/support/azure_sharedkey_client.py") +
+  std::string cmd = "/usr/bin/python3 " + shell_quote((source_root() / "tests/support/azure_sharedkey_client.py").string()) +
                     " --endpoint " + shell_quote(endpoint) + (cafile.empty() ? "" : " --cafile " + shell_quote(cafile)) +
                     " --account " + kAccount + " --key " + shell_quote(kKey) + " " + args;
   RunResult r = run_status(cmd);
@@ -349,23 +227,11 @@ std::string sha256_of_stream(InputStream& in, std::uint64_t* bytes = nullptr) {
   return h.hex();
 }
 
-std::string error_of(const std::function<void()>& f, ErrorCode* code = nullptr) {
-  try {
-    f();
-  } catch (const Error& e) {
-    if (code) *code = e.code();
-    return e.what();
-  }
-  return "(no error)";
-}
-
+// A file holding `content`, removed at the end of scope.
 struct TempFile {
+  testing::TempDir dir{"azure-it"};
   fs::path path;
-  explicit TempFile(const std::string& content) {
-    path = fs::temp_directory_path() / ("vbk-azure-it-" + std::to_string(::getpid()) + "-" + std::to_string(rand()));
-    std::ofstream(path, std::ios::binary) << content;
-  }
-  ~TempFile() { fs::remove(path); }
+  explicit TempFile(const std::string& content) : path(dir.write("file", content)) {}
 };
 
 long status_kib(const char* field) {
@@ -459,7 +325,7 @@ TEST_CASE("azure: nothing is visible until commit; an abandoned upload leaves no
 
 TEST_CASE("azure: a wrong key is \"authorization failed for storage account\", and never shows a key") {
   std::string c = create_container("wrongkey");
-  ::setenv("VBK_WRONG_AZURE_KEY", kWrongKey, 1);
+  testing::EnvVar wrong_key("VBK_WRONG_AZURE_KEY", kWrongKey);
   auto store = open_store(c, {{"storageAccountKeyEnvVar", "VBK_WRONG_AZURE_KEY"}});
   for (auto op : std::vector<std::function<void()>>{[&] { store->put("x", "y"); },
                                                     [&] { store->list_objects(""); },
@@ -476,7 +342,7 @@ TEST_CASE("azure: a wrong key is \"authorization failed for storage account\", a
     CHECK(msg.find("Eby8vdM02") == std::string::npos);
     CHECK(msg.find("SharedKey") == std::string::npos);
   }
-  ::unsetenv("VBK_WRONG_AZURE_KEY");
+  wrong_key.set("VBK_WRONG_AZURE_KEY", nullptr);
   CHECK(error_of([&] { open_store(c, {{"storageAccountKeyEnvVar", "VBK_WRONG_AZURE_KEY"}}); }) ==
         "storage location azure://wrongkey: storageAccountKeyEnvVar names VBK_WRONG_AZURE_KEY, which is not set (or "
         "empty) in the environment");
@@ -546,7 +412,7 @@ TEST_CASE("azure: signed URLs are read-only service SASes the Python client can 
   // A tampered signature is refused: the URL is only good for what it was signed for.
   std::string other = url;
   other.replace(other.find("b1-logs.gz"), 10, "b1-data.gz");
-  RunResult r = run_status("/usr/bin/python3 " + shell_quote(source_root() + "/tests/support/azure_sharedkey_client.py") +
+  RunResult r = run_status("/usr/bin/python3 " + shell_quote((source_root() / "tests/support/azure_sharedkey_client.py").string()) +
                            " --account x fetch " + shell_quote(other));
   CHECK(r.status != 0);
   CHECK(r.out.find("HTTP 403") != std::string::npos);
@@ -741,8 +607,8 @@ TEST_CASE("azure: a download that drops after its blob was replaced fails instea
 
 TEST_CASE("azure: https with the location's caCert; without it the server's certificate is refused") {
   TlsAzurite& tls = tls_azurite();
-  fs::path ca = fs::temp_directory_path() / ("vbk-azure-ca-" + std::to_string(::getpid()) + ".pem");
-  std::ofstream(ca) << tls.cert_pem;
+  testing::TempDir tmp("azure-ca");
+  fs::path ca = tmp.write("ca.pem", tls.cert_pem);
   python("create-container tls", tls.server->endpoint(), ca.string());
 
   auto store = open_azure_store(location("tls", tls.server->endpoint(), {{"caCert", tls.cert_pem}}));
@@ -751,7 +617,7 @@ TEST_CASE("azure: https with the location's caCert; without it the server's cert
   CHECK(store->list_common_prefixes("backups/", "/") == std::vector<std::string>{"backups/t/"});
   std::string url = store->signed_url("backups/t/velero-backup.json", std::chrono::minutes(10));
   CHECK(url.find("&spr=https&") != std::string::npos);  // https only, as the plugin signs
-  RunResult r = run_status("/usr/bin/python3 " + shell_quote(source_root() + "/tests/support/azure_sharedkey_client.py") +
+  RunResult r = run_status("/usr/bin/python3 " + shell_quote((source_root() / "tests/support/azure_sharedkey_client.py").string()) +
                            " --cafile " + shell_quote(ca.string()) + " --account x fetch " + shell_quote(url));
   CHECK(r.status == 0);
   CHECK(r.out == sha256_of("{}") + "\n");
@@ -762,5 +628,4 @@ TEST_CASE("azure: https with the location's caCert; without it the server's cert
   CAPTURE(msg);
   CHECK(code == ErrorCode::storage);
   CHECK(msg.find("certificate") != std::string::npos);
-  fs::remove(ca);
 }

@@ -2,17 +2,11 @@
 // as a process per test case on a free loopback port): discovery, CRUD with typed errors, paging,
 // the fault switches (429 with Retry-After, 500, expired continue tokens), a CRD and its custom
 // resources after Established, token, exec-plugin, TLS and client-certificate authentication.
+#include "../support/test_helpers.hpp"
 #include "vbackup/cluster.hpp"
 #include "vbackup/kube.hpp"
 
 #include <doctest/doctest.h>
-
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -21,8 +15,6 @@
 #include <set>
 #include <thread>
 
-extern char** environ;
-
 namespace fs = std::filesystem;
 using namespace vbackup;
 using namespace vbackup::kube;
@@ -30,63 +22,37 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using testing::read_file;
 
 bool contains(std::string_view s, std::string_view part) { return s.find(part) != std::string_view::npos; }
 
 // One kube-test-server process with its own folder (port file, kubeconfig, certificates).
 class Server {
+ private:
+  testing::TempDir tmp_{"kube-it"};
+  std::unique_ptr<testing::Process> process_;
+
  public:
   explicit Server(std::vector<std::string> args) {
     const char* build = std::getenv("VBK_BUILD_ROOT");
     REQUIRE_MESSAGE(build, "VBK_BUILD_ROOT is not set (run through meson test)");
     fs::path exe = fs::path(build) / "tests" / "support" / "kube-test-server";
     REQUIRE_MESSAGE(fs::exists(exe), "kube-test-server was not built: " << exe);
-    std::string tmpl = (fs::temp_directory_path() / "vbk-kube-it-XXXXXX").string();
-    dir = ::mkdtemp(tmpl.data());
     for (auto& a : args) {
       if (a == "{dir}") a = dir.string();
     }
     args.insert(args.begin(), exe.string());
-    for (std::string extra : {"--port-file", "--write-kubeconfig"}) args.push_back(extra), args.push_back("");
-    args[args.size() - 3] = (dir / "port").string();
-    args[args.size() - 1] = (dir / "kubeconfig").string();
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    std::string log = (dir / "server.log").string();
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    int rc = posix_spawn(&pid_, exe.c_str(), &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    REQUIRE(rc == 0);
+    args.insert(args.end(), {"--port-file", (dir / "port").string(), "--write-kubeconfig", (dir / "kubeconfig").string()});
+    process_ = std::make_unique<testing::Process>(args, testing::Env{}, dir / "server.log");
     for (int i = 0; i < 1000; ++i) {  // up to 20 s on a loaded machine
-      if (!read_text(dir / "port").empty() && !read_text(dir / "kubeconfig").empty()) break;
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = 0;
-        FAIL("kube-test-server exited: " << read_text(dir / "server.log"));
-      }
+      if (!read_file(dir / "port").empty() && !read_file(dir / "kubeconfig").empty()) break;
+      if (process_->exited()) FAIL("kube-test-server exited: " << read_file(dir / "server.log"));
       std::this_thread::sleep_for(20ms);
     }
-    std::string port = read_text(dir / "port");
-    REQUIRE_MESSAGE(!port.empty(), "kube-test-server did not start: " << read_text(dir / "server.log"));
+    std::string port = read_file(dir / "port");
+    REQUIRE_MESSAGE(!port.empty(), "kube-test-server did not start: " << read_file(dir / "server.log"));
     while (!port.empty() && (port.back() == '\n' || port.back() == ' ')) port.pop_back();
     this->port = port;
-  }
-  ~Server() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-    std::error_code ec;
-    fs::remove_all(dir, ec);
   }
   RestConfig config() const {
     ConnectOptions o;
@@ -94,19 +60,13 @@ class Server {
     return load_rest_config(o);
   }
   fs::path write(const std::string& name, const std::string& text, bool executable = false) const {
-    fs::path p = dir / name;
-    std::ofstream(p, std::ios::binary) << text;
-    if (executable) ::chmod(p.c_str(), 0755);
-    return p;
+    return tmp_.write(name, text, executable);
   }
   // POST /__control: the fault switches.
   static void faults(KubeClient& c, const std::string& body) { c.request("POST", "/__control", body, "application/json"); }
 
-  fs::path dir;
+  const fs::path dir = tmp_.path;
   std::string port;
-
- private:
-  pid_t pid_ = 0;
 };
 
 ApiResource resource(KubeClient& c, std::string_view group, std::string_view plural) {
@@ -504,7 +464,7 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
   ApiResource cms = resource(c, "", "configmaps");
   for (int i = 0; i < 5; ++i) c.try_get(cms, "default", "x");
   CHECK(c.exec_runs() == 2);  // cached: the credential has not expired
-  CHECK(read_text(server.dir / "runs") == "2\n");
+  CHECK(read_file(server.dir / "runs") == "2\n");
 
   // A plugin whose every token is refused: one more run, then the 401 reaches the caller.
   server.write("plugin.sh", R"(#!/bin/sh

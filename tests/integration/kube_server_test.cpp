@@ -3,6 +3,7 @@
 #include "kube_server/kube_server.hpp"
 #include "kube_server/loopback_client.hpp"
 #include "kube_server/util.hpp"
+#include "test_helpers.hpp"
 #include "vbackup/json.hpp"
 
 #include <doctest/doctest.h>
@@ -39,25 +40,14 @@ std::string configmap(const std::string& name, const std::string& labels = "{}",
          R"(},"data":{"k":"v"})" + extra + "}";
 }
 
-fs::path source_root() {
-  const char* root = std::getenv("VBK_SOURCE_ROOT");
-  return root ? fs::path(root) : fs::current_path();
-}
+using testing::source_root;
 
 // A fresh HOME and kubeconfig per instance, so kubectl's discovery cache starts empty (infra §5).
 class Kubectl {
  public:
   explicit Kubectl(const KubeServer& server, KubeconfigAuth auth = KubeconfigAuth::automatic)
       : Kubectl(server.kubeconfig(auth)) {}
-  explicit Kubectl(const std::string& kubeconfig) {
-    char tmpl[] = "/tmp/kube-server-test-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    write("kubeconfig", kubeconfig);
-  }
-  ~Kubectl() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+  explicit Kubectl(const std::string& kubeconfig) { write("kubeconfig", kubeconfig); }
   struct Result {
     int code;
     std::string out, err;
@@ -70,19 +60,13 @@ class Kubectl {
     INFO("kubectl " << args << "\nexit " << r.code << "\nstdout:\n" << r.out << "\nstderr:\n" << r.err);
     return r;
   }
-  void write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir_ / name) << text;
-  }
+  void write(const std::string& name, const std::string& text) const { tmp_.write(name, text); }
   const fs::path& dir() const { return dir_; }
 
  private:
-  std::string read(const std::string& name) const {
-    std::ifstream in(dir_ / name);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-  fs::path dir_;
+  std::string read(const std::string& name) const { return testing::read_file(dir_ / name); }
+  testing::TempDir tmp_{"kubectl"};
+  const fs::path& dir_ = tmp_.path;
 };
 
 KubeServerOptions quick() {
@@ -844,8 +828,8 @@ TEST_CASE("kubectl over TLS: the made CA, bearer token and client certificate ku
     KubeServerOptions o = quick();
     o.tls = true;
     o.require_client_cert = true;
-    char tmpl[] = "/tmp/kube-server-pki-XXXXXX";
-    o.cert_dir = ::mkdtemp(tmpl);
+    testing::TempDir certs("kube-server-pki");
+    o.cert_dir = certs.path;
     KubeServer server(o);
     for (const char* f : {"ca.crt", "server.crt", "server.key", "client.crt", "client.key"})
       CHECK(fs::exists(o.cert_dir / f));
@@ -855,15 +839,14 @@ TEST_CASE("kubectl over TLS: the made CA, bearer token and client certificate ku
     CHECK(r.out.find("namespace/kube-system") != std::string::npos);
     Kubectl no_cert(server, KubeconfigAuth::none);
     CHECK(no_cert("get namespaces --request-timeout=10s").code != 0);  // the handshake is refused
-    fs::remove_all(o.cert_dir);
   }
 }
 
 TEST_CASE("kube-test-server program: --seed, --fill, --faults, --write-kubeconfig, --port-file; SIGTERM ends it") {
   const char* program = std::getenv("KUBE_TEST_SERVER");
   REQUIRE_MESSAGE(program, "meson sets KUBE_TEST_SERVER to the built program");
-  char tmpl[] = "/tmp/kube-server-main-XXXXXX";
-  const fs::path dir = ::mkdtemp(tmpl);
+  testing::TempDir tmp("kube-server-main");
+  const fs::path& dir = tmp.path;
   const std::string manifests = (source_root() / "examples" / "manifests").string();
   const std::string kubeconfig = (dir / "kubeconfig").string(), port_file = (dir / "port").string();
   std::vector<std::string> args = {program, "--seed", manifests, "--fill", "5:100:filled", "--faults",
@@ -910,5 +893,4 @@ TEST_CASE("kube-test-server program: --seed, --fill, --faults, --write-kubeconfi
   REQUIRE(::waitpid(pid, &status, 0) == pid);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
-  fs::remove_all(dir);
 }

@@ -17,6 +17,7 @@
 
 using namespace vbackup;
 using namespace vbackup::s3_test;
+using vbackup::testing::error_of;
 
 namespace {
 
@@ -29,16 +30,6 @@ std::string get_all(storage::ObjectStore& store, const std::string& key) {
 
 void write_in_chunks(storage::ObjectWriter& w, std::string_view data, std::size_t chunk) {
   for (std::size_t off = 0; off < data.size(); off += chunk) w.write(data.substr(off, chunk));
-}
-
-std::string error_of(const std::function<void()>& f, ErrorCode* code = nullptr) {
-  try {
-    f();
-  } catch (const Error& e) {
-    if (code) *code = e.code();
-    return e.what();
-  }
-  return "";
 }
 
 // What `aws s3api get-object` downloads, as a SHA-256.
@@ -175,8 +166,9 @@ TEST_CASE("moto: a location URL with a credentials file and profile opens the bu
   bs.delete_backup("b1");
   // The default profile holds a wrong key: the error names it and the file, not the secret.
   loc.config.erase("profile");
-  ::unsetenv("AWS_PROFILE");
-  ::unsetenv("AWS_ACCESS_KEY_ID");
+  testing::EnvVar env;
+  env.set("AWS_PROFILE", nullptr);
+  env.set("AWS_ACCESS_KEY_ID", nullptr);
   std::string msg = error_of([&] { s3::open_s3_store(loc)->list_objects("team-a/"); });
   CHECK(msg.find("access denied") != std::string::npos);
   CHECK(msg.find("AKIDWRONG from profile \"default\" in " + creds.string()) != std::string::npos);

@@ -2,6 +2,7 @@
 // (Content-Length, chunked, read-until-close) to know where each message ends.
 #include "fault_proxy.hpp"
 
+#include "core/strings.hpp"
 #include "loopback_listener.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -58,9 +59,7 @@ Head parse_head(const std::string& text, bool response) {
     auto colon = line.find(':');
     if (colon == std::string::npos) continue;
     std::string name = lower(line.substr(0, colon));
-    std::string value = line.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(" \t"));
-    value.erase(value.find_last_not_of(" \t") + 1);
+    std::string value(trim(std::string_view(line).substr(colon + 1), kBlanks));
     if (name == "content-length") h.content_length = std::stoull(value);
     if (name == "transfer-encoding" && lower(value).find("chunked") != std::string::npos) h.chunked = true;
     if (name == "connection" && lower(value).find("close") != std::string::npos) h.close = true;

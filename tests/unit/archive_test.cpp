@@ -1,5 +1,6 @@
 // The Velero backup tarball (spec §1): paths, Go's tar framing, round trips, hostile input.
 #include "archive/tar_header.hpp"
+#include "test_helpers.hpp"
 #include "vbackup/archive.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/stream.hpp"
@@ -66,13 +67,11 @@ std::string raw_tar(const std::vector<std::pair<std::string, std::string>>& file
 std::string field(const std::string& block, std::size_t offset, std::size_t size) { return block.substr(offset, size); }
 
 std::string error_of(const std::string& bytes) {
-  try {
-    read_archive(bytes);
-  } catch (const Error& e) {
-    CHECK(e.code() == ErrorCode::invalid);
-    return e.what();
-  }
-  return "";
+  ErrorCode code{};
+  std::string msg = testing::error_of([&] { read_archive(bytes); }, &code);
+  if (msg.empty()) return "";
+  CHECK(code == ErrorCode::invalid);
+  return msg;
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Our archives checked by the real tools (gzip, zstd, GNU tar), and archives made by real tar read
 // by us — spec §1.1: any tar reader must accept what we write, and we must read what tar writes.
+#include "test_helpers.hpp"
 #include "vbackup/archive.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/stream.hpp"
@@ -22,18 +23,7 @@ using namespace vbackup::archive;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "vbk-archive-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using testing::TempDir;
 
 std::string sh_quote(const std::string& s) {
   std::string out = "'";

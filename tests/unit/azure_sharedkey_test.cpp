@@ -3,8 +3,9 @@
 // the service SAS, the XML the service sends, and the BackupStorageLocation config and key sources
 // of velero-plugin-for-microsoft-azure.
 #include "storage/azure/credentials.hpp"
-#include "storage/azure/sharedkey.hpp"
 #include "storage/azure/responses.hpp"
+#include "storage/azure/sharedkey.hpp"
+#include "test_helpers.hpp"
 #include "vbackup/azure.hpp"
 #include "vbackup/encoding.hpp"
 #include "vbackup/error.hpp"
@@ -118,19 +119,14 @@ std::vector<std::string> lines_of(const std::string& s) {
   }
 }
 
-struct EnvVar {
-  std::string name;
-  EnvVar(std::string n, const std::string& value) : name(std::move(n)) { ::setenv(name.c_str(), value.c_str(), 1); }
-  ~EnvVar() { ::unsetenv(name.c_str()); }
-};
+using testing::EnvVar;
+using testing::error_of;
 
+// A file holding `content`, removed at the end of scope.
 struct TempFile {
+  testing::TempDir dir{"azure-unit"};
   fs::path path;
-  explicit TempFile(const std::string& content) {
-    path = fs::temp_directory_path() / ("vbk-azure-unit-" + std::to_string(::getpid()) + "-" + std::to_string(rand()));
-    std::ofstream(path, std::ios::binary) << content;
-  }
-  ~TempFile() { fs::remove(path); }
+  explicit TempFile(const std::string& content) : path(dir.write("file", content)) {}
 };
 
 Location azure_location(std::map<std::string, std::string> config, std::string container = "velero") {
@@ -139,16 +135,6 @@ Location azure_location(std::map<std::string, std::string> config, std::string c
   l.bucket = std::move(container);
   l.config = std::move(config);
   return l;
-}
-
-std::string error_of(const std::function<void()>& f, ErrorCode* code = nullptr) {
-  try {
-    f();
-  } catch (const Error& e) {
-    if (code) *code = e.code();
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace

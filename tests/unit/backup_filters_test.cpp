@@ -49,6 +49,7 @@
 //   cases run on TwoGroupCluster below, which serves a second manifests folder's Deployments as
 //   extensions/v1, as the harness does.
 #include "kube_server/kube_server.hpp"
+#include "test_helpers.hpp"
 #include "vbackup/archive.hpp"
 #include "vbackup/backup.hpp"
 #include "vbackup/error.hpp"
@@ -69,22 +70,7 @@ namespace phase = velero::backup_phase;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int n = 0;
-    path = fs::temp_directory_path() / ("vbk-filters-" + std::to_string(::getpid()) + "-" + std::to_string(++n));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  void write(const std::string& rel, const std::string& text) const {
-    fs::create_directories((path / rel).parent_path());
-    std::ofstream(path / rel) << text;
-  }
-};
+using testing::TempDir;
 
 // --- manifests ---------------------------------------------------------------------------------
 

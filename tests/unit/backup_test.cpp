@@ -1,5 +1,6 @@
 // The backup runner: Velero's request preparation, validation, per-item rules, related items, the
 // CRD rule, results and the upload order, over a real manifests source and the real file store.
+#include "test_helpers.hpp"
 #include "vbackup/archive.hpp"
 #include "vbackup/backup.hpp"
 #include "vbackup/location.hpp"
@@ -18,20 +19,7 @@ namespace phase = velero::backup_phase;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int n = 0;
-    path = fs::temp_directory_path() / ("vbk-backup-" + std::to_string(::getpid()) + "-" + std::to_string(++n));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  void write(const std::string& rel, const std::string& text) const {
-    fs::create_directories((path / rel).parent_path());
-    std::ofstream(path / rel) << text;
-  }
-};
+using testing::TempDir;
 
 // Records the order in which objects become visible, over the real file store.
 class RecordingStore final : public storage::ObjectStore {

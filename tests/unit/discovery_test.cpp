@@ -1,5 +1,6 @@
 // The discovery model: the built-in Kubernetes v1.33 table, CRDs, Velero's resource-name resolution
 // (spec §5.3), what is never collected (§5.9) and collection order (§1.4).
+#include "test_helpers.hpp"
 #include "vbackup/discovery.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/json.hpp"
@@ -39,13 +40,11 @@ std::size_t index_of(const std::vector<std::string>& v, const std::string& x) {
 }
 
 std::string error_of(Discovery& d, std::string_view crd) {
-  try {
-    d.add_crd(parse_object(crd));
-  } catch (const Error& e) {
-    CHECK(e.code() == ErrorCode::invalid);
-    return e.what();
-  }
-  return "no error";
+  ErrorCode code{};
+  std::string msg = testing::error_of([&] { d.add_crd(parse_object(crd)); }, &code);
+  if (msg.empty()) return "no error";
+  CHECK(code == ErrorCode::invalid);
+  return msg;
 }
 
 ApiResource resource(std::string name, std::string kind, std::vector<std::string> short_names = {}) {

@@ -1,5 +1,6 @@
 // Go durations and RFC 3339 timestamps (spec conventions). The vectors are Go's own, from
 // src/time/time_test.go (durationTests, parseDurationTests, parseDurationErrorTests).
+#include "test_helpers.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/time.hpp"
 
@@ -19,13 +20,11 @@ constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
 
 std::string error_of(std::string_view text) {
-  try {
-    parse_duration(text);
-  } catch (const Error& e) {
-    CHECK(e.code() == ErrorCode::invalid);
-    return e.what();
-  }
-  return "no error";
+  ErrorCode code{};
+  std::string msg = testing::error_of([&] { parse_duration(text); }, &code);
+  if (msg.empty()) return "no error";
+  CHECK(code == ErrorCode::invalid);
+  return msg;
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // velero.io/v1 resources and side files (spec §2.3, §2.4, §4). Expected bytes are what Velero's Go
 // types produce (field order and omitempty from pkg/apis/velero/v1/*_types.go).
+#include "test_helpers.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/stream.hpp"
 #include "vbackup/velero.hpp"
@@ -73,13 +74,11 @@ std::string compact(const json::object& o) { return json::marshal(o, {.sort_keys
 json::object obj(std::string_view text) { return json::parse(text, "test").as_object(); }
 
 std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    CHECK(e.code() == ErrorCode::invalid);
-    return e.what();
-  }
-  return "no error";
+  ErrorCode code{};
+  std::string msg = testing::error_of([&] { f(); }, &code);
+  if (msg.empty()) return "no error";
+  CHECK(code == ErrorCode::invalid);
+  return msg;
 }
 
 Timestamp at(std::string_view rfc3339) { return parse_rfc3339(rfc3339); }

@@ -4,6 +4,7 @@
 #include "http/client.hpp"
 
 #include "fault_proxy.hpp"
+#include "test_helpers.hpp"
 #include "test_http_server.hpp"
 #include "test_pki.hpp"
 #include "vbackup/error.hpp"
@@ -658,12 +659,11 @@ TEST_CASE("TLS: verified against the given CA (ca_pem, then ca_file), with keep-
   CHECK(client.send(get(server.url() + "/")).status == 200);
   CHECK(server.connections() == 1);
 
-  auto file = std::filesystem::temp_directory_path() / ("vbk-http-ca-" + std::to_string(::getpid()) + ".pem");
-  std::ofstream(file) << pki().ca.cert_pem;
+  testing::TempDir dir("http-ca");
+  auto file = dir.write("ca.pem", pki().ca.cert_pem);
   ClientOptions f = quick();
   f.tls.ca_file = file.string();
   CHECK(Client(f).send(get(server.url() + "/")).status == 200);
-  std::filesystem::remove(file);
 }
 
 TEST_CASE("TLS: an unknown CA fails verification, is not retried, and the message names the CA sources") {

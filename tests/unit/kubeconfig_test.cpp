@@ -2,6 +2,7 @@
 // authentication kind, client-go's validation, in-cluster configuration and exec credential plugins
 // (run for real: the test writes a small shell script).
 #include "kube/internal.hpp"
+#include "test_helpers.hpp"
 #include "vbackup/encoding.hpp"
 #include "vbackup/kube.hpp"
 #include "vbackup/time.hpp"
@@ -21,49 +22,9 @@ using namespace vbackup::kube;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "vbk-kubeconfig-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path write(const std::string& name, const std::string& text, bool executable = false) const {
-    fs::path p = path / name;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << text;
-    if (executable) ::chmod(p.c_str(), 0755);
-    return p;
-  }
-};
-
-// Sets an environment variable for one scope and restores it.
-struct EnvVar {
-  std::string name;
-  std::optional<std::string> old;
-  EnvVar(std::string n, const char* value) : name(std::move(n)) {
-    if (const char* o = std::getenv(name.c_str())) old = o;
-    if (value) ::setenv(name.c_str(), value, 1);
-    else ::unsetenv(name.c_str());
-  }
-  ~EnvVar() {
-    if (old) ::setenv(name.c_str(), old->c_str(), 1);
-    else ::unsetenv(name.c_str());
-  }
-};
-
-std::string message_of(const std::function<void()>& f, ErrorCode* code = nullptr) {
-  try {
-    f();
-  } catch (const Error& e) {
-    if (code) *code = e.code();
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::EnvVar;
+using testing::error_of;
+using testing::TempDir;
 
 ConnectOptions connect(std::string kubeconfig, std::string context = {}, fs::path root = {}) {
   ConnectOptions o;
@@ -133,7 +94,7 @@ TEST_CASE("kubeconfig: clusters, users and contexts of one file; the current con
 
 TEST_CASE("kubeconfig: an unknown context is an error naming it and the contexts there are") {
   Kubeconfig cfg = Kubeconfig::parse(kBasic, "/etc/kube/config");
-  std::string m = message_of([&] { rest_config(cfg, "staging"); });
+  std::string m = error_of([&] { rest_config(cfg, "staging"); });
   CHECK(contains(m, "kubeconfig /etc/kube/config"));
   CHECK(contains(m, "context \"staging\" not found"));
   CHECK(contains(m, "\"dev\", \"prod\""));
@@ -142,41 +103,41 @@ TEST_CASE("kubeconfig: an unknown context is an error naming it and the contexts
   CHECK_FALSE(contains(m, "wonderland"));
 
   Kubeconfig no_current = Kubeconfig::parse("clusters: []\ncontexts:\n- name: a\n  context: {cluster: x}\n", "/k");
-  CHECK(contains(message_of([&] { rest_config(no_current); }), "current-context is not set"));
-  CHECK(contains(message_of([&] { rest_config(Kubeconfig::parse("", "/empty")); }), "no configuration has been provided"));
+  CHECK(contains(error_of([&] { rest_config(no_current); }), "current-context is not set"));
+  CHECK(contains(error_of([&] { rest_config(Kubeconfig::parse("", "/empty")); }), "no configuration has been provided"));
   // A context naming a missing cluster or user.
   Kubeconfig dangling = Kubeconfig::parse("contexts:\n- name: a\n  context: {cluster: nope, user: u}\ncurrent-context: a\n", "/k");
-  CHECK(contains(message_of([&] { rest_config(dangling); }), "context \"a\": cluster \"nope\" not found"));
+  CHECK(contains(error_of([&] { rest_config(dangling); }), "context \"a\": cluster \"nope\" not found"));
 }
 
 TEST_CASE("kubeconfig: malformed files give errors naming the file, the line and the key path") {
   ErrorCode code{};
-  std::string m = message_of([] { Kubeconfig::parse("clusters:\n- name: a\n  cluster: [unclosed\n", "/x/config"); }, &code);
+  std::string m = error_of([] { Kubeconfig::parse("clusters:\n- name: a\n  cluster: [unclosed\n", "/x/config"); }, &code);
   CHECK(code == ErrorCode::invalid);
   CHECK(contains(m, "kubeconfig /x/config: line "));
   CHECK(contains(m, "invalid YAML"));
 
-  m = message_of([] { Kubeconfig::parse("clusters:\n- name: prod\n  cluster:\n    server: https://a\n    certificate-authority-data: '%%%'\n", "/x/config"); });
+  m = error_of([] { Kubeconfig::parse("clusters:\n- name: prod\n  cluster:\n    server: https://a\n    certificate-authority-data: '%%%'\n", "/x/config"); });
   CHECK(contains(m, "kubeconfig /x/config: line 5, column 33: clusters[0] (\"prod\").cluster.certificate-authority-data: invalid base64"));
 
-  m = message_of([] { Kubeconfig::parse("clusters: {prod: {}}\n", "/x/config"); });
+  m = error_of([] { Kubeconfig::parse("clusters: {prod: {}}\n", "/x/config"); });
   CHECK(contains(m, "clusters: expected a list"));
 
   // A boolean field takes only YAML booleans (the JSON decoding refuses a string), a string field any scalar.
-  m = message_of([] { Kubeconfig::parse("clusters:\n- name: a\n  cluster:\n    insecure-skip-tls-verify: \"true\"\n", "/x/config"); });
+  m = error_of([] { Kubeconfig::parse("clusters:\n- name: a\n  cluster:\n    insecure-skip-tls-verify: \"true\"\n", "/x/config"); });
   CHECK(contains(m, "clusters[0] (\"a\").cluster.insecure-skip-tls-verify: expected a boolean"));
   Kubeconfig ok = Kubeconfig::parse("clusters:\n- name: a\n  cluster:\n    insecure-skip-tls-verify: yes\n    server: 8080\n", "/x/config");
   CHECK(ok.clusters.at("a").insecure_skip_tls_verify);
   CHECK(ok.clusters.at("a").server == "8080");
 
-  m = message_of([] { Kubeconfig::parse("users:\n- name: u\n  user:\n    exec:\n      args: notalist\n", "/x/config"); });
+  m = error_of([] { Kubeconfig::parse("users:\n- name: u\n  user:\n    exec:\n      args: notalist\n", "/x/config"); });
   CHECK(contains(m, "users[0] (\"u\").user.exec.args: expected a list of strings"));
 
-  m = message_of([] { Kubeconfig::parse("- just\n- a list\n", "/x/config"); });
+  m = error_of([] { Kubeconfig::parse("- just\n- a list\n", "/x/config"); });
   CHECK(contains(m, "expected a mapping"));
 
   // client-go's conversion refuses a name twice in one file.
-  m = message_of([] { Kubeconfig::parse("users:\n- name: u\n- name: u\n", "/x/config"); });
+  m = error_of([] { Kubeconfig::parse("users:\n- name: u\n- name: u\n", "/x/config"); });
   CHECK(contains(m, "duplicate name \"u\" in users"));
 }
 
@@ -261,12 +222,12 @@ current-context: ctx-b
   // --kubeconfig reads that file alone, and it must exist.
   CHECK(load_rest_config(connect(a.string(), "ctx-a")).server == "https://from-a");
   ErrorCode code{};
-  std::string msg = message_of([&] { load_rest_config(connect((dir.path / "nope").string())); }, &code);
+  std::string msg = error_of([&] { load_rest_config(connect((dir.path / "nope").string())); }, &code);
   CHECK(code == ErrorCode::not_found);
   CHECK(contains(msg, (dir.path / "nope").string()));
   // A malformed file in the list is an error naming it.
   fs::path bad = dir.write("bad", "clusters: [\n");
-  CHECK(contains(message_of([&] { Kubeconfig::merge({a, bad}); }), "kubeconfig " + bad.string()));
+  CHECK(contains(error_of([&] { Kubeconfig::merge({a, bad}); }), "kubeconfig " + bad.string()));
 }
 
 TEST_CASE("kubeconfig: token files, client certificates from files, and client-go's validation") {
@@ -346,7 +307,7 @@ contexts:
   CHECK(cd.server == "https://localhost:8080");  // a client certificate means TLS
   CHECK(rest_config(cfg, "plain").server == "http://localhost:8080");
 
-  auto err = [&](const char* ctx, ErrorCode* code = nullptr) { return message_of([&] { rest_config(cfg, ctx); }, code); };
+  auto err = [&](const char* ctx, ErrorCode* code = nullptr) { return error_of([&] { rest_config(cfg, ctx); }, code); };
   CHECK(contains(err("cert-no-key"), "client-key-data or client-key must be specified"));
   std::string both = err("token-and-basic");
   CHECK(contains(both, "more than one authentication method"));
@@ -395,17 +356,17 @@ TEST_CASE("kubeconfig: in-cluster configuration from the service account folder"
     CHECK(loaded.server == "https://10.96.0.1:443");
     CHECK(contains(loaded.source, "in-cluster service account"));
     // A missing token is an error naming the file.
-    CHECK(contains(message_of([&] { in_cluster_config(dir.path / "nothing"); }), (dir.path / "nothing/token").string()));
+    CHECK(contains(error_of([&] { in_cluster_config(dir.path / "nothing"); }), (dir.path / "nothing/token").string()));
   }
   {
     EnvVar h6("KUBERNETES_SERVICE_HOST", "fd00::1"), p("KUBERNETES_SERVICE_PORT", "6443");
     CHECK(in_cluster_config(dir.path / "sa").server == "https://[fd00::1]:6443");
   }
   EnvVar h("KUBERNETES_SERVICE_HOST", nullptr);
-  CHECK(contains(message_of([&] { in_cluster_config(dir.path / "sa"); }), "KUBERNETES_SERVICE_HOST"));
+  CHECK(contains(error_of([&] { in_cluster_config(dir.path / "sa"); }), "KUBERNETES_SERVICE_HOST"));
   EnvVar kc("KUBECONFIG", (dir.path / "none").c_str());
   ErrorCode code{};
-  CHECK(contains(message_of([&] { load_rest_config({}); }, &code), "no kubeconfig found"));
+  CHECK(contains(error_of([&] { load_rest_config({}); }, &code), "no kubeconfig found"));
   CHECK(code == ErrorCode::not_found);
 }
 
@@ -462,7 +423,7 @@ esac
 
   auto fails = [&](const char* mode, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
     exec.env = {{"PLUGIN_MODE", mode}};
-    return message_of([&] { run_exec_plugin(exec, rc, timeout); });
+    return error_of([&] { run_exec_plugin(exec, rc, timeout); });
   };
   std::string m = fails("fail");
   CHECK(contains(m, "exec credential plugin \"" + plugin.string() + "\" (cluster \"prod\"): exited with status 3"));
@@ -480,7 +441,7 @@ esac
 
   exec.command = (dir.path / "no-such-plugin").string();
   exec.install_hint = "Install it with: apt-get install my-plugin";
-  m = message_of([&] { run_exec_plugin(exec, rc, std::chrono::seconds(5)); });
+  m = error_of([&] { run_exec_plugin(exec, rc, std::chrono::seconds(5)); });
   CHECK(contains(m, "executable not found"));
   CHECK(contains(m, "Install it with: apt-get install my-plugin"));
 }
@@ -488,7 +449,7 @@ esac
 TEST_CASE("exec credential: the output's token never appears in an error") {
   ExecConfig exec;
   exec.api_version = "client.authentication.k8s.io/v1";
-  std::string m = message_of([&] {
+  std::string m = error_of([&] {
     parse_exec_credential(R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"s3cr3t","expirationTimestamp":"never"}})",
                           exec, "plugin");
   });

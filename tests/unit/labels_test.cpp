@@ -1,4 +1,5 @@
 // spec §7: label selectors. The numbered vectors are spec §7.5 (from upstream pkg/labels/selector_test.go).
+#include "test_helpers.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/json.hpp"
 #include "vbackup/labels.hpp"
@@ -40,13 +41,11 @@ Requirement req(std::string key, Operator op, std::vector<std::string> values = 
 }
 
 std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    CHECK(e.code() == ErrorCode::invalid);
-    return e.what();
-  }
-  return "<no error>";
+  ErrorCode code{};
+  std::string msg = testing::error_of([&] { f(); }, &code);
+  if (msg.empty()) return "<no error>";
+  CHECK(code == ErrorCode::invalid);
+  return msg;
 }
 
 json::value js(std::string_view text) { return json::parse(text, "test"); }

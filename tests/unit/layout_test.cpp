@@ -1,4 +1,5 @@
 // spec §2: Velero's object layout of a backup storage location.
+#include "test_helpers.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/layout.hpp"
 
@@ -12,13 +13,8 @@ namespace fs = std::filesystem;
 
 namespace {
 struct TempStore {
-  fs::path path;
-  std::shared_ptr<ObjectStore> store;
-  TempStore() {
-    path = fs::temp_directory_path() / ("vbk-layout-" + std::to_string(::getpid()) + "-" + std::to_string(rand()));
-    store = open_file_store(path);
-  }
-  ~TempStore() { fs::remove_all(path); }
+  testing::TempDir dir{"layout"};
+  std::shared_ptr<ObjectStore> store = open_file_store(dir.path);
 };
 }  // namespace
 

@@ -1,5 +1,6 @@
 // Manifest reading, case by case: what the corpus does not cover. Expected values are what
 // sigs.k8s.io/yaml (go-yaml v2) produces for the same input.
+#include "test_helpers.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/json.hpp"
 #include "vbackup/manifests.hpp"
@@ -40,14 +41,11 @@ std::string one(std::string_view body) {
 }
 
 std::string error_of(std::string_view text, std::string_view source = "m.yaml") {
-  try {
-    read(text, source);
-  } catch (const Error& e) {
-    CHECK(e.code() == ErrorCode::invalid);
-    return e.what();
-  }
-  FAIL("no error for: " << text);
-  return {};
+  ErrorCode code{};
+  std::string msg = testing::error_of([&] { read(text, source); }, &code);
+  if (msg.empty()) FAIL("no error for: " << text);
+  CHECK(code == ErrorCode::invalid);
+  return msg;
 }
 
 bool contains(const std::string& s, std::string_view part) { return s.find(part) != std::string::npos; }
@@ -339,12 +337,11 @@ TEST_CASE("JSON files, one or more values; JSON that is really YAML and YAML tha
 
 TEST_CASE("find_manifest_files: kubectl apply -f DIR -R") {
   namespace fs = std::filesystem;
-  fs::path dir = fs::temp_directory_path() / ("vbk_manifests_test_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
+  testing::TempDir tmp("manifests");
+  const fs::path& dir = tmp.path;
   for (const char* f : {"b.yaml", "a-b.yaml", "a/b.yaml", "a/c.yml", "a/d.json", ".hidden/e.yaml", "f.YAML", "g.txt",
                         "sub/dir/h.yaml"}) {
-    fs::create_directories((dir / f).parent_path());
-    std::ofstream(dir / f) << "apiVersion: v1\nkind: ConfigMap\n";
+    tmp.write(f, "apiVersion: v1\nkind: ConfigMap\n");
   }
   std::vector<fs::path> got = manifests::find_manifest_files(dir);
   std::vector<std::string> rel;
@@ -367,5 +364,4 @@ TEST_CASE("find_manifest_files: kubectl apply -f DIR -R") {
   } catch (const Error& e) {
     CHECK(e.code() == ErrorCode::io);
   }
-  fs::remove_all(dir);
 }

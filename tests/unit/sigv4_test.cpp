@@ -2,6 +2,7 @@
 // credentials as Velero's AWS plugin reads them. No network.
 #include "storage/s3/checksum.hpp"
 #include "storage/s3/sigv4.hpp"
+#include "test_helpers.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/s3.hpp"
 
@@ -38,21 +39,8 @@ Scope s3_doc_scope() {
   return {"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "us-east-1", "s3", "20130524T000000Z"};
 }
 
-struct EnvGuard {
-  std::vector<std::pair<std::string, std::optional<std::string>>> saved;
-  void set(const std::string& name, const std::optional<std::string>& value) {
-    const char* old = std::getenv(name.c_str());
-    saved.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
-    if (value) ::setenv(name.c_str(), value->c_str(), 1);
-    else ::unsetenv(name.c_str());
-  }
-  ~EnvGuard() {
-    for (auto it = saved.rbegin(); it != saved.rend(); ++it) {
-      if (it->second) ::setenv(it->first.c_str(), it->second->c_str(), 1);
-      else ::unsetenv(it->first.c_str());
-    }
-  }
-};
+using testing::EnvVar;
+using testing::error_of;
 
 storage::Location s3_location(std::map<std::string, std::string> config, std::string bucket = "velero") {
   storage::Location loc;
@@ -60,16 +48,6 @@ storage::Location s3_location(std::map<std::string, std::string> config, std::st
   loc.bucket = std::move(bucket);
   loc.config = std::move(config);
   return loc;
-}
-
-std::string error_of(const std::function<void()>& f, ErrorCode* code = nullptr) {
-  try {
-    f();
-  } catch (const Error& e) {
-    if (code) *code = e.code();
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace
@@ -331,12 +309,10 @@ TEST_CASE("credentials: profiles of a shared credentials or config file") {
 }
 
 TEST_CASE("credentials: an explicit profile reads the file; otherwise the environment wins, as in the AWS SDK") {
-  auto dir = std::filesystem::temp_directory_path() / ("vbk-sigv4-test-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto file = dir / "credentials";
-  std::ofstream(file) << "[default]\naws_access_key_id=AKIDFILE\naws_secret_access_key=filesecret\n"
-                         "[backup]\naws_access_key_id=AKIDBACKUP\naws_secret_access_key=backupsecret\n";
-  EnvGuard env;
+  testing::TempDir dir("sigv4");
+  auto file = dir.write("credentials", "[default]\naws_access_key_id=AKIDFILE\naws_secret_access_key=filesecret\n"
+                                       "[backup]\naws_access_key_id=AKIDBACKUP\naws_secret_access_key=backupsecret\n");
+  EnvVar env;
   env.set("AWS_PROFILE", std::nullopt);
   env.set("AWS_SHARED_CREDENTIALS_FILE", std::nullopt);
   env.set("AWS_ACCESS_KEY_ID", "AKIDENV");
@@ -364,7 +340,6 @@ TEST_CASE("credentials: an explicit profile reads the file; otherwise the enviro
   cfg.credentials_file = (dir / "absent").string();
   std::string msg = error_of([&] { resolve_credentials(cfg); });
   CHECK(msg.find("no credentials file at " + (dir / "absent").string()) != std::string::npos);
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("addressing: virtual-hosted by default; path-style when forced, for IP hosts and non-DNS bucket names") {

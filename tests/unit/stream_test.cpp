@@ -1,4 +1,5 @@
 // Streams and gzip (stream.hpp): Go's gzip header, and pigz-style parallel gzip read by real gunzip.
+#include "test_helpers.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/stream.hpp"
 
@@ -50,8 +51,8 @@ std::string parallel_gzip(std::string_view data, unsigned threads, std::size_t b
 
 // Runs the real gunzip on `gz`; returns its output and whether `gzip -t` passed.
 std::pair<std::string, bool> real_gunzip(const std::string& gz) {
-  auto path = std::filesystem::temp_directory_path() / ("vbk-stream-" + std::to_string(::getpid()) + ".gz");
-  std::ofstream(path, std::ios::binary) << gz;
+  testing::TempDir dir("stream");
+  auto path = dir.write("x.gz", gz);
   bool ok = std::system(("gzip -t " + path.string() + " 2>/dev/null").c_str()) == 0;
   std::string out;
   if (FILE* p = popen(("gzip -dc " + path.string()).c_str(), "r")) {
@@ -59,7 +60,6 @@ std::pair<std::string, bool> real_gunzip(const std::string& gz) {
     while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
     pclose(p);
   }
-  std::filesystem::remove(path);
   return {out, ok};
 }
 
@@ -145,4 +145,20 @@ TEST_CASE("read_all enforces its limit and names the input") {
   } catch (const Error& e) {
     CHECK(std::string(e.what()).find("thing") == 0);
   }
+}
+
+TEST_CASE("SharedBufferInputStream: every stream over one buffer replays it from the start (a retried request body)") {
+  auto data = std::make_shared<const std::string>(random_letters(100000, 3));
+  SharedBufferInputStream first(data);
+  char buf[333];
+  CHECK(first.read(buf, 10) == 10);
+  CHECK(std::string(buf, 10) == data->substr(0, 10));
+  // A second attempt starts over, whatever the first one read; the buffer is not copied.
+  SharedBufferInputStream second(data);
+  CHECK(read_all(second, data->size(), "part 1") == *data);
+  CHECK(second.read(buf, sizeof buf) == 0);
+  CHECK(read_all(first, data->size(), "part 1") == data->substr(10));
+  CHECK(data.use_count() == 3);
+  SharedBufferInputStream empty(std::make_shared<const std::string>());
+  CHECK(empty.read(buf, sizeof buf) == 0);
 }

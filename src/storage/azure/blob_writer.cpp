@@ -10,7 +10,6 @@
 #include "vbackup/error.hpp"
 
 #include <cstdio>
-#include <cstring>
 #include <deque>
 #include <future>
 #include <random>
@@ -19,22 +18,6 @@ namespace vbackup::storage::azure {
 namespace {
 
 constexpr std::size_t kMaxBlocks = 50000;  // blocks in one committed blob
-
-// Reads a shared, immutable buffer: each attempt of a request re-reads the same bytes.
-class BufferInput final : public InputStream {
- public:
-  explicit BufferInput(std::shared_ptr<const std::string> data) : data_(std::move(data)) {}
-  std::size_t read(void* buffer, std::size_t size) override {
-    std::size_t n = std::min(size, data_->size() - pos_);
-    std::memcpy(buffer, data_->data() + pos_, n);
-    pos_ += n;
-    return n;
-  }
-
- private:
-  std::shared_ptr<const std::string> data_;
-  std::size_t pos_ = 0;
-};
 
 // A prefix unique to this upload, so two writers of the same blob never overwrite each other's
 // uncommitted blocks. 15 hex digits + '-' + 8 digits = 24 bytes: base64 without padding, and the
@@ -141,7 +124,7 @@ class BlobWriter final : public ObjectWriter {
     http::Request req = service.request("PUT", url + "?comp=block&blockid=" + url_encode(id, false), operation);
     req.headers.set("Content-MD5", content_md5(*block));  // the service checks the bytes it got
     req.content_length = block->size();
-    req.body_source = [block] { return std::make_unique<BufferInput>(block); };
+    req.body_source = [block] { return std::make_unique<SharedBufferInputStream>(block); };
     http::Response resp = service.client().send(std::move(req));
     if (resp.status != 201) throw service.failure(resp, operation, key);
   }
@@ -155,7 +138,7 @@ class BlobWriter final : public ObjectWriter {
     req.headers.set("Content-Type", "application/octet-stream");
     req.headers.set("Content-MD5", content_md5(*body));
     req.content_length = body->size();
-    req.body_source = [body] { return std::make_unique<BufferInput>(body); };
+    req.body_source = [body] { return std::make_unique<SharedBufferInputStream>(body); };
     http::Response resp = service_->client().send(std::move(req));
     if (resp.status != 201) throw service_->failure(resp, operation, key_);
   }

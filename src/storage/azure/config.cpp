@@ -1,5 +1,6 @@
 // BackupStorageLocation config for provider "azure" (velero-plugin-for-microsoft-azure
 // object_store.go Init, common.go) and the account key's sources.
+#include "core/strings.hpp"
 #include "storage/azure/credentials.hpp"
 #include "storage/azure/sharedkey.hpp"
 #include "vbackup/encoding.hpp"
@@ -158,11 +159,7 @@ std::map<std::string, std::string> parse_dotenv(std::string_view text, std::stri
     auto nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
     text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    auto trim = [](std::string_view s) {
-      while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-      while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-      return s;
-    };
+    auto trim = [](std::string_view s) { return vbackup::trim(s, kCSpace); };
     line = trim(line);
     if (line.empty() || line.front() == '#') continue;
     if (line.starts_with("export ")) line = trim(line.substr(7));
@@ -223,9 +220,7 @@ std::string read_account_key(const AzureConfig& config, std::string_view where) 
   }
   // As azblob.NewSharedKeyCredential decodes it (base64.StdEncoding); surrounding blanks from a
   // file or a shell are not part of the key.
-  std::string_view trimmed = value;
-  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front()))) trimmed.remove_prefix(1);
-  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back()))) trimmed.remove_suffix(1);
+  std::string_view trimmed = trim(value, kCSpace);
   std::optional<std::string> key = base64_decode(trimmed);
   wipe(value);
   if (!key || key->empty()) {

@@ -2,10 +2,10 @@
 #include "storage/azure/sharedkey.hpp"
 
 #include "vbackup/encoding.hpp"
+#include "vbackup/error.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <cctype>
@@ -50,13 +50,6 @@ std::string standard_header(const SignInput& in, std::string_view name) {
     if (k.size() == name.size() && lower(k) == name) return fold_value(v);
   }
   return {};
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 std::tm utc(std::chrono::system_clock::time_point t) {
@@ -116,16 +109,6 @@ std::string string_to_sign(std::string_view account, const SignInput& in) {
   return out;
 }
 
-std::string hmac_sha256_base64(std::string_view key, std::string_view message) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-            reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &len)) {
-    throw std::runtime_error("HMAC-SHA256 failed");
-  }
-  return base64_encode(std::string_view(reinterpret_cast<const char*>(mac), len));
-}
-
 std::string authorization_header(std::string_view account, std::string_view key, const SignInput& in) {
   return "SharedKey " + std::string(account) + ":" + hmac_sha256_base64(key, string_to_sign(account, in));
 }
@@ -164,52 +147,15 @@ std::string sas_query(const ServiceSas& sas, std::string_view key) {
          "&spr=" + url_encode(sas.protocol, false) + "&sig=" + url_encode(sig, false);
 }
 
-std::string url_encode(std::string_view s, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += {'%', kHex[c >> 4], kHex[c & 15]};
-    }
-  }
-  return out;
-}
-
-bool url_decode(std::string_view s, std::string& out) {
-  out.clear();
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out.push_back(s[i]);
-      continue;
-    }
-    if (i + 2 >= s.size()) return false;
-    int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
-    if (hi < 0 || lo < 0) return false;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return true;
-}
-
 bool split_target(std::string_view target, std::string& path, std::vector<std::pair<std::string, std::string>>& query) {
   query.clear();
   auto q = target.find('?');
   path = std::string(target.substr(0, q));
   if (q == std::string_view::npos) return true;
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    auto amp = rest.find('&');
-    std::string_view pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
-    if (pair.empty()) continue;
-    auto eq = pair.find('=');
-    std::string name, value;
-    if (!url_decode(pair.substr(0, eq), name)) return false;
-    if (eq != std::string_view::npos && !url_decode(pair.substr(eq + 1), value)) return false;
-    query.emplace_back(std::move(name), std::move(value));
+  try {
+    query = parse_query(target.substr(q + 1), "request target");
+  } catch (const Error&) {
+    return false;
   }
   return true;
 }

@@ -7,8 +7,12 @@
 // .../create-service-sas (the 2020-12-06+ string-to-sign).
 #pragma once
 
+#include "core/hmac.hpp"
+#include "core/percent.hpp"
+
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,8 +39,8 @@ std::string canonicalized_resource(std::string_view account, const SignInput& in
 // canonicalized headers and the canonicalized resource.
 std::string string_to_sign(std::string_view account, const SignInput& in);
 
-// Base64 of HMAC-SHA256(key, message); `key` is the decoded account key.
-std::string hmac_sha256_base64(std::string_view key, std::string_view message);
+// Base64 of HMAC-SHA256(key, message) (core/hmac.hpp); `key` is the decoded account key.
+using vbackup::hmac_sha256_base64;
 // "SharedKey <account>:<signature>".
 std::string authorization_header(std::string_view account, std::string_view key, const SignInput& in);
 
@@ -59,9 +63,15 @@ std::string sas_string_to_sign(const ServiceSas& sas);
 std::string sas_query(const ServiceSas& sas, std::string_view key);
 
 // RFC 3986 percent-encoding (unreserved kept; '/' kept when keep_slash) and its inverse ('+' is
-// not a space). decode returns false on a malformed escape.
-std::string url_encode(std::string_view s, bool keep_slash);
-bool url_decode(std::string_view s, std::string& out);
+// not a space): core/percent.hpp's. decode returns false on a malformed escape.
+inline std::string url_encode(std::string_view s, bool keep_slash) {
+  return vbackup::percent_encode(s, keep_slash ? "/" : "");
+}
+inline bool url_decode(std::string_view s, std::string& out) {
+  std::optional<std::string> d = vbackup::percent_decode(s);
+  out = d ? std::move(*d) : std::string();
+  return d.has_value();
+}
 
 // Splits "path?query" into the SignInput's path and decoded query pairs; false on a bad escape.
 bool split_target(std::string_view target, std::string& path,

@@ -1,6 +1,7 @@
 // A BackupStorageLocation's config map read the way velero-plugin-for-aws reads it (Init in
 // object_store.go, config.go), and AWS credentials resolved the way the AWS SDK does it for the
 // plugin.
+#include "core/strings.hpp"
 #include "storage/s3/checksum.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/layout.hpp"
@@ -42,12 +43,8 @@ std::string env(const char* name) {
   return v ? std::string(v) : std::string();
 }
 
-std::string trim(std::string_view s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r')) ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r')) --e;
-  return std::string(s.substr(b, e - b));
-}
+// A line of the credentials file (already split at '\n') without blanks and a CR.
+std::string trim(std::string_view s) { return std::string(vbackup::trim(s, kLineSpace)); }
 
 // The plugin's CheckTags: "key1=value1&key2=value2", each key non-empty.
 void check_tagging(const std::string& tagging, const std::string& what) {

@@ -3,7 +3,6 @@
 #include "vbackup/error.hpp"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
@@ -20,16 +19,6 @@ std::string sha256(std::string_view data) {
 
 std::string sha256_hex(std::string_view data) { return hex(sha256(data)); }
 
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-            data.size(), out, &len)) {
-    throw Error(ErrorCode::generic, "SigV4: HMAC-SHA256 failed");
-  }
-  return std::string(reinterpret_cast<const char*>(out), len);
-}
-
 std::string hex(std::string_view raw) {
   static constexpr char digits[] = "0123456789abcdef";
   std::string out;
@@ -37,42 +26,6 @@ std::string hex(std::string_view raw) {
   for (unsigned char c : raw) {
     out.push_back(digits[c >> 4]);
     out.push_back(digits[c & 15]);
-  }
-  return out;
-}
-
-std::string uri_encode(std::string_view s, bool keep_slash) {
-  static constexpr char digits[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || (keep_slash && c == '/')) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(digits[c >> 4]);
-      out.push_back(digits[c & 15]);
-    }
-  }
-  return out;
-}
-
-std::string uri_decode(std::string_view s) {
-  auto val = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && val(s[i + 1]) >= 0 && val(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(val(s[i + 1]) * 16 + val(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
   }
   return out;
 }

@@ -4,6 +4,9 @@
 // published test vectors.
 #pragma once
 
+#include "core/hmac.hpp"
+#include "core/percent.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -19,14 +22,17 @@ using Params = std::vector<std::pair<std::string, std::string>>;
 // Digests (raw bytes) and hex.
 std::string sha256(std::string_view data);
 std::string sha256_hex(std::string_view data);
-std::string hmac_sha256(std::string_view key, std::string_view data);
+using vbackup::hmac_sha256;  // core/hmac.hpp
 std::string hex(std::string_view raw);
 
 // SigV4's UriEncode: every byte but A–Z a–z 0–9 - . _ ~ as %XY (upper-case hex); '/' kept only
-// when `keep_slash` (object key paths).
-std::string uri_encode(std::string_view s, bool keep_slash);
-// Percent-decoding of a query component ('+' stays '+', as S3 reads it).
-std::string uri_decode(std::string_view s);
+// when `keep_slash` (object key paths). core/percent.hpp's encoder.
+inline std::string uri_encode(std::string_view s, bool keep_slash) {
+  return vbackup::percent_encode(s, keep_slash ? "/" : "");
+}
+// Percent-decoding of a query component ('+' stays '+', as S3 reads it; a malformed escape is
+// kept as is).
+inline std::string uri_decode(std::string_view s) { return *vbackup::percent_decode(s, {.strict = false}); }
 
 // "20150830T123600Z" of a time point (UTC).
 std::string amz_date(std::chrono::system_clock::time_point t);

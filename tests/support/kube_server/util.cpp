@@ -1,5 +1,6 @@
 #include "kube_server/util.hpp"
 
+#include "core/percent.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/time.hpp"
 
@@ -15,13 +16,6 @@ namespace vbackup::kubetest {
 
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::mt19937_64& rng() {
   thread_local std::mt19937_64 engine{std::random_device{}() ^
                                       static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())};
@@ -34,48 +28,14 @@ constexpr std::string_view kUrl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs
 }  // namespace
 
 std::string percent_decode(std::string_view text, bool plus_is_space) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '%' && i + 2 < text.size()) {
-      int hi = hex_value(text[i + 1]), lo = hex_value(text[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(plus_is_space && c == '+' ? ' ' : c);
-  }
-  return out;
+  return *vbackup::percent_decode(text, {.strict = false, .plus_is_space = plus_is_space});
 }
 
-std::string percent_encode(std::string_view text) {
-  static constexpr char digits[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(digits[c >> 4]);
-      out.push_back(digits[c & 15]);
-    }
-  }
-  return out;
-}
+std::string percent_encode(std::string_view text) { return vbackup::percent_encode(text); }
 
 std::map<std::string, std::string, std::less<>> parse_query(std::string_view query) {
   std::map<std::string, std::string, std::less<>> out;
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    auto eq = pair.find('=');
-    std::string key = percent_decode(pair.substr(0, eq), true);
-    std::string value = eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1), true);
+  for (auto& [key, value] : vbackup::parse_query(query, "query", {.decoding = {.strict = false, .plus_is_space = true}})) {
     out.emplace(std::move(key), std::move(value));  // emplace keeps the first
   }
   return out;
