@@ -1,17 +1,15 @@
-// The verbs on resources: get, list (paged), watch, create, update, patch, delete and
-// deletecollection, with the API server's metadata rules (generateName, uid, resourceVersion,
-// creationTimestamp, generation, status subresource, finalizers, namespaces).
+// The write verbs on resources: create, update, patch, delete and deletecollection, with the API
+// server's metadata rules (generateName, uid, resourceVersion, creationTimestamp, generation, status
+// subresource, finalizers, namespaces). Reads are in reads.cpp, seeding in seed.cpp.
 #include "kube_server/api.hpp"
+#include "kube_server/handlers.hpp"
 #include "kube_server/objects.hpp"
 #include "kube_server/patch.hpp"
 #include "kube_server/util.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/manifests.hpp"
-#include "vbackup/source.hpp"
 
 #include <algorithm>
-#include <charconv>
-#include <cstdio>
 #include <mutex>
 #include <shared_mutex>
 
@@ -62,18 +60,6 @@ bool dry_run(const std::map<std::string, std::string, std::less<>>& query) {
   return true;
 }
 
-json::object& metadata_of(json::object& obj) {
-  json::value& md = obj["metadata"];
-  if (md.is_null()) md = json::object{};
-  if (!md.is_object()) throw bad_request("metadata: expected an object");
-  return md.get_object();
-}
-
-std::string string_at(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
-}
-
 // The parts of an object that make up its "spec" for metadata.generation: all but metadata and status.
 json::object spec_part(const json::object& obj) {
   json::object out = obj;
@@ -84,199 +70,7 @@ json::object spec_part(const json::object& obj) {
   return out;
 }
 
-std::uint64_t parse_uint(std::string_view text, const char* what) {
-  std::uint64_t v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size())
-    throw bad_request(std::string(what) + ": invalid value \"" + std::string(text) + "\"");
-  return v;
-}
-
-struct ContinueToken {
-  std::uint64_t rv = 0;
-  std::string start;  // the last key returned; the next page starts after it
-  std::uint64_t position = 0, mutations = 0;
-};
-
-// Shaped like the API server's token (base64url of {"v":"meta.k8s.io/v1","rv":N,"start":"key\u0000"});
-// "pos" and "m" let the next page count remainingItemCount without walking the table.
-std::string encode_continue(const ContinueToken& t) {
-  json::object o{{"v", "meta.k8s.io/v1"}, {"rv", t.rv}, {"start", t.start + std::string(1, '\0')},
-                 {"pos", t.position}, {"m", t.mutations}};
-  return base64_encode(json::marshal(o, {.sort_keys = false}), true);
-}
-
-ContinueToken decode_continue(const std::string& text) {
-  std::string raw;
-  if (!base64_decode(text, raw, true)) throw bad_request("continue key is not valid: illegal base64 data");
-  ContinueToken t;
-  try {
-    json::value v = json::parse(raw, "continue key");
-    const json::object& o = v.as_object();
-    if (json::get_string(o, "v") != "meta.k8s.io/v1") throw bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
-    t.rv = o.at("rv").to_number<std::uint64_t>();
-    std::string start(json::get_string(o, "start"));
-    if (start.empty() || start.back() != '\0') throw bad_request("continue key is not valid: malformed start key");
-    start.pop_back();
-    t.start = std::move(start);
-    if (auto it = o.find("pos"); it != o.end()) t.position = it->value().to_number<std::uint64_t>();
-    if (auto it = o.find("m"); it != o.end()) t.mutations = it->value().to_number<std::uint64_t>();
-  } catch (const StatusError&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw bad_request(std::string("continue key is not valid: ") + e.what());
-  }
-  return t;
-}
-
-ApiResponse object_response(const ObjectPtr& o, const std::string& api_version, const std::string& kind, int status) {
-  ApiResponse r;
-  r.status = status;
-  r.body.reserve(o->members.size() + api_version.size() + kind.size() + 32);
-  append_json(r.body, *o, api_version, kind);
-  return r;
-}
-
-labels::Selector label_selector(const std::map<std::string, std::string, std::less<>>& query) {
-  auto it = query.find("labelSelector");
-  if (it == query.end() || it->second.empty()) return labels::Selector();
-  try {
-    return labels::Selector::parse(it->second);
-  } catch (const Error& e) {
-    throw bad_request(std::string("unable to parse requirement: ") + e.what());
-  }
-}
-
 }  // namespace
-
-// ---- reads ----
-
-ApiResponse Api::get(const Target& t) {
-  ObjectPtr o;
-  {
-    std::shared_lock lock(store_.mutex);
-    o = store_.find(t.table, t.ns, t.name);
-  }
-  if (!o) throw not_found(t.rname(), t.name);
-  return object_response(o, t.api_version(), t.resource.kind, 200);
-}
-
-ApiResponse Api::list(const Target& t, const Query& query) {
-  const labels::Selector selector = label_selector(query);
-  const FieldSelector fields =
-      parse_field_selector(query.contains("fieldSelector") ? query.at("fieldSelector") : std::string(), t.table);
-  const bool filtered = !selector.empty() || !fields.terms.empty();
-  std::uint64_t limit = 0;
-  if (auto it = query.find("limit"); it != query.end() && !it->second.empty()) limit = parse_uint(it->second, "limit");
-  std::optional<ContinueToken> token;
-  if (auto it = query.find("continue"); it != query.end() && !it->second.empty()) token = decode_continue(it->second);
-
-  std::vector<ObjectPtr> page;
-  std::optional<ContinueToken> next;
-  std::optional<std::uint64_t> remaining;
-  std::uint64_t rv = 0;
-  {
-    std::shared_lock lock(store_.mutex);
-    rv = token ? token->rv : store_.current_rv();
-    if (const Table* table = store_.find_table(t.table)) {
-      const std::string prefix = t.ns.empty() ? std::string() : t.ns + "/";
-      auto it = token ? table->objects.upper_bound(token->start) : table->objects.lower_bound(prefix);
-      if (token && !prefix.empty() && it != table->objects.end() && it->first < prefix) it = table->objects.lower_bound(prefix);
-      const auto first = it;
-      std::uint64_t scanned = 0;
-      bool more = false;
-      std::string last;
-      for (; it != table->objects.end() && (prefix.empty() || std::string_view(it->first).starts_with(prefix)); ++it) {
-        if (limit && page.size() == limit) {
-          more = true;
-          break;
-        }
-        ++scanned;
-        const StoredObject& o = *it->second;
-        if (filtered && !((selector.empty() || selector.matches(o.labels)) && fields.matches(o))) continue;
-        page.push_back(it->second);
-        last = it->first;
-      }
-      if (more) {
-        std::uint64_t before = 0;
-        if (token && token->mutations == table->mutations) {
-          before = token->position;
-        } else if (token) {
-          auto from = prefix.empty() ? table->objects.begin() : table->objects.lower_bound(prefix);
-          before = static_cast<std::uint64_t>(std::distance(from, first));
-        }
-        next = ContinueToken{rv, last, before + scanned, table->mutations};
-        if (!filtered) {
-          std::uint64_t total = table->objects.size();
-          if (!prefix.empty()) {
-            auto c = table->per_namespace.find(t.ns);
-            total = c == table->per_namespace.end() ? 0 : c->second;
-          }
-          remaining = total - std::min(total, before + scanned);
-        }
-      }
-    }
-  }
-
-  ApiResponse r;
-  std::size_t size = 128;
-  for (const ObjectPtr& o : page) size += o->members.size() + 2;
-  if (t.custom) size += page.size() * (t.api_version().size() + t.resource.kind.size() + 32);
-  r.body.reserve(size);
-  r.body += "{\"kind\":\"";
-  r.body += t.resource.kind;
-  r.body += "List\",\"apiVersion\":\"";
-  r.body += t.api_version();
-  r.body += "\",\"metadata\":{\"resourceVersion\":\"";
-  r.body += std::to_string(rv);
-  r.body += '"';
-  if (next) {
-    r.body += ",\"continue\":\"";
-    r.body += encode_continue(*next);
-    r.body += '"';
-    if (remaining) {
-      r.body += ",\"remainingItemCount\":";
-      r.body += std::to_string(*remaining);
-    }
-  }
-  r.body += "},\"items\":[";
-  // Items of a built-in type's list carry no apiVersion and kind (typed lists); custom resources
-  // are unstructured and keep theirs.
-  const std::string item_kind = t.custom ? t.resource.kind : std::string();
-  for (std::size_t i = 0; i < page.size(); ++i) {
-    if (i) r.body += ',';
-    append_json(r.body, *page[i], t.api_version(), item_kind);
-  }
-  r.body += "]}";
-  return r;
-}
-
-ApiResponse Api::watch(const ApiRequest& request, const Target& t, const Query& query) {
-  if (!request.make_watch_sink) throw bad_request("watch is not available on this connection");
-  WatchSpec spec;
-  spec.table = t.table;
-  spec.ns = t.ns;
-  spec.labels = label_selector(query);
-  spec.fields = parse_field_selector(query.contains("fieldSelector") ? query.at("fieldSelector") : std::string(), t.table);
-  spec.api_version = t.api_version();
-  spec.kind = t.resource.kind;
-  std::optional<std::uint64_t> from;
-  if (auto it = query.find("resourceVersion"); it != query.end() && !it->second.empty() && it->second != "0")
-    from = parse_uint(it->second, "resourceVersion");
-  ApiResponse r;
-  if (auto it = query.find("timeoutSeconds"); it != query.end() && !it->second.empty())
-    r.watch_timeout = std::chrono::seconds(parse_uint(it->second, "timeoutSeconds"));
-  spec.sink = request.make_watch_sink();
-  try {
-    std::unique_lock lock(store_.mutex);
-    r.watch_id = store_.add_watcher(std::move(spec), from);
-  } catch (const StatusError& e) {
-    // A watch that cannot start still answers 200, with one ERROR event carrying the Status.
-    r.watch_id = 0;
-    r.body = "{\"type\":\"ERROR\",\"object\":" + e.body() + "}\n";
-  }
-  return r;
-}
 
 // ---- writes ----
 
@@ -640,100 +434,6 @@ void Api::check_type(const Target& t, const json::object& obj) const {
                       t.api_version() + ")");
   if (kind != t.resource.kind)
     throw bad_request("the kind in the data (" + kind + ") does not match the expected kind (" + t.resource.kind + ")");
-}
-
-// ---- seeding ----
-
-json::object Api::put_object(json::object object) {
-  const std::string api_version = string_at(object, "apiVersion"), kind = string_at(object, "kind");
-  std::unique_lock lock(store_.mutex);
-  const ApiResource* r = discovery_.find_kind(api_version, kind);
-  if (!r) throw bad_request("no resource serves kind " + kind + " in " + api_version);
-  const json::object* md = json::find_object(object, "metadata");
-  std::string ns = md ? string_at(*md, "namespace") : std::string();
-  if (r->namespaced && ns.empty()) ns = "default";
-  const std::string name = md ? string_at(*md, "name") : std::string();
-  Target t = target_for(*r, r->namespaced ? ns : std::string(), name);
-  if (ObjectPtr old = store_.find(t.table, t.ns, name)) {
-    // The later definition wins, as a second `kubectl apply` would leave it.
-    auto s = std::make_shared<StoredObject>(*old);
-    s->rv = store_.next_rv();
-    store_.remove(t.table, s, old);
-  }
-  if (r->namespaced && !store_.find("/namespaces", "", ns)) {
-    const ApiResource* nsr = find_resource("v1", "namespaces");
-    do_create(target_for(*nsr, "", ns), json::object{{"apiVersion", "v1"}, {"kind", "Namespace"},
-                                                    {"metadata", json::object{{"name", ns}}}}, false, true);
-  }
-  ObjectPtr stored = do_create(t, std::move(object), false, true);
-  return to_object(*stored, t.api_version(), t.resource.kind);
-}
-
-std::vector<std::string> Api::seed(const std::vector<std::filesystem::path>& paths) {
-  std::vector<std::string> problems;
-  std::unique_ptr<ClusterSource> source = open_manifest_source(paths);
-  for (const std::string& w : source->warnings()) problems.push_back("warning: " + w);
-  for (const std::string& e : source->errors()) problems.push_back(e);
-  // Namespaces first, then CRDs (so their resources are served), then everything else.
-  std::vector<ApiResource> order = source->discovery().preferred_resources();
-  auto rank = [](const ApiResource& r) {
-    if (r.group.empty() && r.name == "namespaces") return 0;
-    if (r.group == "apiextensions.k8s.io" && r.name == "customresourcedefinitions") return 1;
-    return 2;
-  };
-  std::stable_sort(order.begin(), order.end(), [&](const ApiResource& a, const ApiResource& b) { return rank(a) < rank(b); });
-  for (const ApiResource& r : order) {
-    source->list(r, ListOptions{}, [&](json::object&& obj) {
-      const std::string what = std::string(json::get_string(obj, "kind")) + " " +
-                               std::string(json::metadata_string(obj, "namespace")) +
-                               (json::metadata_string(obj, "namespace").empty() ? "" : "/") +
-                               std::string(json::metadata_string(obj, "name"));
-      try {
-        put_object(std::move(obj));
-      } catch (const StatusError& e) {
-        problems.push_back(what + ": " + e.message());
-      } catch (const std::exception& e) {
-        problems.push_back(what + ": " + e.what());
-      }
-    });
-  }
-  return problems;
-}
-
-void Api::fill_configmaps(const std::string& ns, std::size_t count, std::size_t size, const std::string& prefix) {
-  // Configuration-file text (keys, words, numbers, hex ids) that gzip shrinks about 3x, as it does
-  // real ConfigMaps; every object gets a different slice.
-  static const char* const words[] = {"server", "listen", "timeout", "replicas", "cache", "enabled", "path",
-                                      "backend", "region", "retries", "level", "endpoint", "user", "pool"};
-  std::string pool;
-  {
-    std::uint64_t x = 0x9e3779b97f4a7c15ULL;
-    auto next = [&x] {
-      x ^= x << 13;
-      x ^= x >> 7;
-      x ^= x << 17;
-      return x;
-    };
-    char line[160];
-    while (pool.size() < 256 * 1024 + size) {
-      const auto r = next();
-      std::snprintf(line, sizeof line, "%s.%s.%u = %s-%08llx %s %u\n", words[r % 14], words[(r >> 8) % 14],
-                    static_cast<unsigned>((r >> 16) % 1000), words[(r >> 24) % 14],
-                    static_cast<unsigned long long>((r >> 32) & 0xffffffffULL), words[(r >> 28) % 14],
-                    static_cast<unsigned>((r >> 40) % 100000));
-      pool += line;
-    }
-  }
-  for (std::size_t i = 0; i < count; ++i) {
-    const std::size_t offset = (i * 7919) % (pool.size() - size + 1);
-    json::object obj{{"apiVersion", "v1"},
-                     {"kind", "ConfigMap"},
-                     {"metadata", json::object{{"name", prefix + "-" + std::to_string(i)},
-                                               {"namespace", ns},
-                                               {"labels", json::object{{"app", "bench"}, {"shard", std::to_string(i % 10)}}}}},
-                     {"data", json::object{{"payload", pool.substr(offset, size)}}}};
-    put_object(std::move(obj));
-  }
 }
 
 }  // namespace vbackup::kubetest
