@@ -99,7 +99,12 @@ void apply_kind_defaults(std::string_view table, json::object& object, bool crea
     if (creating) {
       json::value& spec = object["spec"];
       if (!spec.is_object()) spec = json::object{};
-      if (!spec.get_object().contains("finalizers")) spec.get_object()["finalizers"] = json::array{"kubernetes"};
+      // PrepareForCreate: the "kubernetes" finalizer is required, appended when missing.
+      json::value& finalizers = spec.get_object()["finalizers"];
+      if (!finalizers.is_array()) finalizers = json::array{};
+      bool has_kubernetes = false;
+      for (const json::value& f : finalizers.get_array()) has_kubernetes |= f.is_string() && f.get_string() == "kubernetes";
+      if (!has_kubernetes) finalizers.get_array().push_back("kubernetes");
       json::value& status = object["status"];
       if (!status.is_object()) status = json::object{};
       if (!status.get_object().contains("phase")) status.get_object()["phase"] = "Active";

@@ -5,6 +5,7 @@
 #include "kube_server/handlers.hpp"
 #include "kube_server/objects.hpp"
 #include "kube_server/patch.hpp"
+#include "kube_server/strategies.hpp"
 #include "kube_server/util.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/manifests.hpp"
@@ -112,31 +113,45 @@ ObjectPtr Api::do_create(const Target& t, json::object obj, bool dry, bool seedi
     }
     md["name"] = name;
   }
+  // Admission (NamespaceLifecycle) answers before the registry sees the object.
+  if (t.resource.namespaced) namespace_usable(t.ns, true);
+  // BeginCreate: a Service's clusterIP and nodePorts are allocated before the object is validated
+  // and before its name is checked (corpus Surprise 3); what is allocated is held once committed.
+  if (t.table == "/services") services_.prepare_create(obj, seeding);
+  json::object& meta = metadata_of(obj);  // obj may have grown: `md` is not used past this point
   if (name.empty())
     throw invalid(t.resource.group, kind, "",
                   {{"FieldValueRequired", "Required value: name or generateName is required", "metadata.name"}});
-  if (auto causes = validate_metadata(md, t.table); !causes.empty()) throw invalid(t.resource.group, kind, name, causes);
-  if (t.resource.namespaced) namespace_usable(t.ns, true);
-  if (!seeding && !string_at(md, "resourceVersion").empty())
-    throw internal_error("resourceVersion should not be set on objects to be created");
+
+  if (!seeding || string_at(meta, "uid").empty()) meta["uid"] = random_uuid();
+  if (!seeding || string_at(meta, "creationTimestamp").empty()) meta["creationTimestamp"] = now_rfc3339();
+  const bool rv_given = !string_at(meta, "resourceVersion").empty();
+  meta.erase("resourceVersion");
+  meta.erase("selfLink");
+  meta.erase("managedFields");
+  if (!seeding) {
+    meta.erase("deletionTimestamp");
+    meta.erase("deletionGracePeriodSeconds");
+  }
+  if (t.tracks_generation && (!seeding || !meta.contains("generation"))) meta["generation"] = 1;
+  else if (!t.tracks_generation) meta.erase("generation");
+  // PrepareForCreate: the status subresource owns status, so a create starts from the initial one.
+  if (t.has_status && !seeding) {
+    if (t.custom) obj.erase("status");
+    else obj["status"] = initial_status(t.table, obj);
+  }
+  const bool job = t.table == "batch/jobs";
+  if (job) {
+    default_job(obj, kube_minor_);
+    prepare_job_create(obj, kube_minor_);
+  }
+  std::vector<Cause> causes = validate_metadata(metadata_of(obj), t.table);
+  if (t.table == "/services") for (Cause& c : services_.validate(obj)) causes.push_back(std::move(c));
+  if (job && !seeding) for (Cause& c : validate_job(obj, kube_minor_)) causes.push_back(std::move(c));
+  if (!causes.empty()) throw invalid(t.resource.group, kind, name, causes);
+  if (!seeding && rv_given) throw internal_error("resourceVersion should not be set on objects to be created");
   if (store_.find(t.table, t.ns, name)) throw already_exists(t.rname(), name);
 
-  if (!seeding || string_at(md, "uid").empty()) md["uid"] = random_uuid();
-  if (!seeding || string_at(md, "creationTimestamp").empty()) md["creationTimestamp"] = now_rfc3339();
-  md.erase("resourceVersion");
-  md.erase("selfLink");
-  md.erase("managedFields");
-  if (!seeding) {
-    md.erase("deletionTimestamp");
-    md.erase("deletionGracePeriodSeconds");
-  }
-  if (t.tracks_generation && (!seeding || !md.contains("generation"))) md["generation"] = 1;
-  else if (!t.tracks_generation) md.erase("generation");
-  if (t.has_status && !seeding) {
-    // The status subresource owns status: a create starts from an empty one.
-    if (t.custom) obj.erase("status");
-    else obj["status"] = json::object{};
-  }
   apply_kind_defaults(t.table, obj, true);
   if (t.table == "apiextensions.k8s.io/customresourcedefinitions") prepare_crd(obj, seeding);
   if (dry) return make_stored(obj, selectable_fields(t.table));
@@ -196,10 +211,18 @@ ObjectPtr Api::do_update(const Target& t, json::object obj, ObjectPtr old, bool 
     if (t.table == "/namespaces") {
       if (auto it = before.find("spec"); it != before.end()) result["spec"] = it->value();
     }
+    // Decode-time defaults, PrepareForUpdate and ValidateUpdate of the kinds a restore updates.
+    if (t.table == "batch/jobs") {
+      default_job(result, kube_minor_);
+      prepare_job_update(result, before, kube_minor_);
+    }
+    if (t.table == "/services") services_.prepare_update(result, before);
+    if (auto causes = validate_immutable(t.table, result, before); !causes.empty())
+      throw invalid(t.resource.group, kind, name, causes);
     if (t.tracks_generation && spec_part(result) != spec_part(before)) {
       std::int64_t gen = 0;
       if (auto it = old_md.find("generation"); it != old_md.end() && it->value().is_int64()) gen = it->value().get_int64();
-      rmd["generation"] = gen + 1;
+      result["metadata"].get_object()["generation"] = gen + 1;
     }
   }
   json::object& rmd = result["metadata"].get_object();
@@ -299,7 +322,8 @@ ApiResponse Api::update(const Target& t, const ApiRequest& request, const Query&
   ObjectPtr old = store_.find(t.table, t.ns, t.name);
   if (!old) throw not_found(t.rname(), t.name);
   const bool status_only = t.subresource == "status";
-  ObjectPtr stored = do_update(t, std::move(obj), old, dry, status_only, t.custom && !status_only);
+  // Custom resources refuse unconditional updates, through the status subresource too.
+  ObjectPtr stored = do_update(t, std::move(obj), old, dry, status_only, t.custom);
   lock.unlock();
   return object_response(stored, t.api_version(), t.resource.kind, 200);
 }
