@@ -1,6 +1,7 @@
 // The in-memory Kubernetes API server of the tests (tests/support/kube_server): its API rules over
 // HTTP, its fault switches and auth, and the real /usr/bin/kubectl against it (infra §5).
 #include "kube_server/kube_server.hpp"
+#include "kube_server/kubectl_runner.hpp"
 #include "kube_server/loopback_client.hpp"
 #include "kube_server/util.hpp"
 #include "vbackup/json.hpp"
@@ -25,6 +26,7 @@
 
 using namespace vbackup;
 using namespace vbackup::kubetest;
+using namespace vbackup::kubetest::testing;
 namespace fs = std::filesystem;
 
 namespace {
@@ -37,68 +39,6 @@ std::string str(const json::value& v) { return std::string(v.as_string()); }
 std::string configmap(const std::string& name, const std::string& labels = "{}", const std::string& extra = "") {
   return R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name + R"(","labels":)" + labels +
          R"(},"data":{"k":"v"})" + extra + "}";
-}
-
-fs::path source_root() {
-  const char* root = std::getenv("VBK_SOURCE_ROOT");
-  return root ? fs::path(root) : fs::current_path();
-}
-
-// A fresh HOME and kubeconfig per instance, so kubectl's discovery cache starts empty (infra §5).
-class Kubectl {
- public:
-  explicit Kubectl(const KubeServer& server, KubeconfigAuth auth = KubeconfigAuth::automatic)
-      : Kubectl(server.kubeconfig(auth)) {}
-  explicit Kubectl(const std::string& kubeconfig) {
-    char tmpl[] = "/tmp/kube-server-test-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    write("kubeconfig", kubeconfig);
-  }
-  ~Kubectl() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  struct Result {
-    int code;
-    std::string out, err;
-  };
-  Result operator()(const std::string& args) const {
-    const std::string cmd = "cd '" + dir_.string() + "' && HOME='" + dir_.string() + "' KUBECONFIG='" +
-                            (dir_ / "kubeconfig").string() + "' /usr/bin/kubectl " + args + " >out.txt 2>err.txt";
-    const int status = std::system(cmd.c_str());
-    Result r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read("out.txt"), read("err.txt")};
-    INFO("kubectl " << args << "\nexit " << r.code << "\nstdout:\n" << r.out << "\nstderr:\n" << r.err);
-    return r;
-  }
-  void write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir_ / name) << text;
-  }
-  const fs::path& dir() const { return dir_; }
-
- private:
-  std::string read(const std::string& name) const {
-    std::ifstream in(dir_ / name);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-  fs::path dir_;
-};
-
-KubeServerOptions quick() {
-  KubeServerOptions o;
-  o.api.crd_establish_delay = std::chrono::milliseconds(50);
-  return o;
-}
-
-// Polls until pred holds (CRD establishment happens on a server thread); fails after 10 s.
-template <class Pred>
-void eventually(Pred pred) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!pred()) {
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
 }
 
 }  // namespace

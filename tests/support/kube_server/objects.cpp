@@ -90,6 +90,27 @@ void apply_kind_defaults(std::string_view table, json::object& object, bool crea
       object.erase("stringData");
     }
     if (!object.contains("type")) object["type"] = "Opaque";
+  } else if (table == "/persistentvolumeclaims" || table == "/persistentvolumes") {
+    // SetDefaults_PersistentVolume(Claim)Spec: volumeMode Filesystem; a PV's reclaim policy Retain.
+    json::value& spec = object["spec"];
+    if (!spec.is_object()) spec = json::object{};
+    json::object& s = spec.get_object();
+    if (!s.contains("volumeMode")) s["volumeMode"] = "Filesystem";
+    if (table == "/persistentvolumes") {
+      if (!s.contains("persistentVolumeReclaimPolicy")) s["persistentVolumeReclaimPolicy"] = "Retain";
+      if (auto it = s.find("hostPath"); it != s.end() && it->value().is_object() && !it->value().get_object().contains("type"))
+        it->value().get_object()["type"] = "";
+    }
+    if (creating) {
+      // Admission (StorageObjectInUseProtection) adds the protection finalizer on create.
+      const char* protection = table == "/persistentvolumes" ? "kubernetes.io/pv-protection" : "kubernetes.io/pvc-protection";
+      json::value& md = object["metadata"];
+      json::value& finalizers = md.get_object()["finalizers"];
+      if (!finalizers.is_array()) finalizers = json::array{};
+      bool found = false;
+      for (const json::value& f : finalizers.get_array()) found |= f.is_string() && f.get_string() == protection;
+      if (!found) finalizers.get_array().push_back(protection);
+    }
   } else if (table == "/namespaces") {
     json::value& md = object["metadata"];
     const std::string name(json::get_string(md.get_object(), "name"));

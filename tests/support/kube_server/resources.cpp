@@ -254,7 +254,21 @@ std::pair<ObjectPtr, bool> Api::do_delete(const Target& t, ObjectPtr old, bool d
     std::lock_guard lock(settings_mutex_);
     ns_delay = namespace_delay_;
   }
-  if (old->has_finalizers || (is_namespace && graceful && ns_delay.count() > 0)) {
+  bool held = old->has_finalizers;
+  if (held && (t.table == "/persistentvolumeclaims" || t.table == "/persistentvolumes")) {
+    // The pv/pvc-protection controller lets a volume no pod uses go at once.
+    json::value& finalizers = md["finalizers"];
+    if (finalizers.is_array()) {
+      json::array kept;
+      for (const json::value& f : finalizers.get_array())
+        if (!f.is_string() || (f.get_string() != "kubernetes.io/pvc-protection" && f.get_string() != "kubernetes.io/pv-protection"))
+          kept.push_back(f);
+      held = !kept.empty();
+      if (held) finalizers = std::move(kept);
+      else md.erase("finalizers");
+    }
+  }
+  if (held || (is_namespace && graceful && ns_delay.count() > 0)) {
     // Graceful deletion: the object stays, marked, until its finalizers are gone (or, for a
     // namespace, until the namespace controller has emptied it).
     if (old->terminating || dry) return {old, false};
