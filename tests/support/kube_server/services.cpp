@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace vbackup::kubetest {
@@ -290,6 +291,7 @@ ServiceNetwork::ServiceNetwork(const std::string& cluster_ip_range, const std::s
   ip_count_ = size - 2;
   // ipallocator calculateRangeOffset: min(max(16, size/16), 256), 0 below 16 addresses.
   ip_offset_ = size < 16 ? 0 : std::min<std::uint32_t>(std::max<std::uint32_t>(16, size / 16), 256);
+  ip_offset_ = std::min(ip_offset_, ip_count_);  // a /28 has 14 addresses and an offset of 16
   // The first address is the `kubernetes` Service's (default/kubernetes holds it on a real cluster).
   ++ip_use_[0];
 
@@ -309,7 +311,7 @@ ServiceNetwork::ServiceNetwork(const std::string& cluster_ip_range, const std::s
   port_use_.assign(static_cast<std::size_t>(hi - lo + 1), 0);
   // portallocator calculateRangeOffset (ServiceNodePortStaticSubrange): min(max(16, size/32), 128).
   const int count = hi - lo + 1;
-  port_offset_ = count < 16 ? 0 : std::min(std::max(16, count / 32), 128);
+  port_offset_ = count < 16 ? 0 : std::min({std::max(16, count / 32), 128, count});
 }
 
 void ServiceNetwork::prepare_create(json::object& service, bool lenient) {
