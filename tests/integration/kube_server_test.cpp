@@ -1,6 +1,7 @@
 // The in-memory Kubernetes API server of the tests (tests/support/kube_server): its API rules over
 // HTTP, its fault switches and auth, and the real /usr/bin/kubectl against it (infra §5).
 #include "kube_server/kube_server.hpp"
+#include "kube_server/kubectl_runner.hpp"
 #include "kube_server/loopback_client.hpp"
 #include "kube_server/util.hpp"
 #include "test_helpers.hpp"
@@ -26,6 +27,7 @@
 
 using namespace vbackup;
 using namespace vbackup::kubetest;
+using namespace vbackup::kubetest::testing;
 namespace fs = std::filesystem;
 
 namespace {
@@ -38,51 +40,6 @@ std::string str(const json::value& v) { return std::string(v.as_string()); }
 std::string configmap(const std::string& name, const std::string& labels = "{}", const std::string& extra = "") {
   return R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name + R"(","labels":)" + labels +
          R"(},"data":{"k":"v"})" + extra + "}";
-}
-
-using testing::source_root;
-
-// A fresh HOME and kubeconfig per instance, so kubectl's discovery cache starts empty (infra §5).
-class Kubectl {
- public:
-  explicit Kubectl(const KubeServer& server, KubeconfigAuth auth = KubeconfigAuth::automatic)
-      : Kubectl(server.kubeconfig(auth)) {}
-  explicit Kubectl(const std::string& kubeconfig) { write("kubeconfig", kubeconfig); }
-  struct Result {
-    int code;
-    std::string out, err;
-  };
-  Result operator()(const std::string& args) const {
-    const std::string cmd = "cd '" + dir_.string() + "' && HOME='" + dir_.string() + "' KUBECONFIG='" +
-                            (dir_ / "kubeconfig").string() + "' /usr/bin/kubectl " + args + " >out.txt 2>err.txt";
-    const int status = std::system(cmd.c_str());
-    Result r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read("out.txt"), read("err.txt")};
-    INFO("kubectl " << args << "\nexit " << r.code << "\nstdout:\n" << r.out << "\nstderr:\n" << r.err);
-    return r;
-  }
-  void write(const std::string& name, const std::string& text) const { tmp_.write(name, text); }
-  const fs::path& dir() const { return dir_; }
-
- private:
-  std::string read(const std::string& name) const { return testing::read_file(dir_ / name); }
-  testing::TempDir tmp_{"kubectl"};
-  const fs::path& dir_ = tmp_.path;
-};
-
-KubeServerOptions quick() {
-  KubeServerOptions o;
-  o.api.crd_establish_delay = std::chrono::milliseconds(50);
-  return o;
-}
-
-// Polls until pred holds (CRD establishment happens on a server thread); fails after 10 s.
-template <class Pred>
-void eventually(Pred pred) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!pred()) {
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
 }
 
 }  // namespace
@@ -828,7 +785,7 @@ TEST_CASE("kubectl over TLS: the made CA, bearer token and client certificate ku
     KubeServerOptions o = quick();
     o.tls = true;
     o.require_client_cert = true;
-    testing::TempDir certs("kube-server-pki");
+    vbackup::testing::TempDir certs("kube-server-pki");
     o.cert_dir = certs.path;
     KubeServer server(o);
     for (const char* f : {"ca.crt", "server.crt", "server.key", "client.crt", "client.key"})
@@ -845,7 +802,7 @@ TEST_CASE("kubectl over TLS: the made CA, bearer token and client certificate ku
 TEST_CASE("kube-test-server program: --seed, --fill, --faults, --write-kubeconfig, --port-file; SIGTERM ends it") {
   const char* program = std::getenv("KUBE_TEST_SERVER");
   REQUIRE_MESSAGE(program, "meson sets KUBE_TEST_SERVER to the built program");
-  testing::TempDir tmp("kube-server-main");
+  vbackup::testing::TempDir tmp("kube-server-main");
   const fs::path& dir = tmp.path;
   const std::string manifests = (source_root() / "examples" / "manifests").string();
   const std::string kubeconfig = (dir / "kubeconfig").string(), port_file = (dir / "port").string();

@@ -38,7 +38,12 @@ int main(int argc, char** argv) {
   app.add_option("--basic-auth", o.api.basic_auth, "USER:PASSWORD also accepted");
   app.add_option("--crd-delay-ms", crd_delay, "Delay before a new CRD is Established and served")->capture_default_str();
   app.add_option("--namespace-delete-delay-ms", ns_delay, "How long a deleted namespace stays Terminating")->capture_default_str();
-  app.add_option("--kubernetes-version", o.api.git_version, "gitVersion served at /version")->capture_default_str();
+  app.add_option("--kubernetes-version", o.api.git_version,
+                 "gitVersion served at /version (its minor picks version-dependent rules: Job labels)")->capture_default_str();
+  app.add_option("--service-cluster-ip-range", o.api.service_cluster_ip_range,
+                 "IPv4 CIDR Service clusterIPs are allocated from")->capture_default_str();
+  app.add_option("--service-node-port-range", o.api.service_node_port_range,
+                 "Ports NodePort and LoadBalancer Services get nodePorts from")->capture_default_str();
   app.add_flag("--no-snapshot-crds", no_snapshot, "Do not install the snapshot.storage.k8s.io CRDs");
   app.add_flag("--no-aggregated-discovery", no_aggregated, "Answer only legacy discovery");
   app.add_option("--gzip-threshold", o.gzip_threshold, "Compress answers of at least this many bytes")->capture_default_str();

@@ -54,10 +54,27 @@ Api::Api(ApiOptions options, Scheduler scheduler)
     : options_(std::move(options)),
       scheduler_(std::move(scheduler)),
       store_(options_.watch_history),
+      services_(options_.service_cluster_ip_range, options_.service_node_port_range),
       discovery_(builtin_kubernetes_discovery()),
       crd_delay_(options_.crd_establish_delay),
       namespace_delay_(options_.namespace_delete_delay),
       token_(options_.token) {
+  // "v1.33.1" → 33: the rules that changed between releases follow the version served.
+  if (const auto dot = options_.git_version.find('.'); dot != std::string::npos) {
+    const std::string minor = options_.git_version.substr(dot + 1, options_.git_version.find('.', dot + 1) - dot - 1);
+    if (!minor.empty() && std::all_of(minor.begin(), minor.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      kube_minor_ = std::stoi(minor);
+  }
+  // The Service allocations follow the services table, whoever writes it (deletes, namespace and
+  // seed replacement included).
+  store_.set_observer([this](const std::string& table, const StoredObject* before, const StoredObject* now) {
+    if (table != "/services") return;
+    const StoredObject* o = now ? now : before;
+    if (!o) return;
+    if (!now) return services_.observe(object_key(o->ns, o->name), nullptr);
+    const json::object service = to_object(*now, "v1", "Service");
+    services_.observe(object_key(o->ns, o->name), &service);
+  });
   // The namespaces every cluster starts with.
   for (const char* ns : {"default", "kube-node-lease", "kube-public", "kube-system"})
     put_object(json::object{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", json::object{{"name", ns}}}});

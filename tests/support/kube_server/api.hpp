@@ -4,6 +4,7 @@
 #pragma once
 
 #include "kube_server/faults.hpp"
+#include "kube_server/services.hpp"
 #include "kube_server/status.hpp"
 #include "kube_server/store.hpp"
 #include "vbackup/discovery.hpp"
@@ -35,6 +36,9 @@ struct ApiOptions {
   std::string token;                  // bearer token required ("" = any or none accepted)
   std::string basic_auth;             // "user:password" also accepted when set
   std::size_t request_log = 2000;     // requests kept for GET /__control/requests
+  // Services (services.hpp), kube-apiserver's --service-cluster-ip-range and --service-node-port-range.
+  std::string service_cluster_ip_range = "10.96.0.0/16";
+  std::string service_node_port_range = "30000-32767";
 };
 
 // Runs `fn` once after `delay` on a server thread (never inline).
@@ -164,9 +168,11 @@ class Api {
   bool namespace_usable(const std::string& ns, bool for_create) const;
 
   ApiOptions options_;
+  int kube_minor_ = 33;  // the minor of options_.git_version: version-dependent rules (strategies.hpp)
   Scheduler scheduler_;
   Store store_;
   Faults faults_;
+  ServiceNetwork services_;  // guarded by store_.mutex; follows the services table (Store observer)
 
   // Guarded by store_.mutex.
   Discovery discovery_;

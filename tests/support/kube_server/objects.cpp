@@ -90,6 +90,27 @@ void apply_kind_defaults(std::string_view table, json::object& object, bool crea
       object.erase("stringData");
     }
     if (!object.contains("type")) object["type"] = "Opaque";
+  } else if (table == "/persistentvolumeclaims" || table == "/persistentvolumes") {
+    // SetDefaults_PersistentVolume(Claim)Spec: volumeMode Filesystem; a PV's reclaim policy Retain.
+    json::value& spec = object["spec"];
+    if (!spec.is_object()) spec = json::object{};
+    json::object& s = spec.get_object();
+    if (!s.contains("volumeMode")) s["volumeMode"] = "Filesystem";
+    if (table == "/persistentvolumes") {
+      if (!s.contains("persistentVolumeReclaimPolicy")) s["persistentVolumeReclaimPolicy"] = "Retain";
+      if (auto it = s.find("hostPath"); it != s.end() && it->value().is_object() && !it->value().get_object().contains("type"))
+        it->value().get_object()["type"] = "";
+    }
+    if (creating) {
+      // Admission (StorageObjectInUseProtection) adds the protection finalizer on create.
+      const char* protection = table == "/persistentvolumes" ? "kubernetes.io/pv-protection" : "kubernetes.io/pvc-protection";
+      json::value& md = object["metadata"];
+      json::value& finalizers = md.get_object()["finalizers"];
+      if (!finalizers.is_array()) finalizers = json::array{};
+      bool found = false;
+      for (const json::value& f : finalizers.get_array()) found |= f.is_string() && f.get_string() == protection;
+      if (!found) finalizers.get_array().push_back(protection);
+    }
   } else if (table == "/namespaces") {
     json::value& md = object["metadata"];
     const std::string name(json::get_string(md.get_object(), "name"));
@@ -99,7 +120,12 @@ void apply_kind_defaults(std::string_view table, json::object& object, bool crea
     if (creating) {
       json::value& spec = object["spec"];
       if (!spec.is_object()) spec = json::object{};
-      if (!spec.get_object().contains("finalizers")) spec.get_object()["finalizers"] = json::array{"kubernetes"};
+      // PrepareForCreate: the "kubernetes" finalizer is required, appended when missing.
+      json::value& finalizers = spec.get_object()["finalizers"];
+      if (!finalizers.is_array()) finalizers = json::array{};
+      bool has_kubernetes = false;
+      for (const json::value& f : finalizers.get_array()) has_kubernetes |= f.is_string() && f.get_string() == "kubernetes";
+      if (!has_kubernetes) finalizers.get_array().push_back("kubernetes");
       json::value& status = object["status"];
       if (!status.is_object()) status = json::object{};
       if (!status.get_object().contains("phase")) status.get_object()["phase"] = "Active";

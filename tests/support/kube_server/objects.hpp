@@ -18,7 +18,10 @@ std::vector<Cause> validate_metadata(const json::object& metadata, std::string_v
 
 // Defaults the API server applies on write: a Secret's stringData folded into data (base64) and
 // its type defaulted to Opaque; a Namespace's kubernetes.io/metadata.name label and, on create, its
-// "kubernetes" finalizer and Active phase.
+// "kubernetes" finalizer and Active phase; PersistentVolume(Claim) volumeMode Filesystem, a PV's
+// reclaim policy Retain and hostPath type "", and on create the kubernetes.io/pv(c)-protection
+// finalizer (admission), which delete removes at once, as the protection controller does for a
+// volume no pod uses (resources.cpp).
 void apply_kind_defaults(std::string_view table, json::object& object, bool creating);
 
 // Field paths usable in field selectors besides metadata.name and metadata.namespace (pods:

@@ -1,17 +1,17 @@
-// The verbs on resources: get, list (paged), watch, create, update, patch, delete and
-// deletecollection, with the API server's metadata rules (generateName, uid, resourceVersion,
-// creationTimestamp, generation, status subresource, finalizers, namespaces).
+// The write verbs on resources: create, update, patch, delete and deletecollection, with the API
+// server's metadata rules (generateName, uid, resourceVersion, creationTimestamp, generation, status
+// subresource, finalizers, namespaces). Reads are in reads.cpp, seeding in seed.cpp.
 #include "kube_server/api.hpp"
+#include "kube_server/handlers.hpp"
 #include "kube_server/objects.hpp"
 #include "kube_server/patch.hpp"
+#include "kube_server/strategies.hpp"
 #include "kube_server/util.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/manifests.hpp"
 #include "vbackup/cluster.hpp"
 
 #include <algorithm>
-#include <charconv>
-#include <cstdio>
 #include <mutex>
 #include <shared_mutex>
 
@@ -62,18 +62,6 @@ bool dry_run(const std::map<std::string, std::string, std::less<>>& query) {
   return true;
 }
 
-json::object& metadata_of(json::object& obj) {
-  json::value& md = obj["metadata"];
-  if (md.is_null()) md = json::object{};
-  if (!md.is_object()) throw bad_request("metadata: expected an object");
-  return md.get_object();
-}
-
-std::string string_at(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
-}
-
 // The parts of an object that make up its "spec" for metadata.generation: all but metadata and status.
 json::object spec_part(const json::object& obj) {
   json::object out = obj;
@@ -84,199 +72,7 @@ json::object spec_part(const json::object& obj) {
   return out;
 }
 
-std::uint64_t parse_uint(std::string_view text, const char* what) {
-  std::uint64_t v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size())
-    throw bad_request(std::string(what) + ": invalid value \"" + std::string(text) + "\"");
-  return v;
-}
-
-struct ContinueToken {
-  std::uint64_t rv = 0;
-  std::string start;  // the last key returned; the next page starts after it
-  std::uint64_t position = 0, mutations = 0;
-};
-
-// Shaped like the API server's token (base64url of {"v":"meta.k8s.io/v1","rv":N,"start":"key\u0000"});
-// "pos" and "m" let the next page count remainingItemCount without walking the table.
-std::string encode_continue(const ContinueToken& t) {
-  json::object o{{"v", "meta.k8s.io/v1"}, {"rv", t.rv}, {"start", t.start + std::string(1, '\0')},
-                 {"pos", t.position}, {"m", t.mutations}};
-  return base64_encode(json::marshal(o, {.sort_keys = false}), true);
-}
-
-ContinueToken decode_continue(const std::string& text) {
-  std::string raw;
-  if (!base64_decode(text, raw, true)) throw bad_request("continue key is not valid: illegal base64 data");
-  ContinueToken t;
-  try {
-    json::value v = json::parse(raw, "continue key");
-    const json::object& o = v.as_object();
-    if (json::get_string(o, "v") != "meta.k8s.io/v1") throw bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
-    t.rv = o.at("rv").to_number<std::uint64_t>();
-    std::string start(json::get_string(o, "start"));
-    if (start.empty() || start.back() != '\0') throw bad_request("continue key is not valid: malformed start key");
-    start.pop_back();
-    t.start = std::move(start);
-    if (auto it = o.find("pos"); it != o.end()) t.position = it->value().to_number<std::uint64_t>();
-    if (auto it = o.find("m"); it != o.end()) t.mutations = it->value().to_number<std::uint64_t>();
-  } catch (const StatusError&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw bad_request(std::string("continue key is not valid: ") + e.what());
-  }
-  return t;
-}
-
-ApiResponse object_response(const ObjectPtr& o, const std::string& api_version, const std::string& kind, int status) {
-  ApiResponse r;
-  r.status = status;
-  r.body.reserve(o->members.size() + api_version.size() + kind.size() + 32);
-  append_json(r.body, *o, api_version, kind);
-  return r;
-}
-
-labels::Selector label_selector(const std::map<std::string, std::string, std::less<>>& query) {
-  auto it = query.find("labelSelector");
-  if (it == query.end() || it->second.empty()) return labels::Selector();
-  try {
-    return labels::Selector::parse(it->second);
-  } catch (const Error& e) {
-    throw bad_request(std::string("unable to parse requirement: ") + e.what());
-  }
-}
-
 }  // namespace
-
-// ---- reads ----
-
-ApiResponse Api::get(const Target& t) {
-  ObjectPtr o;
-  {
-    std::shared_lock lock(store_.mutex);
-    o = store_.find(t.table, t.ns, t.name);
-  }
-  if (!o) throw not_found(t.rname(), t.name);
-  return object_response(o, t.api_version(), t.resource.kind, 200);
-}
-
-ApiResponse Api::list(const Target& t, const Query& query) {
-  const labels::Selector selector = label_selector(query);
-  const FieldSelector fields =
-      parse_field_selector(query.contains("fieldSelector") ? query.at("fieldSelector") : std::string(), t.table);
-  const bool filtered = !selector.empty() || !fields.terms.empty();
-  std::uint64_t limit = 0;
-  if (auto it = query.find("limit"); it != query.end() && !it->second.empty()) limit = parse_uint(it->second, "limit");
-  std::optional<ContinueToken> token;
-  if (auto it = query.find("continue"); it != query.end() && !it->second.empty()) token = decode_continue(it->second);
-
-  std::vector<ObjectPtr> page;
-  std::optional<ContinueToken> next;
-  std::optional<std::uint64_t> remaining;
-  std::uint64_t rv = 0;
-  {
-    std::shared_lock lock(store_.mutex);
-    rv = token ? token->rv : store_.current_rv();
-    if (const Table* table = store_.find_table(t.table)) {
-      const std::string prefix = t.ns.empty() ? std::string() : t.ns + "/";
-      auto it = token ? table->objects.upper_bound(token->start) : table->objects.lower_bound(prefix);
-      if (token && !prefix.empty() && it != table->objects.end() && it->first < prefix) it = table->objects.lower_bound(prefix);
-      const auto first = it;
-      std::uint64_t scanned = 0;
-      bool more = false;
-      std::string last;
-      for (; it != table->objects.end() && (prefix.empty() || std::string_view(it->first).starts_with(prefix)); ++it) {
-        if (limit && page.size() == limit) {
-          more = true;
-          break;
-        }
-        ++scanned;
-        const StoredObject& o = *it->second;
-        if (filtered && !((selector.empty() || selector.matches(o.labels)) && fields.matches(o))) continue;
-        page.push_back(it->second);
-        last = it->first;
-      }
-      if (more) {
-        std::uint64_t before = 0;
-        if (token && token->mutations == table->mutations) {
-          before = token->position;
-        } else if (token) {
-          auto from = prefix.empty() ? table->objects.begin() : table->objects.lower_bound(prefix);
-          before = static_cast<std::uint64_t>(std::distance(from, first));
-        }
-        next = ContinueToken{rv, last, before + scanned, table->mutations};
-        if (!filtered) {
-          std::uint64_t total = table->objects.size();
-          if (!prefix.empty()) {
-            auto c = table->per_namespace.find(t.ns);
-            total = c == table->per_namespace.end() ? 0 : c->second;
-          }
-          remaining = total - std::min(total, before + scanned);
-        }
-      }
-    }
-  }
-
-  ApiResponse r;
-  std::size_t size = 128;
-  for (const ObjectPtr& o : page) size += o->members.size() + 2;
-  if (t.custom) size += page.size() * (t.api_version().size() + t.resource.kind.size() + 32);
-  r.body.reserve(size);
-  r.body += "{\"kind\":\"";
-  r.body += t.resource.kind;
-  r.body += "List\",\"apiVersion\":\"";
-  r.body += t.api_version();
-  r.body += "\",\"metadata\":{\"resourceVersion\":\"";
-  r.body += std::to_string(rv);
-  r.body += '"';
-  if (next) {
-    r.body += ",\"continue\":\"";
-    r.body += encode_continue(*next);
-    r.body += '"';
-    if (remaining) {
-      r.body += ",\"remainingItemCount\":";
-      r.body += std::to_string(*remaining);
-    }
-  }
-  r.body += "},\"items\":[";
-  // Items of a built-in type's list carry no apiVersion and kind (typed lists); custom resources
-  // are unstructured and keep theirs.
-  const std::string item_kind = t.custom ? t.resource.kind : std::string();
-  for (std::size_t i = 0; i < page.size(); ++i) {
-    if (i) r.body += ',';
-    append_json(r.body, *page[i], t.api_version(), item_kind);
-  }
-  r.body += "]}";
-  return r;
-}
-
-ApiResponse Api::watch(const ApiRequest& request, const Target& t, const Query& query) {
-  if (!request.make_watch_sink) throw bad_request("watch is not available on this connection");
-  WatchSpec spec;
-  spec.table = t.table;
-  spec.ns = t.ns;
-  spec.labels = label_selector(query);
-  spec.fields = parse_field_selector(query.contains("fieldSelector") ? query.at("fieldSelector") : std::string(), t.table);
-  spec.api_version = t.api_version();
-  spec.kind = t.resource.kind;
-  std::optional<std::uint64_t> from;
-  if (auto it = query.find("resourceVersion"); it != query.end() && !it->second.empty() && it->second != "0")
-    from = parse_uint(it->second, "resourceVersion");
-  ApiResponse r;
-  if (auto it = query.find("timeoutSeconds"); it != query.end() && !it->second.empty())
-    r.watch_timeout = std::chrono::seconds(parse_uint(it->second, "timeoutSeconds"));
-  spec.sink = request.make_watch_sink();
-  try {
-    std::unique_lock lock(store_.mutex);
-    r.watch_id = store_.add_watcher(std::move(spec), from);
-  } catch (const StatusError& e) {
-    // A watch that cannot start still answers 200, with one ERROR event carrying the Status.
-    r.watch_id = 0;
-    r.body = "{\"type\":\"ERROR\",\"object\":" + e.body() + "}\n";
-  }
-  return r;
-}
 
 // ---- writes ----
 
@@ -318,31 +114,45 @@ ObjectPtr Api::do_create(const Target& t, json::object obj, bool dry, bool seedi
     }
     md["name"] = name;
   }
+  // Admission (NamespaceLifecycle) answers before the registry sees the object.
+  if (t.resource.namespaced) namespace_usable(t.ns, true);
+  // BeginCreate: a Service's clusterIP and nodePorts are allocated before the object is validated
+  // and before its name is checked (corpus Surprise 3); what is allocated is held once committed.
+  if (t.table == "/services") services_.prepare_create(obj, seeding);
+  json::object& meta = metadata_of(obj);  // obj may have grown: `md` is not used past this point
   if (name.empty())
     throw invalid(t.resource.group, kind, "",
                   {{"FieldValueRequired", "Required value: name or generateName is required", "metadata.name"}});
-  if (auto causes = validate_metadata(md, t.table); !causes.empty()) throw invalid(t.resource.group, kind, name, causes);
-  if (t.resource.namespaced) namespace_usable(t.ns, true);
-  if (!seeding && !string_at(md, "resourceVersion").empty())
-    throw internal_error("resourceVersion should not be set on objects to be created");
+
+  if (!seeding || string_at(meta, "uid").empty()) meta["uid"] = random_uuid();
+  if (!seeding || string_at(meta, "creationTimestamp").empty()) meta["creationTimestamp"] = now_rfc3339();
+  const bool rv_given = !string_at(meta, "resourceVersion").empty();
+  meta.erase("resourceVersion");
+  meta.erase("selfLink");
+  meta.erase("managedFields");
+  if (!seeding) {
+    meta.erase("deletionTimestamp");
+    meta.erase("deletionGracePeriodSeconds");
+  }
+  if (t.tracks_generation && (!seeding || !meta.contains("generation"))) meta["generation"] = 1;
+  else if (!t.tracks_generation) meta.erase("generation");
+  // PrepareForCreate: the status subresource owns status, so a create starts from the initial one.
+  if (t.has_status && !seeding) {
+    if (t.custom) obj.erase("status");
+    else obj["status"] = initial_status(t.table, obj);
+  }
+  const bool job = t.table == "batch/jobs";
+  if (job) {
+    default_job(obj, kube_minor_);
+    prepare_job_create(obj, kube_minor_);
+  }
+  std::vector<Cause> causes = validate_metadata(metadata_of(obj), t.table);
+  if (t.table == "/services") for (Cause& c : services_.validate(obj)) causes.push_back(std::move(c));
+  if (job && !seeding) for (Cause& c : validate_job(obj, kube_minor_)) causes.push_back(std::move(c));
+  if (!causes.empty()) throw invalid(t.resource.group, kind, name, causes);
+  if (!seeding && rv_given) throw internal_error("resourceVersion should not be set on objects to be created");
   if (store_.find(t.table, t.ns, name)) throw already_exists(t.rname(), name);
 
-  if (!seeding || string_at(md, "uid").empty()) md["uid"] = random_uuid();
-  if (!seeding || string_at(md, "creationTimestamp").empty()) md["creationTimestamp"] = now_rfc3339();
-  md.erase("resourceVersion");
-  md.erase("selfLink");
-  md.erase("managedFields");
-  if (!seeding) {
-    md.erase("deletionTimestamp");
-    md.erase("deletionGracePeriodSeconds");
-  }
-  if (t.tracks_generation && (!seeding || !md.contains("generation"))) md["generation"] = 1;
-  else if (!t.tracks_generation) md.erase("generation");
-  if (t.has_status && !seeding) {
-    // The status subresource owns status: a create starts from an empty one.
-    if (t.custom) obj.erase("status");
-    else obj["status"] = json::object{};
-  }
   apply_kind_defaults(t.table, obj, true);
   if (t.table == "apiextensions.k8s.io/customresourcedefinitions") prepare_crd(obj, seeding);
   if (dry) return make_stored(obj, selectable_fields(t.table));
@@ -402,10 +212,18 @@ ObjectPtr Api::do_update(const Target& t, json::object obj, ObjectPtr old, bool 
     if (t.table == "/namespaces") {
       if (auto it = before.find("spec"); it != before.end()) result["spec"] = it->value();
     }
+    // Decode-time defaults, PrepareForUpdate and ValidateUpdate of the kinds a restore updates.
+    if (t.table == "batch/jobs") {
+      default_job(result, kube_minor_);
+      prepare_job_update(result, before, kube_minor_);
+    }
+    if (t.table == "/services") services_.prepare_update(result, before);
+    if (auto causes = validate_immutable(t.table, result, before); !causes.empty())
+      throw invalid(t.resource.group, kind, name, causes);
     if (t.tracks_generation && spec_part(result) != spec_part(before)) {
       std::int64_t gen = 0;
       if (auto it = old_md.find("generation"); it != old_md.end() && it->value().is_int64()) gen = it->value().get_int64();
-      rmd["generation"] = gen + 1;
+      result["metadata"].get_object()["generation"] = gen + 1;
     }
   }
   json::object& rmd = result["metadata"].get_object();
@@ -437,7 +255,21 @@ std::pair<ObjectPtr, bool> Api::do_delete(const Target& t, ObjectPtr old, bool d
     std::lock_guard lock(settings_mutex_);
     ns_delay = namespace_delay_;
   }
-  if (old->has_finalizers || (is_namespace && graceful && ns_delay.count() > 0)) {
+  bool held = old->has_finalizers;
+  if (held && (t.table == "/persistentvolumeclaims" || t.table == "/persistentvolumes")) {
+    // The pv/pvc-protection controller lets a volume no pod uses go at once.
+    json::value& finalizers = md["finalizers"];
+    if (finalizers.is_array()) {
+      json::array kept;
+      for (const json::value& f : finalizers.get_array())
+        if (!f.is_string() || (f.get_string() != "kubernetes.io/pvc-protection" && f.get_string() != "kubernetes.io/pv-protection"))
+          kept.push_back(f);
+      held = !kept.empty();
+      if (held) finalizers = std::move(kept);
+      else md.erase("finalizers");
+    }
+  }
+  if (held || (is_namespace && graceful && ns_delay.count() > 0)) {
     // Graceful deletion: the object stays, marked, until its finalizers are gone (or, for a
     // namespace, until the namespace controller has emptied it).
     if (old->terminating || dry) return {old, false};
@@ -505,7 +337,8 @@ ApiResponse Api::update(const Target& t, const ApiRequest& request, const Query&
   ObjectPtr old = store_.find(t.table, t.ns, t.name);
   if (!old) throw not_found(t.rname(), t.name);
   const bool status_only = t.subresource == "status";
-  ObjectPtr stored = do_update(t, std::move(obj), old, dry, status_only, t.custom && !status_only);
+  // Custom resources refuse unconditional updates, through the status subresource too.
+  ObjectPtr stored = do_update(t, std::move(obj), old, dry, status_only, t.custom);
   lock.unlock();
   return object_response(stored, t.api_version(), t.resource.kind, 200);
 }
@@ -640,100 +473,6 @@ void Api::check_type(const Target& t, const json::object& obj) const {
                       t.api_version() + ")");
   if (kind != t.resource.kind)
     throw bad_request("the kind in the data (" + kind + ") does not match the expected kind (" + t.resource.kind + ")");
-}
-
-// ---- seeding ----
-
-json::object Api::put_object(json::object object) {
-  const std::string api_version = string_at(object, "apiVersion"), kind = string_at(object, "kind");
-  std::unique_lock lock(store_.mutex);
-  const ApiResource* r = discovery_.find_kind(api_version, kind);
-  if (!r) throw bad_request("no resource serves kind " + kind + " in " + api_version);
-  const json::object* md = json::find_object(object, "metadata");
-  std::string ns = md ? string_at(*md, "namespace") : std::string();
-  if (r->namespaced && ns.empty()) ns = "default";
-  const std::string name = md ? string_at(*md, "name") : std::string();
-  Target t = target_for(*r, r->namespaced ? ns : std::string(), name);
-  if (ObjectPtr old = store_.find(t.table, t.ns, name)) {
-    // The later definition wins, as a second `kubectl apply` would leave it.
-    auto s = std::make_shared<StoredObject>(*old);
-    s->rv = store_.next_rv();
-    store_.remove(t.table, s, old);
-  }
-  if (r->namespaced && !store_.find("/namespaces", "", ns)) {
-    const ApiResource* nsr = find_resource("v1", "namespaces");
-    do_create(target_for(*nsr, "", ns), json::object{{"apiVersion", "v1"}, {"kind", "Namespace"},
-                                                    {"metadata", json::object{{"name", ns}}}}, false, true);
-  }
-  ObjectPtr stored = do_create(t, std::move(object), false, true);
-  return to_object(*stored, t.api_version(), t.resource.kind);
-}
-
-std::vector<std::string> Api::seed(const std::vector<std::filesystem::path>& paths) {
-  std::vector<std::string> problems;
-  std::unique_ptr<ClusterSource> source = open_manifest_source(paths);
-  for (const std::string& w : source->warnings()) problems.push_back("warning: " + w);
-  for (const std::string& e : source->errors()) problems.push_back(e);
-  // Namespaces first, then CRDs (so their resources are served), then everything else.
-  std::vector<ApiResource> order = source->discovery().preferred_resources();
-  auto rank = [](const ApiResource& r) {
-    if (r.group.empty() && r.name == "namespaces") return 0;
-    if (r.group == "apiextensions.k8s.io" && r.name == "customresourcedefinitions") return 1;
-    return 2;
-  };
-  std::stable_sort(order.begin(), order.end(), [&](const ApiResource& a, const ApiResource& b) { return rank(a) < rank(b); });
-  for (const ApiResource& r : order) {
-    source->list(r, ListOptions{}, [&](json::object&& obj) {
-      const std::string what = std::string(json::get_string(obj, "kind")) + " " +
-                               std::string(json::metadata_string(obj, "namespace")) +
-                               (json::metadata_string(obj, "namespace").empty() ? "" : "/") +
-                               std::string(json::metadata_string(obj, "name"));
-      try {
-        put_object(std::move(obj));
-      } catch (const StatusError& e) {
-        problems.push_back(what + ": " + e.message());
-      } catch (const std::exception& e) {
-        problems.push_back(what + ": " + e.what());
-      }
-    });
-  }
-  return problems;
-}
-
-void Api::fill_configmaps(const std::string& ns, std::size_t count, std::size_t size, const std::string& prefix) {
-  // Configuration-file text (keys, words, numbers, hex ids) that gzip shrinks about 3x, as it does
-  // real ConfigMaps; every object gets a different slice.
-  static const char* const words[] = {"server", "listen", "timeout", "replicas", "cache", "enabled", "path",
-                                      "backend", "region", "retries", "level", "endpoint", "user", "pool"};
-  std::string pool;
-  {
-    std::uint64_t x = 0x9e3779b97f4a7c15ULL;
-    auto next = [&x] {
-      x ^= x << 13;
-      x ^= x >> 7;
-      x ^= x << 17;
-      return x;
-    };
-    char line[160];
-    while (pool.size() < 256 * 1024 + size) {
-      const auto r = next();
-      std::snprintf(line, sizeof line, "%s.%s.%u = %s-%08llx %s %u\n", words[r % 14], words[(r >> 8) % 14],
-                    static_cast<unsigned>((r >> 16) % 1000), words[(r >> 24) % 14],
-                    static_cast<unsigned long long>((r >> 32) & 0xffffffffULL), words[(r >> 28) % 14],
-                    static_cast<unsigned>((r >> 40) % 100000));
-      pool += line;
-    }
-  }
-  for (std::size_t i = 0; i < count; ++i) {
-    const std::size_t offset = (i * 7919) % (pool.size() - size + 1);
-    json::object obj{{"apiVersion", "v1"},
-                     {"kind", "ConfigMap"},
-                     {"metadata", json::object{{"name", prefix + "-" + std::to_string(i)},
-                                               {"namespace", ns},
-                                               {"labels", json::object{{"app", "bench"}, {"shard", std::to_string(i % 10)}}}}},
-                     {"data", json::object{{"payload", pool.substr(offset, size)}}}};
-    put_object(std::move(obj));
-  }
 }
 
 }  // namespace vbackup::kubetest

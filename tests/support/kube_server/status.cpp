@@ -56,7 +56,8 @@ StatusError conflict(const ResourceName& r, const std::string& name, const std::
 
 StatusError invalid(const std::string& group, const std::string& kind, const std::string& name,
                     const std::vector<Cause>& causes) {
-  std::string message = kind + " \"" + name + "\" is invalid: ";
+  // errors.NewInvalid: qualifiedKind.String() is "Kind.group" ("Job.batch") outside the core group.
+  std::string message = (group.empty() ? kind : kind + "." + group) + " \"" + name + "\" is invalid: ";
   auto text = [](const Cause& c) { return c.field.empty() ? c.message : c.field + ": " + c.message; };
   if (causes.size() == 1) {
     message += text(causes.front());

@@ -56,7 +56,8 @@ StatusError path_not_found();
 StatusError already_exists(const ResourceName& r, const std::string& name);             // 409
 // `Operation cannot be fulfilled on configmaps "x": <why>` (409 Conflict).
 StatusError conflict(const ResourceName& r, const std::string& name, const std::string& why);
-// `ConfigMap "x" is invalid: <field>: <message>` (422 Invalid) with one cause per problem.
+// `ConfigMap "x" is invalid: <field>: <message>` (422 Invalid) with one cause per problem; outside the
+// core group the kind is qualified (`Job.batch "x" is invalid: ...`).
 StatusError invalid(const std::string& group, const std::string& kind, const std::string& name,
                     const std::vector<Cause>& causes);
 StatusError bad_request(const std::string& message);                                     // 400

@@ -141,6 +141,7 @@ void Store::put(const std::string& table, ObjectPtr now, ObjectPtr before) {
     ++t.per_namespace[now->ns];
   }
   slot = now;
+  if (observer_) observer_(table, before.get(), now.get());
   record(Change{table, before ? EventType::modified : EventType::added, std::move(now), std::move(before)});
 }
 
@@ -150,6 +151,7 @@ void Store::remove(const std::string& table, ObjectPtr final_state, ObjectPtr be
     ++t.mutations;
     if (--t.per_namespace[final_state->ns] == 0) t.per_namespace.erase(final_state->ns);
   }
+  if (observer_) observer_(table, before ? before.get() : final_state.get(), nullptr);
   record(Change{table, EventType::deleted, std::move(final_state), std::move(before)});
 }
 

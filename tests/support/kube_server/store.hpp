@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -107,6 +108,11 @@ class Store {
   // Registers a watcher. Events after `from_rv` still in the history are sent first; with no
   // from_rv (or 0), ADDED events for every current object are. Throws StatusError 410 when
   // from_rv is older than the history holds.
+  // Told of every write (before: the previous state or null; now: the new state, null when removed),
+  // with the lock held, before watchers are.
+  using Observer = std::function<void(const std::string& table, const StoredObject* before, const StoredObject* now)>;
+  void set_observer(Observer observer) { observer_ = std::move(observer); }
+
   std::uint64_t add_watcher(WatchSpec spec, std::optional<std::uint64_t> from_rv);
   void remove_watcher(std::uint64_t id);
   void remove_all_watchers();
@@ -128,6 +134,7 @@ class Store {
   std::size_t history_limit_;
   std::deque<Change> history_;
   std::map<std::uint64_t, WatchSpec> watchers_;
+  Observer observer_;
   std::uint64_t next_watcher_ = 1;
 };
 
