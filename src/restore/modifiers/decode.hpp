@@ -20,4 +20,7 @@ void decode_modifiers(std::string_view text, std::string_view what, std::string&
 // between digits, inf/infinity/nan; out of range fails).
 bool go_parse_float_ok(std::string_view s);
 
+// JSONPatch.ToString: the RFC 6902 operation text Velero builds from a `patches` entry.
+std::string to_patch_text(const JSONPatch& p);
+
 }  // namespace vbackup::restore::detail

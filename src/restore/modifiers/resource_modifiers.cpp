@@ -50,15 +50,21 @@ bool add_quotes(std::string& value) {
   return !detail::go_parse_float_ok(value);
 }
 
+}  // namespace
+
 // JSONPatch.ToString: the fields are pasted into the text without JSON escaping, as Velero does, so a
 // value holding `"` or `\` changes the patch (or makes it invalid JSON).
-std::string to_patch_text(const JSONPatch& p) {
+std::string detail::to_patch_text(const JSONPatch& p) {
   std::string value = p.value;
   bool quoted = add_quotes(value);
   std::string out = "{\"op\": \"" + p.operation + "\", \"from\": \"" + p.from + "\", \"path\": \"" + p.path + "\", \"value\": ";
   out += quoted ? "\"" + value + "\"" : value;
   return out + "}";
 }
+
+namespace {
+
+using detail::to_patch_text;
 
 std::string patch_array_text(const std::vector<JSONPatch>& patches) {
   std::string out = "[";
