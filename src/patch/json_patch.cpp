@@ -378,10 +378,11 @@ bool equal_raw(const json::value& doc, const RawValue& raw) {
     if (raw.kind != RawValue::Kind::object) return false;
     // The raw members as a Go map: the last duplicate wins.
     std::vector<std::pair<std::string_view, std::string_view>> members;
-    for (const auto& [k, r] : raw.members) {
+    for (const auto& member : raw.members) {
+      const std::string& k = member.first;
       auto it = std::find_if(members.begin(), members.end(), [&](const auto& m) { return m.first == k; });
-      if (it != members.end()) it->second = r;
-      else members.emplace_back(k, r);
+      if (it != members.end()) it->second = member.second;
+      else members.emplace_back(k, member.second);
     }
     const auto& o = doc.get_object();
     if (o.size() != members.size()) return false;

@@ -221,6 +221,10 @@ TEST_CASE("restore §2.10 resourceNameRegex: Go RE2 syntax") {
   CHECK(err("\\C") == "error parsing regexp: invalid escape sequence: `\\C`");
   CHECK(err("(a") == "error parsing regexp: missing closing ): `(a`");
   CHECK(err("\\pL").find("not supported by vbackup") != std::string::npos);
+  CHECK(err("(a{100}){100}") == "error parsing regexp: expression too large: `(a{100}){100}`");
+  CHECK(err((std::string(1001, '(') + std::string(1001, ')')).c_str()).find("expression nests too deeply") != std::string::npos);
+  // Polynomial matching: a pattern that makes backtracking engines explode returns at once.
+  CHECK_FALSE(GoRegexp::compile("(a*)*b").match(std::string(200, 'a')));
 }
 
 TEST_CASE("restore §2.10 JSONPatch.ToString: Velero's value quoting") {

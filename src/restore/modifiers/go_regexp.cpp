@@ -2,7 +2,9 @@
 
 #include "vbackup/error.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <vector>
 
 namespace vbackup::restore::detail {
 namespace {
@@ -35,13 +37,16 @@ class Translator {
           after_atom();
           break;
         case '(': group(); break;
-        case ')':
+        case ')': {
           if (depth_ == 0) re2_error("unexpected )", p_);
           --depth_;
           out_ += ')';
           ++i_;
-          after_atom();
+          long inner = level_max_.back();
+          level_max_.pop_back();
+          after_atom(inner);
           break;
+        }
         case '*': case '+': case '?': repetition_error(); break;
         case '{':
           if (repeat_length(i_) == 0) {  // not a valid repetition: a literal brace, as in RE2
@@ -123,8 +128,25 @@ class Translator {
     return len;
   }
 
-  // After an atom: at most one repetition operator, optionally lazy.
-  void after_atom() {
+  // Largest {n,m} count of a repetition, nested counts multiplied (Go: "expression too large" past 1000).
+  long repeat_factor(std::size_t at, std::size_t len) const {
+    if (p_[at] != '{') return 1;
+    std::string_view body = p_.substr(at + 1, len - 2);
+    std::size_t comma = body.find(',');
+    std::string_view hi = comma == std::string_view::npos ? body : body.substr(comma + 1);
+    if (hi.empty()) hi = body.substr(0, comma);
+    return std::stol(std::string(hi));
+  }
+
+  // After an atom: at most one repetition operator, optionally lazy. `inner` is the repetition
+  // factor inside the atom (a group's largest).
+  void after_atom(long inner = 1) {
+    long factor = inner;
+    struct Record {
+      Translator* t;
+      long& f;
+      ~Record() { t->level_max_.back() = std::max(t->level_max_.back(), f); }
+    } record{this, factor};
     if (i_ >= p_.size()) return;
     std::size_t start = i_;
     std::size_t len = 0;
@@ -132,6 +154,8 @@ class Translator {
     if (c == '*' || c == '+' || c == '?') len = 1;
     else len = repeat_length(i_);
     if (len == 0) return;
+    factor = inner * repeat_factor(i_, len);
+    if (factor > 1000) re2_error("expression too large", p_);
     out_ += p_.substr(i_, len);
     i_ += len;
     if (i_ < p_.size() && p_[i_] == '?') out_ += p_[i_++];
@@ -166,7 +190,8 @@ class Translator {
       out_ += '(';
     }
     i_ += skip;
-    ++depth_;
+    if (++depth_ > 1000) re2_error("expression nests too deeply", p_);
+    level_max_.push_back(1);
   }
 
   // An escape at p_[i_] == '\\'; inside a class when `in_class`.
@@ -277,6 +302,7 @@ class Translator {
   std::string_view p_;
   std::size_t i_ = 0;
   int depth_ = 0;
+  std::vector<long> level_max_{1};  // per open group: the largest repetition factor inside it
   bool dot_all_ = false;
   std::string out_;
 };
@@ -287,6 +313,11 @@ GoRegexp GoRegexp::compile(std::string_view pattern) {
   GoRegexp r;
   r.pattern_ = std::string(pattern);
   std::regex::flag_type flags = std::regex::ECMAScript;
+#ifdef __GLIBCXX__
+  // libstdc++'s breadth-first executor: matching time stays polynomial as with RE2 (there are no
+  // backreferences, which it cannot run), so a rule like (a*)*b cannot stall a restore.
+  flags |= std::regex_constants::__polynomial;
+#endif
   r.translated_ = Translator(pattern).run(flags);
   try {
     r.re_ = std::regex(r.translated_, flags);
