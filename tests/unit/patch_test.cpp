@@ -366,6 +366,9 @@ TEST_CASE("strategic merge patch: Velero's scheme decides which kinds can be pat
   CHECK(strategic_type_known("apps/v1", "Deployment"));
   CHECK(strategic_type_known("batch/v1", "CronJob"));
   CHECK(strategic_type_known("velero.io/v1", "Backup"));
+  CHECK(strategic_type_known("velero.io/v2alpha1", "DataUpload"));
+  CHECK(strategic_type_known("snapshot.storage.k8s.io/v1", "VolumeSnapshot"));
+  CHECK(strategic_type_known("groupsnapshot.storage.k8s.io/v1beta2", "VolumeGroupSnapshot"));
   CHECK_FALSE(strategic_type_known("networking.k8s.io/v1", "Ingress"));  // not in Velero's restore scheme
   CHECK_FALSE(strategic_type_known("v1", "BadKind"));
   try {
