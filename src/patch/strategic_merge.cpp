@@ -5,156 +5,27 @@
 //
 // Go iterates maps in random order; here the patch's members are taken in their order. Kubernetes'
 // own patches never make the outcome depend on it.
+#include "patch/go_sort.hpp"
 #include "patch/patch.hpp"
+#include "patch/smp_schema.hpp"
 #include "patch/strategic_detail.hpp"
 
 #include <boost/json.hpp>
 
 #include <algorithm>
 #include <functional>
-#include <map>
-#include <mutex>
-#include <unordered_map>
 
 namespace vbackup::patch {
 namespace {
 
+using detail::go_stable_sort;
+using detail::kind_of;
+using detail::lookup_slice;
+using detail::lookup_struct;
+using detail::Meta;
+using detail::patch_strategy;
+
 [[noreturn]] void fail(const std::string& m) { throw invalid_input(m); }
-
-// ---- The type table ------------------------------------------------------------------------------
-
-struct FieldMeta {
-  std::string name, shape, merge_key;
-  std::vector<std::string> strategies;
-};
-struct StructMeta {
-  std::string go_name;
-  std::vector<FieldMeta> fields;
-};
-struct Table {
-  std::unordered_map<std::string, StructMeta> structs;
-  std::map<std::pair<std::string, std::string>, std::string, std::less<>> kinds;  // (apiVersion, kind)
-};
-
-const char kTable[] =
-#include "patch/smp_types.inc"
-    ;
-
-std::vector<std::string> split(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (;;) {
-    std::size_t p = s.find(sep, start);
-    out.emplace_back(s.substr(start, p == std::string_view::npos ? std::string_view::npos : p - start));
-    if (p == std::string_view::npos) return out;
-    start = p + 1;
-  }
-}
-
-Table parse_table(std::string_view text) {
-    Table t;
-    for (const std::string& line : split(text, '\n')) {
-      if (line.empty()) continue;
-      if (line[0] == '=') {
-        auto parts = split(std::string_view(line).substr(1), ' ');
-        t.kinds[{parts[0], parts[1]}] = parts[2];
-        continue;
-      }
-      auto cells = split(line, '|');
-      StructMeta s;
-      s.go_name = cells[0].substr(cells[0].find('.') + 1);
-      for (std::size_t i = 1; i < cells.size(); ++i) {
-        // json:shape:strategy:key, where the shape itself may hold ':' (l:o:pkg.T).
-        const std::string& c = cells[i];
-        std::size_t first = c.find(':'), last = c.rfind(':'), mid = c.rfind(':', last - 1);
-        FieldMeta f{c.substr(0, first), c.substr(first + 1, mid - first - 1), c.substr(last + 1), {}};
-        f.strategies = split(c.substr(mid + 1, last - mid - 1), ',');  // strings.Split("", ",") is [""]
-        s.fields.push_back(std::move(f));
-      }
-      t.structs.emplace(cells[0], std::move(s));
-    }
-    return t;
-}
-
-// The table of the merge in progress on this thread (the built-in one, or a test's).
-thread_local const Table* current_table = nullptr;
-
-const Table& builtin_table() {
-  static const Table t = parse_table(kTable);
-  return t;
-}
-
-const Table& table() { return current_table ? *current_table : builtin_table(); }
-
-struct UseTable {
-  explicit UseTable(const Table& t) : saved(current_table) { current_table = &t; }
-  ~UseTable() { current_table = saved; }
-  const Table* saved;
-};
-
-// reflect.Kind().String() of a shape.
-std::string kind_of(std::string_view shape) {
-  if (shape.substr(0, 2) == "o:") return "struct";
-  if (shape.substr(0, 2) == "p:") return "ptr";
-  if (shape.substr(0, 2) == "l:") return "slice";
-  if (shape == "m") return "map";
-  return "string";
-}
-
-struct Meta {
-  std::string shape;  // the field's type (LookupPatchMetadataForStruct) or element type (…ForSlice)
-  std::vector<std::string> strategies;
-  std::string merge_key;
-};
-
-bool equal_fold(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-Meta lookup_struct(std::string_view shape, std::string_view key) {
-  if (shape.substr(0, 2) == "p:") shape.remove_prefix(2);  // a pointer is looked through
-  if (shape.substr(0, 2) != "o:") {
-    fail("merging an object in json but data type is not struct, instead is: " + kind_of(shape));
-  }
-  const StructMeta& s = table().structs.at(std::string(shape.substr(2)));
-  const FieldMeta* f = nullptr;
-  for (const FieldMeta& c : s.fields) {
-    if (c.name == key) {
-      f = &c;
-      break;
-    }
-    if (!f && equal_fold(c.name, key)) f = &c;
-  }
-  if (!f) fail("unable to find api field in struct " + s.go_name + " for the json field \"" + std::string(key) + "\"");
-  return Meta{f->shape, f->strategies, f->merge_key};
-}
-
-Meta lookup_slice(std::string_view shape, std::string_view key) {
-  Meta m = lookup_struct(shape, key);
-  if (m.shape.substr(0, 2) == "p:") {
-    m.shape = m.shape.substr(2);  // a pointer to a struct serves as a list of that struct
-    return m;
-  }
-  if (m.shape.substr(0, 2) != "l:") fail("expected slice or array type, but got: " + kind_of(shape));
-  m.shape = m.shape.substr(2);
-  if (m.shape.substr(0, 2) == "l:") fail("unexpected slice of slice");
-  return m;
-}
-
-// extractRetainKeysPatchStrategy: the strategy other than retainKeys.
-std::string patch_strategy(const std::vector<std::string>& strategies) {
-  if (strategies.size() == 1) return strategies[0] == "retainKeys" ? "" : strategies[0];
-  if (strategies.size() == 2) {
-    if (strategies[0] == "retainKeys") return strategies[1];
-    if (strategies[1] == "retainKeys") return strategies[0];
-  }
-  if (strategies.empty()) return "";
-  std::string all;
-  for (const auto& s : strategies) all += (all.empty() ? "" : " ") + s;
-  fail("unexpected patch strategy: [" + all + "]");
-}
 
 // ---- Go dynamic types of decoded JSON ------------------------------------------------------------
 
@@ -277,91 +148,6 @@ long index_of(const json::array& l, const json::value& v, const std::string& key
     if ((want.is_null() && got.is_null()) || go_equal(want, got)) return static_cast<long>(i);
   }
   return -1;
-}
-
-// Go's sort.SliceStable (insertion sort in blocks of 20, then SymMerge): the comparator below is not
-// a strict weak order, so the algorithm itself decides the outcome.
-template <typename Less>
-void go_stable_sort(std::vector<json::value>& d, Less less) {
-  auto swap = [&](long i, long j) { std::swap(d[i], d[j]); };
-  auto insertion = [&](long a, long b) {
-    for (long i = a + 1; i < b; ++i)
-      for (long j = i; j > a && less(d[j], d[j - 1]); --j) swap(j, j - 1);
-  };
-  auto swap_range = [&](long a, long b, long n) {
-    for (long i = 0; i < n; ++i) swap(a + i, b + i);
-  };
-  auto rotate = [&](long a, long m, long b) {
-    long i = m - a, j = b - m;
-    while (i != j) {
-      if (i > j) {
-        swap_range(m - i, m, j);
-        i -= j;
-      } else {
-        swap_range(m - i, m + j - i, i);
-        j -= i;
-      }
-    }
-    swap_range(m - i, m, i);
-  };
-  std::function<void(long, long, long)> sym_merge = [&](long a, long m, long b) {
-    if (m - a == 1) {
-      long i = m, j = b;
-      while (i < j) {
-        long h = (i + j) / 2;
-        if (less(d[h], d[a])) i = h + 1;
-        else j = h;
-      }
-      for (long k = a; k < i - 1; ++k) swap(k, k + 1);
-      return;
-    }
-    if (b - m == 1) {
-      long i = a, j = m;
-      while (i < j) {
-        long h = (i + j) / 2;
-        if (!less(d[m], d[h])) i = h + 1;
-        else j = h;
-      }
-      for (long k = m; k > i; --k) swap(k, k - 1);
-      return;
-    }
-    long mid = (a + b) / 2, n = mid + m, start, r;
-    if (m > mid) {
-      start = n - b;
-      r = mid;
-    } else {
-      start = a;
-      r = m;
-    }
-    long p = n - 1;
-    while (start < r) {
-      long c = (start + r) / 2;
-      if (!less(d[p - c], d[c])) start = c + 1;
-      else r = c;
-    }
-    long end = n - start;
-    if (start < m && m < end) rotate(start, m, end);
-    if (a < start && start < mid) sym_merge(a, start, mid);
-    if (mid < end && end < b) sym_merge(mid, end, b);
-  };
-  long n = static_cast<long>(d.size()), block = 20, a = 0, b = block;
-  while (b <= n) {
-    insertion(a, b);
-    a = b;
-    b += block;
-  }
-  insertion(a, n);
-  while (block < n) {
-    a = 0;
-    b = 2 * block;
-    while (b <= n) {
-      sym_merge(a, a + block, b);
-      a = b;
-      b += 2 * block;
-    }
-    if (long m = a + block; m < n) sym_merge(a, m, n);
-    block *= 2;
-  }
 }
 
 void validate_merge_keys(const std::string& key, const json::array& l) {
@@ -729,25 +515,22 @@ json::object merge_map(json::object original, json::object patch, std::string_vi
 
 json::object detail::apply_strategic_merge_patch_with_table(std::string_view table_text, std::string_view root_struct,
                                                             const json::object& original, const json::object& patch) {
-  Table t = parse_table(table_text);
-  UseTable use(t);
+  ScopedTable use(table_text);
   return merge_map(original, patch, "o:" + std::string(root_struct));
 }
 
 bool strategic_type_known(std::string_view api_version, std::string_view kind) {
-  const auto& kinds = builtin_table().kinds;
-  return kinds.find(std::pair<std::string, std::string>(api_version, kind)) != kinds.end();
+  return detail::registered_root(api_version, kind).has_value();
 }
 
 json::object apply_strategic_merge_patch(const json::object& original, const json::object& patch,
                                          std::string_view api_version, std::string_view kind) {
-  const auto& kinds = builtin_table().kinds;
-  auto it = kinds.find(std::pair<std::string, std::string>(api_version, kind));
-  if (it == kinds.end()) {
+  auto root = detail::registered_root(api_version, kind);
+  if (!root) {
     throw invalid_input("no kind \"" + std::string(kind) + "\" is registered for version \"" + std::string(api_version) +
                         "\" in Velero's scheme");
   }
-  return merge_map(original, patch, "o:" + it->second);
+  return merge_map(original, patch, *root);
 }
 
 }  // namespace vbackup::patch
