@@ -19,6 +19,9 @@ class Glob {
  public:
   // Throws Error(invalid) naming the pattern and the position of the problem.
   static Glob compile(std::string_view pattern);
+  // glob.Compile(pattern, separators...): `*` and `?` do not match a separator, `**` matches
+  // anything (Velero's resource modifiers compile groupResource with '.').
+  static Glob compile(std::string_view pattern, std::u32string_view separators);
   bool match(std::string_view text) const;
   const std::string& pattern() const { return pattern_; }
 
@@ -27,6 +30,7 @@ class Glob {
  private:
   std::string pattern_;
   std::shared_ptr<const std::vector<State>> states_;
+  std::u32string separators_;
   int start_ = 0;
 };
 

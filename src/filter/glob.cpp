@@ -1,4 +1,4 @@
-// gobwas/glob (v0.2.3, the version Velero pins) re-implemented for matching without separators:
+// gobwas/glob (v0.2.3, the version Velero pins) re-implemented, with or without separators:
 // the same lexer rules (which characters break text, ranges, `{…}` only special inside braces,
 // escapes, an unclosed `{` closed at the end) compiled to an NFA, so matching is linear.
 #include "vbackup/error.hpp"
@@ -13,6 +13,7 @@ struct Glob::State {
   char32_t ch = 0;                            // literal
   std::vector<std::pair<char32_t, char32_t>> ranges;  // set: inclusive ranges
   bool negated = false;                       // set
+  bool super = false;                         // star from `**`: crosses separators
   std::vector<int> out;                       // successor(s); star: out[0] is the epsilon exit
 };
 
@@ -53,6 +54,7 @@ struct Node {
   std::vector<std::pair<char32_t, char32_t>> ranges;     // range
   bool negated = false;
   std::vector<std::vector<Node>> alternatives;           // any_of
+  bool super = false;                                   // any: written `**`
 };
 
 class Parser {
@@ -70,7 +72,7 @@ class Parser {
       bool in_terms = !anyof_stack.empty();
       if (c == '{') {
         ++pos_;
-        seq_stack.back()->push_back(Node{Node::any_of, {}, {}, false, {}});
+        seq_stack.back()->push_back(Node{Node::any_of, {}, {}, false, {}, false});
         Node* a = &seq_stack.back()->back();
         a->alternatives.emplace_back();
         anyof_stack.push_back(a);
@@ -90,14 +92,15 @@ class Parser {
         seq_stack.back()->push_back(parse_range(at));
       } else if (c == '?') {
         ++pos_;
-        seq_stack.back()->push_back(Node{Node::single, {}, {}, false, {}});
+        seq_stack.back()->push_back(Node{Node::single, {}, {}, false, {}, false});
       } else if (c == '*') {
         ++pos_;
-        if (pos_ < p_.size() && p_[pos_] == '*') ++pos_;  // `**` (super) is `*` without separators
-        seq_stack.back()->push_back(Node{Node::any, {}, {}, false, {}});
+        bool super = pos_ < p_.size() && p_[pos_] == '*';  // `**` (super) is `*` without separators
+        if (super) ++pos_;
+        seq_stack.back()->push_back(Node{Node::any, {}, {}, false, {}, super});
       } else {
         std::u32string text = read_text(in_terms ? std::u32string_view(U"?*[{},") : std::u32string_view(U"?*[{"));
-        if (!text.empty()) seq_stack.back()->push_back(Node{Node::text, std::move(text), {}, false, {}});
+        if (!text.empty()) seq_stack.back()->push_back(Node{Node::text, std::move(text), {}, false, {}, false});
       }
     }
     // An unclosed `{` is closed at the end of the pattern, as gobwas's parser does.
@@ -135,7 +138,7 @@ class Parser {
   }
 
   Node parse_range(std::size_t open_at) {
-    Node n{Node::range, {}, {}, false, {}};
+    Node n{Node::range, {}, {}, false, {}, false};
     bool seen_not = false;
     char32_t lo = 0, hi = 0;
     std::u32string chars;
@@ -200,15 +203,15 @@ class Builder {
       case Node::text: {
         int cur = next;
         for (auto it = n.chars.rbegin(); it != n.chars.rend(); ++it) {
-          cur = add({Glob::State::literal, *it, {}, false, {cur}});
+          cur = add({Glob::State::literal, *it, {}, false, false, {cur}});
         }
         return cur;
       }
-      case Node::any: return add({Glob::State::star, 0, {}, false, {next}});
-      case Node::single: return add({Glob::State::any_one, 0, {}, false, {next}});
-      case Node::range: return add({Glob::State::set, 0, n.ranges, n.negated, {next}});
+      case Node::any: return add({Glob::State::star, 0, {}, false, n.super, {next}});
+      case Node::single: return add({Glob::State::any_one, 0, {}, false, false, {next}});
+      case Node::range: return add({Glob::State::set, 0, n.ranges, n.negated, false, {next}});
       case Node::any_of: {
-        Glob::State s{Glob::State::split, 0, {}, false, {}};
+        Glob::State s{Glob::State::split, 0, {}, false, false, {}};
         for (const auto& alt : n.alternatives) s.out.push_back(build(alt, next));
         return add(std::move(s));
       }
@@ -221,13 +224,16 @@ class Builder {
 
 }  // namespace
 
-Glob Glob::compile(std::string_view pattern) {
+Glob Glob::compile(std::string_view pattern) { return compile(pattern, {}); }
+
+Glob Glob::compile(std::string_view pattern, std::u32string_view separators) {
   std::vector<Node> ast = Parser(pattern).parse();
   auto states = std::make_shared<std::vector<State>>();
   Builder b(*states);
-  int match = b.add({State::match, 0, {}, false, {}});
+  int match = b.add({State::match, 0, {}, false, false, {}});
   Glob g;
   g.pattern_ = std::string(pattern);
+  g.separators_ = std::u32string(separators);
   g.start_ = b.build(ast, match);
   g.states_ = std::move(states);
   return g;
@@ -260,20 +266,22 @@ bool Glob::match(std::string_view text) const {
   while (i < text.size()) {
     if (current.empty()) return false;
     char32_t c = decode(text, i);
+    // gobwas: `*` (match.Any) and `?` (match.Single) stop at a separator; `**` (match.Super) does not.
+    bool separator = separators_.find(c) != std::u32string::npos;
     ++generation;
     next.clear();
     for (int s : current) {
       const State& state = st[s];
       switch (state.kind) {
         case State::literal: if (state.ch == c) close(state.out[0], next); break;
-        case State::any_one: close(state.out[0], next); break;
+        case State::any_one: if (!separator) close(state.out[0], next); break;
         case State::set: {
           bool in = std::any_of(state.ranges.begin(), state.ranges.end(),
                                 [&](auto r) { return c >= r.first && c <= r.second; });
           if (in != state.negated) close(state.out[0], next);
           break;
         }
-        case State::star: close(s, next); break;
+        case State::star: if (!separator || state.super) close(s, next); break;
         default: break;
       }
     }

@@ -87,3 +87,23 @@ TEST_CASE("matching stays linear on patterns that make backtracking matchers exp
   CHECK_FALSE(m("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b", text.c_str()));
   CHECK(m("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*", text.c_str()));
 }
+
+// brief "patch": gobwas glob.Compile(pattern, '.') as Velero's resource modifiers compile groupResource
+// (restore §2.10): `*` and `?` stop at a separator, `**` crosses it.
+TEST_CASE("restore §2.10 groupResource globs: separators stop * and ?, not **") {
+  auto g = [](std::string_view p) { return vbackup::filter::Glob::compile(p, U"."); };
+  CHECK(g("*").match("pods"));
+  CHECK_FALSE(g("*").match("deployments.apps"));
+  CHECK(g("*.apps").match("deployments.apps"));
+  CHECK_FALSE(g("*.apps").match("foo.bar.apps"));
+  CHECK(g("**").match("foo.bar.apps"));
+  CHECK(g("**.apps").match("foo.bar.apps"));
+  CHECK(g("deployments.*").match("deployments.apps"));
+  CHECK(g("?ods").match("pods"));
+  CHECK_FALSE(g("pods?apps").match("pods.apps"));
+  CHECK(g("{pods,*.apps}").match("deployments.apps"));
+  CHECK(g("[!a]ods").match("pods"));
+  CHECK(g("[!a]ods").match(".ods"));  // a set is not limited by separators, as in gobwas
+  CHECK(g("*").match(""));
+  CHECK(vbackup::filter::Glob::compile("*").match("deployments.apps"));  // no separators: as before
+}
