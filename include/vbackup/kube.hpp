@@ -219,8 +219,13 @@ class KubeError : public Error {
   const std::string& reason_text() const noexcept { return reason_text_; }  // Status.reason as sent
   const std::vector<StatusCause>& causes() const noexcept { return causes_; }
   std::optional<std::chrono::seconds> retry_after() const noexcept { return retry_after_; }
+  // The Status message alone, as client-go's error prints it ("Service \"web\" is invalid: …"), for
+  // records that quote the API server as Velero does; what() when there was no Status.
+  std::string status_message() const { return status_message_.empty() ? std::string(what()) : status_message_; }
+  void set_status_message(std::string m) { status_message_ = std::move(m); }
 
  private:
+  std::string status_message_;
   int http_status_;
   Reason reason_;
   std::string reason_text_;

@@ -147,7 +147,9 @@ KubeError error_from_response(std::string_view request, int http_status, std::st
   ErrorCode code = reason == Reason::not_found        ? ErrorCode::not_found
                    : reason == Reason::already_exists ? ErrorCode::already_exists
                                                       : ErrorCode::kube;
-  return KubeError(code, text, http_status, reason, reason_text, std::move(causes), retry_after);
+  KubeError e(code, text, http_status, reason, reason_text, std::move(causes), retry_after);
+  e.set_status_message(message);
+  return e;
 }
 
 }  // namespace vbackup::kube

@@ -1,0 +1,240 @@
+// run_restore, the mirror of run_backup (restore.hpp): Velero's restore controller around the
+// restorer — validation, the tarball spooled for the walk, the walk, the phase, and the files of
+// restores/<r>/ in Velero's order (log, results, resource list) with our record last. And the glue
+// every surface calls (create_restore), and the JSON forms of what hooks and plans see.
+#include "restore/request.hpp"
+#include "restore/restorer.hpp"
+
+#include "operations/operation_log.hpp"
+#include "vbackup/error.hpp"
+#include "vbackup/restore.hpp"
+
+#include <random>
+
+namespace vbackup {
+namespace {
+
+namespace phase = velero::restore_phase;
+
+class NullOutput final : public OutputStream {
+ public:
+  using OutputStream::write;
+  void write(const void*, std::size_t) override {}
+};
+
+std::string random_uid() {
+  std::random_device rd;
+  std::mt19937_64 rng(rd());
+  std::uint64_t a = rng(), b = rng();
+  char buf[37];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xFFFF), static_cast<unsigned>(a & 0xFFF),
+                static_cast<unsigned>(((b >> 48) & 0x3FFF) | 0x8000), static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFULL));
+  return buf;
+}
+
+std::int64_t count(const velero::Result& r) { return static_cast<std::int64_t>(r.count()); }
+
+}  // namespace
+
+RestoreResult run_restore(velero::Restore restore, storage::BackupStore& store, ClusterTarget& target,
+                          const RestoreOptions& in_options) {
+  RestoreOptions options = in_options;
+  if (!options.now) options.now = [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); };
+  const bool apply = options.mode == RestoreOptions::Mode::apply;
+  auto& st = restore.status;
+  restore.metadata.namespace_ = options.velero_namespace;
+  if (restore.metadata.uid.empty()) restore.metadata.uid = random_uid();
+  if (!restore.metadata.creation_timestamp) restore.metadata.creation_timestamp = options.now();
+  const std::string what = "restore " + restore.metadata.name;
+
+  auto finish = [&](ErrorCode code, std::string message) {
+    if (options.on_record) {
+      try {
+        options.on_record(restore);
+      } catch (const Error&) {
+      }
+    }
+    if (apply && code != ErrorCode::already_exists && !restore.metadata.name.empty()) {
+      try {
+        persistence::put_restore_record(store, restore);
+      } catch (const Error&) {
+      }
+    }
+    return RestoreResult{std::move(restore), Outcome{code, std::move(message)}};
+  };
+  auto failed_validation = [&]() {
+    st.phase = phase::FailedValidation;
+    std::string msg = what + " failed validation:";
+    for (const auto& e : st.validation_errors) msg += "\n  " + e;
+    return finish(ErrorCode::invalid, msg);
+  };
+
+  st.validation_errors = detail::validate_restore_request(restore);
+  if (apply && !restore.metadata.name.empty() && store.objects().exists(store.restore_metadata_key(restore.metadata.name))) {
+    st.phase = phase::Failed;
+    st.failure_reason = "restore already exists in object storage";
+    return finish(ErrorCode::already_exists, what + " failed: " + st.failure_reason);
+  }
+  std::optional<velero::Backup> backup;
+  if (st.validation_errors.empty()) backup = detail::backup_for_restore(store, restore, st.validation_errors);
+  if (!st.validation_errors.empty()) return failed_validation();
+
+  Timestamp start = options.now();
+  st.phase = phase::InProgress;
+  st.start_timestamp = start;
+  if (restore.spec.item_operation_timeout.count() == 0) restore.spec.item_operation_timeout = std::chrono::hours(4);
+  if (options.on_record) {
+    try {
+      options.on_record(restore);
+    } catch (const Error& e) {
+      st.phase = phase::Failed;
+      st.failure_reason = e.what();
+      return RestoreResult{std::move(restore), Outcome{e.code(), what + " failed: " + e.what()}};
+    }
+  }
+
+  detail::OperationLog log("restore", options.velero_namespace + "/" + restore.metadata.name, options.now, options.on_log);
+  NullOutput discard;
+  std::unique_ptr<storage::ObjectWriter> log_upload;
+  std::optional<GzipOutputStream> log_gz;
+  if (apply) {
+    log_upload = store.objects().open_write(store.restore_log_key(restore.metadata.name));
+    log_gz.emplace(*log_upload);
+    log.set_sink(&*log_gz);
+  } else {
+    log.set_sink(&discard);
+  }
+  log.info("starting restore");
+  velero::Result errors, warnings;
+  std::optional<Error> failure;
+  std::unique_ptr<detail::Restorer> restorer;
+  std::unique_ptr<restore::BackupContents> contents;
+  try {
+    std::string key = store.backup_contents_key(backup->metadata.name);
+    auto tarball = store.objects().get(key);
+    std::filesystem::path spool = options.spool_dir.empty() ? std::filesystem::temp_directory_path() : options.spool_dir;
+    contents = std::make_unique<restore::BackupContents>(*tarball, key, spool, options.max_extraction_size);
+    restorer = std::make_unique<detail::Restorer>(restore, options, target, *contents, log);
+    auto problems = restorer->prepare(*backup, store);
+    if (!problems.empty()) {
+      st.validation_errors = std::move(problems);
+      log.set_sink(nullptr);
+      return failed_validation();
+    }
+    restorer->run();
+  } catch (const Error& e) {
+    failure = e;
+  }
+  if (restorer) {
+    errors = restorer->errors();
+    warnings = restorer->warnings();
+  }
+  if (failure) {
+    // A fatal error (the tarball cannot be read, the target went away, a cancel): Failed, with what
+    // was done so far in the log and results.
+    st.phase = phase::Failed;
+    st.failure_reason = failure->code() == ErrorCode::cancelled ? "cancelled" : failure->what();
+    log.error(st.failure_reason);
+  }
+  std::int64_t items = restorer ? restorer->items_recorded() : 0;
+  st.progress = velero::RestoreProgress{items, items, {}};
+  st.warnings = count(warnings);
+  st.errors = count(errors);
+  if (!failure) {
+    // No asynchronous item operations exist yet, so WaitingForPluginOperations and Finalizing pass at
+    // once (restore §2.11 phase flow); the finalizer has nothing to patch without volume data.
+    st.phase = st.errors > 0 ? phase::PartiallyFailed : phase::Completed;
+    log.info("restore completed");
+  }
+  st.completion_timestamp = options.now();
+  if (apply) {
+    // Velero's upload order (restore §2.11): log, results, resource list; then our record.
+    const auto& name = restore.metadata.name;
+    log.set_sink(nullptr);
+    log_gz->finish();
+    log_upload->commit();
+    persistence::put_results(store.objects(), store.restore_results_key(name), errors, warnings);
+    if (restorer) restorer->resource_list().upload(store.objects(), store.restore_resource_list_key(name));
+  }
+  restorer.reset();
+  contents.reset();  // the spool goes now
+  if (failure) {
+    auto result = finish(failure->code(), what + " failed: " + st.failure_reason);
+    if (failure->code() == ErrorCode::cancelled) throw *failure;
+    return result;
+  }
+  return finish(ErrorCode::ok, {});
+}
+
+RestoreRun create_restore(Cluster* cluster, OpenedLocation& location, velero::Restore restore, RestoreOptions options,
+                          const std::filesystem::path& output_dir) {
+  const bool live = cluster && cluster->live();
+  if (options.mode == RestoreOptions::Mode::apply && !live) {
+    throw invalid_input("restore " + restore.metadata.name + ": restoring needs a live cluster; a dry run shows (or, with an "
+                        "output folder, writes) what it would create");
+  }
+  if (options.mode == RestoreOptions::Mode::diff && !live) {
+    throw invalid_input("restore " + restore.metadata.name + ": a diff compares with a live cluster: name one (--kubeconfig)");
+  }
+  if (!output_dir.empty() && options.mode != RestoreOptions::Mode::dry_run) {
+    throw invalid_input("restore " + restore.metadata.name + ": an output folder goes with a dry run");
+  }
+  std::unique_ptr<ClusterTarget> offline;
+  ClusterTarget* target = nullptr;
+  if (!live || !output_dir.empty()) {
+    OfflineTargetOptions o;
+    if (live) o.base = cluster->target().discovery();
+    o.output_dir = output_dir;
+    offline = open_offline_target(o);
+    target = offline.get();
+  } else {
+    target = &cluster->target();
+  }
+  std::optional<CrRecorder> recorder;
+  if (live && options.mode == RestoreOptions::Mode::apply) {
+    recorder.emplace(*cluster->client(), "restores", "Restore");
+    auto caller = options.on_record;
+    options.on_record = [&recorder, caller](const velero::Restore& r) {
+      recorder->record(r.to_json());
+      if (caller) caller(r);
+    };
+  }
+  RestoreRun run{run_restore(std::move(restore), *location.backups, *target, options), {}};
+  if (recorder) run.note = recorder->note();
+  return run;
+}
+
+// ---- JSON forms --------------------------------------------------------------------------------
+
+json::object RestoreItem::to_json() const {
+  json::object r{{"group", resource.group},
+                 {"version", resource.version},
+                 {"resource", resource.name},
+                 {"kind", resource.kind},
+                 {"namespaced", resource.namespaced}};
+  return json::object{{"groupResource", group_resource},
+                      {"resource", std::move(r)},
+                      {"sourceNamespace", source_namespace},
+                      {"targetNamespace", target_namespace},
+                      {"object", object}};
+}
+
+void RestoreItem::apply_json(const json::object& answer, std::string_view what) {
+  BackupItem b;  // the same answer shape as a backup hook's
+  b.object = object;
+  b.apply_json(answer, what);
+  object = std::move(b.object);
+  skip = b.skip;
+  for (auto& ref : b.additional) additional.push_back(std::move(ref));
+}
+
+json::object RestorePlanItem::to_json() const {
+  json::object o{{"groupResource", group_resource}, {"kind", api_version_kind}, {"namespace", namespace_},
+                 {"name", name}, {"action", action}};
+  if (!reason.empty()) o["reason"] = reason;
+  if (!diff.empty()) o["diff"] = diff;
+  return o;
+}
+
+}  // namespace vbackup
