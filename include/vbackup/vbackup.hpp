@@ -8,13 +8,15 @@
 #include "vbackup/cluster.hpp"      // the cluster ports (source, target) and Cluster::open
 #include "vbackup/discovery.hpp"    // API resources and Velero's name resolution
 #include "vbackup/error.hpp"        // vbackup::Error and its codes
+#include "vbackup/inspect.hpp"      // a backup's items, one item, two backups compared
 #include "vbackup/json.hpp"         // Go-exact JSON
 #include "vbackup/kube.hpp"         // the Kubernetes client and kubeconfig loading
 #include "vbackup/labels.hpp"       // label selectors
 #include "vbackup/layout.hpp"       // Velero's bucket layout (BackupStore)
 #include "vbackup/location.hpp"     // opening a location: URL or BackupStorageLocation
 #include "vbackup/operation.hpp"    // callbacks, outcomes, the Velero CR recorder
-#include "vbackup/persistence.hpp"  // stored backups: get, list, describe, logs, download, delete
+#include "vbackup/persistence.hpp"  // stored backups and restores: get, list, describe, logs, download, delete
+#include "vbackup/restore.hpp"      // run_restore / create_restore, dry run, diff, RestoreOptions
 #include "vbackup/storage.hpp"      // object stores
 #include "vbackup/velero.hpp"       // velero.io/v1 types
 #include "vbackup/version.hpp"
