@@ -197,6 +197,7 @@ int main(int argc, char** argv) {
   CHECK(file_exists(path));
 
   restore_tests(scratch, loc, src);
+  inspect_tests(scratch, loc, src);
 
   CHECK(vbk_backup_delete(loc, "demo") == VBK_OK);
   CHECK(vbk_backup_delete(loc, "demo") == VBK_ENOTFOUND);

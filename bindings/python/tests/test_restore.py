@@ -185,3 +185,47 @@ def test_live_restore_diff_and_records(kube_server, demo_backup, location):
         assert loc.list_restores() == []
         with pytest.raises(vbackup.NotFoundError, match="r-live"):
             loc.get_restore("r-live")
+
+
+def test_inspect_items_one_item_and_diff(demo_manifests, location):
+    vbackup.backup(name="monday", location=location, from_manifests=demo_manifests)
+
+    def change(item):
+        if item["resource"]["resource"] == "configmaps":
+            item["object"]["data"] = {"greeting": "changed"}
+            return {"object": item["object"]}
+        if item["resource"]["resource"] == "secrets":
+            return {"skip": True}
+        return None
+    vbackup.backup(name="tuesday", location=location, from_manifests=demo_manifests, item_hook=change)
+    with vbackup.Location(location) as loc:
+        items = loc.backup_items("monday")
+        # restore order (restore §2.2: CRDs first), each item once
+        assert items[0]["groupResource"] == "customresourcedefinitions.apiextensions.k8s.io"
+        keys = [(i["groupResource"], i["namespace"], i["name"]) for i in items]
+        assert len(keys) == len(set(keys))
+        assert ("deployments.apps", "demo", "web") in keys
+        web = next(i for i in items if i["groupResource"] == "deployments.apps")
+        assert web["kind"] == "apps/v1/Deployment"
+        # a restore's filters and names
+        only = loc.backup_items("monday", filters={"includedResources": ["configmaps"]})
+        assert {i["groupResource"] for i in only} == {"configmaps"}
+        named = loc.backup_items("monday", include_names=["demo/web"])
+        assert ("deployments.apps", "demo", "web") in {(i["groupResource"], i["namespace"], i["name"]) for i in named}
+        assert not any(i["name"] == "web-config" for i in named)
+        with pytest.raises(vbackup.InvalidError):
+            loc.backup_items("monday", filters={"excludedNamespaces": ["*"]})
+        with pytest.raises(vbackup.NotFoundError):
+            loc.backup_items("nope")
+        # one item as stored
+        assert loc.backup_item("monday", "deployments.apps/demo/web")["kind"] == "Deployment"
+        assert loc.backup_item("tuesday", "configmaps/demo/web-config")["data"] == {"greeting": "changed"}
+        with pytest.raises(vbackup.NotFoundError, match="secrets/demo/web-credentials"):
+            loc.backup_item("tuesday", "secrets/demo/web-credentials")
+        # what changed since monday
+        changes = {(c["change"], c["groupResource"], c["name"]): c for c in loc.diff_backups("monday", "tuesday")}
+        assert set(changes) == {("changed", "configmaps", "web-config"), ("removed", "secrets", "web-credentials")}
+        assert "changed" in changes[("changed", "configmaps", "web-config")]["diff"]
+        assert loc.diff_backups("monday", "monday") == []
+    # the module functions take a location URL as well
+    assert vbackup.backup_items(location, "monday") == items
