@@ -43,7 +43,8 @@ vbackup::RestoreOptions parse_restore_options(const char* options_json, bool liv
     if (p->is_string()) {
       options.restore_resource_priorities = std::string(p->get_string());
     } else {
-      for (const auto& part : *strings_option(o, "restoreResourcePriorities", kWhat)) {
+      auto parts = strings_option(o, "restoreResourcePriorities", kWhat);
+      for (const auto& part : *parts) {
         options.restore_resource_priorities += (options.restore_resource_priorities.empty() ? "" : ",") + part;
       }
     }

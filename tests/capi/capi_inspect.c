@@ -69,7 +69,7 @@ void inspect_tests(const char* scratch, vbk_location* loc, vbk_cluster* manifest
   out = (char*)1;
   CHECK(vbk_backup_item(loc, "monday", "configmaps/demo/nope", &out) == VBK_ENOTFOUND);
   CHECK(out == NULL);
-  CHECK(contains(vbk_last_error(), "configmaps/demo/nope"));
+  CHECK(contains(vbk_last_error(), "demo/nope"));
 
   /* what changed from monday to tuesday: the ConfigMap changed, the Secret went */
   CHECK(vbk_backup_diff(loc, "monday", "tuesday", &out) == VBK_OK);
