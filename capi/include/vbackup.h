@@ -20,12 +20,13 @@
  *     A callback returning non-zero cancels the operation (VBK_ECANCELLED). The one struct a caller
  *     fills, vbk_callbacks, starts with its version (libgit2's convention) and grows at its end.
  *
- * Does not support (yet): schedules, bucket sync and the server (issues to come); volume data (PVs
- * are backed up and restored as objects only; snapshotVolumes and file-system backup are refused with
- * a warning, and a restore decides a PV's fate as Velero does for a backup without snapshots);
- * backup hooks and backup resource policies (refused at validation); restore exec hooks (refused at
- * validation; init-container hooks are supported); locations other than file, S3 and Azure Blob
- * (VBK_EUNSUPPORTED); credentials held in a cluster Secret (name a credentials file).
+ * Does not support (yet): creating schedules (a restore may name one), bucket sync and the server
+ * (issues to come); volume data (PVs are backed up and restored as objects only: snapshotVolumes and
+ * file-system backup are refused with a warning, and restoring a PV whose backup holds a native
+ * snapshot of it fails that item); backup hooks and backup resource policies (refused at
+ * validation); restore exec hooks (refused at validation; init-container hooks are supported);
+ * locations other than file, S3 and Azure Blob (VBK_EUNSUPPORTED); credentials held in a cluster
+ * Secret (name a credentials file).
  */
 #ifndef VBACKUP_H
 #define VBACKUP_H

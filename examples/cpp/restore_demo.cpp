@@ -25,7 +25,9 @@ int main(int argc, char** argv) {
                                        : "cpp-restore-example-" + std::to_string(std::time(nullptr)) + "-" +
                                              std::to_string(::getpid());
     if (!existing) {
-      auto cluster = vbackup::Cluster::open({.manifests = {argv[1]}});
+      vbackup::ClusterOptions source;
+      source.manifests = {argv[1]};  // a folder of manifests standing in for a cluster
+      auto cluster = vbackup::Cluster::open(source);
       vbackup::velero::Backup backup;
       backup.metadata.name = backup_name;
       auto made = vbackup::create_backup(*cluster, location, backup).result;
@@ -37,17 +39,20 @@ int main(int argc, char** argv) {
     restore.spec.backup_name = backup_name;
     vbackup::RestoreOptions options;
     options.mode = vbackup::RestoreOptions::Mode::dry_run;
-    std::printf("%-8s %-40s %-32s %s\n", "ACTION", "KIND", "NAMESPACE/NAME", "REASON");
+    std::printf("%-8s %-50s %-32s %s\n", "ACTION", "KIND", "NAMESPACE/NAME", "REASON");
     options.on_plan = [](const vbackup::RestorePlanItem& p) {
       std::string where = p.namespace_.empty() ? p.name : p.namespace_ + "/" + p.name;
-      std::printf("%-8s %-40s %-32s %s\n", p.action.c_str(), p.api_version_kind.c_str(), where.c_str(), p.reason.c_str());
+      std::printf("%-8s %-50s %-32s %s\n", p.action.c_str(), p.api_version_kind.c_str(), where.c_str(), p.reason.c_str());
     };
     const std::string folder = std::string(argv[existing ? 4 : 3]) + "/" + restore.metadata.name;
     // No cluster: the plan is made against an empty one (the built-in API plus the backup's CRDs).
     auto result = vbackup::create_restore(nullptr, location, restore, options, folder).result;
+    if (!result.outcome.ok()) {
+      std::cerr << "error: " << result.outcome.message << "\n";
+      return 1;
+    }
     std::cout << result.restore.metadata.name << ": " << result.restore.status.phase << ", objects in " << folder << "\n";
-    if (!result.outcome.ok()) std::cerr << "error: " << result.outcome.message << "\n";
-    return result.outcome.ok() ? 0 : 1;
+    return 0;
   } catch (const vbackup::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -29,11 +29,11 @@ def main() -> int:
         backup = f"py-restore-example-{int(time.time())}-{os.getpid()}"
         vbackup.backup(name=backup, location=location, from_manifests=args[0])
 
-    print(f"{'ACTION':8} {'KIND':40} {'NAMESPACE/NAME':32} REASON")
+    print(f"{'ACTION':8} {'KIND':50} {'NAMESPACE/NAME':32} REASON")
 
     def show(item: dict) -> None:
         where = f"{item['namespace']}/{item['name']}" if item["namespace"] else item["name"]
-        print(f"{item['action']:8} {item['kind']:40} {where:32} {item.get('reason', '')}")
+        print(f"{item['action']:8} {item['kind']:50} {where:32} {item.get('reason', '')}")
 
     name = f"{backup}-dry-run"
     folder = os.path.join(output_dir, name)
