@@ -17,6 +17,7 @@
 
 struct restore_state {
   int plan_lines, log_lines, progress_calls, hook_calls;
+  int service_at, config_at; /* their places in the plan, from 1 */
   int cancel_after;
   int64_t last_done, last_total;
   uint64_t bytes;
@@ -36,9 +37,11 @@ static void on_plan(void* user, const char* line) {
   }
   if (contains(line, "\"groupResource\":\"services\"") && contains(line, "\"name\":\"web\"")) {
     keep_line(s->service, sizeof s->service, line);
+    s->service_at = s->plan_lines;
   }
   if (contains(line, "\"groupResource\":\"configmaps\"") && contains(line, "\"name\":\"web-config\"")) {
     keep_line(s->config, sizeof s->config, line);
+    s->config_at = s->plan_lines;
   }
 }
 
@@ -242,7 +245,7 @@ static void dry_run(const char* scratch, vbk_location* loc) {
   char* config = read_file_named(dir, "web-config");
   CHECK(contains(config, "from the C hook"));
   free(config);
-  char* service = read_file_named(dir, "Service");
+  char* service = read_file_named(dir, "-service-");
   CHECK(service == NULL);
   free(service);
   CHECK(count_files(dir) > 5);
@@ -263,6 +266,19 @@ static void dry_run(const char* scratch, vbk_location* loc) {
                            &plan_only, NULL) == VBK_OK);
   CHECK(contains(s.config, "\"action\":\"create\""));
   CHECK(!contains(s.deployment, "\"action\":\"create\""));
+
+  /* restore §2.1: Velero's priorities put ConfigMaps before Services; the server flag's list
+   * (a string, or its parts as an array) overrides them */
+  CHECK(s.config_at > 0 && s.config_at < s.service_at);
+  const char* priorities[] = {"{\"restoreResourcePriorities\": \"services,configmaps\"}",
+                              "{\"restoreResourcePriorities\": [\"services\", \"configmaps\"]}"};
+  for (int i = 0; i < 2; ++i) {
+    memset(&s, 0, sizeof s);
+    CHECK(vbk_restore_create(NULL, loc, kRestore, priorities[i], &plan_only, NULL) == VBK_OK);
+    CHECK(s.service_at > 0 && s.service_at < s.config_at);
+  }
+  CHECK(vbk_restore_create(NULL, loc, kRestore, "{\"restoreResourcePriorities\": [\"services\", 1]}", NULL, NULL) ==
+        VBK_EINVALID);
 
   /* cancel from the progress callback: VBK_ECANCELLED, no Restore handed out */
   memset(&s, 0, sizeof s);
