@@ -40,7 +40,7 @@ def test_dry_run_plans_in_restore_order_and_writes_the_folder(demo_backup, locat
     # one file per object, in restore order, with the restore labels (restore §2.3 step 12)
     files = sorted(out.iterdir())
     assert len(files) == len(plan)
-    deployment = next(f for f in files if "Deployment" in f.name)
+    deployment = next(f for f in files if "-deployment-" in f.name)
     assert "velero.io/restore-name: " + result["metadata"]["name"] in deployment.read_text()
     # a dry run leaves nothing in the location
     assert not (bucket_of(location) / "restores").exists()
@@ -96,7 +96,7 @@ def test_item_hook_changes_and_skips(demo_backup, location, tmp_path):
     assert cm["resource"]["kind"] == "ConfigMap" and cm["resource"]["namespaced"] is True
     config = next(f for f in out.iterdir() if "web-config" in f.name)
     assert "changed by the hook" in config.read_text()
-    assert not any("Service" in f.name for f in out.iterdir())
+    assert not any("-service-" in f.name for f in out.iterdir())
     service = next(p for p in plan if p["groupResource"] == "services")
     assert service["action"] == "skip" and "item hook" in service["reason"]
     # a hook answer that is not the documented shape fails that item only (restore §2.3: errors are per item)
@@ -117,7 +117,7 @@ def test_include_names_resource_modifiers_and_policy(demo_backup, location, tmp_
     created = {(p["groupResource"], p["name"]) for p in plan if p["action"] == "create"}
     assert ("deployments.apps", "web") in created and ("configmaps", "web-config") in created
     assert ("secrets", "web-credentials") not in created
-    deployment = next(f for f in out.iterdir() if "Deployment" in f.name).read_text()
+    deployment = next(f for f in out.iterdir() if "-deployment-" in f.name).read_text()
     assert "replicas: 3" in deployment
 
 
