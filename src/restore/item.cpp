@@ -58,6 +58,10 @@ void Restorer::restore_item(Item item) {
     if (e.code() == ErrorCode::cancelled) throw;
     add_error(item.target_namespace, "error restoring " + resource_id(item.group_resource, item.target_namespace, item.name) +
                                          ": " + e.what());
+  } catch (const std::exception& e) {
+    // Not an Error: a bug or an exhausted resource; the item fails, the restore goes on.
+    add_error(item.target_namespace, "error restoring " + resource_id(item.group_resource, item.target_namespace, item.name) +
+                                         ": internal error: " + e.what());
   }
 }
 

@@ -331,7 +331,16 @@ void Restorer::walk_resource(const std::string& gr) {
       try {
         task();
       } catch (const Error& e) {
-        if (e.code() == ErrorCode::cancelled) cancelled_ = true;
+        if (e.code() == ErrorCode::cancelled) {
+          cancelled_ = true;
+        } else {
+          add_error("", e.what());
+        }
+      } catch (const std::exception& e) {
+        add_error("", std::string("internal error: ") + e.what());
+      } catch (...) {
+        // A caller's callback threw something that is not an exception: stop, as a cancel does.
+        cancelled_ = true;
       }
     });
   }

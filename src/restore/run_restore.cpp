@@ -125,6 +125,8 @@ RestoreResult run_restore(velero::Restore restore, storage::BackupStore& store, 
     restorer->run();
   } catch (const Error& e) {
     failure = e;
+  } catch (const std::exception& e) {
+    failure = Error(ErrorCode::generic, std::string("internal error: ") + e.what());
   }
   if (restorer) {
     errors = restorer->errors();
