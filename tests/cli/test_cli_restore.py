@@ -158,7 +158,7 @@ def test_output_dir_is_replayed_by_kubectl_apply_into_a_fresh_cluster(demo, tmp_
             "--storage-location", demo)
     files = sorted(f.name for f in out.iterdir())
     assert len(files) == 9 and f"Wrote 9 manifests to {out}" in p.stdout
-    assert files[0].startswith("0001-") and "customresourcedefinition" in files[0]
+    assert re.match(r"0+1-customresourcedefinition-widgets", files[0]), files
     # the folder holds objects as the restore would create them: Velero's restore labels, no status
     web = next(f for f in files if "deployment" in f)
     text = (out / web).read_text()
@@ -291,7 +291,9 @@ def test_restore_with_namespace_mappings_then_get_describe_logs(kube_server, tmp
     assert re.search(r'Restore "moved" completed with status: Completed \((\d+) items, 0 errors, \d+ warnings, '
                      r'from backup "live"\)', p.stdout), p.stdout
     assert "Run `vbackup restore describe moved --details`" in p.stdout
-    assert re.search(r"\d+ items\s+[\d,]+ items/s", p.stderr), p.stderr  # the progress bar's last frame
+    # the progress bar: items decided of the items in the backup, the last frame left on screen
+    assert re.search(r"\[[#-]{20}\]\s+\d+%\s+\d+/\d+ items", p.stderr), p.stderr
+    assert re.search(r"\n\d+ items", p.stderr), p.stderr
     got = json.loads(kubectl(kube_server.kubeconfig, home, "get", "deployments,configmaps,services,widgets", "-n",
                              "demo-moved", "-o", "json").stdout)
     names = {(i["kind"], i["metadata"]["name"]) for i in got["items"]}
@@ -303,7 +305,8 @@ def test_restore_with_namespace_mappings_then_get_describe_logs(kube_server, tmp
     described = run("restore", "describe", "moved", "--details", "--storage-location", loc).stdout
     assert "Phase:                       Completed\n" in described
     assert "Namespace mappings:  demo=demo-moved\n" in described
-    assert re.search(r"Resource List:\n  apps/v1/Deployment:\n    - demo-moved/web\(created\)\n", described), described
+    assert "\nResource List:\n  apiextensions.k8s.io/v1/CustomResourceDefinition:\n" in described
+    assert "\n  apps/v1/Deployment:\n    - demo-moved/web(created)\n" in described
     logs = run("restore", "logs", "moved", "--storage-location", loc).stdout
     assert 'msg="starting restore"' in logs and "restore=velero/moved" in logs
     # the second time: everything exists and is unchanged (velero#1948: no warning for equal objects)
@@ -368,7 +371,73 @@ def test_partially_failed_restore_exits_2(kube_server, tmp_path):
             "--preserve-nodeports", "--kubeconfig", kc, "--storage-location", loc, check=2)
     assert "completed with status: PartiallyFailed" in p.stdout and "1 errors" in p.stdout
     described = run("restore", "describe", "clash", "--storage-location", loc).stdout
-    assert "Phase:  PartiallyFailed (run 'vbackup restore logs clash' for more information)" in described
+    assert re.search(r"Phase:\s+PartiallyFailed \(run 'vbackup restore logs clash' for more information\)", described)
     assert "provided port is already allocated" in described
     assert re.search(r"Errors:\n  Velero:     <none>\n  Cluster:    <none>\n  Namespaces:\n    np2:  error restoring "
                      r"services/np2/fixed: ", described), described
+
+
+# ---- inspect: backup ls / cat / diff -------------------------------------------------------------
+
+def test_backup_ls_lists_items_in_restore_order_with_the_restore_filters(demo):
+    rows = table(run("backup", "ls", "demo", "--storage-location", demo).stdout)
+    assert rows[0] == ["GROUP-RESOURCE", "NAMESPACE", "NAME"]
+    assert rows[1] == ["customresourcedefinitions.apiextensions.k8s.io", "<none>", "widgets.demo.example.com"]
+    assert ["deployments.apps", "demo", "web"] in rows and ["persistentvolumes", "<none>", "pv-demo-web-data"] in rows
+    assert len(rows) == 1 + 9
+    # restore §2.4's filters, as a restore applies them
+    rows = table(run("backup", "ls", "demo", "-l", "app=web", "--include-resources", "configmaps,deployments",
+                     "--storage-location", demo).stdout)
+    assert sorted(r[0] for r in rows[1:]) == ["configmaps", "deployments.apps"]
+    rows = table(run("backup", "ls", "demo", "--include-names", "demo/web*", "--storage-location", demo).stdout)
+    assert {r[2] for r in rows[1:]} == {"web", "web-config", "web-credentials", "web-data"}
+    assert table(run("backup", "ls", "demo", "--include-namespaces", "other", "--include-cluster-resources=false",
+                     "--storage-location", demo).stdout)[1:] == []
+    listed = json.loads(run("backup", "ls", "demo", "-o", "json", "--storage-location", demo).stdout)
+    assert listed["backup"] == "demo"
+    assert {"groupResource": "deployments.apps", "kind": "apps/v1/Deployment", "namespace": "demo",
+            "name": "web"} in listed["items"]
+    p = run("backup", "ls", "missing", "--storage-location", demo, check=1)
+    assert "missing" in p.stderr
+    p = run("backup", "ls", "demo", "--include-cluster-resources=perhaps", "--storage-location", demo, check=1)
+    assert "--include-cluster-resources" in p.stderr
+
+
+def test_backup_cat_prints_one_item_as_stored(demo):
+    web = json.loads(run("backup", "cat", "demo", "deployments.apps/demo/web", "--storage-location", demo).stdout)
+    assert web["kind"] == "Deployment" and web["metadata"]["name"] == "web" and web["spec"]["replicas"] == 2
+    # the resource as --include-resources takes it; yaml
+    as_yaml = run("backup", "cat", "demo", "deploy/demo/web", "-o", "yaml", "--storage-location", demo).stdout
+    assert "kind: Deployment" in as_yaml and "replicas: 2" in as_yaml
+    pv = json.loads(run("backup", "cat", "demo", "persistentvolumes/pv-demo-web-data", "--storage-location", demo).stdout)
+    assert pv["spec"]["claimRef"]["name"] == "web-data"
+    p = run("backup", "cat", "demo", "deployments.apps/demo/nope", "--storage-location", demo, check=1)
+    assert "backup demo holds no deployments.apps demo/nope" in p.stderr
+    p = run("backup", "cat", "demo", "deployments.apps/demo/web", "-o", "table", "--storage-location", demo, check=1)
+    assert "--output" in p.stderr
+
+
+def test_backup_diff_shows_added_removed_and_changed_objects(demo, tmp_path):
+    changed = tmp_path / "manifests"
+    shutil.copytree(DEMO, changed)
+    app = changed / "app.yaml"
+    docs = [d for d in app.read_text().split("\n---\n") if "kind: Secret" not in d]
+    app.write_text("\n---\n".join(docs).replace("Hello from <demo> & friends", "Bonjour"))
+    (changed / "extra.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: demo}\n"
+                                        "data: {a: b}\n")
+    run("backup", "create", "later", "--from-manifests", str(changed), "--storage-location", demo)
+    p = run("backup", "diff", "demo", "later", "--storage-location", demo)
+    rows = table(p.stdout)
+    assert rows[0] == ["CHANGE", "GROUP-RESOURCE", "NAMESPACE", "NAME"]
+    assert sorted(rows[1:]) == [["added", "configmaps", "demo", "extra"], ["changed", "configmaps", "demo", "web-config"],
+                                ["removed", "secrets", "demo", "web-credentials"]]
+    assert "-  greeting: Hello from <demo> & friends" in p.stdout and "+  greeting: Bonjour" in p.stdout
+    assert 'From backup "demo" to "later": 1 added, 1 removed, 1 changed.' in p.stdout
+    as_json = json.loads(run("backup", "diff", "demo", "later", "-o", "json", "--storage-location", demo).stdout)
+    assert as_json["from"] == "demo" and as_json["to"] == "later"
+    by_change = {c["change"]: c for c in as_json["changes"]}
+    assert by_change["changed"]["name"] == "web-config" and "Bonjour" in by_change["changed"]["diff"]
+    assert by_change["added"]["kind"] == "v1/ConfigMap"
+    # a backup compared with itself: nothing
+    same = run("backup", "diff", "demo", "demo", "--storage-location", demo).stdout
+    assert table(same)[1:] == [] and "0 added, 0 removed, 0 changed" in same

@@ -2,6 +2,7 @@
 // mapped onto the library's restore glue (create_restore) and the restores recorded in the location
 // (persistence.hpp). Velero's server flags that shape a restore are options of `restore create`.
 #include "commands.hpp"
+#include "filter_flags.hpp"
 #include "output.hpp"
 
 #include "vbackup/error.hpp"
@@ -21,10 +22,9 @@ namespace {
 
 struct CreateFlags {
   std::string name, from_backup, from_schedule;
-  std::vector<std::string> include_namespaces, exclude_namespaces, include_resources, exclude_resources;
+  FilterFlags filters;
   std::vector<std::string> namespace_mappings, status_include_resources, status_exclude_resources;
-  std::string selector, or_selector;
-  std::string include_cluster_resources, restore_volumes, preserve_nodeports;
+  std::string restore_volumes, preserve_nodeports;
   std::string existing_resource_policy, item_operation_timeout;
   std::string resource_modifier_configmap, resource_policies_configmap;
   std::vector<std::string> labels, annotations;
@@ -38,7 +38,6 @@ struct CreateFlags {
   // Ours.
   bool dry_run = false, diff = false, quiet = false;
   std::string output_dir, resource_modifier_file, resource_policy_file;
-  std::vector<std::string> include_names;
   int parallel = 8;
 };
 
@@ -65,17 +64,8 @@ velero::Restore restore_from_flags(const Common& c, const CreateFlags& f) {
   auto& s = r.spec;
   s.backup_name = f.from_backup;
   s.schedule_name = f.from_schedule;
-  // velero's --include-namespaces defaults to "*", and the Restore says so.
-  s.included_namespaces = f.include_namespaces.empty() ? std::vector<std::string>{"*"} : f.include_namespaces;
-  s.excluded_namespaces = f.exclude_namespaces;
-  s.included_resources = f.include_resources;
-  s.excluded_resources = f.exclude_resources;
+  f.filters.apply(s);
   s.namespace_mapping = parse_map("--namespace-mappings", f.namespace_mappings, ':');
-  if (!f.selector.empty()) s.label_selector = json::value(labels::parse_to_label_selector(f.selector));
-  if (!f.or_selector.empty()) {
-    for (auto& ls : labels::parse_or_selectors(f.or_selector)) s.or_label_selectors.push_back(std::move(ls));
-  }
-  s.include_cluster_resources = parse_optional_bool("--include-cluster-resources", f.include_cluster_resources);
   s.restore_pvs = parse_optional_bool("--restore-volumes", f.restore_volumes);
   s.preserve_node_ports = parse_optional_bool("--preserve-nodeports", f.preserve_nodeports);
   if (!f.existing_resource_policy.empty() && f.existing_resource_policy != velero::existing_resource_policy::none &&
@@ -103,7 +93,7 @@ RestoreOptions options_from_flags(const Common& c, const CreateFlags& f) {
   RestoreOptions o;
   o.velero_namespace = c.velero_namespace;
   o.mode = f.diff ? RestoreOptions::Mode::diff : f.dry_run ? RestoreOptions::Mode::dry_run : RestoreOptions::Mode::apply;
-  o.include_names = f.include_names;
+  o.include_names = f.filters.include_names;
   if (!f.resource_modifier_file.empty()) o.resource_modifiers = read_flag_file("--resource-modifier-file", f.resource_modifier_file);
   if (!f.resource_policy_file.empty()) o.resource_policy = read_flag_file("--resource-policy-file", f.resource_policy_file);
   o.restore_resource_priorities = f.restore_resource_priorities;
@@ -286,15 +276,8 @@ void add_create(CLI::App& restore, const Common& common, int& rc) {
   create->add_option("name", f->name, "Restore name (default: <backup or schedule>-<YYYYMMDDhhmmss>)");
   create->add_option("--from-backup", f->from_backup, "Backup to restore from");
   create->add_option("--from-schedule", f->from_schedule, "Schedule to restore from: its newest Completed backup");
-  create->add_option("--include-namespaces", f->include_namespaces, "Namespaces to include in the restore (globs; default *)")->delimiter(',');
-  create->add_option("--exclude-namespaces", f->exclude_namespaces, "Namespaces to exclude from the restore (globs)")->delimiter(',');
+  f->filters.add_to(*create);
   create->add_option("--namespace-mappings", f->namespace_mappings, "Namespace mappings from name in the backup to desired restored name in the form src1:dst1,src2:dst2,...")->delimiter(',');
-  create->add_option("--include-resources", f->include_resources, "Resources to include in the restore, formatted as resource.group, such as storageclasses.storage.k8s.io")->delimiter(',');
-  create->add_option("--exclude-resources", f->exclude_resources, "Resources to exclude from the restore, formatted as resource.group")->delimiter(',');
-  create->add_option("--include-names", f->include_names, "Only objects with these names: [namespace/]name globs, repeatable or comma-separated (namespaces as in the backup)")->delimiter(',');
-  create->add_option("-l,--selector", f->selector, "Only restore resources matching this label selector");
-  create->add_option("--or-selector", f->or_selector, "Restore resources matching at least one of the label selectors, separated by ' or '");
-  create->add_option("--include-cluster-resources", f->include_cluster_resources, "Include cluster-scoped resources: true, false, or unset for auto")->expected(0, 1)->default_str("true");
   create->add_option("--restore-volumes", f->restore_volumes, "Whether to restore volumes from snapshots (recorded; volume data is not restored)")->expected(0, 1)->default_str("true");
   create->add_option("--preserve-nodeports", f->preserve_nodeports, "Whether to preserve nodeports of Services when restoring")->expected(0, 1)->default_str("true");
   create->add_option("--existing-resource-policy", f->existing_resource_policy, "What to do with objects that exist: none (default) or update");
