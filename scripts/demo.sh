@@ -29,3 +29,6 @@ KUBECONFIG= "$vbackup" restore create demo-restore --from-backup demo --dry-run 
 echo
 echo "Files of the plan, in restore order (kubectl apply -f demo-restore-plan replays the restore):"
 ls -1 demo-restore-plan
+echo
+echo "The Deployment as the restore would create it (Velero's restore labels, no status):"
+cat demo-restore-plan/*-deployment-demo-web.yaml

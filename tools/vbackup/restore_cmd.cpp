@@ -126,8 +126,15 @@ void print_plan(const velero::Restore& restore, const std::vector<RestorePlanIte
   if (!output_dir.empty() && std::filesystem::is_directory(output_dir)) {
     std::size_t files = 0;
     for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(output_dir)) ++files;
-    std::cout << "Wrote " << files << " manifests to " << output_dir << "; `kubectl apply -f " << output_dir
-              << "` replays the restore.\n";
+    std::size_t crds = 0;
+    for (const auto& p : plan) crds += p.action == "create" && p.group_resource == "customresourcedefinitions.apiextensions.k8s.io";
+    std::cout << "Wrote " << files << " manifests to " << output_dir << ": `kubectl apply -f " << output_dir
+              << "` replays the restore";
+    // kubectl's discovery, read once before the first file, does not know a CRD the folder creates:
+    // its custom resources are refused until a second pass.
+    if (crds) std::cout << " (it creates " << crds << " CustomResourceDefinition" << (crds > 1 ? "s" : "")
+                        << ": apply again once established, for the custom resources)";
+    std::cout << ".\n";
   }
 }
 
