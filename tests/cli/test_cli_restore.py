@@ -122,6 +122,24 @@ def test_dry_run_filters_include_names_and_skips_with_reasons(demo):
     assert {"configmaps"} <= {i["groupResource"] for i in items}
 
 
+def test_dry_run_with_modifier_and_policy_files(demo, tmp_path):
+    """restore §2.10 (resource modifiers, Velero's format) and §2.4 (restore resource policies) from files."""
+    mods = tmp_path / "mods.yaml"
+    mods.write_text("version: v1\nresourceModifierRules:\n- conditions:\n    groupResource: deployments.apps\n"
+                    "  patches:\n  - operation: replace\n    path: /spec/replicas\n    value: \"5\"\n")
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("version: v1\nnamespacedFilterPolicies:\n- namespaces: [demo]\n  resourceFilters:\n"
+                      "  - kinds: [secrets]\n    excludedNames: [web-credentials]\n  - kinds: ['*']\n")
+    out = tmp_path / "plan"
+    p = run("restore", "create", "m", "--from-backup", "demo", "--dry-run", "--output-dir", str(out),
+            "--resource-modifier-file", str(mods), "--resource-policy-file", str(policy), "--storage-location", demo)
+    rows = {(r[0], r[2]): r[3:] for r in table(p.stdout)[1:]}
+    assert rows[("Secret", "web-credentials")][0] == "skip"
+    assert rows[("Deployment", "web")] == ["create"]
+    web = next(f for f in out.iterdir() if "deployment" in f.name).read_text()
+    assert "replicas: 5" in web
+
+
 def test_create_output_prints_the_restore_as_velero_without_running(tmp_path):
     # velero: "For create commands, display the object but do not send it to the server."
     r = json.loads(run("restore", "create", "--from-backup", "demo", "-o", "json", "--namespace-mappings",
@@ -444,3 +462,30 @@ def test_backup_diff_shows_added_removed_and_changed_objects(demo, tmp_path):
     # a backup compared with itself: nothing
     same = run("backup", "diff", "demo", "demo", "--storage-location", demo).stdout
     assert table(same)[1:] == [] and "0 added, 0 removed, 0 changed" in same
+
+
+def test_resource_modifier_configmap_is_read_from_the_velero_namespace(kube_server, tmp_path):
+    """--resource-modifier-configmap names spec.resourceModifier: Velero reads the ConfigMap from its
+    namespace in the target cluster (restore §2.10); -n names that namespace."""
+    kc, loc, home = str(kube_server.kubeconfig), f"file://{tmp_path / 'bucket'}", tmp_path / "kubectl-home"
+    run("backup", "create", "live", "--kubeconfig", kc, "--include-namespaces", "demo", "--storage-location", loc)
+    rules = ("version: v1\nresourceModifierRules:\n- conditions: {groupResource: configmaps}\n"
+             "  mergePatches:\n  - patchData: '{\"data\": {\"greeting\": \"modified\"}}'\n")
+    cm = tmp_path / "mods.yaml"  # kubectl's generators send protobuf, which the test server does not decode
+    cm.write_text(json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ops"}}) + "\n---\n" +
+                  json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "mods", "namespace": "ops"},
+                              "data": {"rules.yaml": rules}}))
+    kubectl(kube_server.kubeconfig, home, "create", "-f", str(cm))
+    p = run("restore", "create", "--from-backup", "live", "--namespace-mappings", "demo:demo-mod",
+            "--resource-modifier-configmap", "mods", "-n", "ops", "--kubeconfig", kc, "--storage-location", loc)
+    name = re.search(r'Restore "(live-\d{14})" completed with status: Completed', p.stdout).group(1)
+    cm = json.loads(kubectl(kube_server.kubeconfig, home, "get", "configmap", "web-config", "-n", "demo-mod", "-o",
+                            "json").stdout)
+    assert cm["data"]["greeting"] == "modified"
+    described = run("restore", "describe", name, "--storage-location", loc).stdout
+    assert "Resource modifier:\n  Type:  ConfigMap\n  Name:  mods\n" in described
+    assert "Namespace:    ops\n" in described
+    # a ConfigMap that is not there fails validation, naming it
+    p = run("restore", "create", "nomods", "--from-backup", "live", "--resource-modifier-configmap", "absent",
+            "--kubeconfig", kc, "--storage-location", loc, check=1)
+    assert "failed validation" in p.stderr and "absent" in p.stderr

@@ -130,8 +130,8 @@ void print_plan(const velero::Restore& restore, const std::vector<RestorePlanIte
     for (const auto& p : plan) crds += p.action == "create" && p.group_resource == "customresourcedefinitions.apiextensions.k8s.io";
     std::cout << "Wrote " << files << " manifests to " << output_dir << ": `kubectl apply -f " << output_dir
               << "` replays the restore";
-    // kubectl's discovery, read once before the first file, does not know a CRD the folder creates:
-    // its custom resources are refused until a second pass.
+    // kubectl checks every object against what the server served when it started: a custom resource
+    // whose CRD the folder creates is refused until a second pass.
     if (crds) std::cout << " (it creates " << crds << " CustomResourceDefinition" << (crds > 1 ? "s" : "")
                         << ": apply again once established, for the custom resources)";
     std::cout << ".\n";
