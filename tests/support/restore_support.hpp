@@ -5,7 +5,10 @@
 
 #include "kube_server/kube_server.hpp"
 #include "test_helpers.hpp"
+#include "vbackup/archive.hpp"
 #include "vbackup/backup.hpp"
+#include "vbackup/persistence.hpp"
+#include "vbackup/stream.hpp"
 #include "vbackup/restore.hpp"
 #include "vbackup/velero.hpp"
 
@@ -109,6 +112,78 @@ struct RestoreLocation {
   RestoreDetails details(const std::string& restore) { return describe_restore(*location.backups, restore, true); }
   std::string logs(const std::string& restore) { return restore_logs(*location.backups, restore); }
 };
+
+// A backup tarball made by hand, as Velero's test.NewTarWriter makes them: items at their
+// un-versioned paths (resources/<gr>/namespaces/<ns>/<name>.json or .../cluster/<name>.json).
+struct Tarball {
+  std::vector<std::pair<std::string, std::string>> files;  // path, bytes
+  bool with_version = true;
+
+  // An item: namespace and name from its metadata.
+  Tarball& item(const std::string& gr, const std::string& object_json) {
+    json::object o = json::parse(object_json, "test item").as_object();
+    std::string ns(json::metadata_string(o, "namespace")), name(json::metadata_string(o, "name"));
+    files.emplace_back(archive::item_path(gr, ns, name, ""), json::marshal(o));
+    return *this;
+  }
+  Tarball& file(const std::string& path, const std::string& bytes) {
+    files.emplace_back(path, bytes);
+    return *this;
+  }
+  std::string gzip() const {
+    StringOutputStream out;
+    archive::ArchiveWriter w(out, archive::Compression::gzip);
+    for (const auto& [path, bytes] : files) w.add_file(path, bytes);
+    w.finish();
+    return out.take();
+  }
+};
+
+// A Backup record (phase Completed unless told) with the given tarball.
+inline void put_backup(RestoreLocation& loc, const std::string& name, const std::string& tarball,
+                       const std::string& phase = "Completed") {
+  velero::Backup b;
+  b.metadata.name = name;
+  b.metadata.namespace_ = "velero";
+  b.status.phase = phase;
+  b.status.format_version = "1.1.0";
+  b.status.version = 1;
+  persistence::put_backup_record(*loc.location.backups, b);
+  loc.put_tarball(name, tarball);
+}
+
+inline std::string pod_json(const std::string& ns, const std::string& name, const std::string& metadata_extra = "") {
+  return R"({"apiVersion":"v1","kind":"Pod","metadata":{"namespace":")" + ns + R"(","name":")" + name + """ +
+         (metadata_extra.empty() ? "" : "," + metadata_extra) +
+         R"(},"spec":{"containers":[{"name":"c","image":"busybox"}]}})";
+}
+inline std::string deployment_json(const std::string& ns, const std::string& name, const std::string& metadata_extra = "") {
+  return R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"namespace":")" + ns + R"(","name":")" + name + """ +
+         (metadata_extra.empty() ? "" : "," + metadata_extra) +
+         R"(},"spec":{"replicas":1,"selector":{"matchLabels":{"app":")" + name +
+         R"("}},"template":{"metadata":{"labels":{"app":")" + name +
+         R"("}},"spec":{"containers":[{"name":"c","image":"busybox"}]}}}})";
+}
+inline std::string pv_json(const std::string& name, const std::string& metadata_extra = "") {
+  return R"({"apiVersion":"v1","kind":"PersistentVolume","metadata":{"name":")" + name + """ +
+         (metadata_extra.empty() ? "" : "," + metadata_extra) +
+         R"(},"spec":{"capacity":{"storage":"1Gi"},"accessModes":["ReadWriteOnce"],"hostPath":{"path":"/srv/)" + name +
+         R"("},"persistentVolumeReclaimPolicy":"Retain"}})";
+}
+inline std::string sa_json(const std::string& ns, const std::string& name, const std::string& extra = "") {
+  return R"({"apiVersion":"v1","kind":"ServiceAccount","metadata":{"namespace":")" + ns + R"(","name":")" + name + ""}" +
+         (extra.empty() ? "" : "," + extra) + "}";
+}
+
+// "<ns>/<name>" of every object of a resource in the server, sorted.
+inline std::vector<std::string> names_in(RestoreServer& s, std::string_view gr, const std::string& selector = {}) {
+  std::vector<std::string> out;
+  for (const auto& o : s.list(gr, "", selector)) {
+    out.push_back(std::string(json::metadata_string(o, "namespace")) + "/" + std::string(json::metadata_string(o, "name")));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 inline velero::Restore restore_of(const std::string& name, const std::string& backup) {
   velero::Restore r;
