@@ -20,6 +20,18 @@
 #include <string>
 #include <vector>
 
+// Lists of names print as such in failed checks.
+namespace doctest {
+template <>
+struct StringMaker<std::vector<std::string>> {
+  static String convert(const std::vector<std::string>& v) {
+    std::string s = "{";
+    for (const auto& e : v) s += (s.size() > 1 ? ", \"" : "\"") + e + "\"";
+    return String((s + "}").c_str());
+  }
+};
+}  // namespace doctest
+
 namespace vbackup::testing {
 
 inline Timestamp restore_test_now() { return Timestamp(std::chrono::seconds(1764000000)); }
@@ -153,25 +165,25 @@ inline void put_backup(RestoreLocation& loc, const std::string& name, const std:
 }
 
 inline std::string pod_json(const std::string& ns, const std::string& name, const std::string& metadata_extra = "") {
-  return R"({"apiVersion":"v1","kind":"Pod","metadata":{"namespace":")" + ns + R"(","name":")" + name + """ +
+  return R"({"apiVersion":"v1","kind":"Pod","metadata":{"namespace":")" + ns + R"(","name":")" + name + "\"" +
          (metadata_extra.empty() ? "" : "," + metadata_extra) +
          R"(},"spec":{"containers":[{"name":"c","image":"busybox"}]}})";
 }
 inline std::string deployment_json(const std::string& ns, const std::string& name, const std::string& metadata_extra = "") {
-  return R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"namespace":")" + ns + R"(","name":")" + name + """ +
+  return R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"namespace":")" + ns + R"(","name":")" + name + "\"" +
          (metadata_extra.empty() ? "" : "," + metadata_extra) +
          R"(},"spec":{"replicas":1,"selector":{"matchLabels":{"app":")" + name +
          R"("}},"template":{"metadata":{"labels":{"app":")" + name +
          R"("}},"spec":{"containers":[{"name":"c","image":"busybox"}]}}}})";
 }
 inline std::string pv_json(const std::string& name, const std::string& metadata_extra = "") {
-  return R"({"apiVersion":"v1","kind":"PersistentVolume","metadata":{"name":")" + name + """ +
+  return R"({"apiVersion":"v1","kind":"PersistentVolume","metadata":{"name":")" + name + "\"" +
          (metadata_extra.empty() ? "" : "," + metadata_extra) +
          R"(},"spec":{"capacity":{"storage":"1Gi"},"accessModes":["ReadWriteOnce"],"hostPath":{"path":"/srv/)" + name +
          R"("},"persistentVolumeReclaimPolicy":"Retain"}})";
 }
 inline std::string sa_json(const std::string& ns, const std::string& name, const std::string& extra = "") {
-  return R"({"apiVersion":"v1","kind":"ServiceAccount","metadata":{"namespace":")" + ns + R"(","name":")" + name + ""}" +
+  return R"({"apiVersion":"v1","kind":"ServiceAccount","metadata":{"namespace":")" + ns + R"(","name":")" + name + "\"}" +
          (extra.empty() ? "" : "," + extra) + "}";
 }
 
