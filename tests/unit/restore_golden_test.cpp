@@ -31,6 +31,14 @@ void normalize(json::object& o) {
   for (const char* k : {"uid", "resourceVersion", "creationTimestamp", "generation", "managedFields"}) md.erase(k);
   const std::string kind(json::get_string(o, "kind"));
   const std::string name(json::metadata_string(o, "name"));
+  // Condition times are the server's clock.
+  if (auto* st = o.contains("status") ? o["status"].if_object() : nullptr) {
+    if (auto* conds = st->contains("conditions") ? (*st)["conditions"].if_array() : nullptr) {
+      for (auto& c : *conds) {
+        if (c.is_object() && c.as_object().contains("lastTransitionTime")) c.as_object()["lastTransitionTime"] = "<time>";
+      }
+    }
+  }
   json::object* spec = o.contains("spec") ? o["spec"].if_object() : nullptr;
   if (!spec) return;
   if (kind == "Service") {
