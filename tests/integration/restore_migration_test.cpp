@@ -157,7 +157,15 @@ void migrate(OpenedLocation& location) {
     again.spec.namespace_mapping = kMapping;
     again.spec.existing_resource_policy = "none";
     PlanLog p2;
+    b.server.api().requests(true);
     auto r2 = create_restore(b.cluster.get(), location, again, plan_options(p2)).result;
+    // Nothing was written but the Restore CR itself.
+    auto requests = b.server.api().requests(false);
+    CHECK(std::count_if(requests.begin(), requests.end(), [](const auto& q) { return q.method == "GET"; }) > 20);
+    for (const auto& req : requests) {
+      if (req.method == "GET") continue;
+      CHECK_MESSAGE(req.target.find("/apis/velero.io/v1/namespaces/velero/restores") == 0, req.method << " " << req.target);
+    }
     INFO(p2.dump());
     CHECK(r2.restore.status.phase == "Completed");
     CHECK(r2.restore.status.warnings == 0);
