@@ -282,3 +282,38 @@ TEST_CASE("restore §5.1 e2e basic/nodeport.go: preserved nodePort taken → Par
   CHECK(freed.result.restore.status.phase == "Completed");
   CHECK(port() == 31555);
 }
+
+TEST_CASE("restore §2.7 not mapped: modifier conditions and resource-policy namespaces name the source namespace") {
+  RestoreServer s({});
+  RestoreLocation loc;
+  put_backup(loc, "backup-1",
+             Tarball{}
+                 .item("deployments.apps", deployment_json("ns-1", "web"))
+                 .item("pods", pod_json("ns-1", "web-pod"))
+                 .item("pods", pod_json("ns-1", "other-pod"))
+                 .gzip());
+  auto rs = restore_of("r", "backup-1");
+  rs.spec.namespace_mapping = {{"ns-1", "mapped"}};
+  RestoreOptions o;
+  o.resource_modifiers =
+      "version: v1\n"
+      "resourceModifierRules:\n"
+      "- conditions: {groupResource: deployments.apps, namespaces: [ns-1]}\n"
+      "  patches: [{operation: replace, path: /spec/replicas, value: \"5\"}]\n"
+      "- conditions: {groupResource: deployments.apps, namespaces: [mapped]}\n"
+      "  patches: [{operation: replace, path: /spec/replicas, value: \"7\"}]\n";
+  o.resource_policy =
+      "version: v1\n"
+      "namespacedFilterPolicies:\n"
+      "- namespaces: [ns-1]\n"
+      "  resourceFilters:\n"
+      "  - kinds: [deployments.apps]\n"
+      "  - kinds: [pods]\n"
+      "    names: [web-pod]\n";
+  auto out = restore_into(s, loc, rs, o);
+  CHECK(out.result.restore.status.phase == "Completed");
+  auto d = s.get("deployments.apps", "mapped", "web");
+  REQUIRE(d);
+  CHECK(d->at("spec").as_object().at("replicas").as_int64() == 5);  // the rule on "ns-1" applied, not "mapped"'s
+  CHECK(names_in(s, "pods") == Names{"mapped/web-pod"});            // the policy of "ns-1" filtered
+}
