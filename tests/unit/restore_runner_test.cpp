@@ -5,6 +5,8 @@
 // order from the server's request log), TestInvalidTarballContents and TestRestoreItems.
 #include "restore_support.hpp"
 
+#include <set>
+
 using namespace vbackup;
 using namespace vbackup::testing;
 
@@ -372,5 +374,54 @@ TEST_CASE("restore §2.6 TestRestoreItems: existing objects with each existingRe
       CHECK(out.details.results.warnings.namespaces["ns-1"] == Names{want});
       CHECK(json::marshal(s.get("pods", "ns-1", "pod-1")->at("spec")).find("nginx") != std::string::npos);
     }
+  }
+}
+
+TEST_CASE("restore §2.3 step 8 TestRestoreActionAdditionalItems: additional items and the restore's filters") {
+  // Velero's test registers an action returning additional items for ns-1/pod-1; ours is the
+  // in-process RestoreItemAction (RestoreOptions::on_item).
+  const std::string tarball = Tarball{}
+                                  .item("pods", pod_json("ns-1", "pod-1"))
+                                  .item("pods", pod_json("ns-2", "pod-2"))
+                                  .item("persistentvolumes", pv_json("pv-1"))
+                                  .gzip();
+  struct Case {
+    std::string name;
+    std::function<void(velero::RestoreSpec&)> spec;
+    ItemReference additional;
+    Names pods, pvs;
+  };
+  const std::vector<Case> cases = {
+      {"additional items that are already being restored are not restored twice", [](auto&) {}, {"pods", "ns-2", "pod-2"},
+       {"ns-1/pod-1", "ns-2/pod-2"}, {"/pv-1"}},
+      {"when using a restore namespace filter, additional items that are in a non-included namespace are not restored",
+       [](auto& s) { s.included_namespaces = {"ns-1"}; }, {"pods", "ns-2", "pod-2"}, {"ns-1/pod-1"}, {}},
+      {"when using a restore namespace filter, additional items that are cluster-scoped are restored when "
+       "IncludeClusterResources=nil",
+       [](auto& s) { s.included_namespaces = {"ns-1"}; }, {"persistentvolumes", "", "pv-1"}, {"ns-1/pod-1"}, {"/pv-1"}},
+      {"additional items that are cluster-scoped are not restored when IncludeClusterResources=false",
+       [](auto& s) { s.include_cluster_resources = false; }, {"persistentvolumes", "", "pv-1"}, {"ns-1/pod-1", "ns-2/pod-2"}, {}},
+      {"when using a restore resource filter, additional items that are non-included resources are not restored",
+       [](auto& s) { s.included_resources = {"pods"}; }, {"persistentvolumes", "", "pv-1"}, {"ns-1/pod-1", "ns-2/pod-2"}, {}},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    RestoreServer s({});
+    RestoreLocation loc;
+    put_backup(loc, "backup-1", tarball);
+    auto rs = restore_of("restore-1", "backup-1");
+    c.spec(rs.spec);
+    RestoreOptions o;
+    o.on_item = [&](RestoreItem& item) {
+      if (item.group_resource == "pods" && json::metadata_string(item.object, "name") == "pod-1") item.additional.push_back(c.additional);
+    };
+    auto out = restore_into(s, loc, rs, o);
+    INFO(out.plan.dump());
+    CHECK(out.result.restore.status.phase == "Completed");
+    CHECK(names_in(s, "pods") == c.pods);
+    CHECK(names_in(s, "persistentvolumes") == c.pvs);
+    // Each item recorded once in the resource list.
+    Names pods = out.details.resource_list["v1/Pod"];
+    CHECK(std::set<std::string>(pods.begin(), pods.end()).size() == pods.size());
   }
 }
