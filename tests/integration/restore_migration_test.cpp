@@ -182,6 +182,11 @@ void migrate(OpenedLocation& location) {
     b.cluster->client()->patch(b.resource("configmaps"), "demo-copy", "web-config", kube::PatchType::merge,
                                R"({"data":{"greeting":"changed"}})");
     b.cluster->client()->patch(b.resource("deployments.apps"), "shop-copy", "cart", kube::PatchType::merge, R"({"spec":{"replicas":1}})");
+    // A Service: its server-assigned clusterIP must survive the update (the merge patch sets what
+    // the backup sets and removes nothing; an API server refuses a clusterIP change).
+    b.cluster->client()->patch(b.resource("services"), "shop-copy", "cart", kube::PatchType::merge,
+                               R"({"spec":{"selector":{"app":"other"}}})");
+    const std::string cluster_ip(json::get_string(spec_of(*b.get("services", "shop-copy", "cart")), "clusterIP"));
     auto upd = restore_of("update", "live");
     upd.spec.namespace_mapping = kMapping;
     upd.spec.existing_resource_policy = "update";
@@ -191,7 +196,12 @@ void migrate(OpenedLocation& location) {
     CHECK(r3.restore.status.phase == "Completed");
     CHECK(p3.action("v1/ConfigMap demo-copy/web-config") == "updated");
     CHECK(p3.action("apps/v1/Deployment shop-copy/cart") == "updated");
-    CHECK(p3.count("updated") == 2);
+    CHECK(p3.action("v1/Service shop-copy/cart") == "updated");
+    CHECK(p3.count("updated") == 3);
+    auto svc = b.get("services", "shop-copy", "cart");
+    CHECK(json::marshal(spec_of(*svc).at("selector")) == R"({"app":"cart"})");
+    CHECK(json::get_string(spec_of(*svc), "clusterIP") == cluster_ip);
+    CHECK(spec_of(*svc).at("ports").as_array()[0].as_object().at("nodePort").as_int64() == 30777);
     CHECK(json::get_string(*json::find_object(*b.get("configmaps", "demo-copy", "web-config"), "data"), "greeting") ==
           "Hello from <demo> & friends");
     CHECK(spec_of(*b.get("deployments.apps", "shop-copy", "cart")).at("replicas").as_int64() == 3);
