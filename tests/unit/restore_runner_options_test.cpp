@@ -317,3 +317,30 @@ TEST_CASE("restore §2.7 not mapped: modifier conditions and resource-policy nam
   CHECK(d->at("spec").as_object().at("replicas").as_int64() == 5);  // the rule on "ns-1" applied, not "mapped"'s
   CHECK(names_in(s, "pods") == Names{"mapped/web-pod"});            // the policy of "ns-1" filtered
 }
+
+TEST_CASE("restore §2.3 step 2 EnsureNamespaceExistsAndIsReady: an existing namespace is not patched; a terminating one is waited for") {
+  kubetest::KubeServerOptions so;
+  so.api.namespace_delete_delay = std::chrono::milliseconds(1500);
+  RestoreServer s(so);
+  RestoreLocation loc;
+  put_backup(loc, "backup-1",
+             Tarball{}
+                 .item("namespaces", R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ns-1","labels":{"from":"backup"}}})")
+                 .item("namespaces", R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ns-2","labels":{"from":"backup"}}})")
+                 .item("pods", pod_json("ns-1", "pod-1"))
+                 .item("pods", pod_json("ns-2", "pod-2"))
+                 .gzip());
+  s.create("namespaces", R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ns-1","labels":{"from":"cluster"}}})");
+  s.create("namespaces", R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ns-2","labels":{"from":"cluster"}}})");
+  s.cluster->client()->remove(s.resource("namespaces"), "", "ns-2");
+  REQUIRE(json::get_string(*json::find_object(*s.get("namespaces", "", "ns-2"), "status"), "phase") == "Terminating");
+  auto started = std::chrono::steady_clock::now();
+  auto out = restore_into(s, loc, restore_of("r", "backup-1"));
+  CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(1000));
+  CHECK(out.result.restore.status.phase == "Completed");
+  // ns-1 existed: untouched, not in the resource list; ns-2 was re-created from the backup once gone.
+  CHECK(label_of(*s.get("namespaces", "", "ns-1"), "from") == "cluster");
+  CHECK(label_of(*s.get("namespaces", "", "ns-2"), "from") == "backup");
+  CHECK(out.details.resource_list["v1/Namespace"] == Names{"ns-2(created)"});
+  CHECK(names_in(s, "pods") == Names{"ns-1/pod-1", "ns-2/pod-2"});
+}
