@@ -209,5 +209,9 @@ TEST_CASE("restore §2.2 crdAvailable: a CRD that never becomes Established is V
   Names all = messages(r.details.results.errors);
   CHECK(std::count(all.begin(), all.end(), "cluster: the CRD widgets.example.com is not available to use for custom resources") == 1);
   CHECK(r.plan.action("apiextensions.k8s.io/v1/CustomResourceDefinition /widgets.example.com") == "created");
+  // Its custom resource is then not served: a named error in its namespace.
+  CHECK(r.plan.action("example.com/v1/Widget ns-1/w") == "failed");
+  CHECK(r.details.results.errors.namespaces["ns-1"] ==
+        Names{"error restoring widgets.example.com/ns-1/w: the target does not serve example.com/v1, Kind=Widget"});
   CHECK(names_in(s, "pods") == Names{"ns-1/pod-1"});
 }
