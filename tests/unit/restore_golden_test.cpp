@@ -249,6 +249,18 @@ TEST_CASE("corpus velero-1.5.2 on cluster B: r-all, r-mapped, r-label and r-agai
     expected_created.erase("secrets/data-copy/app-sa-token-abcde");
     check_set(created_by_us(b, "r-mapped"), expected_created, "r-mapped created");
     CHECK(r.plan.action("v1/Service data-copy/np-explicit") == "failed");
+    // The resource list (restore §2.11): the failed Service, and the two "different" objects
+    // recorded skipped (restore §2.6, PR #10243), the equal ClusterRole skipped as well.
+    auto list = loc.details("r-mapped").resource_list;
+    auto has = [&](const std::string& key, const std::string& entry) {
+      return std::count(list[key].begin(), list[key].end(), entry) == 1;
+    };
+    CHECK(has("v1/Service", "data-copy/np-explicit(failed)"));
+    CHECK(has("v1/PersistentVolume", "pv-retain(skipped)"));
+    CHECK(has("rbac.authorization.k8s.io/v1/ClusterRoleBinding", "data-reader-binding(skipped)"));
+    CHECK(has("rbac.authorization.k8s.io/v1/ClusterRole", "data-reader(skipped)"));
+    CHECK(has("v1/Secret", "data-copy/app-sa-token-abcde(skipped)"));
+    CHECK(has("v1/Namespace", "data-copy(created)"));
     CHECK(r.plan.action("rbac.authorization.k8s.io/v1/ClusterRole /data-reader") == "unchanged");
     check_set(compare_with_dump(b, "r-mapped"), {"secrets/data-copy/app-sa-token-abcde missing"}, "r-mapped objects");
   }
