@@ -214,12 +214,16 @@ TEST_CASE("restore §2.5 velero.io/init-restore-hook: spec hooks match the targe
   RestoreLocation loc;
   std::string pod_with_init = pod_json("ns-1", "with-init");
   pod_with_init.insert(pod_with_init.find(R"("containers")"), R"("initContainers":[{"name":"existing","image":"busybox"}],)");
+  std::string with_restore_wait = pod_json("ns-1", "with-restore-wait");
+  with_restore_wait.insert(with_restore_wait.find(R"("containers")"),
+                           R"("initContainers":[{"name":"restore-wait","image":"velero/velero-restore-helper"},{"name":"existing","image":"busybox"}],)");
   put_backup(loc, "backup-1",
              Tarball{}
                  .item("pods", pod_with_init)
                  .item("pods", pod_json("ns-1", "annotated",
                                         R"("annotations":{"init.hook.restore.velero.io/container-image":"alpine","init.hook.restore.velero.io/container-name":"from-annotation","init.hook.restore.velero.io/command":"[\"/bin/sh\",\"-c\",\"true\"]"})"))
                  .item("pods", pod_json("ns-2", "elsewhere"))
+                 .item("pods", with_restore_wait)
                  .gzip());
   auto rs = restore_of("r", "backup-1");
   rs.spec.namespace_mapping = {{"ns-1", "ns-1-mapped"}};
@@ -242,6 +246,23 @@ TEST_CASE("restore §2.5 velero.io/init-restore-hook: spec hooks match the targe
   CHECK(init_names("ns-1-mapped", "with-init") == Names{"restore-hook", "existing"});
   CHECK(init_names("ns-1-mapped", "annotated") == Names{"from-annotation"});
   CHECK(init_names("ns-2", "elsewhere").empty());  // the selector names the target namespace
+  // restore §2.5 velero.io/pod-volume-restore (after init-restore-hook, which keeps a restore-wait at
+  // index 0 first): every restore-wait init container is removed when the backup has no pod volume
+  // backups for the pod, so the pod does not wait for data that never comes.
+  CHECK(init_names("ns-1-mapped", "with-restore-wait") == Names{"restore-hook", "existing"});
+}
+
+TEST_CASE("restore §2.5 velero.io/pod-volume-restore: restore-wait and restic-wait init containers go; none left is no list") {
+  RestoreServer s({});
+  RestoreLocation loc;
+  std::string only_wait = pod_json("ns-1", "only-wait");
+  only_wait.insert(only_wait.find(R"("containers")"),
+                   R"("initContainers":[{"name":"restic-wait","image":"velero/velero-restic-restore-helper"}],)");
+  put_backup(loc, "backup-1", Tarball{}.item("pods", only_wait).gzip());
+  restore_into(s, loc, restore_of("r", "backup-1"));
+  auto p = s.get("pods", "ns-1", "only-wait");
+  REQUIRE(p);
+  CHECK_FALSE(p->at("spec").as_object().contains("initContainers"));
 }
 
 TEST_CASE("restore §5.1 e2e basic/nodeport.go: preserved nodePort taken → PartiallyFailed; not preserved → Completed; freed → kept") {
