@@ -365,3 +365,38 @@ TEST_CASE("restore §2.3 step 2 EnsureNamespaceExistsAndIsReady: an existing nam
   CHECK(out.details.resource_list["v1/Namespace"] == Names{"ns-2(created)"});
   CHECK(names_in(s, "pods") == Names{"ns-1/pod-1", "ns-2/pod-2"});
 }
+
+TEST_CASE("restore §5.1 e2e storage-class-changing and change-image-name: plugin ConfigMaps in the target's Velero namespace") {
+  RestoreServer s({});
+  RestoreLocation loc;
+  velero_namespace(s);
+  const std::string pvc = R"({"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"namespace":"ns","name":"data"},)"
+                          R"("spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}},"storageClassName":"standard"}})";
+  const std::string other_pvc = R"({"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"namespace":"ns","name":"slow"},)"
+                                R"("spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}},"storageClassName":"slow"}})";
+  put_backup(loc, "backup-1",
+             Tarball{}.item("persistentvolumeclaims", pvc).item("persistentvolumeclaims", other_pvc).item("deployments.apps", deployment_json("ns", "web")).gzip());
+  s.create("configmaps", R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"namespace":"velero","name":"change-sc",)"
+                         R"("labels":{"velero.io/plugin-config":"","velero.io/change-storage-class":"RestoreItemAction"}},)"
+                         R"("data":{"standard":"fast","slow":"missing"}})");
+  s.create("configmaps", R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"namespace":"velero","name":"change-image",)"
+                         R"("labels":{"velero.io/plugin-config":"","velero.io/change-image-name":"RestoreItemAction"}},)"
+                         R"("data":{"case1":"busybox,registry.example.com/busybox"}})");
+  s.create("storageclasses.storage.k8s.io",
+           R"({"apiVersion":"storage.k8s.io/v1","kind":"StorageClass","metadata":{"name":"fast"},"provisioner":"example.com/fast"})");
+  auto rs = restore_of("r", "backup-1");
+  rs.spec.namespace_mapping = {{"ns", "ns-mapped"}};
+  auto out = restore_into(s, loc, rs);
+  INFO(out.plan.dump());
+  auto got = s.get("persistentvolumeclaims", "ns-mapped", "data");
+  REQUIRE(got);
+  CHECK(json::get_string(got->at("spec").as_object(), "storageClassName") == "fast");
+  // A new class the cluster lacks makes the action fail, so the item is not restored (§3.1 item 20).
+  CHECK_FALSE(s.get("persistentvolumeclaims", "ns-mapped", "slow"));
+  CHECK(out.plan.action("v1/PersistentVolumeClaim ns-mapped/slow") == "failed");
+  CHECK(out.result.restore.status.phase == "PartiallyFailed");
+  auto web = s.get("deployments.apps", "ns-mapped", "web");
+  REQUIRE(web);
+  const auto& c0 = web->at("spec").as_object().at("template").as_object().at("spec").as_object().at("containers").as_array()[0];
+  CHECK(json::get_string(c0.as_object(), "image") == "registry.example.com/busybox");
+}
