@@ -400,3 +400,26 @@ TEST_CASE("restore §5.1 e2e storage-class-changing and change-image-name: plugi
   const auto& c0 = web->at("spec").as_object().at("template").as_object().at("spec").as_object().at("containers").as_array()[0];
   CHECK(json::get_string(c0.as_object(), "image") == "registry.example.com/busybox");
 }
+
+TEST_CASE("restore §2.10: a modifier rule that fails on an item is an error of that item, which is still created") {
+  RestoreServer s({});
+  RestoreLocation loc;
+  put_backup(loc, "backup-1", Tarball{}.item("configmaps", R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"namespace":"ns","name":"cm"},"data":{"a":"1"}})").gzip());
+  RestoreOptions o;
+  o.resource_modifiers =
+      "version: v1\n"
+      "resourceModifierRules:\n"
+      "- conditions: {groupResource: configmaps}\n"
+      "  patches:\n"
+      "  - {operation: replace, path: /data/missing, value: x}\n"
+      "- conditions: {groupResource: configmaps}\n"
+      "  patches:\n"
+      "  - {operation: add, path: /data/b, value: two}\n";
+  auto out = restore_into(s, loc, restore_of("r", "backup-1"), o);
+  CHECK(out.result.restore.status.phase == "PartiallyFailed");
+  REQUIRE(out.details.results.errors.namespaces["ns"].size() == 1);
+  auto cm = s.get("configmaps", "ns", "cm");
+  REQUIRE(cm);
+  // The other rule's patch applied (rules are cumulative), the failing one changed nothing.
+  CHECK(json::marshal(cm->at("data")) == R"({"a":"1","b":"two"})");
+}
