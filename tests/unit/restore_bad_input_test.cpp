@@ -7,6 +7,7 @@
 #include "restore_support.hpp"
 
 #include <cstring>
+#include <set>
 
 using namespace vbackup;
 using namespace vbackup::testing;
@@ -214,4 +215,59 @@ TEST_CASE("restore §2.2 crdAvailable: a CRD that never becomes Established is V
   CHECK(r.details.results.errors.namespaces["ns-1"] ==
         Names{"error restoring widgets.example.com/ns-1/w: the target does not serve example.com/v1, Kind=Widget"});
   CHECK(names_in(s, "pods") == Names{"ns-1/pod-1"});
+}
+
+TEST_CASE("bad input: items of the wrong shape are errors of their own, never a crash, with parallel workers") {
+  RestoreServer s({});
+  RestoreLocation loc;
+  auto file = [](const std::string& gr, const std::string& ns, const std::string& name, const std::string& body) {
+    return std::make_pair(archive::item_path(gr, ns, name, ""), body);
+  };
+  Tarball t;
+  for (const auto& [path, body] : {
+           file("configmaps", "ns", "md-string", R"({"apiVersion":"v1","kind":"ConfigMap","metadata":"x"})"),
+           file("configmaps", "ns", "labels-string", R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"labels-string","namespace":"ns","labels":"x"}})"),
+           file("configmaps", "ns", "label-number", R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"label-number","namespace":"ns","labels":{"a":1}}})"),
+           file("configmaps", "ns", "no-api-version", R"({"kind":"ConfigMap","metadata":{"name":"no-api-version","namespace":"ns"}})"),
+           file("configmaps", "ns", "annotations-array", R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"annotations-array","namespace":"ns","annotations":[]}})"),
+           file("pods", "ns", "spec-string", R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"spec-string","namespace":"ns"},"spec":"x"})"),
+           file("pods", "ns", "volumes-string", R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"volumes-string","namespace":"ns"},"spec":{"volumes":"x","containers":[{"name":"c","image":"i"}]}})"),
+           file("services", "ns", "ports-string", R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"ports-string","namespace":"ns"},"spec":{"ports":"x"}})"),
+           file("jobs.batch", "ns", "selector-string", R"({"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"selector-string","namespace":"ns"},"spec":{"selector":"x"}})"),
+           file("serviceaccounts", "ns", "secrets-string", R"({"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"secrets-string","namespace":"ns"},"secrets":"x"})"),
+           file("persistentvolumes", "", "claimref-string", R"({"apiVersion":"v1","kind":"PersistentVolume","metadata":{"name":"claimref-string"},"spec":{"claimRef":"x","persistentVolumeReclaimPolicy":"Retain"}})"),
+           file("persistentvolumeclaims", "ns", "status-string", R"({"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"status-string","namespace":"ns"},"spec":{"volumeName":"v"},"status":"x"})"),
+           file("rolebindings.rbac.authorization.k8s.io", "ns", "subjects-string", R"({"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"subjects-string","namespace":"ns"},"subjects":"x","roleRef":{"kind":"Role","name":"r","apiGroup":"rbac.authorization.k8s.io"}})"),
+       }) {
+    t.file(path, body);
+  }
+  t.item("configmaps", R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"namespace":"ns","name":"good"}})");
+  put_backup(loc, "b", t.gzip());
+  auto rs = restore_of("r", "b");
+  rs.spec.namespace_mapping = {{"ns", "ns-mapped"}};
+  RestoreOptions o;
+  o.parallel = 8;
+  auto r = run(s, loc, rs, o);
+  INFO(r.plan.dump());
+  INFO(r.result.outcome.message);
+  CHECK(r.result.restore.status.phase == "PartiallyFailed");
+  CHECK(s.get("configmaps", "ns-mapped", "good"));
+  // Each bad item is named in an error of its namespace (or the cluster's), never silently lost;
+  // from Velero's dedup step on (restore §2.3 step 4) it is also recorded failed.
+  Names errs = messages(r.details.results.errors);
+  CHECK(errs.size() == 13);
+  for (const char* name : {"md-string", "labels-string", "label-number", "no-api-version", "annotations-array", "spec-string",
+                           "volumes-string", "ports-string", "selector-string", "secrets-string", "claimref-string",
+                           "status-string", "subjects-string"}) {
+    CAPTURE(name);
+    CHECK(std::count_if(errs.begin(), errs.end(), [&](const std::string& e) { return e.find(name) != std::string::npos; }) == 1);
+  }
+  for (const char* key : {"v1/PersistentVolume /claimref-string", "v1/Pod ns-mapped/spec-string", "v1/Pod ns-mapped/volumes-string",
+                          "v1/Service ns-mapped/ports-string", "batch/v1/Job ns-mapped/selector-string",
+                          "v1/ServiceAccount ns-mapped/secrets-string", "v1/PersistentVolumeClaim ns-mapped/status-string",
+                          "rbac.authorization.k8s.io/v1/RoleBinding ns-mapped/subjects-string",
+                          "v1/ConfigMap ns-mapped/label-number", "v1/ConfigMap ns-mapped/annotations-array"}) {
+    CHECK_MESSAGE(r.plan.action(key) == "failed", key);
+  }
+  CHECK(r.details.resource_list["v1/PersistentVolume"] == Names{"claimref-string(failed)"});
 }
