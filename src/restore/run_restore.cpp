@@ -167,7 +167,12 @@ RestoreResult run_restore(velero::Restore restore, storage::BackupStore& store, 
     log_gz->finish();
     log_upload->commit();
     persistence::put_results(store.objects(), store.restore_results_key(name), errors, warnings);
-    if (restorer) restorer->resource_list().upload(store.objects(), store.restore_resource_list_key(name));
+    // Velero uploads the list even when nothing was restored (a tarball that did not extract): {}.
+    if (restorer) {
+      restorer->resource_list().upload(store.objects(), store.restore_resource_list_key(name));
+    } else if (!failure) {
+      persistence::ResourceListWriter().upload(store.objects(), store.restore_resource_list_key(name));
+    }
   }
   restorer.reset();
   contents.reset();  // the spool goes now

@@ -82,6 +82,8 @@ TEST_CASE("restore §2.11 extraction guard: an entry escaping the archive is a V
   CHECK(r.details.results.errors.velero[0].find("escapes the archive") != std::string::npos);
   CHECK(names_in(s, "pods").empty());
   CHECK(loc.logs("r").find("error unzipping and extracting") != std::string::npos);
+  CHECK(r.details.has_resource_list);  // uploaded, empty, as Velero does
+  CHECK(r.details.resource_list.empty());
 }
 
 TEST_CASE("restore §2.11: a truncated gzip is a Velero error naming the tarball; nothing is restored") {
