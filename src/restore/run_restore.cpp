@@ -106,7 +106,7 @@ RestoreResult run_restore(velero::Restore restore, storage::BackupStore& store, 
     log.set_sink(&discard);
   }
   log.info("starting restore");
-  velero::Result errors, warnings;
+  velero::Result errors, warnings, extraction_errors;
   std::optional<Error> failure;
   std::unique_ptr<detail::Restorer> restorer;
   std::unique_ptr<restore::BackupContents> contents;
@@ -114,15 +114,26 @@ RestoreResult run_restore(velero::Restore restore, storage::BackupStore& store, 
     std::string key = store.backup_contents_key(backup->metadata.name);
     auto tarball = store.objects().get(key);
     std::filesystem::path spool = options.spool_dir.empty() ? std::filesystem::temp_directory_path() : options.spool_dir;
-    contents = std::make_unique<restore::BackupContents>(*tarball, key, spool, options.max_extraction_size);
-    restorer = std::make_unique<detail::Restorer>(restore, options, target, *contents, log);
-    auto problems = restorer->prepare(*backup, store);
-    if (!problems.empty()) {
-      st.validation_errors = std::move(problems);
-      log.set_sink(nullptr);
-      return failed_validation();
+    try {
+      contents = std::make_unique<restore::BackupContents>(*tarball, key, spool, options.max_extraction_size);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::invalid) throw;
+      // restore.go execute() (L721–726): a tarball that cannot be extracted (an entry escaping the
+      // directory, truncated data, the extraction size cap) is a Velero-level error of the restore,
+      // which ends there PartiallyFailed; only a failed download makes it Failed.
+      log.info("error unzipping and extracting: " + std::string(e.what()));
+      extraction_errors.add_velero(e.what());
     }
-    restorer->run();
+    if (contents) {
+      restorer = std::make_unique<detail::Restorer>(restore, options, target, *contents, log);
+      auto problems = restorer->prepare(*backup, store);
+      if (!problems.empty()) {
+        st.validation_errors = std::move(problems);
+        log.set_sink(nullptr);
+        return failed_validation();
+      }
+      restorer->run();
+    }
   } catch (const Error& e) {
     failure = e;
   } catch (const std::exception& e) {
@@ -132,6 +143,7 @@ RestoreResult run_restore(velero::Restore restore, storage::BackupStore& store, 
     errors = restorer->errors();
     warnings = restorer->warnings();
   }
+  errors.merge(extraction_errors);
   if (failure) {
     // A fatal error (the tarball cannot be read, the target went away, a cancel): Failed, with what
     // was done so far in the log and results.
@@ -157,7 +169,12 @@ RestoreResult run_restore(velero::Restore restore, storage::BackupStore& store, 
     log_gz->finish();
     log_upload->commit();
     persistence::put_results(store.objects(), store.restore_results_key(name), errors, warnings);
-    if (restorer) restorer->resource_list().upload(store.objects(), store.restore_resource_list_key(name));
+    // Velero uploads the list even when nothing was restored (a tarball that did not extract): {}.
+    if (restorer) {
+      restorer->resource_list().upload(store.objects(), store.restore_resource_list_key(name));
+    } else if (!failure) {
+      persistence::ResourceListWriter().upload(store.objects(), store.restore_resource_list_key(name));
+    }
   }
   restorer.reset();
   contents.reset();  // the spool goes now
