@@ -18,27 +18,6 @@ std::string resource_id(const std::string& gr, const std::string& ns, const std:
   return gr + "/" + (ns.empty() ? "" : ns + "/") + name;
 }
 
-// velero.io/pod-volume-restore (restore §2.5), the part that applies without pod volume backups
-// (libvbackup restores no pod volume data): it removes every restore-wait and restic-wait init
-// container first (pod_volume_restore_action.go, "to prevent duplicates"), so that a pod backed up
-// after an earlier file-system restore does not wait for ever for data that never comes. Go's
-// omitempty leaves no empty list behind.
-void strip_restore_wait(json::object& pod) {
-  json::object* spec = pod.contains("spec") ? pod["spec"].if_object() : nullptr;
-  json::array* init = spec && spec->contains("initContainers") ? (*spec)["initContainers"].if_array() : nullptr;
-  if (!init) return;
-  json::array kept;
-  for (auto& c : *init) {
-    std::string_view name = c.is_object() ? json::get_string(c.get_object(), "name") : std::string_view{};
-    if (name != "restore-wait" && name != "restic-wait") kept.push_back(std::move(c));
-  }
-  if (kept.empty()) {
-    spec->erase("initContainers");
-  } else {
-    *init = std::move(kept);
-  }
-}
-
 }  // namespace
 
 std::optional<ApiResource> Restorer::resolve(std::string_view api_version, std::string_view kind) {
@@ -196,7 +175,6 @@ bool Restorer::restore_item_body(Item& item, json::object obj) {
     }
     obj = std::move(run.item);
     // The last pod action in Velero's alphabetical order (after init-restore-hook), so last here too.
-    if (gr == "pods") strip_restore_wait(obj);
     // Step 9: a PVC follows its PV's fate.
     if (gr == "persistentvolumeclaims") {
       std::lock_guard lock(mu_);
