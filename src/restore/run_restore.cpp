@@ -210,18 +210,60 @@ RestoreRun create_restore(Cluster* cluster, OpenedLocation& location, velero::Re
   } else {
     target = &cluster->target();
   }
+  // The Restore CR, as create_backup keeps the Backup's (a dry run or a diff records nothing). Not for
+  // a name the location already holds: that restore fails at once.
+  const bool apply = options.mode == RestoreOptions::Mode::apply;  // and so live (checked above)
   std::optional<CrRecorder> recorder;
-  if (live && options.mode == RestoreOptions::Mode::apply) {
-    recorder.emplace(*cluster->client(), "restores", "Restore");
+  if (live && apply && options.record_in_cluster != RecordInCluster::never &&
+      (restore.metadata.name.empty() ||
+       !location.backups->objects().exists(location.backups->restore_metadata_key(restore.metadata.name)))) {
+    recorder.emplace(*cluster->client(), "restores", "Restore", options.record_in_cluster);
+    if (options.on_recording) recorder->on_recording(options.on_recording);
     auto caller = options.on_record;
     options.on_record = [&recorder, caller](const velero::Restore& r) {
       recorder->record(r.to_json());
       if (caller) caller(r);
     };
   }
-  RestoreRun run{run_restore(std::move(restore), *location.backups, *target, options), {}};
-  if (recorder) run.note = recorder->note();
-  return run;
+  std::function<Timestamp()> now = options.now;
+  if (!now) now = [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); };
+  std::optional<RestoreRun> run;
+  try {
+    run.emplace(RestoreRun{run_restore(std::move(restore), *location.backups, *target, options), {}});
+  } catch (const Error& e) {
+    // A cancel (recorded Failed "cancelled" by run_restore) or an error past it: never InProgress.
+    if (recorder) recorder->settle(e.code() == ErrorCode::cancelled ? "cancelled" : e.what(), now());
+    throw;
+  } catch (const std::exception& e) {
+    if (recorder) recorder->settle(std::string("internal error: ") + e.what(), now());
+    throw;
+  } catch (...) {
+    if (recorder) recorder->settle("internal error", now());
+    throw;
+  }
+  if (recorder) {
+    recorder->settle(run->result.restore.status.failure_reason, now());
+    run->note = recorder->note();
+  }
+  return std::move(*run);
+}
+
+DeleteResult delete_restore(storage::BackupStore& store, const std::string& name, Cluster* cluster,
+                            const std::string& velero_namespace) {
+  DeleteResult out;
+  bool in_location = true;
+  try {
+    out.objects = delete_restore(store, name);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::not_found || !cluster || !cluster->live()) throw;
+    in_location = false;
+  }
+  if (cluster && cluster->live()) out.cr_deleted = delete_recorded_cr(*cluster->client(), "restores", velero_namespace, name);
+  if (!in_location && !out.cr_deleted) {
+    throw not_found("restore " + name + ": not in the location, and no Restore of that name in namespace \"" +
+                    velero_namespace + "\" of " + cluster->describe());
+  }
+  return out;
 }
 
 // ---- JSON forms --------------------------------------------------------------------------------
