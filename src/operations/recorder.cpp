@@ -197,6 +197,7 @@ bool CrRecorder::write(const json::object& cr) {
     return false;
   }
   st.landed_terminal = terminal(phase_of(cr));
+  note_.clear();  // an earlier failed update is made good
   return true;
 }
 
