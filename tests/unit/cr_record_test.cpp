@@ -118,6 +118,7 @@ TEST_CASE("record in cluster auto: the Backup CR is born InProgress, ends Comple
     CHECK(s.phase("backups", "b1") == "Completed");
     auto cr = s.cr("backups", "b1");
     const json::object* st = json::find_object(*cr, "status");
+    REQUIRE(st);
     REQUIRE(json::find_object(*st, "progress"));
     CHECK(json::find_object(*st, "progress")->at("itemsBackedUp").as_int64() ==
           run.result.backup.status.progress->items_backed_up);
