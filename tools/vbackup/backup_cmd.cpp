@@ -33,6 +33,7 @@ struct CreateFlags {
   std::string snapshot_volumes, default_volumes_to_fs_backup;
   std::string output;
   bool quiet = false;
+  std::string record_in_cluster = "auto";
 };
 
 int backup_create(const Common& c, const CreateFlags& f) {
@@ -61,6 +62,7 @@ int backup_create(const Common& c, const CreateFlags& f) {
   BackupOptions options;
   options.velero_namespace = c.velero_namespace;
   options.compression = parse_compression(f.compression, "--compression");
+  record_in_cluster(f.record_in_cluster, options);
   if (!f.output.empty()) {
     // velero: "For create commands, display the object but do not send it to the server."
     check_output(f.output, false);
@@ -165,9 +167,13 @@ int backup_delete(const Common& c, const std::vector<std::string>& names, bool a
   std::vector<std::string> list = all ? store.backups->list_backups() : names;
   if (list.empty()) throw invalid_input("backup delete: name the backups to delete, or pass --all");
   if (!confirmed("backup delete", confirm)) return 0;
+  // The recorded Backup CR goes too when a cluster is named (--kubeconfig, --kubecontext, $KUBECONFIG).
+  std::unique_ptr<Cluster> cluster;
+  if (c.cluster_named()) cluster = open_cluster(c);
   for (const auto& n : list) {
-    auto keys = delete_backup(*store.backups, n);
-    std::cout << "Backup \"" << n << "\" deleted (" << keys.size() << " objects).\n";
+    auto d = delete_backup(*store.backups, n, cluster.get(), c.velero_namespace);
+    std::cout << "Backup \"" << n << "\" deleted (" << d.objects.size() << " objects"
+              << (d.cr_deleted ? ", and its Backup CR in namespace " + c.velero_namespace : std::string()) << ").\n";
   }
   return 0;
 }
@@ -210,6 +216,7 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
   create->add_option("--default-volumes-to-fs-backup", cf->default_volumes_to_fs_backup, "Recorded in the spec; volume data is not backed up")->expected(0, 1)->default_str("true");
   create->add_option("-o,--output", cf->output, "Print the Backup (json|yaml) instead of running it");
   create->add_flag("-q,--quiet", cf->quiet, "No progress output");
+  add_record_flag(*create, cf->record_in_cluster, "Backup");
   create->callback([&common, &rc, cf] { rc = backup_create(common, *cf); });
 
   struct ListFlags {
@@ -240,7 +247,8 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
   download->add_flag("--force", lf->force, "Overwrite the file if it exists");
   download->callback([&common, &rc, lf] { rc = backup_download(common, lf->name, lf->file, lf->force); });
 
-  auto* del = backup->add_subcommand("delete", "Delete backups from the storage location");
+  auto* del = backup->add_subcommand("delete", "Delete backups from the storage location, and their Backup CRs from the "
+                                     "cluster when one is named (--kubeconfig, --kubecontext, $KUBECONFIG)");
   del->fallthrough();
   del->add_option("names", lf->names, "Backup names");
   del->add_flag("--all", lf->all, "Delete every backup in the location");

@@ -39,6 +39,31 @@ void add_global_flags(CLI::App& app, Common& common) {
   app.add_option("--kubecontext", common.kubecontext, "The context to use to talk to the Kubernetes apiserver");
 }
 
+void add_record_flag(CLI::App& command, std::string& value, const char* kind) {
+  command
+      .add_option("--record-in-cluster", value,
+                  std::string("Keep the ") + kind + " CR in the cluster's Velero namespace, as Velero does: auto (when "
+                  "the velero.io CRDs are installed; said on stderr), true (fail when it cannot be recorded), false")
+      ->capture_default_str();
+}
+
+namespace {
+template <class Options>
+void set_record(const std::string& value, Options& options) {
+  options.record_in_cluster = parse_record_in_cluster(value, "--record-in-cluster");
+  options.on_recording = [](const std::string& announcement) {
+    std::cerr << "vbackup: " << announcement << "; --record-in-cluster=false to stop\n";
+  };
+}
+}  // namespace
+
+void record_in_cluster(const std::string& value, OperationCallbacks<BackupProgress, velero::Backup>& options) {
+  set_record(value, options);
+}
+void record_in_cluster(const std::string& value, OperationCallbacks<RestoreProgress, velero::Restore>& options) {
+  set_record(value, options);
+}
+
 OpenedLocation open_store(const Common& c) {
   std::string loc = c.storage_location;
   if (loc.empty()) {

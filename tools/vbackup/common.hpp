@@ -3,8 +3,10 @@
 // the progress bar on stderr.
 #pragma once
 
+#include "vbackup/backup.hpp"
 #include "vbackup/cluster.hpp"
 #include "vbackup/location.hpp"
+#include "vbackup/restore.hpp"
 #include "vbackup/time.hpp"
 #include "vbackup/velero.hpp"
 
@@ -31,6 +33,12 @@ struct Common {
   // cluster only then (otherwise it plans against an empty one).
   bool cluster_named() const;
 };
+
+// --record-in-cluster on backup create and restore create (Velero keeps these CRs; we do when its
+// CRDs are installed), and the announcement on stderr the first time an operation records its CR.
+void add_record_flag(CLI::App& command, std::string& value, const char* kind);
+void record_in_cluster(const std::string& value, OperationCallbacks<BackupProgress, velero::Backup>& options);
+void record_in_cluster(const std::string& value, OperationCallbacks<RestoreProgress, velero::Restore>& options);
 
 // Registers the global flags on `app`.
 void add_global_flags(CLI::App& app, Common& common);

@@ -39,6 +39,7 @@ struct CreateFlags {
   bool dry_run = false, diff = false, quiet = false;
   std::string output_dir, resource_modifier_file, resource_policy_file;
   int parallel = 8;
+  std::string record_in_cluster = "auto";
 };
 
 // velero restore create's default name: <backup or schedule>-<YYYYMMDDhhmmss>, local time.
@@ -104,6 +105,7 @@ RestoreOptions options_from_flags(const Common& c, const CreateFlags& f) {
   }
   if (f.parallel < 1) throw invalid_input("--parallel: expected a number of at least 1, not " + std::to_string(f.parallel));
   o.parallel = f.parallel;
+  record_in_cluster(f.record_in_cluster, o);
   return o;
 }
 
@@ -263,15 +265,23 @@ int restore_delete(const Common& c, const ReadFlags& f) {
   if (f.names.empty() && !f.all && f.selector.empty()) {
     throw invalid_input("restore delete: name the restores to delete, or pass --all or --selector");
   }
-  auto restores = select_restores(*store.backups, f.names, f.selector);
-  if (restores.empty()) {
+  // Named restores are deleted where they are: the location, and the Restore CR when a cluster is
+  // named (--kubeconfig, --kubecontext, $KUBECONFIG); --all and --selector pick from the location.
+  std::vector<std::string> names = f.names;
+  if (names.empty()) {
+    for (const auto& r : select_restores(*store.backups, {}, f.selector)) names.push_back(r.metadata.name);
+  }
+  if (names.empty()) {
     std::cout << "No restores found\n";
     return 0;
   }
   if (!confirmed("restore delete", f.confirm)) return 0;
-  for (const auto& r : restores) {
-    auto keys = delete_restore(*store.backups, r.metadata.name);
-    std::cout << "Restore \"" << r.metadata.name << "\" deleted (" << keys.size() << " objects).\n";
+  std::unique_ptr<Cluster> cluster;
+  if (c.cluster_named()) cluster = open_cluster(c);
+  for (const auto& n : names) {
+    auto d = delete_restore(*store.backups, n, cluster.get(), c.velero_namespace);
+    std::cout << "Restore \"" << n << "\" deleted (" << d.objects.size() << " objects"
+              << (d.cr_deleted ? ", and its Restore CR in namespace " + c.velero_namespace : std::string()) << ").\n";
   }
   return 0;
 }
@@ -304,6 +314,7 @@ void add_create(CLI::App& restore, const Common& common, int& rc) {
   create->add_option("--output-dir", f->output_dir, "With --dry-run: write every object as restored, one YAML file each in restore order (for kubectl apply -f DIR); the folder must be empty or absent");
   create->add_option("--parallel", f->parallel, "Objects of one priority group created at once (1 = one after the other, as Velero)")->capture_default_str();
   create->add_flag("-q,--quiet", f->quiet, "No progress output");
+  add_record_flag(*create, f->record_in_cluster, "Restore");
   create->add_option("--restore-resource-priorities", f->restore_resource_priorities, "Velero server flag: the restore order, high priorities, then '-', then low priorities (a,b,-,c)");
   create->add_option("--max-backup-extraction-size", f->max_backup_extraction_size, "Velero server flag: maximum size of a backup extraction in megabytes (default 16 GB)");
   create->add_option("--client-qps", f->client_qps, "Velero server flag: requests per second to the Kubernetes API once the burst is spent");
@@ -345,7 +356,8 @@ void add_restore_commands(CLI::App& app, const Common& common, int& rc) {
     rc = 0;
   });
 
-  auto* del = restore->add_subcommand("delete", "Delete restores (their files under restores/ in the storage location)");
+  auto* del = restore->add_subcommand("delete", "Delete restores (their files under restores/ in the storage location, and "
+                                      "their Restore CRs when a cluster is named: --kubeconfig, --kubecontext, $KUBECONFIG)");
   del->fallthrough();
   del->add_option("names", f->names, "Restore names");
   del->add_flag("--all", f->all, "Delete every restore in the location");
