@@ -64,6 +64,8 @@ json::object parse_object(const char* text, std::string_view what);
 std::optional<std::string> string_option(const json::object& o, std::string_view key, std::string_view what);
 std::optional<std::vector<std::string>> strings_option(const json::object& o, std::string_view key, std::string_view what);
 std::optional<std::int64_t> int_option(const json::object& o, std::string_view key, std::string_view what);
+// "recordInCluster": "auto" (absent), "true"/true or "false"/false; anything else names `what`.
+RecordInCluster record_option(const json::object& o, std::string_view what);
 
 // The caller's callbacks read as far as their version goes (a version 1 struct has no `plan`; the
 // fields it lacks read as NULL); none when `callbacks` is NULL. Error(invalid) for an unknown version.

@@ -90,6 +90,14 @@ std::optional<std::int64_t> int_option(const json::object& o, std::string_view k
   return v->as_int64();
 }
 
+RecordInCluster record_option(const json::object& o, std::string_view what) {
+  const json::value* v = o.if_contains("recordInCluster");
+  if (!v) return RecordInCluster::automatic;
+  if (v->is_bool()) return v->get_bool() ? RecordInCluster::always : RecordInCluster::never;
+  if (!v->is_string()) throw invalid_input(std::string(what) + ": recordInCluster: expected \"auto\", true or false");
+  return parse_record_in_cluster(v->get_string(), std::string(what) + ": recordInCluster");
+}
+
 namespace {
 
 // The bytes of a version 1 struct: everything up to and including `user` (vbackup.h).

@@ -26,7 +26,7 @@ vbackup::RestoreOptions parse_restore_options(const char* options_json, bool liv
   auto o = parse_options(options_json, kWhat,
                          {"mode", "outputDir", "includeNames", "resourceModifiers", "resourcePolicy",
                           "restoreResourcePriorities", "maxBackupExtractionSize", "resourceTimeout", "parallel",
-                          "veleroNamespace"});
+                          "veleroNamespace", "recordInCluster"});
   vbackup::RestoreOptions options;
   // No cluster (or a folder of manifests) can only be planned against.
   options.mode = live ? vbackup::RestoreOptions::Mode::apply : vbackup::RestoreOptions::Mode::dry_run;
@@ -65,6 +65,7 @@ vbackup::RestoreOptions parse_restore_options(const char* options_json, bool liv
     options.parallel = static_cast<int>(*n);
   }
   if (auto ns = string_option(o, "veleroNamespace", kWhat); ns && !ns->empty()) options.velero_namespace = *ns;
+  options.record_in_cluster = record_option(o, kWhat);
   return options;
 }
 
@@ -140,6 +141,21 @@ vbk_status vbk_restore_delete(vbk_location* location, const char* name) {
   VBK_REQUIRE(name);
   return guarded([&] {
     vbackup::delete_restore(*location->backups, name);
+    return VBK_OK;
+  });
+}
+
+vbk_status vbk_restore_delete_recorded(vbk_location* location, vbk_cluster* cluster, const char* name,
+                                       const char* options_json, char** result_json) {
+  if (result_json) *result_json = nullptr;
+  VBK_REQUIRE(location);
+  VBK_REQUIRE(name);
+  return guarded([&] {
+    auto o = parse_options(options_json, "delete options", {"veleroNamespace"});
+    std::string ns(json::get_string(o, "veleroNamespace"));
+    if (ns.empty()) ns = "velero";
+    auto d = vbackup::delete_restore(*location->backups, name, cluster ? cluster->cluster.get() : nullptr, ns);
+    if (result_json) *result_json = dup(pretty(json::object{{"objects", d.objects.size()}, {"crDeleted", d.cr_deleted}}));
     return VBK_OK;
   });
 }

@@ -167,9 +167,14 @@ VBK_API vbk_status vbk_cluster_version(vbk_cluster* cluster, char** version_json
 
 /* Creates a backup. `backup_json` is a velero.io/v1 Backup (kind and apiVersion may be left out;
  * metadata.name and spec are read). `options_json` may be NULL or
- *   {"compression": "gzip"|"zstd", "veleroNamespace": "velero"}.
- * `callbacks` may be NULL. Against a live cluster that has Velero's CRDs, the Backup CR is kept
- * current there while the backup runs. On return *backup_out (which may be NULL) holds the Backup
+ *   {"compression": "gzip"|"zstd", "veleroNamespace": "velero",
+ *    "recordInCluster": "auto"|true|false}.
+ * `callbacks` may be NULL. Against a live cluster, the Backup CR is kept current there while the
+ * backup runs, as "recordInCluster" says: "auto" (the default) when Velero's CRDs are installed,
+ * true also, failing the backup (VBK_EUNSUPPORTED, VBK_EKUBE) when it cannot be created (and
+ * VBK_EINVALID for a folder of manifests), false never. A recorded CR always ends in a terminal phase
+ * (Failed, failureReason "cancelled", after VBK_ECANCELLED); a name taken in the cluster by a CR
+ * the location does not hold is VBK_EEXISTS, with a message saying how to remove it. On return *backup_out (which may be NULL) holds the Backup
  * with its status, also when the call fails with VBK_EINVALID (status.phase FailedValidation, the
  * reasons in status.validationErrors), VBK_EEXISTS (the name is taken) or another category (status.phase
  * Failed, status.failureReason). VBK_OK means status.phase is Completed or PartiallyFailed (item
@@ -195,6 +200,12 @@ VBK_API vbk_status vbk_backup_download(vbk_location* location, const char* name,
 
 /* Deletes every object of the backup (spec §2.8). VBK_ENOTFOUND if there is nothing to delete. */
 VBK_API vbk_status vbk_backup_delete(vbk_location* location, const char* name);
+/* vbk_backup_delete, then, when `cluster` (may be NULL) is a live one, the Backup CR of that name in
+ * the Velero namespace, so the cluster and the bucket agree. `options_json` may be NULL or
+ * {"veleroNamespace": "velero"}. A name in only one of them is deleted there; VBK_ENOTFOUND when
+ * neither has it. *result_json (may be NULL): {"objects": N, "crDeleted": true|false}. */
+VBK_API vbk_status vbk_backup_delete_recorded(vbk_location* location, vbk_cluster* cluster, const char* name,
+                                              const char* options_json, char** result_json);
 
 /* ---- restores --------------------------------------------------------------------------------- */
 
@@ -213,7 +224,9 @@ VBK_API vbk_status vbk_backup_delete(vbk_location* location, const char* name);
  *    "maxBackupExtractionSize": MB,    (Velero's server flag, in megabytes; default 16 GiB)
  *    "resourceTimeout": "10m",         (a Go duration: how long a created CRD may take to be ready)
  *    "parallel": 8,                    (items of one priority group created at once; 1 as Velero)
- *    "veleroNamespace": "velero"}.
+ *    "veleroNamespace": "velero",
+ *    "recordInCluster": "auto"|true|false}  (the Restore CR, as vbk_backup_create's; not for a dry
+ *                                       run or a diff)
  * `callbacks` may be NULL; its `plan` (version 2) sees every object as decided. A dry run or a diff
  * writes nothing to the location or the cluster. Otherwise the restore's log, results and resource
  * list go to restores/<name>/ in the location, and against a cluster with Velero's CRDs the Restore
@@ -242,6 +255,10 @@ VBK_API vbk_status vbk_restore_logs(vbk_location* location, const char* name, ch
 /* Deletes everything under restores/<name>/ (never what the restore created in a cluster).
  * VBK_ENOTFOUND if there is nothing to delete. */
 VBK_API vbk_status vbk_restore_delete(vbk_location* location, const char* name);
+/* vbk_restore_delete, then, when `cluster` (may be NULL) is a live one, the Restore CR of that name,
+ * as vbk_backup_delete_recorded does. */
+VBK_API vbk_status vbk_restore_delete_recorded(vbk_location* location, vbk_cluster* cluster, const char* name,
+                                               const char* options_json, char** result_json);
 
 /* ---- inspecting a backup without restoring it ------------------------------------------------- */
 

@@ -27,5 +27,7 @@ static inline int contains(const char* haystack, const char* needle) {
  * is the demo folder as a cluster, `scratch` a fresh folder. */
 void restore_tests(const char* scratch, vbk_location* loc, vbk_cluster* manifests);
 void inspect_tests(const char* scratch, vbk_location* loc, vbk_cluster* manifests);
+/* The Backup and Restore CRs in a test API server (capi_record.c). */
+void record_tests(const char* source_root, const char* scratch, vbk_location* loc);
 
 #endif
