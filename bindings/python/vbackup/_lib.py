@@ -128,15 +128,24 @@ backup_describe = _fn("vbk_backup_describe", [_p, _s, ctypes.c_int, _out])
 backup_logs = _fn("vbk_backup_logs", [_p, _s, _out])
 backup_download = _fn("vbk_backup_download", [_p, _s, _s])
 backup_delete = _fn("vbk_backup_delete", [_p, _s])
+backup_delete_recorded = _fn("vbk_backup_delete_recorded", [_p, _p, _s, _s, _out])
 restore_create = _fn("vbk_restore_create", [_p, _p, _s, _s, ctypes.POINTER(Callbacks), _out])
 restore_list = _fn("vbk_restore_list", [_p, _out])
 restore_get = _fn("vbk_restore_get", [_p, _s, _out])
 restore_describe = _fn("vbk_restore_describe", [_p, _s, ctypes.c_int, _out])
 restore_logs = _fn("vbk_restore_logs", [_p, _s, _out])
 restore_delete = _fn("vbk_restore_delete", [_p, _s])
+restore_delete_recorded = _fn("vbk_restore_delete_recorded", [_p, _p, _s, _s, _out])
 backup_items = _fn("vbk_backup_items", [_p, _s, _s, _out])
 backup_item = _fn("vbk_backup_item", [_p, _s, _s, _out])
 backup_diff = _fn("vbk_backup_diff", [_p, _s, _s, _out])
+
+
+def record_option(value: "bool | str") -> "bool | str":
+    """record_in_cluster= as the C options' "recordInCluster": "auto", True or False."""
+    if value in ("auto", True, False):
+        return value
+    raise TypeError(f"record_in_cluster: expected 'auto', True or False, not {value!r}")
 
 
 def take_string(p: ctypes.c_void_p) -> Optional[str]:

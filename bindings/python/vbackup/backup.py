@@ -18,6 +18,7 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
            cluster: Optional[Cluster] = None,
            kubeconfig: Optional[PathLike] = None, context: Optional[str] = None,
            compression: str = "gzip", velero_namespace: str = "velero",
+           record_in_cluster: Union[bool, str] = "auto",
            progress: Optional[Callable[[int, int, int], Optional[bool]]] = None,
            log: Optional[Callable[[str, str], None]] = None,
            item_hook: Optional[ItemHook] = None) -> JSON:
@@ -35,6 +36,11 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
     may return ``{"object": …, "skip": bool, "additionalItems": [{"groupResource", "namespace", "name"}]}``
     (or None to keep the item).
 
+    ``record_in_cluster`` keeps the Backup CR in a live cluster's Velero namespace, as Velero does:
+    ``"auto"`` when Velero's CRDs are installed, ``True`` also, failing the backup when it cannot be
+    recorded, ``False`` never. The CR always ends in a terminal phase; :meth:`Location.delete_backup`
+    with ``cluster=`` removes it with the files.
+
     Raises InvalidError (failed validation; ``err.backup`` holds the status), AlreadyExistsError,
     Error (a failed backup), CancelledError, or the error of a callback that raised.
     """
@@ -42,7 +48,8 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
     body = spec if "spec" in spec or "metadata" in spec else {"spec": spec}
     if name is not None:
         body.setdefault("metadata", {})["name"] = name
-    options = json.dumps({"compression": compression, "veleroNamespace": velero_namespace}).encode()
+    options = json.dumps({"compression": compression, "veleroNamespace": velero_namespace,
+                          "recordInCluster": _lib.record_option(record_in_cluster)}).encode()
     callbacks = _lib.CallbackSet(progress=progress, log=log, item_hook=item_hook, progress_args=3)
 
     owned_location = opened(location)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import ctypes
 import json
-from typing import List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, List, Optional, Sequence, Union
 
 from . import _lib
 from ._lib import JSON, PathLike
+
+if TYPE_CHECKING:
+    from .cluster import Cluster
 
 
 class Location:
@@ -62,9 +65,12 @@ class Location:
         """Copies the backup's tarball to ``path``."""
         _lib.check(_lib.backup_download(self._handle, _lib.enc(name), _lib.enc(path)))
 
-    def delete_backup(self, name: str) -> None:
-        """Deletes every object of the backup. Raises NotFoundError if there is none."""
-        _lib.check(_lib.backup_delete(self._handle, _lib.enc(name)))
+    def delete_backup(self, name: str, cluster: "Optional[Cluster]" = None,
+                      velero_namespace: str = "velero") -> JSON:
+        """Deletes every object of the backup and, with a live ``cluster``, its Backup CR in
+        ``velero_namespace``: ``{"objects": N, "crDeleted": bool}``. Raises NotFoundError when
+        neither has it."""
+        return _delete(_lib.backup_delete_recorded, self, name, cluster, velero_namespace)
 
     # ---- inspecting a backup (vbackup.inspect) ----
 
@@ -106,10 +112,18 @@ class Location:
         """The restore's log, uncompressed."""
         return _lib.call_text(_lib.restore_logs, self._handle, _lib.enc(name))
 
-    def delete_restore(self, name: str) -> None:
-        """Deletes the restore's files from the location (not what it created in a cluster). Raises
-        NotFoundError if there is none."""
-        _lib.check(_lib.restore_delete(self._handle, _lib.enc(name)))
+    def delete_restore(self, name: str, cluster: "Optional[Cluster]" = None,
+                       velero_namespace: str = "velero") -> JSON:
+        """Deletes the restore's files from the location (not what it created in a cluster) and,
+        with a live ``cluster``, its Restore CR: ``{"objects": N, "crDeleted": bool}``. Raises
+        NotFoundError when neither has it."""
+        return _delete(_lib.restore_delete_recorded, self, name, cluster, velero_namespace)
+
+
+def _delete(fn, location: Location, name: str, cluster, velero_namespace: str) -> JSON:
+    options = json.dumps({"veleroNamespace": velero_namespace}).encode()
+    return _lib.call_json(fn, location._handle, cluster._handle if cluster is not None else None, _lib.enc(name),
+                          options)
 
 
 def opened(location: Union[str, JSON, Location]) -> Location:
