@@ -155,7 +155,9 @@ vbk_status vbk_restore_delete_recorded(vbk_location* location, vbk_cluster* clus
     std::string ns(json::get_string(o, "veleroNamespace"));
     if (ns.empty()) ns = "velero";
     auto d = vbackup::delete_restore(*location->backups, name, cluster ? cluster->cluster.get() : nullptr, ns);
-    if (result_json) *result_json = dup(pretty(json::object{{"objects", d.objects.size()}, {"crDeleted", d.cr_deleted}}));
+    json::object result{{"objects", d.objects.size()}, {"crDeleted", d.cr_deleted}};
+    if (!d.note.empty()) result["note"] = d.note;
+    if (result_json) *result_json = dup(pretty(result));
     return VBK_OK;
   });
 }

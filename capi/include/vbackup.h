@@ -203,7 +203,9 @@ VBK_API vbk_status vbk_backup_delete(vbk_location* location, const char* name);
 /* vbk_backup_delete, then, when `cluster` (may be NULL) is a live one, the Backup CR of that name in
  * the Velero namespace, so the cluster and the bucket agree. `options_json` may be NULL or
  * {"veleroNamespace": "velero"}. A name in only one of them is deleted there; VBK_ENOTFOUND when
- * neither has it. *result_json (may be NULL): {"objects": N, "crDeleted": true|false}. */
+ * neither has it; once the files are deleted, a cluster that cannot be reached is a "note" (why the
+ * CR may be left), not an error. *result_json (may be NULL): {"objects": N, "crDeleted": true|false,
+ * "note": "…" (when there is one)}. */
 VBK_API vbk_status vbk_backup_delete_recorded(vbk_location* location, vbk_cluster* cluster, const char* name,
                                               const char* options_json, char** result_json);
 

@@ -101,11 +101,13 @@ BackupRun create_backup(Cluster& cluster, OpenedLocation& location, velero::Back
 struct DeleteResult {
   std::vector<std::string> objects;  // keys removed from the location
   bool cr_deleted = false;           // the velero.io CR of that name was deleted in the cluster
+  std::string note;                  // why the CR may be left (the cluster could not be reached), or ""
 };
 // delete_backup (persistence.hpp) and, with a live `cluster`, the Backup CR of that name in
 // `velero_namespace` (CrRecorder's record), so that the cluster and the bucket agree: the files
 // first, then the CR. A name found in only one of them is deleted there; Error(not_found) when
-// neither has it. Without a cluster (nullptr or manifests) it is delete_backup.
+// neither has it. Once the files are deleted, a cluster that cannot be reached or refuses is a
+// note, not an error. Without a cluster (nullptr or manifests) it is delete_backup.
 DeleteResult delete_backup(storage::BackupStore& store, const std::string& name, Cluster* cluster,
                            const std::string& velero_namespace = "velero");
 

@@ -215,7 +215,7 @@ void CrRecorder::settle(std::string_view failure_reason, Timestamp now) {
     (*status)["completionTimestamp"] = format_rfc3339(now);
   }
   if (write(cr) || write(cr)) return;  // once more: the first failure may have been passing
-  note_ += "; the CR was left without its final phase " + std::string(phase_of(cr)) + ": remove it with `kubectl delete " +
+  note_ += "; its final phase (" + std::string(phase_of(cr)) + ") could not be written: remove it with `kubectl delete " +
            lower(kind_) + " " + st.name + " -n " + st.ns + "`";
 }
 

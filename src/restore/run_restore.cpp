@@ -258,7 +258,15 @@ DeleteResult delete_restore(storage::BackupStore& store, const std::string& name
     if (e.code() != ErrorCode::not_found || !cluster || !cluster->live()) throw;
     in_location = false;
   }
-  if (cluster && cluster->live()) out.cr_deleted = delete_recorded_cr(*cluster->client(), "restores", velero_namespace, name);
+  if (cluster && cluster->live()) {
+    try {
+      out.cr_deleted = delete_recorded_cr(*cluster->client(), "restores", velero_namespace, name);
+    } catch (const Error& e) {
+      // The files are gone; a cluster that cannot be reached (or refuses) leaves the CR, and says so.
+      if (e.code() != ErrorCode::kube || !in_location) throw;
+      out.note = "the Restore CR was not deleted: " + std::string(e.what());
+    }
+  }
   if (!in_location && !out.cr_deleted) {
     throw not_found("restore " + name + ": not in the location, and no Restore of that name in namespace \"" +
                     velero_namespace + "\" of " + cluster->describe());

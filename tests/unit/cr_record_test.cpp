@@ -269,6 +269,24 @@ TEST_CASE("backup delete with a cluster removes the Backup CR too; a stale CR's 
     CHECK_THROWS_WITH_AS(delete_backup(*l.location.backups, "x", s.cluster.get()),
                          doctest::Contains("not in the location, and no Backup of that name"), Error);
   }
+  SUBCASE("a cluster that cannot be reached: the files go, a note says the CR may be left") {
+    testing::TempDir dir{"cr-record-unreachable"};
+    dir.write("kubeconfig", "apiVersion: v1\nkind: Config\ncurrent-context: gone\n"
+                            "clusters: [{name: gone, cluster: {server: 'http://127.0.0.1:9'}}]\n"
+                            "users: [{name: u, user: {}}]\n"
+                            "contexts: [{name: gone, context: {cluster: gone, user: u}}]\n");
+    ClusterOptions c;
+    c.connect.kubeconfig = (dir.path / "kubeconfig").string();
+    auto gone = Cluster::open(c);
+    auto d = delete_backup(*l.location.backups, "x", gone.get());
+    CHECK_FALSE(d.objects.empty());
+    CHECK_FALSE(d.cr_deleted);
+    CHECK(d.note.find("the Backup CR was not deleted") != std::string::npos);
+    CHECK(d.note.find("127.0.0.1:9") != std::string::npos);
+    CHECK(list_backups(*l.location.backups).empty());
+    // Nothing left in the location: the unreachable cluster is the error now.
+    CHECK_THROWS_AS(delete_backup(*l.location.backups, "x", gone.get()), Error);
+  }
   SUBCASE("a name the location already holds is not recorded again (nor as Failed)") {
     const ApiResource* r = s.cluster->client()->discovery().find("velero.io", "backups");
     s.cluster->client()->remove(*r, "velero", "x");

@@ -174,6 +174,7 @@ int backup_delete(const Common& c, const std::vector<std::string>& names, bool a
     auto d = delete_backup(*store.backups, n, cluster.get(), c.velero_namespace);
     std::cout << "Backup \"" << n << "\" deleted (" << d.objects.size() << " objects"
               << (d.cr_deleted ? ", and its Backup CR in namespace " + c.velero_namespace : std::string()) << ").\n";
+    if (!d.note.empty()) std::cerr << "Note: " << d.note << "\n";
   }
   return 0;
 }

@@ -282,6 +282,7 @@ int restore_delete(const Common& c, const ReadFlags& f) {
     auto d = delete_restore(*store.backups, n, cluster.get(), c.velero_namespace);
     std::cout << "Restore \"" << n << "\" deleted (" << d.objects.size() << " objects"
               << (d.cr_deleted ? ", and its Restore CR in namespace " + c.velero_namespace : std::string()) << ").\n";
+    if (!d.note.empty()) std::cerr << "Note: " << d.note << "\n";
   }
   return 0;
 }
