@@ -66,6 +66,12 @@ struct Server {
   }
 };
 
+std::unique_ptr<Cluster> open_demo_manifests() {
+  ClusterOptions o;
+  o.manifests = {kDemo};
+  return Cluster::open(o);
+}
+
 struct Location {
   testing::TempDir dir{"cr-record-bucket"};
   OpenedLocation location = open_location("file://" + (dir.path / "bucket").string());
@@ -146,7 +152,7 @@ TEST_CASE("record in cluster auto/true/false for a backup") {
     CHECK(list_backups(*l.location.backups).empty());
   }
   SUBCASE("true with a folder of manifests: refused, there is no cluster to record in") {
-    auto manifests = Cluster::open({.manifests = {kDemo}});
+    auto manifests = open_demo_manifests();
     BackupOptions o;
     o.record_in_cluster = RecordInCluster::always;
     CHECK_THROWS_WITH_AS(create_backup(*manifests, l.location, demo_backup("b"), o),
@@ -320,7 +326,7 @@ namespace {
 // A location holding backup "demo" of the demo application (from manifests, no cluster).
 struct Backed : Location {
   Backed() {
-    auto manifests = Cluster::open({.manifests = {kDemo}});
+    auto manifests = open_demo_manifests();
     velero::Backup b;
     b.metadata.name = "demo";
     b.spec.included_namespaces = {"demo"};
