@@ -140,7 +140,10 @@ VBK_API void vbk_location_close(vbk_location* location);
 
 /* Velero's validity check of a location (spec §2.2): *status_json is a BackupStorageLocation status,
  * {"phase": "Available"|"Unavailable", "lastValidationTime": …, "message": …}. An unreachable or
- * invalid store is reported as Unavailable with the reason, not as a failed call. */
+ * invalid store, a missing folder, bucket or container is reported as Unavailable with the reason,
+ * not as a failed call. A location that backups could not be written to is Available with
+ * "accessMode": "ReadOnly" and "message": "read-only: <why>". The check changes nothing: an object
+ * store gets a probe object that is removed at once. */
 VBK_API vbk_status vbk_location_check(vbk_location* location, char** status_json);
 
 /* ---- clusters: what is backed up, and restored into ----------------------------------------- */
@@ -167,7 +170,12 @@ VBK_API vbk_status vbk_cluster_version(vbk_cluster* cluster, char** version_json
 
 /* Creates a backup. `backup_json` is a velero.io/v1 Backup (kind and apiVersion may be left out;
  * metadata.name and spec are read). `options_json` may be NULL or
- *   {"compression": "gzip"|"zstd", "veleroNamespace": "velero"}.
+ *   {"compression": "gzip"|"zstd", "veleroNamespace": "velero", "strictSpec": false}.
+ * "zstd" is ours: the tarball keeps Velero's name <b>.tar.gz, which a Velero server reads as gzip, so
+ * it cannot restore the backup; the Backup carries the annotation vbackup.io/compression: zstd and a
+ * warning says so. A key of `backup_json` that Velero does not know (spec.includedNamespace) is a
+ * warning naming the closest known one; with "strictSpec": true it fails validation (VBK_EINVALID).
+ * Before the cluster is read, the location must take a write (VBK_ESTORAGE, status.phase Failed).
  * `callbacks` may be NULL. Against a live cluster that has Velero's CRDs, the Backup CR is kept
  * current there while the backup runs. On return *backup_out (which may be NULL) holds the Backup
  * with its status, also when the call fails with VBK_EINVALID (status.phase FailedValidation, the
@@ -213,7 +221,9 @@ VBK_API vbk_status vbk_backup_delete(vbk_location* location, const char* name);
  *    "maxBackupExtractionSize": MB,    (Velero's server flag, in megabytes; default 16 GiB)
  *    "resourceTimeout": "10m",         (a Go duration: how long a created CRD may take to be ready)
  *    "parallel": 8,                    (items of one priority group created at once; 1 as Velero)
- *    "veleroNamespace": "velero"}.
+ *    "veleroNamespace": "velero",
+ *    "strictSpec": false}              (a key of `restore_json` Velero does not know fails validation;
+ *                                       without it, a warning naming the closest known key).
  * `callbacks` may be NULL; its `plan` (version 2) sees every object as decided. A dry run or a diff
  * writes nothing to the location or the cluster. Otherwise the restore's log, results and resource
  * list go to restores/<name>/ in the location, and against a cluster with Velero's CRDs the Restore

@@ -17,7 +17,7 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
            from_manifests: Optional[PathLike] = None,
            cluster: Optional[Cluster] = None,
            kubeconfig: Optional[PathLike] = None, context: Optional[str] = None,
-           compression: str = "gzip", velero_namespace: str = "velero",
+           compression: str = "gzip", velero_namespace: str = "velero", strict_spec: bool = False,
            progress: Optional[Callable[[int, int, int], Optional[bool]]] = None,
            log: Optional[Callable[[str, str], None]] = None,
            item_hook: Optional[ItemHook] = None) -> JSON:
@@ -35,6 +35,11 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
     may return ``{"object": …, "skip": bool, "additionalItems": [{"groupResource", "namespace", "name"}]}``
     (or None to keep the item).
 
+    ``compression="zstd"`` is ours: a Velero server cannot restore such a backup (it reads
+    ``<name>.tar.gz`` as gzip); the Backup says so (annotation ``vbackup.io/compression``, a warning).
+    A key Velero does not know (``includedNamespace``) is a warning naming the closest known one in
+    the backup's results; with ``strict_spec=True`` it fails validation (InvalidError).
+
     Raises InvalidError (failed validation; ``err.backup`` holds the status), AlreadyExistsError,
     Error (a failed backup), CancelledError, or the error of a callback that raised.
     """
@@ -42,7 +47,8 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
     body = spec if "spec" in spec or "metadata" in spec else {"spec": spec}
     if name is not None:
         body.setdefault("metadata", {})["name"] = name
-    options = json.dumps({"compression": compression, "veleroNamespace": velero_namespace}).encode()
+    options = json.dumps({"compression": compression, "veleroNamespace": velero_namespace,
+                          "strictSpec": strict_spec}).encode()
     callbacks = _lib.CallbackSet(progress=progress, log=log, item_hook=item_hook, progress_args=3)
 
     owned_location = opened(location)

@@ -60,7 +60,7 @@ def restore(spec: Optional[JSON] = None, *, name: Optional[str] = None, backup: 
             log: Optional[Callable[[str, str], None]] = None,
             item_hook: Optional[ItemHook] = None,
             plan: Optional[Callable[[JSON], None]] = None,
-            velero_namespace: str = "velero") -> JSON:
+            velero_namespace: str = "velero", strict_spec: bool = False) -> JSON:
     """Restores a backup and returns the Restore (a dict) with its status.
 
     ``spec`` is a Restore spec (``{"includedNamespaces": […], "namespaceMapping": {…}}``) or a whole
@@ -88,13 +88,16 @@ def restore(spec: Optional[JSON] = None, *, name: Optional[str] = None, backup: 
     ``{"object": …, "skip": bool, "additionalItems": […]}`` (or None to keep it). Callbacks may run on
     a worker thread of the restore, never two at once.
 
+    A key Velero does not know (``includedNamespace``) is a warning naming the closest known one;
+    with ``strict_spec=True`` it fails validation (InvalidError).
+
     Raises InvalidError (failed validation; ``err.restore`` holds the Restore with its status),
     AlreadyExistsError, Error (a failed restore, ``err.restore`` too), CancelledError, or the error
     of a callback that raised.
     """
     body = _restore_body(spec, name, backup, schedule)
     options: Dict[str, Any] = {"mode": "diff" if diff else "dryRun" if dry_run else "apply",
-                               "veleroNamespace": velero_namespace}
+                               "veleroNamespace": velero_namespace, "strictSpec": strict_spec}
     if output_dir is not None:
         options["outputDir"] = os.fspath(output_dir)
     if include_names is not None:
