@@ -82,6 +82,11 @@ int backup_create(const Common& c, const CreateFlags& f) {
   // Also in the backup's warnings; said here first, before any work.
   if (auto w = compression_warning(options.compression, b.metadata.name); !w.empty()) std::cerr << "Warning: " << w << "\n";
   auto store = open_store(c);
+  // Before the cluster is opened: a location that cannot take the backup fails it now (the library
+  // checks again before it reads the cluster, for every surface).
+  if (auto problem = location_write_problem(store.location, *store.backups, true); !problem.empty()) {
+    throw Error(ErrorCode::storage, "backup " + b.metadata.name + " failed: " + problem);
+  }
   // The source: a folder of manifests, or the cluster of the kubeconfig (--kubeconfig, --kubecontext).
   ClusterOptions cluster_options;
   cluster_options.manifests.assign(f.from_manifests.begin(), f.from_manifests.end());
