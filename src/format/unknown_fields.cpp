@@ -55,8 +55,8 @@ bool contains_ignoring_case(std::string_view hay, std::string_view needle) {
                      [](char x, char y) { return lower(x) == lower(y); }) != hay.end();
 }
 
-// `path` is where the keys were ("spec", "" for the top level); `suggest` lists extra candidates
-// with their own prefix (a spec key given at the top level: "spec.includedNamespaces").
+// `path` is where the keys were ("spec", "" for the top level); `nested` are more candidates,
+// suggested with `nested_prefix` (a spec key given at the top level: "spec.includedNamespaces").
 void report(const json::object& extra, std::string_view path, const Names& known, std::string_view kind,
             std::vector<std::string>& out, const Names& nested = {}, std::string_view nested_prefix = {}) {
   for (const auto& kv : extra) {

@@ -86,3 +86,16 @@ def test_no_double_space_where_a_name_is_missing(location, demo_manifests):
     with pytest.raises(vbackup.InvalidError) as err:
         vbackup.restore({}, location=location, dry_run=True)
     assert str(err.value).startswith("restore failed validation:")
+
+
+def test_names_that_match_nothing_are_warnings(location, demo_manifests):
+    vbackup.backup({"includedNamespaces": ["dmeo", "demo"], "includedResources": ["deploymentz", "configmaps"]},
+                   name="names", location=location, from_manifests=demo_manifests)
+    w = _warnings(location, "names")
+    assert 'spec.includedResources: "deploymentz" is not a resource of the cluster; did you mean deployments?' in w
+    assert 'spec.includedNamespaces: namespace "dmeo" does not exist in the cluster; did you mean demo?' in w
+    lines = []
+    r = vbackup.restore({"includedNamespaces": ["dmeo"]}, backup="names", location=location, dry_run=True,
+                        log=lambda level, line: lines.append(line) if level == "warning" else None)
+    assert r["status"]["warnings"] == 1
+    assert any('namespace \\"dmeo\\" is not in backup \\"names\\"; did you mean demo?' in line for line in lines)
