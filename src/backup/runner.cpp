@@ -160,6 +160,7 @@ void Runner::warn_unknown_resources() {
         for (const auto& r : d.preferred_resources()) {
           names.push_back(r.name);
           names.push_back(r.group_resource());
+          names.insert(names.end(), r.short_names.begin(), r.short_names.end());
         }
         candidates.assign(names.begin(), names.end());
       }

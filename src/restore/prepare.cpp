@@ -43,10 +43,14 @@ std::vector<std::string> name_warnings(const velero::Restore& restore, const std
   std::vector<std::string> out = velero::unknown_fields(restore);
   const auto& spec = restore.spec;
   const std::vector<std::string> archived = contents.resources();  // "deployments.apps", "pods"
-  std::vector<std::string> plural;                                 // "deployments"
-  for (const auto& gr : archived) plural.push_back(gr.substr(0, gr.find('.')));
+  std::vector<std::string> names;                                  // "deployments", short names "deploy"
+  for (const auto& gr : archived) names.push_back(gr.substr(0, gr.find('.')));
+  for (const auto& r : d.preferred_resources()) {
+    if (std::find(archived.begin(), archived.end(), r.group_resource()) == archived.end()) continue;
+    names.insert(names.end(), r.short_names.begin(), r.short_names.end());
+  }
   std::vector<std::string_view> candidates(archived.begin(), archived.end());
-  candidates.insert(candidates.end(), plural.begin(), plural.end());
+  candidates.insert(candidates.end(), names.begin(), names.end());
   auto resources = [&](const char* field, const std::vector<std::string>& list) {
     for (const auto& name : list) {
       if (is_pattern(name) || d.resource_for(name)) continue;
