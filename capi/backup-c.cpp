@@ -16,8 +16,12 @@ vbk_status vbk_backup_create(vbk_cluster* cluster, vbk_location* location, const
   VBK_REQUIRE(backup_json);
   return guarded([&] {
     auto backup = vbackup::velero::Backup::from_json(parse_object(backup_json, "backup"), "backup");
-    auto o = parse_options(options_json, "backup options", {"compression", "veleroNamespace", "recordInCluster"});
+    auto o = parse_options(options_json, "backup options", {"compression", "veleroNamespace", "recordInCluster", "strictSpec"});
     vbackup::BackupOptions options;
+    if (auto* s = o.if_contains("strictSpec")) {
+      if (!s->is_bool()) throw vbackup::invalid_input("backup options: strictSpec: expected true or false");
+      options.strict_spec = s->get_bool();
+    }
     if (auto* c = o.if_contains("compression")) {
       if (!c->is_string()) throw vbackup::invalid_input("backup options: compression: expected a string");
       options.compression = vbackup::parse_compression(c->get_string(), "backup options: compression");

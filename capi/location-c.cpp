@@ -23,7 +23,7 @@ vbk_status vbk_location_check(vbk_location* location, char** status_json) {
   VBK_REQUIRE(location);
   return guarded([&] {
     auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    *status_json = dup(pretty(vbackup::check_location(*location->backups, now).to_json()));
+    *status_json = dup(pretty(vbackup::check_location(*location, now).to_json()));
     return VBK_OK;
   });
 }

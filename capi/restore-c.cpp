@@ -26,8 +26,12 @@ vbackup::RestoreOptions parse_restore_options(const char* options_json, bool liv
   auto o = parse_options(options_json, kWhat,
                          {"mode", "outputDir", "includeNames", "resourceModifiers", "resourcePolicy",
                           "restoreResourcePriorities", "maxBackupExtractionSize", "resourceTimeout", "parallel",
-                          "veleroNamespace", "recordInCluster"});
+                          "veleroNamespace", "recordInCluster", "strictSpec"});
   vbackup::RestoreOptions options;
+  if (auto* s = o.if_contains("strictSpec")) {
+    if (!s->is_bool()) throw vbackup::invalid_input("restore options: strictSpec: expected true or false");
+    options.strict_spec = s->get_bool();
+  }
   // No cluster (or a folder of manifests) can only be planned against.
   options.mode = live ? vbackup::RestoreOptions::Mode::apply : vbackup::RestoreOptions::Mode::dry_run;
   if (auto m = string_option(o, "mode", kWhat)) options.mode = parse_mode(*m);

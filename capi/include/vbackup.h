@@ -140,7 +140,10 @@ VBK_API void vbk_location_close(vbk_location* location);
 
 /* Velero's validity check of a location (spec §2.2): *status_json is a BackupStorageLocation status,
  * {"phase": "Available"|"Unavailable", "lastValidationTime": …, "message": …}. An unreachable or
- * invalid store is reported as Unavailable with the reason, not as a failed call. */
+ * invalid store, a missing folder, bucket or container is reported as Unavailable with the reason,
+ * not as a failed call. A location that backups could not be written to is Available with
+ * "accessMode": "ReadOnly" and "message": "read-only: <why>". The check changes nothing: an object
+ * store gets a probe object that is removed at once. */
 VBK_API vbk_status vbk_location_check(vbk_location* location, char** status_json);
 
 /* ---- clusters: what is backed up, and restored into ----------------------------------------- */
@@ -168,13 +171,19 @@ VBK_API vbk_status vbk_cluster_version(vbk_cluster* cluster, char** version_json
 /* Creates a backup. `backup_json` is a velero.io/v1 Backup (kind and apiVersion may be left out;
  * metadata.name and spec are read). `options_json` may be NULL or
  *   {"compression": "gzip"|"zstd", "veleroNamespace": "velero",
- *    "recordInCluster": "auto"|true|false}.
+ *    "recordInCluster": "auto"|true|false, "strictSpec": false}.
+ * "zstd" is ours: the tarball keeps Velero's name <b>.tar.gz, which a Velero server reads as gzip, so
+ * it cannot restore the backup; the Backup carries the annotation vbackup.io/compression: zstd and a
+ * warning says so. A key of `backup_json` that Velero does not know (spec.includedNamespace) is a
+ * warning naming the closest known one; with "strictSpec": true it fails validation (VBK_EINVALID).
+ * Before the cluster is read, the location must take a write (VBK_ESTORAGE, status.phase Failed).
  * `callbacks` may be NULL. Against a live cluster, the Backup CR is kept current there while the
  * backup runs, as "recordInCluster" says: "auto" (the default) when Velero's CRDs are installed,
  * true also, failing the backup (VBK_EUNSUPPORTED, VBK_EKUBE) when it cannot be created (and
  * VBK_EINVALID for a folder of manifests), false never. A recorded CR always ends in a terminal phase
  * (Failed, failureReason "cancelled", after VBK_ECANCELLED); a name taken in the cluster by a CR
- * the location does not hold is VBK_EEXISTS, with a message saying how to remove it. On return *backup_out (which may be NULL) holds the Backup
+ * the location does not hold is VBK_EEXISTS, with a message saying how to remove it. On return
+ * *backup_out (which may be NULL) holds the Backup
  * with its status, also when the call fails with VBK_EINVALID (status.phase FailedValidation, the
  * reasons in status.validationErrors), VBK_EEXISTS (the name is taken) or another category (status.phase
  * Failed, status.failureReason). VBK_OK means status.phase is Completed or PartiallyFailed (item
@@ -227,8 +236,10 @@ VBK_API vbk_status vbk_backup_delete_recorded(vbk_location* location, vbk_cluste
  *    "resourceTimeout": "10m",         (a Go duration: how long a created CRD may take to be ready)
  *    "parallel": 8,                    (items of one priority group created at once; 1 as Velero)
  *    "veleroNamespace": "velero",
- *    "recordInCluster": "auto"|true|false}  (the Restore CR, as vbk_backup_create's; not for a dry
+ *    "recordInCluster": "auto"|true|false,  (the Restore CR, as vbk_backup_create's; not for a dry
  *                                       run or a diff)
+ *    "strictSpec": false}              (a key of `restore_json` Velero does not know fails validation;
+ *                                       without it, a warning naming the closest known key).
  * `callbacks` may be NULL; its `plan` (version 2) sees every object as decided. A dry run or a diff
  * writes nothing to the location or the cluster. Otherwise the restore's log, results and resource
  * list go to restores/<name>/ in the location, and against a cluster with Velero's CRDs the Restore

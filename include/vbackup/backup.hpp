@@ -66,6 +66,9 @@ class BackupItemAction {
 
 struct BackupOptions : OperationCallbacks<BackupProgress, velero::Backup> {
   archive::Compression compression = archive::Compression::gzip;
+  // Keys of the Backup that Velero does not know ("spec.includedNamespace") are a warning naming
+  // the closest known one; with strict_spec they fail validation instead.
+  bool strict_spec = false;
   // Called for every item that passed the filters, after the built-in actions, before it is written
   // (the in-process BackupItemAction).
   std::function<void(BackupItem&)> on_item;
@@ -113,5 +116,13 @@ DeleteResult delete_backup(storage::BackupStore& store, const std::string& name,
 
 // "gzip" or "zstd"; anything else is Error(invalid) naming `what` (a flag, an options key).
 archive::Compression parse_compression(std::string_view name, std::string_view what);
+
+// Ours: `vbackup.io/compression: zstd` on a Backup whose tarball is zstd. Velero's layout fixes the
+// name <b>.tar.gz, which a Velero server reads as gzip; a gzip backup carries no annotation.
+inline constexpr std::string_view compression_annotation = "vbackup.io/compression";
+// What a Backup records (the annotation; gzip without it).
+archive::Compression recorded_compression(const velero::Backup& backup);
+// The warning of a zstd backup (in its results, and on the CLI's stderr); "" for gzip.
+std::string compression_warning(archive::Compression compression, std::string_view backup_name);
 
 }  // namespace vbackup

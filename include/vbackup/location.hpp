@@ -34,4 +34,16 @@ OpenedLocation open_location(std::string_view location);
 // lastValidationTime = now. Never throws for a store problem: that is what Unavailable reports.
 velero::BackupStorageLocationStatus check_location(storage::BackupStore& store, Timestamp now);
 
+// `backup-location check`, which changes nothing: Unavailable when the folder (file), bucket or
+// container does not exist or fails the validation above; else Available, with status.accessMode
+// "ReadOnly" and message "read-only: <why>" when a backup could not be written (a folder that is
+// not writable, a store that refuses a probe object — written and removed at once — or a BSL whose
+// accessMode is ReadOnly).
+velero::BackupStorageLocationStatus check_location(OpenedLocation& location, Timestamp now);
+
+// Why a backup could not be written to the location ("backup storage location <url>: …"), "" when
+// it could. With `create_folder`, a file location's folder is created first (as a backup's first
+// write would); an object store gets the probe object.
+std::string location_write_problem(const storage::Location& location, storage::BackupStore& store, bool create_folder);
+
 }  // namespace vbackup

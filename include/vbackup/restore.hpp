@@ -61,6 +61,9 @@ struct RestorePlanItem {
 
 struct RestoreOptions : OperationCallbacks<RestoreProgress, velero::Restore> {
   std::string velero_namespace = "velero";
+  // Keys of the Restore that Velero does not know ("spec.includedNamespace") are a warning naming
+  // the closest known one; with strict_spec they fail validation instead.
+  bool strict_spec = false;
   enum class Mode {
     apply,    // restore into the target
     dry_run,  // decide everything, write nothing (the target may be an offline one)

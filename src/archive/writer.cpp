@@ -5,6 +5,7 @@
 #include "vbackup/archive.hpp"
 #include "vbackup/error.hpp"
 
+#include <optional>
 #include <variant>
 
 namespace vbackup::archive {
@@ -40,7 +41,9 @@ struct ArchiveWriter::Impl {
   std::string staging;
   std::uint64_t entries = 0;
   bool finished = false;
-  bool failed = false;
+  // The first failure of the sink or the compressor (ENOSPC naming the file, say): every later call
+  // repeats it, so the message that ends the backup is the cause, not "an earlier write failed".
+  std::optional<Error> failure;
 
   Impl(OutputStream& sink, Compression compression)
       : counter(sink),
@@ -69,7 +72,7 @@ struct ArchiveWriter::Impl {
   }
 
   void check_open() const {
-    if (failed) throw Error(ErrorCode::generic, "archive writer: an earlier write failed");
+    if (failure) throw *failure;
     if (finished) throw Error(ErrorCode::generic, "archive writer: add after finish");
   }
 
@@ -78,8 +81,14 @@ struct ArchiveWriter::Impl {
   void guarded(F&& f) {
     try {
       f();
+    } catch (const Error& e) {
+      failure = e;
+      throw;
+    } catch (const std::exception& e) {
+      failure = Error(ErrorCode::generic, std::string("archive writer: ") + e.what());
+      throw;
     } catch (...) {
-      failed = true;
+      failure = Error(ErrorCode::generic, "archive writer: the output failed");
       throw;
     }
   }
@@ -117,7 +126,7 @@ void ArchiveWriter::add_item(std::string_view group_resource, std::string_view n
 void ArchiveWriter::finish() {
   Impl& s = *impl_;
   if (s.finished) return;
-  if (s.failed) throw Error(ErrorCode::generic, "archive writer: an earlier write failed");
+  if (s.failure) throw *s.failure;
   s.guarded([&] {
     // Go's tar Writer.Close: two zero blocks, no padding to a record size.
     static constexpr char zeros[2 * detail::kBlockSize] = {};

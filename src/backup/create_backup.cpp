@@ -11,6 +11,17 @@ archive::Compression parse_compression(std::string_view name, std::string_view w
   throw invalid_input(std::string(what) + ": expected gzip or zstd, not \"" + std::string(name) + "\"");
 }
 
+archive::Compression recorded_compression(const velero::Backup& backup) {
+  auto it = backup.metadata.annotations.find(std::string(compression_annotation));
+  return it != backup.metadata.annotations.end() && it->second == "zstd" ? archive::Compression::zstd
+                                                                         : archive::Compression::gzip;
+}
+
+std::string compression_warning(archive::Compression compression, std::string_view backup_name) {
+  if (compression == archive::Compression::gzip) return {};
+  return "a Velero server cannot restore a zstd backup: it reads " + std::string(backup_name) + ".tar.gz as gzip";
+}
+
 json::object BackupItem::to_json() const {
   json::object r{{"group", resource.group},
                  {"version", resource.version},

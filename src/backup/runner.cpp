@@ -6,12 +6,14 @@
 #include "backup/actions.hpp"
 #include "backup/request.hpp"
 #include "core/item_set.hpp"
+#include "format/unknown_fields.hpp"
 #include "operations/operation_log.hpp"
 
 #include "vbackup/backup.hpp"
 #include "vbackup/error.hpp"
 #include "filter/filter.hpp"
 #include "vbackup/labels.hpp"
+#include "vbackup/location.hpp"
 #include "vbackup/velero.hpp"
 
 #include <algorithm>
@@ -61,6 +63,8 @@ class Runner {
   };
 
   void prepare_filters();
+  void warn_unknown_resources();
+  void warn_missing_namespaces();
   void collect();
   void collect_resource(const ApiResource& r);
   void estimate_total(const std::vector<ApiResource>& order);
@@ -139,6 +143,51 @@ std::optional<ApiResource> Runner::resource_by_gr(const std::string& gr) {
   return std::nullopt;
 }
 
+// Ours (Velero is silent): a name in the resource lists that the cluster does not serve, or an
+// included namespace it does not have, matches nothing; most likely a typo. Patterns are left
+// alone. Called before the defaults append Velero's auto-excludes, which need not exist.
+bool is_pattern(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
+
+void Runner::warn_unknown_resources() {
+  const auto& s = b_.spec;
+  const Discovery& d = source_.discovery();
+  std::vector<std::string> names;
+  std::vector<std::string_view> candidates;
+  auto check = [&](const char* field, const std::vector<std::string>& list) {
+    for (const auto& name : list) {
+      if (is_pattern(name) || d.resource_for(name)) continue;
+      if (candidates.empty()) {
+        for (const auto& r : d.preferred_resources()) {
+          names.push_back(r.name);
+          names.push_back(r.group_resource());
+          names.insert(names.end(), r.short_names.begin(), r.short_names.end());
+        }
+        candidates.assign(names.begin(), names.end());
+      }
+      std::string best = velero::closest_name(name, candidates);
+      record_warning("", std::string("spec.") + field + ": \"" + name + "\" is not a resource of the cluster" +
+                             (best.empty() ? "" : "; did you mean " + best + "?"));
+    }
+  };
+  check("includedResources", s.included_resources);
+  check("excludedResources", s.excluded_resources);
+  check("includedClusterScopedResources", s.included_cluster_scoped_resources);
+  check("excludedClusterScopedResources", s.excluded_cluster_scoped_resources);
+  check("includedNamespaceScopedResources", s.included_namespace_scoped_resources);
+  check("excludedNamespaceScopedResources", s.excluded_namespace_scoped_resources);
+}
+
+void Runner::warn_missing_namespaces() {
+  std::vector<std::string_view> existing;
+  for (const auto& ns : cluster_namespaces_) existing.push_back(ns.name);
+  for (const auto& name : b_.spec.included_namespaces) {
+    if (is_pattern(name) || std::find(existing.begin(), existing.end(), name) != existing.end()) continue;
+    std::string best = velero::closest_name(name, existing);
+    record_warning("", "spec.includedNamespaces: namespace \"" + name + "\" does not exist in the cluster" +
+                           (best.empty() ? "" : "; did you mean " + best + "?"));
+  }
+}
+
 void Runner::prepare_filters() {
   const auto& s = b_.spec;
   const Discovery& d = source_.discovery();
@@ -149,6 +198,7 @@ void Runner::prepare_filters() {
       cluster_namespaces_.push_back({name, std::move(o)});
     });
   }
+  warn_missing_namespaces();
   std::vector<std::string> includes = s.included_namespaces, excludes = s.excluded_namespaces;
   // spec §5.5: namespaces labelled velero.io/exclude-from-backup=true join the excludes.
   for (const auto& ns : cluster_namespaces_) {
@@ -375,7 +425,7 @@ bool Runner::back_up(const ApiResource& r, json::object obj, bool must_include) 
   for (const auto& ref : item.additional) {
     auto ar = resource_by_gr(ref.group_resource);
     if (!ar) {
-      record_warning(ns, "Additional item " + ref.group_resource + " " + ref.name + " has an unknown resource type", where);
+      record_warning(ns, "Additional item " + ref.name + " has an unknown resource type \"" + ref.group_resource + "\"", where);
       continue;
     }
     auto extra = source_.get(*ar, ref.namespace_, ref.name);
@@ -411,7 +461,9 @@ bool Runner::back_up(const ApiResource& r, json::object obj, bool must_include) 
       }
     }
   } catch (const Error& e) {
-    if (e.code() == ErrorCode::cancelled) throw;
+    // An item that cannot be written (a NaN, a name that is no path) is the item's error; the
+    // tarball's output failing (ENOSPC, a refused upload) ends the backup with that cause.
+    if (e.code() != ErrorCode::invalid) throw;
     backed_up_.erase(key);
     record_error(ns, "Error backing up item: " + std::string(e.what()), where);
     return false;
@@ -476,6 +528,7 @@ void Runner::run() {
   Timestamp start = options_.now();
 
   full_backup_hint_ = detail::full_backup_requested(s);
+  warn_unknown_resources();
   detail::apply_backup_defaults(b_, source_.server_version());
 
   st.phase = phase::InProgress;
@@ -486,6 +539,9 @@ void Runner::run() {
   log_.info("Setting up backup", {{"source", source_.describe()}, {"location", store_.objects().describe()}});
   if (options_.on_record) options_.on_record(b_);
 
+  // Ours, not Velero's: what the request says that would otherwise pass unnoticed.
+  for (const auto& w : velero::unknown_fields(b_)) record_warning("", w);
+  if (auto w = compression_warning(options_.compression, b_.metadata.name); !w.empty()) record_warning("", w);
   for (const auto& w : source_.warnings()) record_warning("", w);
   for (const auto& e : source_.errors()) record_error("", e);
   if (s.snapshot_volumes == true || s.default_volumes_to_fs_backup == true || s.snapshot_move_data == true) {
@@ -540,7 +596,14 @@ BackupResult run_backup(velero::Backup backup, ClusterSource& source, storage::B
   backup.metadata.namespace_ = options.velero_namespace;
   if (backup.metadata.uid.empty()) backup.metadata.uid = detail::random_uid();
   if (!backup.metadata.creation_timestamp) backup.metadata.creation_timestamp = options.now();
-  const std::string what = "backup " + backup.metadata.name;
+  // No double space where a name is missing (a spec without metadata.name fails validation).
+  const std::string what = backup.metadata.name.empty() ? "backup" : "backup " + backup.metadata.name;
+  // Ours: a zstd tarball keeps Velero's name <b>.tar.gz, so the Backup says what it holds.
+  if (options.compression == archive::Compression::zstd) {
+    backup.metadata.annotations[std::string(compression_annotation)] = "zstd";
+  } else {
+    backup.metadata.annotations.erase(std::string(compression_annotation));
+  }
 
   // The final record of every outcome; a recorder that fails now cannot change the result.
   auto finish = [&](ErrorCode code, std::string message) {
@@ -553,6 +616,9 @@ BackupResult run_backup(velero::Backup backup, ClusterSource& source, storage::B
     return BackupResult{std::move(backup), Outcome{code, std::move(message)}};
   };
   st.validation_errors = detail::validate_backup(backup, location);
+  if (options.strict_spec) {
+    for (auto& e : velero::unknown_fields(backup)) st.validation_errors.push_back(std::move(e));
+  }
   if (!st.validation_errors.empty()) {
     st.phase = phase::FailedValidation;
     std::string msg = what + " failed validation:";
@@ -563,6 +629,14 @@ BackupResult run_backup(velero::Backup backup, ClusterSource& source, storage::B
     st.phase = phase::Failed;
     st.failure_reason = "backup already exists in object storage";
     return finish(ErrorCode::already_exists, what + " failed: " + st.failure_reason);
+  }
+  // Before the cluster is read: a location that cannot take the backup fails it now, not after
+  // every item was collected.
+  if (std::string problem = location_write_problem(location, store, true); !problem.empty()) {
+    st.phase = phase::Failed;
+    st.failure_reason = problem;
+    st.completion_timestamp = options.now();
+    return finish(ErrorCode::storage, what + " failed: " + problem);
   }
   std::optional<Error> failure;
   {

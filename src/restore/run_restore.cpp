@@ -5,6 +5,7 @@
 #include "restore/request.hpp"
 #include "restore/restorer.hpp"
 
+#include "format/unknown_fields.hpp"
 #include "operations/operation_log.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/restore.hpp"
@@ -46,7 +47,8 @@ RestoreResult run_restore(velero::Restore restore, storage::BackupStore& store, 
   restore.metadata.namespace_ = options.velero_namespace;
   if (restore.metadata.uid.empty()) restore.metadata.uid = random_uid();
   if (!restore.metadata.creation_timestamp) restore.metadata.creation_timestamp = options.now();
-  const std::string what = "restore " + restore.metadata.name;
+  // No double space where a name is missing (a Restore without metadata.name fails validation).
+  const std::string what = restore.metadata.name.empty() ? "restore" : "restore " + restore.metadata.name;
 
   auto finish = [&](ErrorCode code, std::string message) {
     if (options.on_record) {
@@ -71,6 +73,9 @@ RestoreResult run_restore(velero::Restore restore, storage::BackupStore& store, 
   };
 
   st.validation_errors = detail::validate_restore_request(restore);
+  if (options.strict_spec) {
+    for (auto& e : velero::unknown_fields(restore)) st.validation_errors.push_back(std::move(e));
+  }
   if (apply && !restore.metadata.name.empty() && store.objects().exists(store.restore_metadata_key(restore.metadata.name))) {
     st.phase = phase::Failed;
     st.failure_reason = "restore already exists in object storage";
@@ -189,15 +194,16 @@ RestoreResult run_restore(velero::Restore restore, storage::BackupStore& store, 
 RestoreRun create_restore(Cluster* cluster, OpenedLocation& location, velero::Restore restore, RestoreOptions options,
                           const std::filesystem::path& output_dir) {
   const bool live = cluster && cluster->live();
+  const std::string what = restore.metadata.name.empty() ? "restore" : "restore " + restore.metadata.name;
   if (options.mode == RestoreOptions::Mode::apply && !live) {
-    throw invalid_input("restore " + restore.metadata.name + ": restoring needs a live cluster; a dry run shows (or, with an "
+    throw invalid_input(what + ": restoring needs a live cluster; a dry run shows (or, with an "
                         "output folder, writes) what it would create");
   }
   if (options.mode == RestoreOptions::Mode::diff && !live) {
-    throw invalid_input("restore " + restore.metadata.name + ": a diff compares with a live cluster: name one (--kubeconfig)");
+    throw invalid_input(what + ": a diff compares with a live cluster: name one (--kubeconfig)");
   }
   if (!output_dir.empty() && options.mode != RestoreOptions::Mode::dry_run) {
-    throw invalid_input("restore " + restore.metadata.name + ": an output folder goes with a dry run");
+    throw invalid_input(what + ": an output folder goes with a dry run");
   }
   std::unique_ptr<ClusterTarget> offline;
   ClusterTarget* target = nullptr;

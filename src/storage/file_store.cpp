@@ -130,11 +130,12 @@ class RangeFileInput final : public InputStream {
 
 class FileStore final : public ObjectStore {
  public:
+  // Opening changes nothing (`backup-location check` must not): a missing folder reads as an empty
+  // bucket and is created by the first write.
   explicit FileStore(fs::path root) : root_(std::move(root)) {
     std::error_code ec;
-    fs::create_directories(root_, ec);
-    if (ec || !fs::is_directory(root_)) {
-      throw store_error("file://" + root_.string() + ": not a usable directory" + (ec ? ": " + ec.message() : ""));
+    if (fs::exists(root_, ec) && !fs::is_directory(root_, ec)) {
+      throw store_error("file://" + root_.string() + ": not a usable directory: it is a file");
     }
   }
 

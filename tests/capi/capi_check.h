@@ -29,5 +29,7 @@ void restore_tests(const char* scratch, vbk_location* loc, vbk_cluster* manifest
 void inspect_tests(const char* scratch, vbk_location* loc, vbk_cluster* manifests);
 /* The Backup and Restore CRs in a test API server (capi_record.c). */
 void record_tests(const char* source_root, const char* scratch, vbk_location* loc);
+/* Unknown spec keys, zstd, the location check (capi_said.c). */
+void said_tests(const char* scratch, vbk_location* loc, vbk_cluster* manifests);
 
 #endif

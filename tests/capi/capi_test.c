@@ -199,6 +199,7 @@ int main(int argc, char** argv) {
   restore_tests(scratch, loc, src);
   inspect_tests(scratch, loc, src);
   record_tests(argv[1], scratch, loc);
+  said_tests(scratch, loc, src);
 
   CHECK(vbk_backup_delete(loc, "demo") == VBK_OK);
   CHECK(vbk_backup_delete(loc, "demo") == VBK_ENOTFOUND);

@@ -31,38 +31,49 @@ struct CreateFlags {
   std::vector<std::string> labels, annotations;
   std::vector<std::string> ordered_resources;
   std::string snapshot_volumes, default_volumes_to_fs_backup;
-  std::string output;
+  std::string output, from_file;
   bool quiet = false;
   std::string record_in_cluster = "auto";
 };
 
 int backup_create(const Common& c, const CreateFlags& f) {
+  // The Backup: from --from-file (strictly: a key Velero does not know is an error), then the flags
+  // given on top of it.
   velero::Backup b;
-  b.metadata.name = f.name;
-  b.metadata.labels = parse_map("--labels", f.labels);
-  b.metadata.annotations = parse_map("--annotations", f.annotations);
+  if (!f.from_file.empty()) b = velero::Backup::from_json(read_resource_file("--from-file", f.from_file, "Backup"), f.from_file);
+  if (!f.name.empty()) b.metadata.name = f.name;
+  if (b.metadata.name.empty()) throw invalid_input("backup create: name the backup (NAME, or metadata.name in --from-file)");
+  for (auto& [k, v] : parse_map("--labels", f.labels)) b.metadata.labels[k] = v;
+  for (auto& [k, v] : parse_map("--annotations", f.annotations)) b.metadata.annotations[k] = v;
   auto& s = b.spec;
-  s.included_namespaces = f.include_namespaces;
-  s.excluded_namespaces = f.exclude_namespaces;
-  s.included_resources = f.include_resources;
-  s.excluded_resources = f.exclude_resources;
-  s.included_cluster_scoped_resources = f.include_cluster_scoped;
-  s.excluded_cluster_scoped_resources = f.exclude_cluster_scoped;
-  s.included_namespace_scoped_resources = f.include_namespace_scoped;
-  s.excluded_namespace_scoped_resources = f.exclude_namespace_scoped;
-  s.include_cluster_resources = parse_optional_bool("--include-cluster-resources", f.include_cluster_resources);
-  s.snapshot_volumes = parse_optional_bool("--snapshot-volumes", f.snapshot_volumes);
-  s.default_volumes_to_fs_backup = parse_optional_bool("--default-volumes-to-fs-backup", f.default_volumes_to_fs_backup);
+  auto set = [](std::vector<std::string>& field, const std::vector<std::string>& flag) {
+    if (!flag.empty()) field = flag;
+  };
+  set(s.included_namespaces, f.include_namespaces);
+  set(s.excluded_namespaces, f.exclude_namespaces);
+  set(s.included_resources, f.include_resources);
+  set(s.excluded_resources, f.exclude_resources);
+  set(s.included_cluster_scoped_resources, f.include_cluster_scoped);
+  set(s.excluded_cluster_scoped_resources, f.exclude_cluster_scoped);
+  set(s.included_namespace_scoped_resources, f.include_namespace_scoped);
+  set(s.excluded_namespace_scoped_resources, f.exclude_namespace_scoped);
+  if (auto v = parse_optional_bool("--include-cluster-resources", f.include_cluster_resources)) s.include_cluster_resources = v;
+  if (auto v = parse_optional_bool("--snapshot-volumes", f.snapshot_volumes)) s.snapshot_volumes = v;
+  if (auto v = parse_optional_bool("--default-volumes-to-fs-backup", f.default_volumes_to_fs_backup)) {
+    s.default_volumes_to_fs_backup = v;
+  }
   if (!f.selector.empty()) s.label_selector = json::value(labels::parse_to_label_selector(f.selector));
   if (!f.or_selector.empty()) {
+    s.or_label_selectors.clear();
     for (auto& ls : labels::parse_or_selectors(f.or_selector)) s.or_label_selectors.push_back(std::move(ls));
   }
   if (!f.ttl.empty()) s.ttl = parse_duration_flag("--ttl", f.ttl);
-  s.ordered_resources = parse_map("--ordered-resources", f.ordered_resources);
+  for (auto& [k, v] : parse_map("--ordered-resources", f.ordered_resources)) s.ordered_resources[k] = v;
   BackupOptions options;
   options.velero_namespace = c.velero_namespace;
   options.compression = parse_compression(f.compression, "--compression");
   record_in_cluster(f.record_in_cluster, options);
+  options.strict_spec = !f.from_file.empty();
   if (!f.output.empty()) {
     // velero: "For create commands, display the object but do not send it to the server."
     check_output(f.output, false);
@@ -70,7 +81,14 @@ int backup_create(const Common& c, const CreateFlags& f) {
     print_object(std::cout, b.to_json(), f.output);
     return 0;
   }
+  // Also in the backup's warnings; said here first, before any work.
+  if (auto w = compression_warning(options.compression, b.metadata.name); !w.empty()) std::cerr << "Warning: " << w << "\n";
   auto store = open_store(c);
+  // Before the cluster is opened: a location that cannot take the backup fails it now (the library
+  // checks again before it reads the cluster, for every surface).
+  if (auto problem = location_write_problem(store.location, *store.backups, true); !problem.empty()) {
+    throw Error(ErrorCode::storage, "backup " + b.metadata.name + " failed: " + problem);
+  }
   // The source: a folder of manifests, or the cluster of the kubeconfig (--kubeconfig, --kubecontext).
   ClusterOptions cluster_options;
   cluster_options.manifests.assign(f.from_manifests.begin(), f.from_manifests.end());
@@ -86,24 +104,25 @@ int backup_create(const Common& c, const CreateFlags& f) {
       return true;
     };
   }
+  const std::string name = b.metadata.name;
   auto run = create_backup(*cluster, store, std::move(b), options);
   bar.finish(render);  // the final figures stay on screen
   if (!run.note.empty()) std::cerr << "Note: " << run.note << "\n";
   const auto& st = run.result.backup.status;
   namespace phase = velero::backup_phase;
   if (st.phase == phase::FailedValidation) {
-    std::cerr << "An error occurred: backup " << f.name << " failed validation:\n";
+    std::cerr << "An error occurred: backup " << name << " failed validation:\n";
     for (const auto& e : st.validation_errors) std::cerr << "  " << e << "\n";
     return 1;
   }
   if (st.phase == phase::Failed) {
-    std::cerr << "An error occurred: backup " << f.name << " failed: " << st.failure_reason << "\n";
+    std::cerr << "An error occurred: backup " << name << " failed: " << st.failure_reason << "\n";
     return 1;
   }
   std::int64_t items = st.progress ? st.progress->items_backed_up : 0;
-  std::cout << "Backup \"" << f.name << "\" " << st.phase << ": " << items << " items, " << st.errors
+  std::cout << "Backup \"" << name << "\" " << st.phase << ": " << items << " items, " << st.errors
             << " errors, " << st.warnings << " warnings, in " << store.location.url() << ".\n";
-  std::cout << "Run `vbackup backup describe " << f.name << " --details` for more details.\n";
+  std::cout << "Run `vbackup backup describe " << name << " --details` for more details.\n";
   return st.phase == phase::PartiallyFailed ? 2 : 0;
 }
 
@@ -152,7 +171,11 @@ int backup_describe(const Common& c, const std::vector<std::string>& names, bool
 
 int backup_download(const Common& c, const std::string& name, std::string output, bool force) {
   auto store = open_store(c);
-  if (output.empty()) output = name + "-data.tar.gz";  // velero's default file name
+  if (output.empty()) {
+    // velero's default file name; a zstd backup (ours) gets the extension of what it holds.
+    bool zstd = recorded_compression(get_backup(*store.backups, name)) == archive::Compression::zstd;
+    output = name + (zstd ? "-data.tar.zst" : "-data.tar.gz");
+  }
   if (std::filesystem::exists(output) && !force) {
     throw Error(ErrorCode::already_exists, "file " + output + " already exists, remove it or use --force");
   }
@@ -189,7 +212,10 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
   auto cf = std::make_shared<CreateFlags>();
   auto* create = backup->add_subcommand("create", "Create a backup");
   create->fallthrough();
-  create->add_option("name", cf->name, "Backup name")->required();
+  create->add_option("name", cf->name, "Backup name (required unless --from-file names it)");
+  create->add_option("--from-file", cf->from_file,
+                     "A Backup (YAML or JSON, as -o yaml prints it) to run; flags given too override its fields. "
+                     "A key Velero does not know is an error");
   create->add_option("--from-manifests", cf->from_manifests,
                      "Back up a directory or file of YAML/JSON manifests instead of the cluster")
       ->delimiter(',');
@@ -199,9 +225,9 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
   create->add_option("--exclude-namespaces", cf->exclude_namespaces, "Namespaces to exclude (globs)")->delimiter(',');
   create->add_option("--include-resources", cf->include_resources, "Resources to include (old filter model)")->delimiter(',');
   create->add_option("--exclude-resources", cf->exclude_resources, "Resources to exclude (old filter model)")->delimiter(',');
-  create->add_option("--include-cluster-resources", cf->include_cluster_resources,
-                     "Include cluster-scoped resources: true, false, or unset for auto")
-      ->expected(0, 1)->default_str("true");
+  add_optional_bool(*create, "--include-cluster-resources", cf->include_cluster_resources,
+                    "Include cluster-scoped resources; auto: all of them when every namespace is included, "
+                    "else those the included items bring (their PVs, CRDs)");
   create->add_option("--include-cluster-scoped-resources", cf->include_cluster_scoped, "Cluster-scoped resources to include")->delimiter(',');
   create->add_option("--exclude-cluster-scoped-resources", cf->exclude_cluster_scoped, "Cluster-scoped resources to exclude")->delimiter(',');
   create->add_option("--include-namespace-scoped-resources", cf->include_namespace_scoped, "Namespace-scoped resources to include")->delimiter(',');
@@ -209,12 +235,15 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
   create->add_option("-l,--selector", cf->selector, "Only back up resources matching this label selector");
   create->add_option("--or-selector", cf->or_selector, "Back up resources matching at least one selector, separated by ' or '");
   create->add_option("--ttl", cf->ttl, "How long before the backup can be garbage collected (default 720h0m0s)");
-  create->add_option("--compression", cf->compression, "Tarball compression: gzip (Velero-compatible) or zstd")->capture_default_str();
+  create->add_option("--compression", cf->compression,
+                     "Tarball compression: gzip, or zstd (ours: a Velero server cannot restore a zstd backup)")
+      ->capture_default_str();
   create->add_option("--labels", cf->labels, "Labels to apply to the backup (key=value)")->delimiter(',');
   create->add_option("--annotations", cf->annotations, "Annotations to apply to the backup (key=value)")->delimiter(',');
   create->add_option("--ordered-resources", cf->ordered_resources, "Backup order of items: resource=ns/name,… (repeat per resource)");
-  create->add_option("--snapshot-volumes", cf->snapshot_volumes, "Recorded in the spec; volume data is not backed up")->expected(0, 1)->default_str("true");
-  create->add_option("--default-volumes-to-fs-backup", cf->default_volumes_to_fs_backup, "Recorded in the spec; volume data is not backed up")->expected(0, 1)->default_str("true");
+  add_optional_bool(*create, "--snapshot-volumes", cf->snapshot_volumes, "Recorded in the spec; volume data is not backed up");
+  add_optional_bool(*create, "--default-volumes-to-fs-backup", cf->default_volumes_to_fs_backup,
+                    "Recorded in the spec; volume data is not backed up");
   create->add_option("-o,--output", cf->output, "Print the Backup (json|yaml) instead of running it");
   create->add_flag("-q,--quiet", cf->quiet, "No progress output");
   add_record_flag(*create, cf->record_in_cluster, "Backup");
@@ -244,7 +273,7 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
   auto* download = backup->add_subcommand("download", "Download a backup's tarball");
   download->fallthrough();
   download->add_option("name", lf->name, "Backup name")->required();
-  download->add_option("-o,--output", lf->file, "File to write (default NAME-data.tar.gz)");
+  download->add_option("-o,--output", lf->file, "File to write (default NAME-data.tar.gz; NAME-data.tar.zst for a zstd backup)");
   download->add_flag("--force", lf->force, "Overwrite the file if it exists");
   download->callback([&common, &rc, lf] { rc = backup_download(common, lf->name, lf->file, lf->force); });
 
@@ -272,18 +301,23 @@ void add_location_commands(CLI::App& app, const Common& common, int& rc) {
   bsl->require_subcommand(1);
   bsl->fallthrough();
   auto output = std::make_shared<std::string>();
-  auto* check = bsl->add_subcommand("check", "Run Velero's validity check of a location (Available / Unavailable)");
+  auto* check = bsl->add_subcommand("check", "Check a location without changing it: Available, Available (read-only), or "
+                                             "Unavailable and why (exit status 1)");
   check->fallthrough();
   check->add_option("-o,--output", *output, "Print the BackupStorageLocation status as json or yaml");
   check->callback([&common, &rc, output] {
     if (!output->empty()) check_output(*output, false);
     auto store = open_store(common);
-    auto status = check_location(*store.backups, now());
+    auto status = check_location(store, now());
     const bool available = status.phase == velero::location_phase::Available;
     if (!output->empty()) {
       print_object(std::cout, status.to_json(), *output);
+    } else if (available && status.access_mode == velero::access_mode::ReadOnly) {
+      std::string_view why = status.message;
+      if (why.starts_with("read-only: ")) why.remove_prefix(11);
+      std::cout << store.location.url() << ": Available (read-only): " << why << "\n";
     } else if (available) {
-      std::cout << store.location.url() << ": Available\n";
+      std::cout << store.location.url() << ": Available" << (status.message.empty() ? "" : " (" + status.message + ")") << "\n";
     } else {
       std::cout << store.location.url() << ": Unavailable: " << status.message << "\n";
     }

@@ -1,12 +1,14 @@
 #include "common.hpp"
 
 #include "vbackup/error.hpp"
+#include "vbackup/manifests.hpp"
 
 #include <CLI/CLI.hpp>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -132,6 +134,37 @@ bool confirmed(const std::string& what, bool confirm) {
   if (answer == "Y" || answer == "y") return true;
   std::cout << "Cancelled.\n";
   return false;
+}
+
+namespace {
+
+// --flag[=true|false] in --help, rather than CLI11's "--flag{true}", which reads like a default.
+struct OptionalBoolFormatter : CLI::Formatter {
+  std::string make_option_name(const CLI::Option* opt, bool positional) const override {
+    std::string n = CLI::Formatter::make_option_name(opt, positional);
+    if (auto at = n.find("{true}"); at != std::string::npos) n.replace(at, 6, "[=true|false]");
+    return n;
+  }
+};
+
+}  // namespace
+
+void add_optional_bool(CLI::App& command, const std::string& name, std::string& target, const std::string& description) {
+  command.formatter(std::make_shared<OptionalBoolFormatter>());
+  command.add_flag(name + "{true}", target, description + " (default: unset, auto)");
+}
+
+json::object read_resource_file(const std::string& flag, const std::string& path, std::string_view kind) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw Error(ErrorCode::not_found, flag + ": cannot read " + path);
+  std::vector<json::object> objects;
+  manifests::read_manifest_file(path, [&](manifests::ManifestObject&& m) { objects.push_back(std::move(m.object)); },
+                                [](const std::string&) {});
+  if (objects.size() != 1) {
+    throw invalid_input(flag + ": " + path + ": expected one " + std::string(kind) + ", found " +
+                        std::to_string(objects.size()) + " objects");
+  }
+  return std::move(objects.front());
 }
 
 namespace {

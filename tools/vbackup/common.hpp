@@ -62,6 +62,15 @@ std::chrono::nanoseconds parse_duration_flag(const std::string& flag, const std:
 // The whole content of a file a flag names, Error naming the flag and the file.
 std::string read_flag_file(const std::string& flag, const std::string& path);
 
+// velero's flag.OptionalBool: `--flag` alone means true, `--flag=false` false, and not given is
+// unset (auto), which is what --help shows. `target` gets "true", "false" (or what was typed, for
+// parse_optional_bool to refuse) or "".
+void add_optional_bool(CLI::App& command, const std::string& name, std::string& target, const std::string& description);
+
+// The one velero.io/v1 resource of kind `kind` in a YAML or JSON file a flag names (--from-file):
+// Error naming the flag and the file when it cannot be read or holds anything else.
+json::object read_resource_file(const std::string& flag, const std::string& path, std::string_view kind);
+
 // velero's confirm.GetConfirmation: true with --confirm; else asks on a terminal, and refuses
 // (Error naming --confirm) without one.
 bool confirmed(const std::string& what, bool confirm);

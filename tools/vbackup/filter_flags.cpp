@@ -16,19 +16,23 @@ void FilterFlags::add_to(CLI::App& c) {
   c.add_option("--include-names", include_names, "Only objects with these names: [namespace/]name globs, repeatable or comma-separated (namespaces as in the backup)")->delimiter(',');
   c.add_option("-l,--selector", selector, "Only resources matching this label selector");
   c.add_option("--or-selector", or_selector, "Resources matching at least one of the label selectors, separated by ' or '");
-  c.add_option("--include-cluster-resources", include_cluster_resources, "Include cluster-scoped resources: true, false, or unset for auto")->expected(0, 1)->default_str("true");
+  add_optional_bool(c, "--include-cluster-resources", include_cluster_resources,
+                    "Include cluster-scoped resources; auto: only when every namespace is included");
 }
 
 void FilterFlags::apply(velero::RestoreSpec& s) const {
-  s.included_namespaces = include_namespaces.empty() ? std::vector<std::string>{"*"} : include_namespaces;
-  s.excluded_namespaces = exclude_namespaces;
-  s.included_resources = include_resources;
-  s.excluded_resources = exclude_resources;
+  // Flags given replace what the spec holds (a --from-file Restore); the rest stays.
+  if (!include_namespaces.empty()) s.included_namespaces = include_namespaces;
+  if (s.included_namespaces.empty()) s.included_namespaces = {"*"};
+  if (!exclude_namespaces.empty()) s.excluded_namespaces = exclude_namespaces;
+  if (!include_resources.empty()) s.included_resources = include_resources;
+  if (!exclude_resources.empty()) s.excluded_resources = exclude_resources;
   if (!selector.empty()) s.label_selector = json::value(labels::parse_to_label_selector(selector));
   if (!or_selector.empty()) {
+    s.or_label_selectors.clear();
     for (auto& ls : labels::parse_or_selectors(or_selector)) s.or_label_selectors.push_back(std::move(ls));
   }
-  s.include_cluster_resources = parse_optional_bool("--include-cluster-resources", include_cluster_resources);
+  if (auto v = parse_optional_bool("--include-cluster-resources", include_cluster_resources)) s.include_cluster_resources = v;
 }
 
 }  // namespace vbackup::cli

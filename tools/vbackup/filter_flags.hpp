@@ -19,8 +19,8 @@ struct FilterFlags {
   std::vector<std::string> include_names;
 
   void add_to(CLI::App& command);
-  // Sets the filter fields of `spec`; Error(invalid) naming the flag for a bad value. Without
-  // --include-namespaces the spec says "*", as velero's flag default does.
+  // Sets the filter fields of `spec` the flags give; Error(invalid) naming the flag for a bad value.
+  // Without --include-namespaces and without namespaces in the spec, "*", as velero's flag default.
   void apply(velero::RestoreSpec& spec) const;
 };
 

@@ -153,6 +153,11 @@ void print_backup_description(std::ostream& out, const BackupDetails& d, bool de
   out << "\nStorage Location:  " << s.storage_location << "\n";
   out << "\nTTL:  " << format_duration(s.ttl) << "\n";
   out << "\nBackup Format Version:  " << or_none(st.format_version) << "\n";
+  // Ours: only a zstd backup says so (vbackup.io/compression), as a Velero server cannot restore it.
+  if (recorded_compression(b) == archive::Compression::zstd) {
+    out << "\nCompression:  zstd (a Velero server cannot restore this backup: it reads " << b.metadata.name
+        << ".tar.gz as gzip)\n";
+  }
   out << "\nStarted:    " << (st.start_timestamp ? format_time(*st.start_timestamp) : "<n/a>") << "\n";
   out << "Completed:  " << (st.completion_timestamp ? format_time(*st.completion_timestamp) : "<n/a>") << "\n";
   out << "\nExpiration:  " << (st.expiration ? format_time(*st.expiration) : "<n/a>") << "\n";

@@ -37,7 +37,7 @@ struct CreateFlags {
   int client_burst = 0;
   // Ours.
   bool dry_run = false, diff = false, quiet = false;
-  std::string output_dir, resource_modifier_file, resource_policy_file;
+  std::string output_dir, resource_modifier_file, resource_policy_file, from_file;
   int parallel = 8;
   std::string record_in_cluster = "auto";
 };
@@ -52,28 +52,34 @@ std::string default_name(const std::string& source) {
   return source + "-" + buf;
 }
 
+// The Restore: from --from-file (strictly: a key Velero does not know is an error), then the flags
+// given on top of it.
 velero::Restore restore_from_flags(const Common& c, const CreateFlags& f) {
+  velero::Restore r;
+  if (!f.from_file.empty()) r = velero::Restore::from_json(read_resource_file("--from-file", f.from_file, "Restore"), f.from_file);
+  auto& s = r.spec;
+  if (!f.from_backup.empty() || !f.from_schedule.empty()) {
+    s.backup_name = f.from_backup;
+    s.schedule_name = f.from_schedule;
+  }
   // velero's CreateOptions.Validate.
-  if (f.from_backup.empty() == f.from_schedule.empty()) {
+  if (s.backup_name.empty() == s.schedule_name.empty()) {
     throw invalid_input("either a backup or schedule must be specified, but not both (--from-backup, --from-schedule)");
   }
-  velero::Restore r;
-  r.metadata.name = f.name.empty() ? default_name(f.from_backup.empty() ? f.from_schedule : f.from_backup) : f.name;
+  if (!f.name.empty()) r.metadata.name = f.name;
+  if (r.metadata.name.empty()) r.metadata.name = default_name(s.backup_name.empty() ? s.schedule_name : s.backup_name);
   r.metadata.namespace_ = c.velero_namespace;
-  r.metadata.labels = parse_map("--labels", f.labels);
-  r.metadata.annotations = parse_map("--annotations", f.annotations);
-  auto& s = r.spec;
-  s.backup_name = f.from_backup;
-  s.schedule_name = f.from_schedule;
+  for (auto& [k, v] : parse_map("--labels", f.labels)) r.metadata.labels[k] = v;
+  for (auto& [k, v] : parse_map("--annotations", f.annotations)) r.metadata.annotations[k] = v;
   f.filters.apply(s);
-  s.namespace_mapping = parse_map("--namespace-mappings", f.namespace_mappings, ':');
-  s.restore_pvs = parse_optional_bool("--restore-volumes", f.restore_volumes);
-  s.preserve_node_ports = parse_optional_bool("--preserve-nodeports", f.preserve_nodeports);
+  for (auto& [k, v] : parse_map("--namespace-mappings", f.namespace_mappings, ':')) s.namespace_mapping[k] = v;
+  if (auto v = parse_optional_bool("--restore-volumes", f.restore_volumes)) s.restore_pvs = v;
+  if (auto v = parse_optional_bool("--preserve-nodeports", f.preserve_nodeports)) s.preserve_node_ports = v;
   if (!f.existing_resource_policy.empty() && f.existing_resource_policy != velero::existing_resource_policy::none &&
       f.existing_resource_policy != velero::existing_resource_policy::update) {
     throw invalid_input("--existing-resource-policy: expected none or update, not \"" + f.existing_resource_policy + "\"");
   }
-  s.existing_resource_policy = f.existing_resource_policy;
+  if (!f.existing_resource_policy.empty()) s.existing_resource_policy = f.existing_resource_policy;
   // velero sets restoreStatus only when --status-include-resources is given.
   if (!f.status_include_resources.empty()) {
     s.restore_status = velero::RestoreStatusSpec{f.status_include_resources, f.status_exclude_resources, {}};
@@ -93,6 +99,7 @@ velero::Restore restore_from_flags(const Common& c, const CreateFlags& f) {
 RestoreOptions options_from_flags(const Common& c, const CreateFlags& f) {
   RestoreOptions o;
   o.velero_namespace = c.velero_namespace;
+  o.strict_spec = !f.from_file.empty();
   o.mode = f.diff ? RestoreOptions::Mode::diff : f.dry_run ? RestoreOptions::Mode::dry_run : RestoreOptions::Mode::apply;
   o.include_names = f.filters.include_names;
   if (!f.resource_modifier_file.empty()) o.resource_modifiers = read_flag_file("--resource-modifier-file", f.resource_modifier_file);
@@ -294,10 +301,11 @@ void add_create(CLI::App& restore, const Common& common, int& rc) {
   create->add_option("name", f->name, "Restore name (default: <backup or schedule>-<YYYYMMDDhhmmss>)");
   create->add_option("--from-backup", f->from_backup, "Backup to restore from");
   create->add_option("--from-schedule", f->from_schedule, "Schedule to restore from: its newest Completed backup");
+  create->add_option("--from-file", f->from_file, "A Restore (YAML or JSON, as -o yaml prints it) to run; flags given too override its fields. A key Velero does not know is an error");
   f->filters.add_to(*create);
   create->add_option("--namespace-mappings", f->namespace_mappings, "Namespace mappings from name in the backup to desired restored name in the form src1:dst1,src2:dst2,...")->delimiter(',');
-  create->add_option("--restore-volumes", f->restore_volumes, "Whether to restore volumes from snapshots (recorded; volume data is not restored)")->expected(0, 1)->default_str("true");
-  create->add_option("--preserve-nodeports", f->preserve_nodeports, "Whether to preserve nodeports of Services when restoring")->expected(0, 1)->default_str("true");
+  add_optional_bool(*create, "--restore-volumes", f->restore_volumes, "Whether to restore volumes from snapshots (recorded; volume data is not restored)");
+  add_optional_bool(*create, "--preserve-nodeports", f->preserve_nodeports, "Whether to preserve nodeports of Services when restoring");
   create->add_option("--existing-resource-policy", f->existing_resource_policy, "What to do with objects that exist: none (default) or update");
   create->add_option("--status-include-resources", f->status_include_resources, "Resources whose status is restored, formatted as resource.group")->delimiter(',');
   create->add_option("--status-exclude-resources", f->status_exclude_resources, "Resources whose status is not restored")->delimiter(',');

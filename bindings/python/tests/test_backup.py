@@ -161,6 +161,7 @@ def test_bad_input_names_the_input(tmp_path, demo_manifests):
 
 
 def test_location_check(location, tmp_path):
+    (tmp_path / "bucket").mkdir()  # a missing folder is Unavailable (test_spec_checks.py)
     with vbackup.Location(location) as loc:
         assert loc.check()["phase"] == "Available"
     junk = tmp_path / "junk"

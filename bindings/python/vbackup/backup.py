@@ -18,7 +18,7 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
            cluster: Optional[Cluster] = None,
            kubeconfig: Optional[PathLike] = None, context: Optional[str] = None,
            compression: str = "gzip", velero_namespace: str = "velero",
-           record_in_cluster: Union[bool, str] = "auto",
+           record_in_cluster: Union[bool, str] = "auto", strict_spec: bool = False,
            progress: Optional[Callable[[int, int, int], Optional[bool]]] = None,
            log: Optional[Callable[[str, str], None]] = None,
            item_hook: Optional[ItemHook] = None) -> JSON:
@@ -41,6 +41,11 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
     recorded, ``False`` never. The CR always ends in a terminal phase; :meth:`Location.delete_backup`
     with ``cluster=`` removes it with the files.
 
+    ``compression="zstd"`` is ours: a Velero server cannot restore such a backup (it reads
+    ``<name>.tar.gz`` as gzip); the Backup says so (annotation ``vbackup.io/compression``, a warning).
+    A key Velero does not know (``includedNamespace``) is a warning naming the closest known one in
+    the backup's results; with ``strict_spec=True`` it fails validation (InvalidError).
+
     Raises InvalidError (failed validation; ``err.backup`` holds the status), AlreadyExistsError,
     Error (a failed backup), CancelledError, or the error of a callback that raised.
     """
@@ -49,7 +54,8 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
     if name is not None:
         body.setdefault("metadata", {})["name"] = name
     options = json.dumps({"compression": compression, "veleroNamespace": velero_namespace,
-                          "recordInCluster": _lib.record_option(record_in_cluster)}).encode()
+                          "recordInCluster": _lib.record_option(record_in_cluster),
+                          "strictSpec": strict_spec}).encode()
     callbacks = _lib.CallbackSet(progress=progress, log=log, item_hook=item_hook, progress_args=3)
 
     owned_location = opened(location)

@@ -39,8 +39,10 @@ class Location:
         self.close()
 
     def check(self) -> JSON:
-        """Velero's validity check: a BackupStorageLocation status, phase Available or Unavailable
-        with the reason in ``message``."""
+        """Velero's validity check, changing nothing: a BackupStorageLocation status, phase
+        Available or Unavailable (a missing folder or bucket, an invalid layout) with the reason in
+        ``message``; Available with ``accessMode`` "ReadOnly" and ``message`` "read-only: …" when
+        backups could not be written there."""
         return _lib.call_json(_lib.location_check, self._handle)
 
     # ---- backups ----

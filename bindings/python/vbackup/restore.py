@@ -60,7 +60,8 @@ def restore(spec: Optional[JSON] = None, *, name: Optional[str] = None, backup: 
             log: Optional[Callable[[str, str], None]] = None,
             item_hook: Optional[ItemHook] = None,
             plan: Optional[Callable[[JSON], None]] = None,
-            velero_namespace: str = "velero", record_in_cluster: Union[bool, str] = "auto") -> JSON:
+            velero_namespace: str = "velero", record_in_cluster: Union[bool, str] = "auto",
+            strict_spec: bool = False) -> JSON:
     """Restores a backup and returns the Restore (a dict) with its status.
 
     ``spec`` is a Restore spec (``{"includedNamespaces": […], "namespaceMapping": {…}}``) or a whole
@@ -90,6 +91,8 @@ def restore(spec: Optional[JSON] = None, *, name: Optional[str] = None, backup: 
 
     ``record_in_cluster`` keeps the Restore CR in the cluster as :func:`vbackup.backup` keeps the
     Backup's (``"auto"``, ``True``, ``False``; a dry run or a diff records nothing).
+    A key Velero does not know (``includedNamespace``) is a warning naming the closest known one;
+    with ``strict_spec=True`` it fails validation (InvalidError).
 
     Raises InvalidError (failed validation; ``err.restore`` holds the Restore with its status),
     AlreadyExistsError, Error (a failed restore, ``err.restore`` too), CancelledError, or the error
@@ -97,7 +100,7 @@ def restore(spec: Optional[JSON] = None, *, name: Optional[str] = None, backup: 
     """
     body = _restore_body(spec, name, backup, schedule)
     options: Dict[str, Any] = {"mode": "diff" if diff else "dryRun" if dry_run else "apply",
-                               "veleroNamespace": velero_namespace,
+                               "veleroNamespace": velero_namespace, "strictSpec": strict_spec,
                                "recordInCluster": _lib.record_option(record_in_cluster)}
     if output_dir is not None:
         options["outputDir"] = os.fspath(output_dir)
