@@ -46,6 +46,9 @@ class LocationsFile {
   // velero backup-location set --default[=false]: Error(not_found) for no such name; Error(invalid)
   // when another location is the default ("please unset them first"). False when it already was.
   bool set_default(std::string_view name, bool is_default);
+  // velero backup-location set: replaces the location of the same name where it stands; the same
+  // errors as set_default.
+  void update(velero::BackupStorageLocation location);
   // False when there is no such name.
   bool remove(std::string_view name);
   // Writes the file atomically (a temporary file renamed), mode 0600 (a location may name a

@@ -131,6 +131,22 @@ bool LocationsFile::set_default(std::string_view name, bool is_default) {
   return true;
 }
 
+void LocationsFile::update(velero::BackupStorageLocation location) {
+  auto it = std::find_if(locations_.begin(), locations_.end(),
+                         [&](const auto& l) { return l.metadata.name == location.metadata.name; });
+  if (it == locations_.end()) {
+    throw not_found("backup storage location \"" + location.metadata.name + "\" not found in " + path_.string());
+  }
+  const auto* current = default_location();
+  if (location.spec.default_ && current && current->metadata.name != location.metadata.name) {
+    throw invalid_input("there are already exist default backup storage locations (\"" + current->metadata.name +
+                        "\"), please unset them first");
+  }
+  location.status = {};
+  location.metadata.namespace_.clear();
+  *it = std::move(location);
+}
+
 bool LocationsFile::remove(std::string_view name) {
   return std::erase_if(locations_, [&](const auto& l) { return l.metadata.name == name; }) > 0;
 }

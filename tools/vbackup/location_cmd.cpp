@@ -162,16 +162,16 @@ int location_get(const Common& c, const GetFlags& f) {
   }
   std::optional<labels::Selector> sel;
   if (!f.selector.empty()) sel = labels::Selector::parse(f.selector);
+  for (const auto& n : f.names) {
+    bool found = std::any_of(all.begin(), all.end(), [&](const auto& p) { return p.first.metadata.name == n; });
+    if (!found) throw not_found("backupstoragelocations.velero.io \"" + n + "\" not found (in " + file.path().string() + ")");
+  }
   std::vector<std::pair<BackupStorageLocation, std::string>> shown;
   for (auto& [l, source] : all) {
     if (!f.names.empty() && std::find(f.names.begin(), f.names.end(), l.metadata.name) == f.names.end()) continue;
     if (f.only_default && !l.spec.default_) continue;
     if (sel && !sel->matches(labels::LabelMap(l.metadata.labels.begin(), l.metadata.labels.end()))) continue;
     shown.emplace_back(std::move(l), source);
-  }
-  for (const auto& n : f.names) {
-    bool found = std::any_of(all.begin(), all.end(), [&](const auto& p) { return p.first.metadata.name == n; });
-    if (!found) throw not_found("backupstoragelocations.velero.io \"" + n + "\" not found (in " + file.path().string() + ")");
   }
   if (f.output != "table") {
     json::array items;
@@ -205,9 +205,12 @@ int location_set(const Common& c, const SetFlags& f) {
   std::optional<bool> make_default = parse_optional_bool("--default", f.is_default);
   std::string ca = f.cacert.empty() ? std::string() : read_flag_file("--cacert", f.cacert);
   // velero's SetOptions.Run on one location, wherever it lives.
-  auto apply = [&](BackupStorageLocation& l, const std::function<bool()>& another_default) -> bool {
-    if (make_default && *make_default && !l.spec.default_ && another_default()) {
-      throw invalid_input("there are already exist default backup storage locations, please unset them first");
+  auto apply = [&](BackupStorageLocation& l, const std::function<std::string()>& current_default) -> bool {
+    if (make_default && *make_default && !l.spec.default_) {
+      if (std::string other = current_default(); !other.empty()) {
+        throw invalid_input("there are already exist default backup storage locations (\"" + other +
+                            "\"), please unset them first");
+      }
     }
     if (make_default) l.spec.default_ = *make_default;
     if (!f.cacert.empty() && l.spec.object_storage) l.spec.object_storage->ca_cert = ca;
@@ -220,18 +223,18 @@ int location_set(const Common& c, const SetFlags& f) {
     found = true;
     BackupStorageLocation l = *file.find(f.name);
     already = make_default && *make_default && l.spec.default_;
-    apply(l, [&] { return file.default_location() != nullptr; });
-    file.remove(f.name);
-    if (l.spec.default_) l.spec.default_ = false, file.add(l), file.set_default(f.name, true);
-    else file.add(l);
+    apply(l, [&] { return file.default_location() ? file.default_location()->metadata.name : std::string(); });
+    file.update(l);
   }
   if (auto cluster = ClusterLocations::open(c)) {
     if (auto l = cluster->get(f.name)) {
       found = true;
       already = already || (make_default && *make_default && l->spec.default_);
       apply(*l, [&] {
-        auto all = cluster->list();
-        return std::any_of(all.begin(), all.end(), [](const auto& x) { return x.spec.default_; });
+        for (const auto& x : cluster->list()) {
+          if (x.spec.default_) return x.metadata.name + " in the cluster";
+        }
+        return std::string();
       });
       json::object cr = cluster->cr(*l);
       cluster->client->update(cluster->resource, cr, cluster->ns);

@@ -68,6 +68,8 @@ void unknown_command(const CLI::App& cmd, const std::string& word) {
   std::string path = command_path(&cmd);
   std::cerr << "Error: unknown command \"" << word << "\" for \"" << path << "\"";
   auto subs = cmd.get_subcommands([](const CLI::App*) { return true; });
+  // cobra sorts commands by name (EnableCommandSorting).
+  std::sort(subs.begin(), subs.end(), [](const CLI::App* a, const CLI::App* b) { return a->get_name() < b->get_name(); });
   std::string suggestions;
   std::size_t width = 11;  // cobra's minimum name padding
   for (const auto* s : subs) {
@@ -78,8 +80,8 @@ void unknown_command(const CLI::App& cmd, const std::string& word) {
     }
     if (distance(word, s->get_name()) <= 2 || lower_name.starts_with(lower_word)) suggestions += "\t" + s->get_name() + "\n";
   }
-  if (!suggestions.empty()) std::cerr << "\n\nDid you mean this?\n" << suggestions;
-  std::cerr << "\n\nAvailable Commands:\n";
+  std::cerr << (suggestions.empty() ? "\n" : "\n\nDid you mean this?\n" + suggestions);
+  std::cerr << "\nAvailable Commands:\n";
   for (const auto* s : subs) {
     std::cerr << "  " << s->get_name() << std::string(width - s->get_name().size() + 1, ' ') << s->get_description() << "\n";
   }

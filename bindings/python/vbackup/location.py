@@ -11,10 +11,14 @@ from ._lib import JSON, PathLike
 
 
 class Location:
-    """A backup storage location: a URL (``file://DIR``, ``s3://…``, ``azure://…``) or a
-    BackupStorageLocation given as a dict. Use as a context manager, or call :meth:`close`."""
+    """A backup storage location: a URL (``file://DIR``, ``s3://…``, ``azure://…``), a
+    BackupStorageLocation given as a dict, the name of a location in the locations file
+    (``$VBACKUP_CONFIG``, else ``~/.config/vbackup/locations.yaml``; see :func:`locations`), or nothing
+    for the one marked default there. An S3 or Azure location's config key ``requestTimeout``
+    (``"30s"``, ``"0"`` for none; default 1m) bounds each request to the store, retries included.
+    Use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, location: Union[str, JSON]):
+    def __init__(self, location: Union[str, JSON] = ""):
         self._handle = None
         text = json.dumps(location) if isinstance(location, dict) else str(location)
         handle = ctypes.c_void_p()
@@ -110,6 +114,12 @@ class Location:
         """Deletes the restore's files from the location (not what it created in a cluster). Raises
         NotFoundError if there is none."""
         _lib.check(_lib.restore_delete(self._handle, _lib.enc(name)))
+
+
+def locations() -> List[JSON]:
+    """The named locations of the locations file (BackupStorageLocations, as ``vbackup
+    backup-location create`` writes them); [] when there is none."""
+    return _lib.call_json(_lib.locations_list)
 
 
 def opened(location: Union[str, JSON, Location]) -> Location:
