@@ -27,5 +27,7 @@ static inline int contains(const char* haystack, const char* needle) {
  * is the demo folder as a cluster, `scratch` a fresh folder. */
 void restore_tests(const char* scratch, vbk_location* loc, vbk_cluster* manifests);
 void inspect_tests(const char* scratch, vbk_location* loc, vbk_cluster* manifests);
+/* Named locations and the cluster's request timeout (capi_locations.c). */
+void location_tests(const char* scratch);
 
 #endif

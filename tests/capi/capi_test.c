@@ -198,6 +198,7 @@ int main(int argc, char** argv) {
 
   restore_tests(scratch, loc, src);
   inspect_tests(scratch, loc, src);
+  location_tests(scratch);
 
   CHECK(vbk_backup_delete(loc, "demo") == VBK_OK);
   CHECK(vbk_backup_delete(loc, "demo") == VBK_ENOTFOUND);
