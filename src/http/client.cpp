@@ -416,7 +416,9 @@ Client::Impl::Result Client::Impl::execute(Request& req, bool streaming, std::si
     return !budget.limited() || Clock::now() + delay < budget.deadline;
   };
   auto out_of_time = [&](const std::string& cause, int attempts) {
-    std::string why = cause + " of " + format_duration(request_timeout);
+    std::string why = cause.ends_with("the request timeout") ? cause + " of " + format_duration(request_timeout)
+                                                              : cause + "; the request timeout of " +
+                                                                    format_duration(request_timeout) + " is spent";
     log("http: " + what + ": " + why + "; giving up after " + attempts_text(attempts));
     return Error(ErrorCode::storage, what + ": " + why + " (after " + attempts_text(attempts) + ")");
   };
