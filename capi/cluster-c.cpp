@@ -24,10 +24,13 @@ vbk_status vbk_cluster_open(const char* options_json, vbk_cluster** out) {
   VBK_REQUIRE(out);
   *out = nullptr;
   return guarded([&] {
-    auto o = parse_options(options_json, "cluster options", {"kubeconfig", "context", "qps", "burst"});
+    auto o = parse_options(options_json, "cluster options", {"kubeconfig", "context", "qps", "burst", "requestTimeout"});
     vbackup::ClusterOptions options;
     options.connect.kubeconfig = json::get_string(o, "kubeconfig");
     options.connect.context = json::get_string(o, "context");
+    if (auto t = string_option(o, "requestTimeout", "cluster options")) {
+      options.connect.request_timeout = vbackup::kube::parse_request_timeout(*t, "cluster options: requestTimeout");
+    }
     if (auto* q = o.if_contains("qps")) {
       if (!q->is_number()) throw vbackup::invalid_input("cluster options: qps: expected a number");
       options.qps = q->to_number<double>();

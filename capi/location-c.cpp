@@ -17,6 +17,18 @@ vbk_status vbk_location_open(const char* location, vbk_location** out) {
 
 void vbk_location_close(vbk_location* location) { delete location; }
 
+vbk_status vbk_locations_list(char** locations_json) {
+  VBK_REQUIRE(locations_json);
+  *locations_json = nullptr;
+  return guarded([&] {
+    vbackup::json::array out;
+    auto file = vbackup::LocationsFile::load();
+    for (const auto& l : file.locations()) out.push_back(l.to_json());
+    *locations_json = dup(pretty(out));
+    return VBK_OK;
+  });
+}
+
 vbk_status vbk_location_check(vbk_location* location, char** status_json) {
   VBK_REQUIRE(status_json);
   *status_json = nullptr;

@@ -134,8 +134,17 @@ VBK_API vbk_status vbk_callbacks_init(vbk_callbacks* callbacks, unsigned version
 typedef struct vbk_location vbk_location;
 
 /* Opens a backup storage location: a URL (file://DIR[?prefix=P], s3://BUCKET[/PREFIX]?region=…,
- * azure://CONTAINER[/PREFIX]?storageAccount=…) or a BackupStorageLocation (velero.io/v1) as JSON. */
+ * azure://CONTAINER[/PREFIX]?storageAccount=…), a BackupStorageLocation (velero.io/v1) as JSON, the
+ * name of a location in the locations file ($VBACKUP_CONFIG, else ~/.config/vbackup/locations.yaml:
+ * BackupStorageLocations, as `vbackup backup-location create` writes them), or "" for the one marked
+ * default there (VBK_EINVALID when none is; VBK_ENOTFOUND for a name found nowhere). An S3 or Azure
+ * location's config key "requestTimeout" ("30s", "1m", "0" = none; default 1m) bounds each request
+ * to the store, its retries included. */
 VBK_API vbk_status vbk_location_open(const char* location, vbk_location** out);
+
+/* The named locations of the locations file (see vbk_location_open) as a JSON array of
+ * BackupStorageLocations, in file order; [] when there is no file. */
+VBK_API vbk_status vbk_locations_list(char** locations_json);
 VBK_API void vbk_location_close(vbk_location* location);
 
 /* Velero's validity check of a location (spec §2.2): *status_json is a BackupStorageLocation status,
@@ -155,10 +164,13 @@ typedef struct vbk_cluster vbk_cluster;
  * `options_json` may be NULL or {"defaultNamespace": "default"}. */
 VBK_API vbk_status vbk_cluster_open_manifests(const char* path, const char* options_json, vbk_cluster** out);
 /* A live cluster through the Kubernetes API. `options_json` may be NULL or
- *   {"kubeconfig": "/path/to/config", "context": "name", "qps": 100, "burst": 100};
+ *   {"kubeconfig": "/path/to/config", "context": "name", "qps": 100, "burst": 100,
+ *    "requestTimeout": "30s"};
  * without "kubeconfig" the usual lookup applies ($KUBECONFIG, ~/.kube/config, then the in-cluster
- * service account). Connecting is lazy: errors of an unreachable server come from the first call
- * that uses the cluster, naming the server URL. */
+ * service account). "requestTimeout" is kubectl's --request-timeout: how long one request may wait
+ * for the API server, its retries included ("30s", "1m", a number of seconds, "0" = no limit;
+ * default 1m). Connecting is lazy: errors of an unreachable server come from the first call that
+ * uses the cluster, naming the server URL. */
 VBK_API vbk_status vbk_cluster_open(const char* options_json, vbk_cluster** out);
 VBK_API void vbk_cluster_close(vbk_cluster* cluster);
 

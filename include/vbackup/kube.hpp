@@ -111,6 +111,16 @@ std::vector<std::filesystem::path> default_kubeconfig_files();
 // ---------------------------------------------------------------------------------------------
 // What a client needs to reach one API server (rest.Config)
 
+// The request timeout when none is given (RestConfig::timeout, and object stores' requestTimeout):
+// a healthy API server answers an ordinary request within its own one-minute limit.
+inline constexpr std::chrono::milliseconds default_request_timeout{60000};
+
+// kubectl's --request-timeout value: "0" (no limit), a number of seconds ("30"), or a Go duration
+// with its unit ("30s", "1m", "1m30s"). Error(invalid) naming `what` for anything else, as kubectl:
+// "Invalid timeout value. Timeout must be a single integer in seconds, or an integer followed by a
+// corresponding time unit (e.g. 1s | 2m | 3h)".
+std::chrono::milliseconds parse_request_timeout(std::string_view text, std::string_view what = "--request-timeout");
+
 struct RestConfig {
   std::string server;  // "https://10.0.0.1:6443", possibly with a path prefix
   std::string namespace_ = "default";  // the context's namespace
@@ -141,12 +151,20 @@ struct RestConfig {
   double qps = 100;
   int burst = 100;
   std::size_t max_in_flight = 16;
-  std::chrono::milliseconds timeout{60000};
+  // kubectl's --request-timeout (rest.Config.Timeout): the longest one request may wait for the API
+  // server, its retries included; then it fails naming the server. Time while a body is moving does
+  // not count. 0: no limit (each wait still ends after a minute without a byte, and a request after
+  // 5 attempts).
+  std::chrono::milliseconds timeout = default_request_timeout;
   bool disable_compression = false;
   std::string user_agent;  // "" = "libvbackup/<version>"
   // Every retry and failed attempt of the HTTP layer (URLs and reasons, never headers), and how
   // discovery was read ("kube: discovery …: aggregated …" or "… legacy …"); may be empty.
   std::function<void(std::string_view line)> log;
+  // A line for the user, once per request, when a request has waited 5 s without an answer:
+  // "waiting for the Kubernetes API server https://10.0.0.1:6443: no answer for 5s (request timeout
+  // 1m0s)". Called on the requesting thread; may be empty.
+  std::function<void(std::string_view line)> notice;
 };
 
 // clientcmd DirectClientConfig.ClientConfig() for one context of a merged kubeconfig: the context
@@ -169,6 +187,8 @@ struct ConnectOptions {
   // deferred loading does.
   bool allow_in_cluster = true;
   std::filesystem::path in_cluster_root = service_account_root;
+  std::optional<std::chrono::milliseconds> request_timeout;  // RestConfig::timeout; nullopt: the default
+  std::function<void(std::string_view line)> notice;          // RestConfig::notice
 };
 RestConfig load_rest_config(const ConnectOptions& options = {});
 

@@ -6,8 +6,13 @@
 #include "vbackup/storage.hpp"
 #include "vbackup/velero_location.hpp"
 
+#include <chrono>
+#include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string_view>
+#include <vector>
 
 namespace vbackup {
 
@@ -15,11 +20,68 @@ namespace vbackup {
 // accepted with and without the "velero.io/" prefix ("aws", "velero.io/azure"); "file" is ours.
 storage::Location location_from_bsl(const velero::BackupStorageLocation& bsl);
 
-// A URL ("file://…", "s3://…", "azure://…"), BSL JSON/YAML text, or a path to a BSL file.
-storage::Location load_location(std::string_view location);
+// ---- named locations: velero's BackupStorageLocations by name ----------------------------------
+
+// The file named locations live in: $VBACKUP_CONFIG, else $XDG_CONFIG_HOME/vbackup/locations.yaml,
+// else $HOME/.config/vbackup/locations.yaml.
+std::filesystem::path default_locations_file();
+
+// The named locations of one file: velero.io/v1 BackupStorageLocation objects (YAML documents or a
+// List), each named, at most one marked spec.default: true. The velero CLI's rules for changing them.
+class LocationsFile {
+ public:
+  // Reads the file; a missing one is an empty list. Error(invalid) naming the file for an object
+  // that is not a BackupStorageLocation, one without a name, a name twice, or two defaults.
+  static LocationsFile load(std::filesystem::path path = default_locations_file());
+
+  const std::filesystem::path& path() const { return path_; }
+  const std::vector<velero::BackupStorageLocation>& locations() const { return locations_; }
+  const velero::BackupStorageLocation* find(std::string_view name) const;  // nullptr when absent
+  const velero::BackupStorageLocation* default_location() const;          // nullptr when none
+
+  // velero backup-location create: Error(already_exists) when the name is taken, Error(invalid)
+  // for a name Kubernetes would refuse or a second default ("there is already exist default backup
+  // storage location, please unset it first or do not set --default flag").
+  void add(velero::BackupStorageLocation location);
+  // velero backup-location set --default[=false]: Error(not_found) for no such name; Error(invalid)
+  // when another location is the default ("please unset them first"). False when it already was.
+  bool set_default(std::string_view name, bool is_default);
+  // velero backup-location set: replaces the location of the same name where it stands; the same
+  // errors as set_default.
+  void update(velero::BackupStorageLocation location);
+  // False when there is no such name.
+  bool remove(std::string_view name);
+  // Writes the file atomically (a temporary file renamed), mode 0600 (a location may name a
+  // credentials file), creating its folder.
+  void save() const;
+
+ private:
+  std::filesystem::path path_;
+  std::vector<velero::BackupStorageLocation> locations_;
+};
+
+// How a location is found and opened beyond what its text says.
+struct LocationOptions {
+  // Overrides the location's requestTimeout config key (default 1m): the longest one request to the
+  // object store may wait, its retries included; 0 = no limit.
+  std::optional<std::chrono::milliseconds> request_timeout;
+  // A line for the user when a request to the store has waited 5 s without an answer.
+  std::function<void(std::string_view line)> notice;
+  // Where names are looked up: this file (empty: default_locations_file()), then, when set, the
+  // cluster's BackupStorageLocation CRs in the Velero namespace (the CLI lists them when a cluster
+  // is named).
+  std::filesystem::path locations_file;
+  std::function<std::vector<velero::BackupStorageLocation>()> cluster_locations;
+};
+
+// A URL ("file://…", "s3://…", "azure://…"), BSL JSON/YAML text, a path to a BSL file, the name of
+// a location (the locations file, then the cluster's), or "" for the default location (the one
+// marked spec.default: true). Error(not_found) for a name found nowhere, saying where it looked.
+storage::Location load_location(std::string_view location, const LocationOptions& options = {});
 
 // The object store a location names: the file store, S3 (and S3-compatible), or Azure Blob.
-std::unique_ptr<storage::ObjectStore> open_location_store(const storage::Location& location);
+std::unique_ptr<storage::ObjectStore> open_location_store(const storage::Location& location,
+                                                          const LocationOptions& options = {});
 
 // A location ready for use: what load_location() read, its store, and Velero's layout over it.
 struct OpenedLocation {
@@ -27,7 +89,7 @@ struct OpenedLocation {
   std::shared_ptr<storage::ObjectStore> objects;
   std::unique_ptr<storage::BackupStore> backups;
 };
-OpenedLocation open_location(std::string_view location);
+OpenedLocation open_location(std::string_view location, const LocationOptions& options = {});
 
 // spec §2.2, the BSL controller's validation: phase Available, or Unavailable with the reason (an
 // invalid top-level directory, or the store's error, e.g. a missing bucket or denied access);

@@ -5,6 +5,7 @@
 #include "core/strings.hpp"
 #include "http/transport.hpp"
 #include "vbackup/error.hpp"
+#include "vbackup/time.hpp"
 
 #include <zlib.h>
 
@@ -184,6 +185,10 @@ class Body {
     }
   }
   void abandon() { ex_.reset(); }  // closes the connection unless the body was read to the end
+  // The call's budget ends with the call: the caller reads the rest bounded by io_timeout only.
+  void detach_budget() {
+    if (ex_) ex_->set_budget(nullptr);
+  }
 
  private:
   std::unique_ptr<detail::Exchange> ex_;
@@ -395,6 +400,29 @@ Client::Impl::Result Client::Impl::execute(Request& req, bool streaming, std::si
   const int max_attempts = std::max(1, options.retry.max_attempts);
   const bool head_request = req.method == "HEAD";
 
+  // The request timeout spans every attempt and every pause between them (kubectl's
+  // --request-timeout; client-go bounds the request and its retries with one context).
+  using Clock = std::chrono::steady_clock;
+  const auto request_timeout = std::max(std::chrono::milliseconds(0), options.request_timeout);
+  detail::Budget budget;
+  if (request_timeout.count() > 0) budget.deadline = budget.quiet_since + request_timeout;
+  if (options.on_wait && options.wait_notice_after.count() > 0) {
+    budget.notice_after = options.wait_notice_after;
+    budget.notice = [&](std::chrono::milliseconds waited) {
+      options.on_wait(WaitNotice{what, url.origin(), waited, request_timeout});
+    };
+  }
+  auto room_for = [&](std::chrono::milliseconds delay) {
+    return !budget.limited() || Clock::now() + delay < budget.deadline;
+  };
+  auto out_of_time = [&](const std::string& cause, int attempts) {
+    std::string why = cause.ends_with("the request timeout") ? cause + " of " + format_duration(request_timeout)
+                                                              : cause + "; the request timeout of " +
+                                                                    format_duration(request_timeout) + " is spent";
+    log("http: " + what + ": " + why + "; giving up after " + attempts_text(attempts));
+    return Error(ErrorCode::storage, what + ": " + why + " (after " + attempts_text(attempts) + ")");
+  };
+
   std::uint64_t length = 0;
   bool send_length = false;
   if (req.body_source) {
@@ -424,9 +452,9 @@ Client::Impl::Result Client::Impl::execute(Request& req, bool streaming, std::si
     const std::string head = head_of(req, url);
 
     std::string reason;  // why this attempt is retried; empty: it is the answer
-    std::optional<std::chrono::milliseconds> server_delay;
+    std::chrono::milliseconds delay{0};  // before the next attempt
     try {
-      auto ex = transport.open(url);
+      auto ex = transport.open(url, &budget);
       send_request(*ex, req, head, length);
       Response resp = ex->read_header(head_request);
       bool gzip = we_ask_gzip && !head_request && iequals(resp.headers.get("Content-Encoding").value_or(""), "gzip");
@@ -450,16 +478,28 @@ Client::Impl::Result Client::Impl::execute(Request& req, bool streaming, std::si
       } else if (options.retry.retry_response && options.retry.retry_response(resp)) {
         reason = std::to_string(resp.status) + " " + resp.reason + " (retry_response)";
       }
-      if (!reason.empty() && attempt >= max_attempts) {
-        log("http: " + what + ": " + reason + "; giving up after " + attempts_text(attempt));
-        reason.clear();
+      if (!reason.empty()) {
+        auto server_delay = retry_after(resp.headers);
+        delay = backoff(options.retry, attempt - 1);
+        // The server's Retry-After wins over a shorter backoff (bounded, so a bogus value cannot hang us).
+        if (server_delay) {
+          delay = std::max(delay, std::min(*server_delay, kMaxRetryAfter));
+          reason += ", Retry-After " + *resp.headers.get("Retry-After");
+        }
+        if (attempt >= max_attempts || !room_for(delay)) {
+          log("http: " + what + ": " + reason + "; giving up after " + attempts_text(attempt) +
+              (attempt >= max_attempts ? "" : " (the request timeout of " + format_duration(request_timeout) + " ends first)"));
+          reason.clear();
+        }
       }
       // The answer. In open(), `body` holds the rest of the body (after a buffered error body).
-      if (reason.empty()) return Result{std::move(resp), std::move(body)};
-      server_delay = retry_after(resp.headers);
-      if (server_delay) reason += ", Retry-After " + *resp.headers.get("Retry-After");
+      if (reason.empty()) {
+        if (body) body->detach_budget();
+        return Result{std::move(resp), std::move(body)};
+      }
       // `body` goes out of scope here: a body read to the end leaves the connection pooled.
     } catch (const detail::TransportFailure& f) {
+      if (budget.exhausted) throw out_of_time(f.cause, attempt);
       bool reached = f.stage != detail::TransportFailure::Stage::connect;
       bool may_retry = f.retryable && (req.idempotent || !reached);
       if (!may_retry || attempt >= max_attempts) {
@@ -469,15 +509,49 @@ Client::Impl::Result Client::Impl::execute(Request& req, bool streaming, std::si
         throw Error(ErrorCode::storage, what + ": " + why + " (after " + attempts_text(attempt) + ")");
       }
       reason = f.cause;
+      delay = backoff(options.retry, attempt - 1);
+      if (!room_for(delay)) throw out_of_time(f.cause + "; no answer within the request timeout", attempt);
     }
 
-    auto delay = backoff(options.retry, attempt - 1);
-    // The server's Retry-After wins over a shorter backoff (bounded, so a bogus value cannot hang us).
-    if (server_delay) delay = std::max(delay, std::min(*server_delay, kMaxRetryAfter));
     log("http: " + what + ": " + reason + "; retrying, attempt " + std::to_string(attempt + 1) + " of " +
         std::to_string(max_attempts) + " in " + std::to_string(delay.count()) + " ms");
-    std::this_thread::sleep_for(delay);
+    // Slept in slices, so that a long pause still gets its notice.
+    for (auto until = Clock::now() + delay; Clock::now() < until;) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+      std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(100)));
+      budget.tick();
+    }
   }
+}
+
+std::string wait_line(std::string_view server, const WaitNotice& w) {
+  std::string line = "waiting for " + std::string(server) + ": no answer for " +
+                     format_duration(std::chrono::duration_cast<std::chrono::seconds>(w.waited));
+  return line + (w.request_timeout.count() > 0 ? " (request timeout " + format_duration(w.request_timeout) + ")"
+                                               : " (no request timeout)");
+}
+
+std::chrono::milliseconds parse_request_timeout(std::string_view text, std::string_view what) {
+  auto bad = [&] {
+    return invalid_input(std::string(what) + ": \"" + std::string(text) +
+                         "\": Invalid timeout value. Timeout must be a single integer in seconds, or an integer "
+                         "followed by a corresponding time unit (e.g. 1s | 2m | 3h)");
+  };
+  std::string_view t = trim(text, kBlanks);
+  if (t.empty()) throw bad();
+  // client-go's clientcmd.ParseTimeout: a non-negative integer is seconds, else a Go duration.
+  if (t.size() <= 12 && std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    return std::chrono::seconds(std::stoll(std::string(t)));
+  }
+  std::chrono::nanoseconds d;
+  try {
+    d = parse_duration(t);
+  } catch (const Error&) {
+    throw bad();
+  }
+  if (d.count() < 0) throw bad();
+  auto ms = std::chrono::ceil<std::chrono::milliseconds>(d);  // 500us: 1 ms, never "no limit"
+  return ms;
 }
 
 Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}

@@ -108,10 +108,30 @@ struct RetryPolicy {
   std::function<bool(const Response&)> retry_response;
 };
 
+// What a caller is told when a call has waited long for its server (ClientOptions::on_wait).
+struct WaitNotice {
+  std::string subject;  // "<description>: <METHOD> <url>", as in messages (no secret)
+  std::string origin;   // "https://host:port"
+  std::chrono::milliseconds waited{0};           // without an answer so far
+  std::chrono::milliseconds request_timeout{0};  // the call's budget (0: none)
+};
+
 struct ClientOptions {
   TlsOptions tls;
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds io_timeout{60000};  // no byte moves for this long: the attempt fails
+  // The longest one call (send(); open() up to the response header) may wait for its server, over
+  // all its attempts and the pauses between them, as kubectl's --request-timeout bounds a request
+  // and its retries: once spent, the call fails at once whatever attempts remain ("no answer within
+  // the request timeout of 30s"). Only waiting counts (connecting, a server that does not read the
+  // request or does not answer, backoff); time while body bytes move is given back, so a large
+  // upload on a slow link is not cut. Each wait is also bounded by connect_timeout / io_timeout.
+  // 0: no limit beyond those and max_attempts.
+  std::chrono::milliseconds request_timeout{0};
+  // Called at most once per call, on the calling thread, when it has waited wait_notice_after
+  // without an answer and still waits (a line for the user: what is being waited for). 0: never.
+  std::chrono::milliseconds wait_notice_after{5000};
+  std::function<void(const WaitNotice&)> on_wait;
   // A caller that finds them all busy waits for one, at most max(connect_timeout, io_timeout), then
   // gets an error (a thread holding that many open ResponseStreams would otherwise wait forever).
   std::size_t max_connections_per_origin = 8;
@@ -149,6 +169,14 @@ class Client {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// "waiting for <server>: no answer for 5s (request timeout 1m0s)": the line a notice becomes.
+std::string wait_line(std::string_view server, const WaitNotice& notice);
+
+// A request timeout as kubectl reads --request-timeout (client-go's clientcmd.ParseTimeout): a
+// non-negative number of seconds ("30"), or a Go duration with its unit ("30s", "1m"); "0" is no
+// limit. Error(invalid) naming `what` and the value otherwise.
+std::chrono::milliseconds parse_request_timeout(std::string_view text, std::string_view what);
 
 // RFC 3986 percent-encoding for URL paths and query strings (unreserved characters kept;
 // `keep_slash` keeps '/' for paths): core/percent.hpp's encoder.

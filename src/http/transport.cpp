@@ -80,19 +80,40 @@ struct OpResult {
   std::size_t n = 0;
 };
 
-// Runs `start(done)` on the connection's strand and blocks until `done(ec, n)` is called.
+// Runs `start(done)` on the connection's strand and blocks until `done(ec, n)` is called; a
+// budget with a notice is ticked while it waits.
 template <class Start>
-OpResult run_on(Strand& strand, Start&& start) {
+OpResult run_on(Strand& strand, Start&& start, Budget* budget = nullptr) {
   // The handler owns the promise: the waiting thread may return (and unwind) while set_value runs.
   auto promise = std::make_shared<std::promise<OpResult>>();
   auto future = promise->get_future();
   asio::post(strand, [&start, promise] {
     start([promise](error_code ec, std::size_t n) { promise->set_value(OpResult{ec, n}); });
   });
+  if (budget && budget->notice) {
+    while (future.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) budget->tick();
+  }
   return future.get();
 }
 
 std::string ms_text(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
+
+// The limit of one wait: `limit`, cut to the budget's deadline.
+struct WaitLimit {
+  std::chrono::milliseconds limit;
+  bool cut = false;  // the request timeout is what ends it
+  WaitLimit(Budget* budget, std::chrono::milliseconds l) : limit(l) {
+    if (budget) limit = budget->wait_limit(l, cut);
+  }
+  // Why a wait of this limit timed out; marks the budget spent when it was the deadline.
+  std::string timed_out(Budget* budget, const char* which) const {
+    if (cut && budget) {
+      budget->exhausted = true;
+      return "no answer within the request timeout";
+    }
+    return std::string("no data for ") + ms_text(limit) + " (" + which + ")";
+  }
+};
 
 bool is_ip_literal(const std::string& host) {
   error_code ec;
@@ -118,8 +139,8 @@ bool transient(const error_code& ec) {
          ec == bhttp::error::partial_message || ec == ssl::error::stream_truncated;
 }
 
-std::string describe(const error_code& ec, std::chrono::milliseconds timeout, const char* which) {
-  if (ec == beast::error::timeout) return std::string("no data for ") + ms_text(timeout) + " (" + which + ")";
+std::string describe(const error_code& ec, const WaitLimit& wait, Budget* budget, const char* which) {
+  if (ec == beast::error::timeout) return wait.timed_out(budget, which);
   if (ec == bhttp::error::end_of_stream || ec == asio::error::eof) return "connection closed by the server";
   if (ec == bhttp::error::partial_message || ec == ssl::error::stream_truncated)
     return "connection closed in the middle of the response";
@@ -127,6 +148,31 @@ std::string describe(const error_code& ec, std::chrono::milliseconds timeout, co
 }
 
 }  // namespace
+
+std::chrono::milliseconds Budget::wait_limit(std::chrono::milliseconds limit, bool& cut) const {
+  cut = false;
+  if (!limited()) return limit;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  if (left < std::chrono::milliseconds(1)) left = std::chrono::milliseconds(1);
+  if (left <= limit) {
+    cut = true;
+    return left;
+  }
+  return limit;
+}
+
+void Budget::moved(Clock::duration took) {
+  if (limited()) deadline += took;
+  quiet_since = Clock::now();
+}
+
+void Budget::tick() {
+  if (noticed || !notice || notice_after.count() <= 0) return;
+  auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - quiet_since);
+  if (waited < notice_after) return;
+  noticed = true;
+  notice(waited);
+}
 
 struct Transport::Impl {
   ClientOptions options;
@@ -239,11 +285,12 @@ struct Transport::Impl {
     if (to_close) close(std::move(to_close));
   }
 
-  std::pair<std::unique_ptr<Conn>, bool> acquire(const Url& url) {
+  std::pair<std::unique_ptr<Conn>, bool> acquire(const Url& url, Budget* budget) {
     const std::string origin = url.origin();
     // Waiting longer than this for a free connection means the caller holds them all (say, open
     // response streams on the same thread): an error is better than a deadlock.
-    const auto wait_limit = std::max(options.connect_timeout, options.io_timeout);
+    const WaitLimit limit(budget, std::max(options.connect_timeout, options.io_timeout));
+    const auto wait_limit = limit.limit;
     std::vector<std::unique_ptr<Conn>> stale;
     std::unique_ptr<Conn> found;
     {
@@ -270,6 +317,7 @@ struct Transport::Impl {
             pool.open >= options.max_connections_per_origin) {
           lock.unlock();
           for (auto& c : stale) close(std::move(c));
+          if (limit.cut) limit.timed_out(budget, "");
           throw TransportFailure(TransportFailure::Stage::connect, false,
                                  "no free connection to " + origin + ": all " +
                                      std::to_string(options.max_connections_per_origin) + " busy for " +
@@ -281,7 +329,7 @@ struct Transport::Impl {
     for (auto& c : stale) close(std::move(c));
     if (found) return {std::move(found), true};
     try {
-      return {connect(url), false};
+      return {connect(url, budget), false};
     } catch (...) {
       {
         std::lock_guard lock(mu);
@@ -292,10 +340,15 @@ struct Transport::Impl {
     }
   }
 
-  std::unique_ptr<Conn> connect(const Url& url) {
+  std::unique_ptr<Conn> connect(const Url& url, Budget* budget) {
     using Stage = TransportFailure::Stage;
-    const auto timeout = options.connect_timeout;
+    const WaitLimit wait(budget, options.connect_timeout);
+    const auto timeout = wait.limit;
     const auto deadline = Clock::now() + timeout;
+    // Why the connect deadline passed: connect_timeout, or the request timeout.
+    auto timed_out = [&](const char* what) {
+      return wait.cut ? wait.timed_out(budget, "") : std::string(what) + " after " + ms_text(timeout) + " (connect_timeout)";
+    };
     auto c = std::make_unique<Conn>(asio::make_strand(ioc));
     c->origin = url.origin();
     // Beast sizes each socket read by the buffer's spare capacity: without this, bodies arrive in
@@ -306,13 +359,13 @@ struct Transport::Impl {
     // getaddrinfo has no timeout of its own: a timer cancels the lookup at the connect deadline.
     auto resolver = std::make_shared<tcp::resolver>(c->strand);
     auto timer = std::make_shared<asio::steady_timer>(c->strand);
-    auto timed_out = std::make_shared<bool>(false);
+    auto resolve_timed_out = std::make_shared<bool>(false);
     tcp::resolver::results_type endpoints;
     OpResult r = run_on(c->strand, [&](auto done) {
       timer->expires_at(deadline);
-      timer->async_wait([resolver, timed_out](error_code ec) {
+      timer->async_wait([resolver, resolve_timed_out](error_code ec) {
         if (ec) return;
-        *timed_out = true;
+        *resolve_timed_out = true;
         resolver->cancel();
       });
       resolver->async_resolve(url.host, url.port,
@@ -321,10 +374,10 @@ struct Transport::Impl {
                                 endpoints = std::move(res);
                                 done(ec, 0);
                               });
-    });
+    }, budget);
     if (r.ec) {
-      bool again = r.ec == asio::error::host_not_found_try_again || r.ec == asio::error::try_again || *timed_out;
-      std::string why = *timed_out ? "timed out after " + ms_text(timeout) + " (connect_timeout)" : r.ec.message();
+      bool again = r.ec == asio::error::host_not_found_try_again || r.ec == asio::error::try_again || *resolve_timed_out;
+      std::string why = *resolve_timed_out ? timed_out("timed out") : r.ec.message();
       throw TransportFailure(Stage::connect, again, "cannot resolve host " + url.host + ": " + why);
     }
 
@@ -336,11 +389,10 @@ struct Transport::Impl {
     r = run_on(c->strand, [&](auto done) {
       c->lowest().expires_at(deadline);
       c->lowest().async_connect(endpoints, [done](error_code ec, const tcp::endpoint&) { done(ec, 0); });
-    });
+    }, budget);
     if (r.ec) {
-      std::string cause = r.ec == beast::error::timeout
-                              ? "connect timed out after " + ms_text(timeout) + " (connect_timeout)"
-                              : "cannot connect: " + r.ec.message();
+      std::string cause = r.ec == beast::error::timeout ? timed_out("connect timed out")
+                                                        : "cannot connect: " + r.ec.message();
       close(std::move(c));
       throw TransportFailure(Stage::connect, transient(r.ec), "connecting to " + where + ": " + cause);
     }
@@ -349,7 +401,7 @@ struct Transport::Impl {
 
     if (c->tls) {
       try {
-        tls_handshake(*c, url, deadline);
+        tls_handshake(*c, url, deadline, [&] { return timed_out("timed out"); }, budget);
       } catch (...) {
         close(std::move(c));
         throw;
@@ -358,7 +410,8 @@ struct Transport::Impl {
     return c;
   }
 
-  void tls_handshake(Conn& c, const Url& url, Clock::time_point deadline) {
+  template <class TimedOut>
+  void tls_handshake(Conn& c, const Url& url, Clock::time_point deadline, TimedOut timed_out, Budget* budget) {
     using Stage = TransportFailure::Stage;
     const TlsOptions& t = options.tls;
     const std::string name = t.server_name.empty() ? url.host : t.server_name;
@@ -382,7 +435,7 @@ struct Transport::Impl {
     OpResult r = run_on(c.strand, [&](auto done) {
       c.lowest().expires_at(deadline);
       c.tls->async_handshake(ssl::stream_base::client, [done](error_code ec) { done(ec, 0); });
-    });
+    }, budget);
     if (!r.ec) return;
     long verify = SSL_get_verify_result(s);
     if (t.verify && verify != X509_V_OK) {
@@ -390,9 +443,7 @@ struct Transport::Impl {
                              "TLS certificate verification failed for " + name + " (" + url.host_header() +
                                  "): " + X509_verify_cert_error_string(verify) + "; trusted CAs: " + ca_sources);
     }
-    std::string cause = r.ec == beast::error::timeout
-                            ? "timed out after " + ms_text(options.connect_timeout) + " (connect_timeout)"
-                            : r.ec.message();
+    std::string cause = r.ec == beast::error::timeout ? timed_out() : r.ec.message();
     // A protocol-level refusal (wrong version, no shared cipher, our client certificate rejected)
     // will not change on retry; a reset or a timeout may.
     bool retry = r.ec.category() != asio::error::get_ssl_category() && transient(r.ec);
@@ -404,55 +455,59 @@ namespace {
 
 class BeastExchange final : public Exchange {
  public:
-  BeastExchange(Transport::Impl& t, std::unique_ptr<Conn> c, bool reused)
-      : t_(t), c_(std::move(c)), reused_(reused) {}
+  BeastExchange(Transport::Impl& t, std::unique_ptr<Conn> c, bool reused, Budget* budget)
+      : t_(t), c_(std::move(c)), reused_(reused), budget_(budget) {}
 
   ~BeastExchange() override {
     if (c_) t_.release(std::move(c_), false);
   }
 
   bool reused() const override { return reused_; }
+  void set_budget(Budget* budget) override { budget_ = budget; }
 
   void write(std::string_view a, std::string_view b) override {
     using Stage = TransportFailure::Stage;
     if (!c_) throw TransportFailure(Stage::send, false, "connection already closed");
     if (a.size() + b.size() == 0) return;
-    const auto timeout = t_.options.io_timeout;
+    const WaitLimit wait(budget_, t_.options.io_timeout);
+    const auto started = Clock::now();
     OpResult r = run_on(c_->strand, [&](auto done) {
-      c_->lowest().expires_after(timeout);
+      c_->lowest().expires_after(wait.limit);
       std::array<asio::const_buffer, 2> bufs{asio::buffer(a.data(), a.size()), asio::buffer(b.data(), b.size())};
       c_->visit([&](auto& stream) { asio::async_write(stream, bufs, done); });
-    });
+    }, budget_);
     if (r.ec) {
-      std::string cause = r.ec == beast::error::timeout
-                              ? "no data accepted for " + ms_text(timeout) + " (io_timeout) while sending the request"
-                              : "sending the request: " + describe(r.ec, timeout, "io_timeout");
+      std::string cause = r.ec == beast::error::timeout && !wait.cut
+                              ? "no data accepted for " + ms_text(wait.limit) + " (io_timeout) while sending the request"
+                              : "sending the request: " + describe(r.ec, wait, budget_, "io_timeout");
       fail();
       throw TransportFailure(Stage::send, transient(r.ec) || r.ec == beast::error::timeout, cause);
     }
+    if (budget_) budget_->moved(Clock::now() - started);  // the server takes the bytes: not waiting
   }
 
   Response read_header(bool head_request) override {
     using Stage = TransportFailure::Stage;
     if (!c_) throw TransportFailure(Stage::receive, false, "connection already closed");
-    const auto timeout = t_.options.io_timeout;
     for (;;) {
+      const WaitLimit wait(budget_, t_.options.io_timeout);
       parser_.emplace();
       parser_->header_limit(kHeaderLimit);
       parser_->body_limit(boost::none);
       if (head_request) parser_->skip(true);
       OpResult r = run_on(c_->strand, [&](auto done) {
-        c_->lowest().expires_after(timeout);
+        c_->lowest().expires_after(wait.limit);
         c_->visit([&](auto& stream) { bhttp::async_read_header(stream, c_->buffer, *parser_, done); });
-      });
+      }, budget_);
       if (r.ec) {
         bool retry = transient(r.ec);
         std::string cause = (r.ec == bhttp::error::end_of_stream || r.ec == asio::error::eof)
                                 ? "connection closed before the response"
-                                : "reading the response header: " + describe(r.ec, timeout, "io_timeout");
+                                : "reading the response header: " + describe(r.ec, wait, budget_, "io_timeout");
         fail();
         throw TransportFailure(Stage::receive, retry, cause);
       }
+      if (budget_) budget_->quiet_since = Clock::now();  // an answer: what follows is transfer
       int status = parser_->get().result_int();
       if (status >= 100 && status < 200 && status != 101) continue;  // interim response
       Response resp;
@@ -468,16 +523,17 @@ class BeastExchange final : public Exchange {
     using Stage = TransportFailure::Stage;
     if (!parser_ || parser_->is_done() || size == 0) return 0;
     if (!c_) throw TransportFailure(Stage::receive, false, "connection already closed");
-    const auto timeout = t_.options.io_timeout;
     if (std::size_t got = parse_buffered(buffer, size); got > 0 || !c_) return got;
     for (;;) {
       auto& body = parser_->get().body();
       body.data = buffer;
       body.size = size;
+      const WaitLimit wait(budget_, t_.options.io_timeout);
+      const auto started = Clock::now();
       OpResult r = run_on(c_->strand, [&](auto done) {
-        c_->lowest().expires_after(timeout);
+        c_->lowest().expires_after(wait.limit);
         c_->visit([&](auto& stream) { bhttp::async_read_some(stream, c_->buffer, *parser_, done); });
-      });
+      }, budget_);
       std::size_t got = size - parser_->get().body().size;
       if (r.ec == ssl::error::stream_truncated && parser_->need_eof()) {
         error_code ec;  // a TLS peer that closes without close_notify ends an EOF-delimited body
@@ -489,8 +545,9 @@ class BeastExchange final : public Exchange {
         bool retry = transient(r.ec);
         throw TransportFailure(Stage::receive, retry,
                                "reading the response body after " + std::to_string(body_bytes_ + got) +
-                                   " bytes: " + describe(r.ec, timeout, "io_timeout"));
+                                   " bytes: " + describe(r.ec, wait, budget_, "io_timeout"));
       }
+      if (budget_ && got > 0) budget_->moved(Clock::now() - started);
       body_bytes_ += got;
       if (parser_->is_done()) finish();
       if (got > 0 || !c_) return got;
@@ -533,6 +590,7 @@ class BeastExchange final : public Exchange {
   Transport::Impl& t_;
   std::unique_ptr<Conn> c_;
   bool reused_;
+  Budget* budget_;
   std::optional<bhttp::response_parser<bhttp::buffer_body>> parser_;
   std::uint64_t body_bytes_ = 0;
 };
@@ -542,9 +600,9 @@ class BeastExchange final : public Exchange {
 Transport::Transport(const ClientOptions& options) : impl_(std::make_unique<Impl>(options)) {}
 Transport::~Transport() = default;
 
-std::unique_ptr<Exchange> Transport::open(const Url& url) {
-  auto [conn, reused] = impl_->acquire(url);
-  return std::make_unique<BeastExchange>(*impl_, std::move(conn), reused);
+std::unique_ptr<Exchange> Transport::open(const Url& url, Budget* budget) {
+  auto [conn, reused] = impl_->acquire(url, budget);
+  return std::make_unique<BeastExchange>(*impl_, std::move(conn), reused, budget);
 }
 
 }  // namespace vbackup::http::detail

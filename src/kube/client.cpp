@@ -88,7 +88,15 @@ struct KubeClient::Impl {
     o.tls.client_cert_pem = cert;
     o.tls.client_key_pem = key;
     o.tls.server_name = config.tls_server_name;
-    o.io_timeout = config.timeout;
+    // The request timeout bounds a request and its retries (client-go: one context for both);
+    // io_timeout bounds each wait for a byte, at most a minute.
+    o.request_timeout = config.timeout;
+    o.io_timeout = config.timeout.count() > 0 ? std::min(config.timeout, std::chrono::milliseconds(60000))
+                                              : std::chrono::milliseconds(60000);
+    if (config.notice) {
+      o.on_wait = [notice = config.notice, server = "the Kubernetes API server " + config.server](
+                      const http::WaitNotice& w) { notice(http::wait_line(server, w)); };
+    }
     o.max_connections_per_origin = std::max<std::size_t>(1, config.max_in_flight);
     o.user_agent = config.user_agent;
     o.accept_gzip = !config.disable_compression;

@@ -2,6 +2,7 @@
 // DirectClientConfig.ClientConfig(), its validation (clientcmd/validation.go) and
 // rest.InClusterConfig().
 #include "core/strings.hpp"
+#include "http/client.hpp"
 #include "kube/internal.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/kube.hpp"
@@ -11,6 +12,9 @@
 #include <system_error>
 
 namespace vbackup::kube {
+
+static RestConfig load_rest_config_from(const ConnectOptions& options);  // the kubeconfig or in-cluster config
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -237,7 +241,18 @@ RestConfig in_cluster_config(const fs::path& root) {
   return rc;
 }
 
+std::chrono::milliseconds parse_request_timeout(std::string_view text, std::string_view what) {
+  return http::parse_request_timeout(text, what);
+}
+
 RestConfig load_rest_config(const ConnectOptions& options) {
+  RestConfig rc = load_rest_config_from(options);
+  if (options.request_timeout) rc.timeout = *options.request_timeout;
+  if (options.notice) rc.notice = options.notice;
+  return rc;
+}
+
+static RestConfig load_rest_config_from(const ConnectOptions& options) {
   if (!options.kubeconfig.empty()) {
     std::error_code ec;
     if (!fs::exists(options.kubeconfig, ec)) {

@@ -7,6 +7,7 @@
 #include "vbackup/layout.hpp"
 #include "vbackup/manifests.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace vbackup {
@@ -46,7 +47,42 @@ storage::Location location_from_bsl(const velero::BackupStorageLocation& bsl) {
   return loc;
 }
 
-storage::Location load_location(std::string_view location) {
+namespace {
+
+// Could `text` be a location's name (a Kubernetes object name) rather than a URL or a file?
+bool looks_like_name(std::string_view text) {
+  if (text.empty() || text.size() > 253) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(text.front()) || !alnum(text.back())) return false;
+  return std::all_of(text.begin(), text.end(), [&](char c) { return alnum(c) || c == '-' || c == '.'; });
+}
+
+// A named location (`name` empty: the default one), from the locations file, then the cluster's
+// BackupStorageLocation CRs, as velero looks up --storage-location (and its default).
+storage::Location named_location(const std::string& name, const LocationOptions& options) {
+  LocationsFile file = LocationsFile::load(options.locations_file.empty() ? default_locations_file()
+                                                                           : options.locations_file);
+  const velero::BackupStorageLocation* found = name.empty() ? file.default_location() : file.find(name);
+  if (found) return location_from_bsl(*found);
+  std::vector<velero::BackupStorageLocation> in_cluster;
+  if (options.cluster_locations) in_cluster = options.cluster_locations();
+  for (const auto& l : in_cluster) {
+    if (name.empty() ? l.spec.default_ : l.metadata.name == name) return location_from_bsl(l);
+  }
+  std::string where = file.path().string() + (options.cluster_locations ? " nor among the cluster's BackupStorageLocations" : "");
+  if (name.empty()) {
+    throw invalid_input("no storage location: pass --storage-location (a name, file://DIR, s3://…, azure://…, or a "
+                        "BackupStorageLocation file), set VBACKUP_STORAGE_LOCATION, or make a location the default "
+                        "(vbackup backup-location create NAME … --default); no default location in " + where);
+  }
+  throw not_found("storage location \"" + name + "\": no location of that name in " + where +
+                  " (vbackup backup-location get lists them; a URL needs its scheme, e.g. file://" + name + ")");
+}
+
+}  // namespace
+
+storage::Location load_location(std::string_view location, const LocationOptions& options) {
+  if (location.empty()) return named_location("", options);
   if (location.find("://") != std::string_view::npos && location.find('\n') == std::string_view::npos &&
       location.front() != '{') {
     return storage::parse_location_url(location);
@@ -61,6 +97,8 @@ storage::Location load_location(std::string_view location) {
     manifests::read_manifest_file(std::filesystem::path(location), collect, ignore);
   } else if (location.find('\n') != std::string_view::npos || location.front() == '{') {
     manifests::read_manifests(location, "storage location", collect, ignore);
+  } else if (looks_like_name(location)) {
+    return named_location(std::string(location), options);
   } else {
     return storage::parse_location_url(location);  // gives the URL error message
   }
@@ -71,18 +109,31 @@ storage::Location load_location(std::string_view location) {
   return location_from_bsl(velero::BackupStorageLocation::from_json(objects.front().object, what));
 }
 
-std::unique_ptr<storage::ObjectStore> open_location_store(const storage::Location& location) {
+std::unique_ptr<storage::ObjectStore> open_location_store(const storage::Location& location,
+                                                          const LocationOptions& options) {
   if (location.provider == "file") return storage::open_file_store(location.bucket);
-  if (location.provider == "aws") return s3::open_s3_store(location);
-  if (location.provider == "azure") return storage::open_azure_store(location);
+  if (location.provider == "aws") {
+    s3::Config config = s3::config_from_location(location);
+    if (options.request_timeout) config.request_timeout = *options.request_timeout;
+    config.notice = options.notice;
+    return s3::open_s3_store(config);
+  }
+  if (location.provider == "azure") {
+    storage::Location l = location;
+    // The caller's timeout wins over the location's requestTimeout (a CLI flag over the config).
+    if (options.request_timeout) l.config["requestTimeout"] = std::to_string(options.request_timeout->count()) + "ms";
+    storage::AzureStoreOptions azure;
+    azure.notice = options.notice;
+    return storage::open_azure_store(l, azure);
+  }
   throw Error(ErrorCode::unsupported, "storage location: provider \"" + location.provider +
                                           "\" is not supported (file, aws or azure)");
 }
 
-OpenedLocation open_location(std::string_view text) {
+OpenedLocation open_location(std::string_view text, const LocationOptions& options) {
   OpenedLocation o;
-  o.location = load_location(text);
-  o.objects = open_location_store(o.location);
+  o.location = load_location(text, options);
+  o.objects = open_location_store(o.location, options);
   o.backups = std::make_unique<storage::BackupStore>(o.objects, o.location.prefix);
   return o;
 }

@@ -31,5 +31,7 @@ void inspect_tests(const char* scratch, vbk_location* loc, vbk_cluster* manifest
 void record_tests(const char* source_root, const char* scratch, vbk_location* loc);
 /* Unknown spec keys, zstd, the location check (capi_said.c). */
 void said_tests(const char* scratch, vbk_location* loc, vbk_cluster* manifests);
+/* Named locations and the cluster's request timeout (capi_locations.c). */
+void location_tests(const char* scratch);
 
 #endif

@@ -200,6 +200,7 @@ int main(int argc, char** argv) {
   inspect_tests(scratch, loc, src);
   record_tests(argv[1], scratch, loc);
   said_tests(scratch, loc, src);
+  location_tests(scratch);
 
   CHECK(vbk_backup_delete(loc, "demo") == VBK_OK);
   CHECK(vbk_backup_delete(loc, "demo") == VBK_ENOTFOUND);

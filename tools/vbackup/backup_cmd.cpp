@@ -32,7 +32,7 @@ struct CreateFlags {
   std::vector<std::string> ordered_resources;
   std::string snapshot_volumes, default_volumes_to_fs_backup;
   std::string output, from_file;
-  bool quiet = false;
+  bool quiet = false, wait = false;
   std::string record_in_cluster = "auto";
 };
 
@@ -126,7 +126,8 @@ int backup_create(const Common& c, const CreateFlags& f) {
   return st.phase == phase::PartiallyFailed ? 2 : 0;
 }
 
-int backup_get(const Common& c, const std::vector<std::string>& names, const std::string& output, const std::string& selector) {
+int backup_get(const Common& c, const std::vector<std::string>& names, const std::string& output, const std::string& selector,
+               bool show_labels) {
   check_output(output, true);
   auto store = open_store(c);
   std::vector<velero::Backup> backups;
@@ -142,7 +143,7 @@ int backup_get(const Common& c, const std::vector<std::string>& names, const std
     });
   }
   if (output == "table") {
-    print_backup_table(std::cout, backups, now());
+    print_backup_table(std::cout, backups, now(), show_labels);
     return 0;
   }
   json::array items;
@@ -185,10 +186,21 @@ int backup_download(const Common& c, const std::string& name, std::string output
   return 0;
 }
 
-int backup_delete(const Common& c, const std::vector<std::string>& names, bool all, bool confirm) {
+int backup_delete(const Common& c, const std::vector<std::string>& names, bool all, const std::string& selector,
+                  bool confirm) {
+  check_selection("backup", names, all, selector);  // velero's SelectOptions
   auto store = open_store(c);
   std::vector<std::string> list = all ? store.backups->list_backups() : names;
-  if (list.empty()) throw invalid_input("backup delete: name the backups to delete, or pass --all");
+  if (!selector.empty()) {
+    auto sel = labels::Selector::parse(selector);
+    for (const auto& b : list_backups(*store.backups)) {
+      if (sel.matches(labels::LabelMap(b.metadata.labels.begin(), b.metadata.labels.end()))) list.push_back(b.metadata.name);
+    }
+  }
+  if (list.empty()) {
+    std::cout << "No backups found\n";
+    return 0;
+  }
   if (!confirmed("backup delete", confirm)) return 0;
   // The recorded Backup CR goes too when a cluster is named (--kubeconfig, --kubecontext, $KUBECONFIG).
   std::unique_ptr<Cluster> cluster;
@@ -247,13 +259,14 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
   create->add_option("-o,--output", cf->output, "Print the Backup (json|yaml) instead of running it");
   create->add_flag("-q,--quiet", cf->quiet, "No progress output");
   add_record_flag(*create, cf->record_in_cluster, "Backup");
+  create->add_flag("-w,--wait", cf->wait, "Wait for the operation to complete (accepted: vbackup always waits)");
   create->callback([&common, &rc, cf] { rc = backup_create(common, *cf); });
 
   struct ListFlags {
     std::vector<std::string> names;
     std::string output = "table", selector, describe_output, file;
     std::string name;
-    bool details = false, force = false, all = false, confirm = false;
+    bool details = false, force = false, all = false, confirm = false, show_labels = false;
   };
   auto lf = std::make_shared<ListFlags>();
   auto* get = backup->add_subcommand("get", "Get backups");
@@ -261,7 +274,8 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
   get->add_option("names", lf->names, "Backup names (default: all)");
   get->add_option("-o,--output", lf->output, "table, json or yaml")->capture_default_str();
   get->add_option("-l,--selector", lf->selector, "Only show backups whose labels match this selector");
-  get->callback([&common, &rc, lf] { rc = backup_get(common, lf->names, lf->output, lf->selector); });
+  get->add_flag("--show-labels", lf->show_labels, "Show labels in the last column");
+  get->callback([&common, &rc, lf] { rc = backup_get(common, lf->names, lf->output, lf->selector, lf->show_labels); });
 
   auto* describe = backup->add_subcommand("describe", "Describe backups");
   describe->fallthrough();
@@ -281,9 +295,10 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
                                      "cluster when one is named (--kubeconfig, --kubecontext, $KUBECONFIG)");
   del->fallthrough();
   del->add_option("names", lf->names, "Backup names");
-  del->add_flag("--all", lf->all, "Delete every backup in the location");
-  del->add_flag("--confirm", lf->confirm, "Do not ask for confirmation");
-  del->callback([&common, &rc, lf] { rc = backup_delete(common, lf->names, lf->all, lf->confirm); });
+  del->add_flag("--all", lf->all, "Delete all backups");
+  del->add_option("-l,--selector", lf->selector, "Delete all backups matching this label selector");
+  del->add_flag("--confirm", lf->confirm, "Confirm deletion (without it, a terminal is asked; anything else refused)");
+  del->callback([&common, &rc, lf] { rc = backup_delete(common, lf->names, lf->all, lf->selector, lf->confirm); });
 
   auto* logs = backup->add_subcommand("logs", "Show a backup's log");
   logs->fallthrough();

@@ -14,6 +14,8 @@ namespace vbackup::cli {
 CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc);
 // backup-location check (backup_cmd.cpp).
 void add_location_commands(CLI::App& app, const Common& common, int& rc);
+// backup-location create|get|set|delete (location_cmd.cpp), under `backup-location`.
+void add_named_location_commands(CLI::App& backup_location, const Common& common, int& rc);
 // backup ls|cat|diff (inspect_cmd.cpp), under `backup`.
 void add_inspect_commands(CLI::App& backup, const Common& common, int& rc);
 // restore create|get|describe|logs|delete (restore_cmd.cpp).

@@ -2,11 +2,13 @@
 
 #include "vbackup/error.hpp"
 #include "vbackup/manifests.hpp"
+#include "vbackup/kube.hpp"
 
 #include <CLI/CLI.hpp>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -15,10 +17,27 @@
 
 namespace vbackup::cli {
 
+namespace {
+
+// A line for the user about a long wait, on stderr, as the operation goes on.
+void wait_notice(std::string_view line) { std::cerr << "vbackup: " << line << "\n" << std::flush; }
+
+}  // namespace
+
 kube::ConnectOptions Common::connect() const {
   kube::ConnectOptions o;
   o.kubeconfig = kubeconfig;
   o.context = kubecontext;
+  if (!request_timeout.empty()) o.request_timeout = kube::parse_request_timeout(request_timeout);
+  o.notice = wait_notice;
+  return o;
+}
+
+LocationOptions Common::location_options() const {
+  LocationOptions o;
+  if (!request_timeout.empty()) o.request_timeout = kube::parse_request_timeout(request_timeout);
+  o.notice = wait_notice;
+  o.cluster_locations = [this] { return cluster_locations(*this); };
   return o;
 }
 
@@ -39,6 +58,10 @@ void add_global_flags(CLI::App& app, Common& common) {
                  "Path to the kubeconfig file to use to talk to the Kubernetes apiserver (default: $KUBECONFIG, "
                  "~/.kube/config, or the in-cluster service account)");
   app.add_option("--kubecontext", common.kubecontext, "The context to use to talk to the Kubernetes apiserver");
+  app.add_option("--request-timeout", common.request_timeout,
+                 "The length of time to wait before giving up on a single server request (the Kubernetes API "
+                 "server, the object store), its retries included. Non-zero values should contain a corresponding "
+                 "time unit (e.g. 1s, 2m, 3h); a plain number is seconds; 0 means no limit (default 1m)");
 }
 
 void add_record_flag(CLI::App& command, std::string& value, const char* kind) {
@@ -71,11 +94,35 @@ OpenedLocation open_store(const Common& c) {
   if (loc.empty()) {
     if (const char* env = std::getenv("VBACKUP_STORAGE_LOCATION")) loc = env;
   }
-  if (loc.empty()) {
-    throw invalid_input("no storage location: pass --storage-location file://DIR (or s3://…, azure://…, a "
-                        "BackupStorageLocation file) or set VBACKUP_STORAGE_LOCATION");
+  return open_location(loc, c.location_options());  // "": the default named location
+}
+
+std::vector<velero::BackupStorageLocation> cluster_locations(const Common& c) {
+  std::optional<kube::RestConfig> config;
+  try {
+    config = kube::load_rest_config(c.connect());
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::not_found) return {};  // no kubeconfig: no cluster to ask
+    throw;
   }
-  return open_location(loc);
+  kube::KubeClient client(std::move(*config));
+  ApiResource bsl;
+  bsl.group = "velero.io";
+  bsl.version = "v1";
+  bsl.name = "backupstoragelocations";
+  bsl.kind = "BackupStorageLocation";
+  std::vector<velero::BackupStorageLocation> out;
+  ListOptions list;
+  list.namespace_ = c.velero_namespace;
+  try {
+    client.list(bsl, list, [&](json::object&& o) {
+      out.push_back(velero::BackupStorageLocation::from_json(o, "BackupStorageLocation in " + client.config().server));
+    });
+  } catch (const kube::KubeError& e) {
+    if (e.http_status() == 404) return {};  // the cluster has no velero.io CRDs
+    throw;
+  }
+  return out;
 }
 
 std::unique_ptr<Cluster> open_cluster(const Common& c, ClusterOptions options) {
@@ -128,12 +175,32 @@ std::string read_flag_file(const std::string& flag, const std::string& path) {
 bool confirmed(const std::string& what, bool confirm) {
   if (confirm) return true;
   if (!::isatty(STDIN_FILENO)) throw invalid_input(what + ": pass --confirm to delete without a prompt");
-  std::cout << "Are you sure you want to continue (Y/N)? " << std::flush;
-  std::string answer;
-  std::getline(std::cin, answer);
-  if (answer == "Y" || answer == "y") return true;
-  std::cout << "Cancelled.\n";
-  return false;
+  // velero asks again until the answer is one letter, y or n.
+  for (;;) {
+    std::cout << "Are you sure you want to continue (Y/N)? " << std::flush;
+    std::string answer;
+    if (!std::getline(std::cin, answer)) {
+      std::cout << "\nCancelled.\n";
+      return false;
+    }
+    std::string_view a = answer;
+    while (!a.empty() && std::isspace(static_cast<unsigned char>(a.front()))) a.remove_prefix(1);
+    while (!a.empty() && std::isspace(static_cast<unsigned char>(a.back()))) a.remove_suffix(1);
+    if (a == "Y" || a == "y") return true;
+    if (a == "N" || a == "n") {
+      std::cout << "Cancelled.\n";
+      return false;
+    }
+  }
+}
+
+void check_selection(const std::string& type, const std::vector<std::string>& names, bool all,
+                     const std::string& selector) {
+  int given = !names.empty() + all + !selector.empty();
+  if (given != 1) {
+    throw invalid_input("you must specify exactly one of: specific " + type +
+                        " name(s), the --all flag, or the --selector flag");
+  }
 }
 
 namespace {

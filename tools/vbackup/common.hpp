@@ -27,8 +27,13 @@ struct Common {
   std::string storage_location;
   std::string velero_namespace = "velero";
   std::string kubeconfig, kubecontext;
+  std::string request_timeout;  // kubectl's --request-timeout; "" = the library's default (1m)
 
+  // The kubeconfig flags, the request timeout, and "vbackup: waiting for …" lines on stderr.
   kube::ConnectOptions connect() const;
+  // The request timeout and wait lines for the object store; names looked up in the locations
+  // file, then among the BackupStorageLocation CRs of the configured cluster (if any).
+  LocationOptions location_options() const;
   // True when the user named a cluster: --kubeconfig, --kubecontext or $KUBECONFIG. A dry run uses a
   // cluster only then (otherwise it plans against an empty one).
   bool cluster_named() const;
@@ -43,8 +48,13 @@ void record_in_cluster(const std::string& value, OperationCallbacks<RestoreProgr
 // Registers the global flags on `app`.
 void add_global_flags(CLI::App& app, Common& common);
 
-// --storage-location, else $VBACKUP_STORAGE_LOCATION: a URL or a BackupStorageLocation file.
+// --storage-location, else $VBACKUP_STORAGE_LOCATION: a URL, a BackupStorageLocation file, or a
+// location's name; else the default named location.
 OpenedLocation open_store(const Common& c);
+
+// The velero.io/v1 BackupStorageLocation CRs of the cluster the kubeconfig names, in the Velero
+// namespace: none when no kubeconfig is found or the cluster lacks the CRD.
+std::vector<velero::BackupStorageLocation> cluster_locations(const Common& c);
 
 // The cluster of the kubeconfig (--kubeconfig, --kubecontext), or `manifests` standing in for one.
 std::unique_ptr<Cluster> open_cluster(const Common& c, ClusterOptions options = {});
@@ -71,9 +81,15 @@ void add_optional_bool(CLI::App& command, const std::string& name, std::string& 
 // Error naming the flag and the file when it cannot be read or holds anything else.
 json::object read_resource_file(const std::string& flag, const std::string& path, std::string_view kind);
 
-// velero's confirm.GetConfirmation: true with --confirm; else asks on a terminal, and refuses
-// (Error naming --confirm) without one.
+// velero's confirm.GetConfirmation: true with --confirm; else asks "Are you sure you want to
+// continue (Y/N)? " on a terminal until the answer is y or n (EOF: no), and refuses (Error naming
+// --confirm) without one.
 bool confirmed(const std::string& what, bool confirm);
+
+// velero's SelectOptions.Validate: exactly one of names, --all, --selector ("you must specify
+// exactly one of: specific backup name(s), the --all flag, or the --selector flag").
+void check_selection(const std::string& type, const std::vector<std::string>& names, bool all,
+                     const std::string& selector);
 
 // A progress bar on stderr, redrawn at most ten times a second, when stderr is a terminal (or
 // VBACKUP_PROGRESS is set: tests) and not quiet. The final figures stay on screen after finish().

@@ -100,9 +100,20 @@ std::string format_time(Timestamp t) {
   return s.substr(0, 10) + " " + s.substr(11, 8) + " +0000 UTC";
 }
 
-void print_backup_table(std::ostream& out, const std::vector<velero::Backup>& backups, Timestamp now) {
+std::string labels_cell(const velero::StringMap& labels) {
+  // labels.FormatLabels: sorted by key, "<none>" when there are none.
+  std::vector<std::string> pairs;
+  for (const auto& [k, v] : labels) pairs.push_back(k + "=" + v);
+  std::sort(pairs.begin(), pairs.end());
+  std::string s;
+  for (const auto& p : pairs) s += (s.empty() ? "" : ",") + p;
+  return s.empty() ? "<none>" : s;
+}
+
+void print_backup_table(std::ostream& out, const std::vector<velero::Backup>& backups, Timestamp now, bool show_labels) {
   std::vector<std::vector<std::string>> rows{
       {"NAME", "STATUS", "ERRORS", "WARNINGS", "CREATED", "EXPIRES", "STORAGE LOCATION", "SELECTOR"}};
+  if (show_labels) rows[0].push_back("LABELS");
   for (const auto& b : backups) {
     const auto& st = b.status;
     std::string created = b.metadata.creation_timestamp ? format_time(*b.metadata.creation_timestamp)
@@ -112,6 +123,7 @@ void print_backup_table(std::ostream& out, const std::vector<velero::Backup>& ba
     if (st.expiration) expires = *st.expiration > now ? human_duration(*st.expiration - now) : "<expired>";
     rows.push_back({b.metadata.name, st.phase.empty() ? "New" : st.phase, std::to_string(st.errors),
                     std::to_string(st.warnings), created, expires, b.spec.storage_location, selector_text(b.spec)});
+    if (show_labels) rows.back().push_back(labels_cell(b.metadata.labels));
   }
   print_table(out, rows);
 }

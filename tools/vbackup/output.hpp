@@ -43,14 +43,17 @@ std::string progress_bar_line(std::int64_t done, std::int64_t total, const std::
                               std::size_t width);
 
 // ---- backups (output.cpp) ----------------------------------------------------------------------
-void print_backup_table(std::ostream& out, const std::vector<velero::Backup>& backups, Timestamp now);
+// show_labels: kubectl's --show-labels, a LABELS column last ("k=v,k2=v2" sorted, "<none>").
+void print_backup_table(std::ostream& out, const std::vector<velero::Backup>& backups, Timestamp now,
+                        bool show_labels = false);
+std::string labels_cell(const velero::StringMap& labels);
 void print_backup_description(std::ostream& out, const BackupDetails& d, bool details);
 // The progress bar of `backup create`: items of the counted total, bytes uploaded, rate, ETA.
 std::string progress_line(const BackupProgress& p, double seconds, std::size_t width = 80);
 
 // ---- restores (restore_output.cpp) -------------------------------------------------------------
 // velero restore get: NAME BACKUP STATUS STARTED COMPLETED ERRORS WARNINGS CREATED SELECTOR.
-void print_restore_table(std::ostream& out, const std::vector<velero::Restore>& restores);
+void print_restore_table(std::ostream& out, const std::vector<velero::Restore>& restores, bool show_labels = false);
 // velero restore describe (output.DescribeRestore), naming vbackup's commands; the results are
 // shown when the restore has errors or warnings, the resource list with `details`.
 void print_restore_description(std::ostream& out, const RestoreDetails& d, bool details);

@@ -226,7 +226,7 @@ std::vector<velero::Restore> select_restores(storage::BackupStore& store, const 
 struct ReadFlags {
   std::vector<std::string> names;
   std::string name, output, selector;
-  bool details = false, all = false, confirm = false;
+  bool details = false, all = false, confirm = false, show_labels = false;
 };
 
 int restore_get(const Common& c, const ReadFlags& f) {
@@ -235,7 +235,7 @@ int restore_get(const Common& c, const ReadFlags& f) {
   auto store = open_store(c);
   auto restores = select_restores(*store.backups, f.names, f.selector);
   if (output == "table") {
-    print_restore_table(std::cout, restores);
+    print_restore_table(std::cout, restores, f.show_labels);
     return 0;
   }
   json::array items;
@@ -268,10 +268,8 @@ int restore_describe(const Common& c, const ReadFlags& f) {
 }
 
 int restore_delete(const Common& c, const ReadFlags& f) {
+  check_selection("restore", f.names, f.all, f.selector);  // velero's SelectOptions
   auto store = open_store(c);
-  if (f.names.empty() && !f.all && f.selector.empty()) {
-    throw invalid_input("restore delete: name the restores to delete, or pass --all or --selector");
-  }
   // Named restores are deleted where they are: the location, and the Restore CR when a cluster is
   // named (--kubeconfig, --kubecontext, $KUBECONFIG); --all and --selector pick from the location.
   std::vector<std::string> names = f.names;
@@ -346,6 +344,7 @@ void add_restore_commands(CLI::App& app, const Common& common, int& rc) {
   get->add_option("names", f->names, "Restore names (default: all)");
   get->add_option("-o,--output", f->output, "table (default), json or yaml");
   get->add_option("-l,--selector", f->selector, "Only show restores whose labels match this selector");
+  get->add_flag("--show-labels", f->show_labels, "Show labels in the last column");
   get->callback([&common, &rc, f] { rc = restore_get(common, *f); });
 
   auto* describe = restore->add_subcommand("describe", "Describe restores");
@@ -369,9 +368,9 @@ void add_restore_commands(CLI::App& app, const Common& common, int& rc) {
                                       "their Restore CRs when a cluster is named: --kubeconfig, --kubecontext, $KUBECONFIG)");
   del->fallthrough();
   del->add_option("names", f->names, "Restore names");
-  del->add_flag("--all", f->all, "Delete every restore in the location");
-  del->add_option("-l,--selector", f->selector, "Delete the restores whose labels match this selector");
-  del->add_flag("--confirm", f->confirm, "Do not ask for confirmation");
+  del->add_flag("--all", f->all, "Delete all restores");
+  del->add_option("-l,--selector", f->selector, "Delete all restores matching this label selector");
+  del->add_flag("--confirm", f->confirm, "Confirm deletion (without it, a terminal is asked; anything else refused)");
   del->callback([&common, &rc, f] { rc = restore_delete(common, *f); });
 }
 

@@ -75,9 +75,10 @@ std::string kind_of(const std::string& api_version_kind) {
 
 }  // namespace
 
-void print_restore_table(std::ostream& out, const std::vector<velero::Restore>& restores) {
+void print_restore_table(std::ostream& out, const std::vector<velero::Restore>& restores, bool show_labels) {
   std::vector<std::vector<std::string>> rows{
       {"NAME", "BACKUP", "STATUS", "STARTED", "COMPLETED", "ERRORS", "WARNINGS", "CREATED", "SELECTOR"}};
+  if (show_labels) rows[0].push_back("LABELS");
   for (const auto& r : restores) {
     const auto& st = r.status;
     auto stamp = [](const std::optional<Timestamp>& t) { return t ? format_time(*t) : std::string("n/a"); };  // formatTimestamp
@@ -85,6 +86,7 @@ void print_restore_table(std::ostream& out, const std::vector<velero::Restore>& 
                     stamp(st.completion_timestamp), std::to_string(st.errors), std::to_string(st.warnings),
                     go_time(r.metadata.creation_timestamp),
                     labels::format_label_selector(r.spec.label_selector.value_or(json::value(nullptr)))});
+    if (show_labels) rows.back().push_back(labels_cell(r.metadata.labels));
   }
   print_table(out, rows);
 }

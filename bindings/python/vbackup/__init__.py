@@ -23,13 +23,13 @@ from ._lib import version_ as _version
 from .backup import backup
 from .cluster import Cluster, server_version
 from .inspect import backup_item, backup_items, diff_backups
-from .location import Location
+from .location import Location, locations
 from .restore import restore
 
 __all__ = [
     "Error", "InvalidError", "NotFoundError", "AlreadyExistsError", "StorageError", "KubeError",
     "CancelledError", "LocalIOError", "UnsupportedError",
-    "version", "server_version", "backup", "restore", "Location", "Cluster",
+    "version", "server_version", "backup", "restore", "Location", "Cluster", "locations",
     "backup_items", "backup_item", "diff_backups",
 ]
 

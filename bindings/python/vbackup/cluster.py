@@ -16,19 +16,21 @@ class Cluster:
 
     ``Cluster(kubeconfig=…, context=…)`` connects (lazily) with the usual lookup when both are None
     ($KUBECONFIG, ~/.kube/config, then the in-cluster service account); ``qps``/``burst`` set the
-    client's rate limits. ``Cluster.from_manifests(path)`` reads a directory or file of manifests.
+    client's rate limits; ``request_timeout`` (kubectl's ``--request-timeout``: ``"30s"``, ``"1m"``,
+    ``"0"`` for none; default 1m) bounds each request to the API server, retries included. ``Cluster.from_manifests(path)`` reads a directory or file of manifests.
     Use as a context manager, or call :meth:`close`."""
 
     def __init__(self, kubeconfig: Optional[PathLike] = None, context: Optional[str] = None, *,
-                 qps: Optional[float] = None, burst: Optional[int] = None, _manifests=None,
-                 _default_namespace: str = "default"):
+                 qps: Optional[float] = None, burst: Optional[int] = None,
+                 request_timeout: Optional[str] = None, _manifests=None, _default_namespace: str = "default"):
         self._handle = None
         handle = ctypes.c_void_p()
         if _manifests is not None:
             options = json.dumps({"defaultNamespace": _default_namespace}).encode()
             _lib.check(_lib.cluster_open_manifests(_lib.enc(_manifests), options, ctypes.byref(handle)))
         else:
-            _lib.check(_lib.cluster_open(_cluster_options(kubeconfig, context, qps, burst), ctypes.byref(handle)))
+            _lib.check(_lib.cluster_open(_cluster_options(kubeconfig, context, qps, burst, request_timeout),
+                                         ctypes.byref(handle)))
         self._handle = handle
 
     @classmethod
@@ -57,7 +59,8 @@ class Cluster:
 
 
 def _cluster_options(kubeconfig: Optional[PathLike], context: Optional[str],
-                     qps: Optional[float] = None, burst: Optional[int] = None) -> bytes:
+                     qps: Optional[float] = None, burst: Optional[int] = None,
+                     request_timeout: Optional[str] = None) -> bytes:
     options: Dict[str, Any] = {}
     if kubeconfig is not None:
         options["kubeconfig"] = os.fspath(kubeconfig)
@@ -67,6 +70,8 @@ def _cluster_options(kubeconfig: Optional[PathLike], context: Optional[str],
         options["qps"] = qps
     if burst is not None:
         options["burst"] = burst
+    if request_timeout is not None:
+        options["requestTimeout"] = str(request_timeout)
     return json.dumps(options).encode()
 
 

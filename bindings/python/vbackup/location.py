@@ -14,10 +14,14 @@ if TYPE_CHECKING:
 
 
 class Location:
-    """A backup storage location: a URL (``file://DIR``, ``s3://…``, ``azure://…``) or a
-    BackupStorageLocation given as a dict. Use as a context manager, or call :meth:`close`."""
+    """A backup storage location: a URL (``file://DIR``, ``s3://…``, ``azure://…``), a
+    BackupStorageLocation given as a dict, the name of a location in the locations file
+    (``$VBACKUP_CONFIG``, else ``~/.config/vbackup/locations.yaml``; see :func:`locations`), or nothing
+    for the one marked default there. An S3 or Azure location's config key ``requestTimeout``
+    (``"30s"``, ``"0"`` for none; default 1m) bounds each request to the store, retries included.
+    Use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, location: Union[str, JSON]):
+    def __init__(self, location: Union[str, JSON] = ""):
         self._handle = None
         text = json.dumps(location) if isinstance(location, dict) else str(location)
         handle = ctypes.c_void_p()
@@ -126,6 +130,12 @@ def _delete(fn, location: Location, name: str, cluster, velero_namespace: str) -
     options = json.dumps({"veleroNamespace": velero_namespace}).encode()
     return _lib.call_json(fn, location._handle, cluster._handle if cluster is not None else None, _lib.enc(name),
                           options)
+
+
+def locations() -> List[JSON]:
+    """The named locations of the locations file (BackupStorageLocations, as ``vbackup
+    backup-location create`` writes them); [] when there is none."""
+    return _lib.call_json(_lib.locations_list)
 
 
 def opened(location: Union[str, JSON, Location]) -> Location:

@@ -4,6 +4,7 @@
 
 #include "vbackup/storage.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -32,6 +33,9 @@ struct AzureConfig {
   // allow objects up to 390 GiB.
   std::uint64_t block_size = 8 << 20;
   std::string ca_cert;                  // caCert (PEM), trusted in addition to the system store
+  // requestTimeout (ours; the plugin refuses the key): the longest one request may wait for the
+  // service, its retries included ("30s", "1m", "0" for no limit); time while bytes move is not counted.
+  std::chrono::milliseconds request_timeout{60000};
 };
 
 // Accepted keys: storageAccount, storageAccountKeyEnvVar, storageAccountURI, blockSizeInBytes,
@@ -49,6 +53,8 @@ struct AzureStoreOptions {
   unsigned list_page_size = 5000;    // maxresults of each List Blobs request (the service maximum)
   int max_attempts = 5;              // per request (HTTP retries) and per download drop (resumes)
   std::function<void(std::string_view line)> log;  // retries and resumes; never headers or keys
+  // A line for the user when a request has waited 5 s without an answer; may be empty.
+  std::function<void(std::string_view line)> notice;
 };
 
 // Opens the container. Nothing is sent until the first operation. Throws Error(invalid) for a bad

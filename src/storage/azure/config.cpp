@@ -1,6 +1,7 @@
 // BackupStorageLocation config for provider "azure" (velero-plugin-for-microsoft-azure
 // object_store.go Init, common.go) and the account key's sources.
 #include "core/strings.hpp"
+#include "http/client.hpp"
 #include "storage/azure/credentials.hpp"
 #include "storage/azure/sharedkey.hpp"
 #include "core/encoding.hpp"
@@ -69,6 +70,8 @@ AzureConfig parse_azure_config(const Location& location) {
 
   std::vector<std::string> invalid;
   for (const auto& [k, v] : location.config) {
+    // requestTimeout is ours (azure.hpp), accepted besides the plugin's list, which messages quote as it is.
+    if (k == "requestTimeout") continue;
     if (std::find(valid_keys().begin(), valid_keys().end(), k) == valid_keys().end()) invalid.push_back(k);
   }
   if (!invalid.empty()) {
@@ -146,6 +149,9 @@ AzureConfig parse_azure_config(const Location& location) {
     c.block_size = v;
   }
   c.ca_cert = get("caCert");
+  if (location.config.count("requestTimeout")) {
+    c.request_timeout = http::parse_request_timeout(get("requestTimeout"), where + ": requestTimeout");
+  }
   return c;
 }
 

@@ -17,6 +17,12 @@ http::ClientOptions client_options(const AzureConfig& config, const AzureStoreOp
   o.max_connections_per_origin = std::max<std::size_t>(8, options.max_parallel_blocks + 2);
   o.user_agent = "libvbackup azure";
   o.log = options.log;
+  o.request_timeout = config.request_timeout;
+  if (options.notice) {
+    o.on_wait = [notice = options.notice](const http::WaitNotice& w) {
+      notice(http::wait_line("the object store " + w.origin, w));
+    };
+  }
   return o;
 }
 

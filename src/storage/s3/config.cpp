@@ -2,6 +2,7 @@
 // object_store.go, config.go), and AWS credentials resolved the way the AWS SDK does it for the
 // plugin.
 #include "core/strings.hpp"
+#include "http/client.hpp"
 #include "storage/s3/checksum.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/layout.hpp"
@@ -69,6 +70,8 @@ Config config_from_location(const storage::Location& location) {
   const auto& c = location.config;
   std::vector<std::string> invalid;
   for (const auto& [k, v] : c) {
+    // requestTimeout is ours (s3.hpp), accepted besides the plugin's list, which messages quote as it is.
+    if (k == "requestTimeout") continue;
     if (std::find(valid_keys().begin(), valid_keys().end(), k) == valid_keys().end()) invalid.push_back(k);
   }
   if (!invalid.empty()) {
@@ -120,6 +123,9 @@ Config config_from_location(const storage::Location& location) {
                                                "secret; use customerKeyEncryptionFile");
   }
   if (!cfg.tagging.empty()) check_tagging(cfg.tagging, what);
+  if (auto it = c.find("requestTimeout"); it != c.end()) {
+    cfg.request_timeout = http::parse_request_timeout(it->second, what + ": requestTimeout");
+  }
   if (auto it = c.find("checksumAlgorithm"); it != c.end()) {
     // Present but empty disables checksums (velero#7534); absent means CRC32.
     if (!it->second.empty() && !known_checksum_algorithm(it->second)) {

@@ -25,6 +25,10 @@ http::ClientOptions client_options(const Config& cfg) {
     return r.status == 400 && (r.body.find("<Code>RequestTimeout</Code>") != std::string::npos);
   };
   o.log = cfg.log;
+  o.request_timeout = cfg.request_timeout;
+  if (cfg.notice) {
+    o.on_wait = [notice = cfg.notice](const http::WaitNotice& w) { notice(http::wait_line("the object store " + w.origin, w)); };
+  }
   o.max_connections_per_origin = std::max<std::size_t>(8, cfg.upload_parallelism + 2);
   return o;
 }

@@ -4,6 +4,7 @@
 
 #include "vbackup/storage.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -41,6 +42,13 @@ struct Config {
   std::uint64_t part_size = 10 << 20;       // multipart part size; S3 needs >= 5 MiB (but the last)
   std::size_t upload_parallelism = 4;       // parts in memory at once per writer (filling + uploading)
   int max_attempts = 5;                     // per request, retries included
+  // "requestTimeout" (ours: a stock Velero's plugin refuses the key, as it would the tuning above):
+  // the longest one request may wait for the endpoint, its retries included (kubectl's
+  // --request-timeout format: "30s", "1m", "0" for no limit); time while bytes move is not counted.
+  std::chrono::milliseconds request_timeout{60000};
+  // A line for the user when a request has waited 5 s without an answer ("waiting for the object
+  // store http://…: no answer for 5s (request timeout 1m0s)"); may be empty.
+  std::function<void(std::string_view line)> notice;
   // Every retry (with its reason) and failed attempt of the HTTP client; URLs only, no secrets.
   std::function<void(std::string_view line)> log;
 };
