@@ -26,6 +26,18 @@ void ObjectStore::put(const std::string& key, std::string_view data) {
   w->commit();
 }
 
+std::vector<ObjectInfo> ObjectStore::list_object_info(const std::string& prefix) {
+  std::vector<ObjectInfo> out;
+  for (auto& key : list_objects(prefix)) out.push_back(ObjectInfo{std::move(key), 0, std::nullopt});
+  return out;
+}
+
+std::vector<PendingUpload> ObjectStore::list_pending_uploads(const std::string&) { return {}; }
+
+void ObjectStore::abort_pending_upload(const PendingUpload& upload) {
+  throw Error(ErrorCode::unsupported, describe() + ": " + upload.key + ": this store keeps no pending uploads");
+}
+
 std::string ObjectStore::get_all(const std::string& key, std::size_t limit) {
   auto in = get(key);
   return read_all(*in, limit, describe() + ": " + key);
