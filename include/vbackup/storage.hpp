@@ -88,9 +88,16 @@ class ObjectStore {
   void set_cancel_check(std::function<bool()> check) { cancel_check_ = std::move(check); }
   bool cancel_requested() const { return cancel_check_ && cancel_check_(); }
   const std::function<bool()>& cancel_check() const { return cancel_check_; }
+  // The same for downloads: every read() of a stream from get() makes it and throws
+  // Error(cancelled) once it returns true (a restore downloading its backup before any item).
+  void set_download_cancel_check(std::function<bool()> check) { download_cancel_check_ = std::move(check); }
+
+ protected:
+  // What each store's get() returns: `in` itself, or with a download cancel check, `in` wrapped.
+  std::unique_ptr<InputStream> cancellable(std::unique_ptr<InputStream> in, const std::string& what) const;
 
  private:
-  std::function<bool()> cancel_check_;
+  std::function<bool()> cancel_check_, download_cancel_check_;
 };
 
 // A directory used as a bucket: keys are relative paths. Writes go to a temporary file in the

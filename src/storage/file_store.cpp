@@ -169,7 +169,7 @@ class FileStore final : public ObjectStore {
     fs::path p = root_ / key;
     std::error_code ec;
     if (!fs::is_regular_file(p, ec)) throw not_found(describe() + ": " + key + ": no such object");
-    return std::make_unique<RangeFileInput>(p, range, describe() + ": " + key);
+    return cancellable(std::make_unique<RangeFileInput>(p, range, describe() + ": " + key), describe() + ": " + key);
   }
 
   bool exists(const std::string& key) override {

@@ -85,7 +85,7 @@ class MemoryStore final : public ObjectStore {
     check_object_key(key, describe());
     Bytes bytes = find(key);
     if (!bytes) throw not_found(describe() + ": " + key + ": no such object");
-    return std::make_unique<MemoryReader>(std::move(bytes), range);
+    return cancellable(std::make_unique<MemoryReader>(std::move(bytes), range), describe() + ": " + key);
   }
 
   bool exists(const std::string& key) override {

@@ -1,6 +1,8 @@
 // vbackup backup create|get|describe|download|delete|logs and backup-location check: velero's
 // commands over the library's backup glue (create_backup) and persistence.
 #include "commands.hpp"
+#include "interrupt.hpp"
+#include "leftovers_cmd.hpp"
 #include "output.hpp"
 
 #include "vbackup/backup.hpp"
@@ -77,15 +79,29 @@ int backup_create(const Common& c, const CreateFlags& f) {
   ProgressBar bar(f.quiet);
   BackupProgress last;
   auto render = [&](double seconds, std::size_t width) { return progress_line(last, seconds, width); };
-  if (bar.enabled()) {
-    options.on_progress = [&](const BackupProgress& p) {
-      last = p;
-      bar.update(render);
-      return true;
-    };
+  // SIGINT/SIGTERM cancel (interrupt.hpp): between items, and in the uploads (a slow tarball).
+  Interrupt interrupt(bar.enabled());
+  store.objects->set_cancel_check(&Interrupt::requested);
+  options.on_progress = [&](const BackupProgress& p) {
+    last = p;
+    if (Interrupt::requested()) return false;  // the bar stays as it was; the message follows it
+    bar.update(render);
+    return true;
+  };
+  BackupRun run;
+  try {
+    run = create_backup(*cluster, store, std::move(b), options);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::cancelled || !Interrupt::requested()) throw;
+    interrupt.announce();
+    std::cerr << "vbackup: backup \"" << f.name << "\" cancelled; what it had uploaded was removed from "
+              << store.location.url() << "\n";
+    return Interrupt::exit_status();
   }
-  auto run = create_backup(*cluster, store, std::move(b), options);
   bar.finish(render);  // the final figures stay on screen
+  if (Interrupt::requested()) {
+    std::cerr << "vbackup: the interrupt came after the backup was written; it is complete and kept\n";
+  }
   if (!run.note.empty()) std::cerr << "Note: " << run.note << "\n";
   const auto& st = run.result.backup.status;
   namespace phase = velero::backup_phase;
@@ -210,6 +226,12 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
   create->add_option("--default-volumes-to-fs-backup", cf->default_volumes_to_fs_backup, "Recorded in the spec; volume data is not backed up")->expected(0, 1)->default_str("true");
   create->add_option("-o,--output", cf->output, "Print the Backup (json|yaml) instead of running it");
   create->add_flag("-q,--quiet", cf->quiet, "No progress output");
+  create->footer(
+      "Interrupting: SIGINT (Ctrl-C) or SIGTERM cancels the backup and removes what it had uploaded (the file "
+      "store's temporary files; S3's multipart upload is aborted; Azure's uncommitted blocks cannot be deleted and "
+      "expire by themselves after 7 days). A second signal quits at once; `vbackup backup-location check --prune` "
+      "removes what that, or a crash, leaves.\n"
+      "Exit status: 0 Completed, 2 PartiallyFailed, 1 failed, 130 interrupted by SIGINT, 143 by SIGTERM.");
   create->callback([&common, &rc, cf] { rc = backup_create(common, *cf); });
 
   struct ListFlags {
@@ -240,7 +262,8 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
   download->add_flag("--force", lf->force, "Overwrite the file if it exists");
   download->callback([&common, &rc, lf] { rc = backup_download(common, lf->name, lf->file, lf->force); });
 
-  auto* del = backup->add_subcommand("delete", "Delete backups from the storage location");
+  auto* del = backup->add_subcommand("delete", "Delete backups from the storage location (a folder without "
+                                              "velero-backup.json too, and uploads left unfinished in it)");
   del->fallthrough();
   del->add_option("names", lf->names, "Backup names");
   del->add_flag("--all", lf->all, "Delete every backup in the location");
@@ -263,10 +286,13 @@ void add_location_commands(CLI::App& app, const Common& common, int& rc) {
   bsl->require_subcommand(1);
   bsl->fallthrough();
   auto output = std::make_shared<std::string>();
-  auto* check = bsl->add_subcommand("check", "Run Velero's validity check of a location (Available / Unavailable)");
+  auto* check = bsl->add_subcommand("check", "Run Velero's validity check of a location (Available / Unavailable) "
+                                             "and report what interrupted work left behind");
   check->fallthrough();
   check->add_option("-o,--output", *output, "Print the BackupStorageLocation status as json or yaml");
-  check->callback([&common, &rc, output] {
+  auto leftovers = std::make_shared<LeftoverFlags>();
+  add_leftover_flags(*check, *leftovers);
+  check->callback([&common, &rc, output, leftovers] {
     if (!output->empty()) check_output(*output, false);
     auto store = open_store(common);
     auto status = check_location(*store.backups, now());
@@ -279,6 +305,8 @@ void add_location_commands(CLI::App& app, const Common& common, int& rc) {
       std::cout << store.location.url() << ": Unavailable: " << status.message << "\n";
     }
     rc = available ? 0 : 1;
+    // Leftovers (leftovers_cmd.hpp): on stderr when stdout carries -o json|yaml.
+    if (available && !report_leftovers(output->empty() ? std::cout : std::cerr, *store.backups, *leftovers)) rc = 1;
   });
 }
 

@@ -131,7 +131,7 @@ class AzureStore final : public ObjectStore {
 
   std::unique_ptr<InputStream> get(const std::string& key, const ByteRange& range) override {
     check_key(*service_, key);
-    return std::make_unique<BlobReader>(service_, key, range);
+    return cancellable(std::make_unique<BlobReader>(service_, key, range), describe() + ": " + key);
   }
 
   bool exists(const std::string& key) override {

@@ -39,7 +39,7 @@ std::unique_ptr<storage::ObjectWriter> S3Store::open_write(const std::string& ke
 
 std::unique_ptr<InputStream> S3Store::get(const std::string& key, const storage::ByteRange& range) {
   check_key(key);
-  return open_reader(*this, key, range);
+  return cancellable(open_reader(*this, key, range), name(key));
 }
 
 std::vector<std::string> S3Store::list_common_prefixes(const std::string& prefix, const std::string& delimiter) {
