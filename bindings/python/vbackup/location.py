@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import datetime
 import json
 from typing import List, Optional, Sequence, Union
 
@@ -40,6 +41,24 @@ class Location:
         with the reason in ``message``."""
         return _lib.call_json(_lib.location_check, self._handle)
 
+    def leftovers(self) -> List[JSON]:
+        """What interrupted work (a process killed mid-backup) left: ``{"kind": "upload"|"backup"|
+        "restore", "key", "uploadId", "name", "ageSeconds", "bytes", "objects"}`` each. Uploads never
+        committed (the file store's temporary files, S3's unfinished multipart uploads) and backup
+        folders without velero-backup.json; Azure's uncommitted blocks expire by themselves (7 days)."""
+        return _lib.call_json(_lib.location_leftovers, self._handle)
+
+    def prune(self, grace: Union[str, float, datetime.timedelta] = "1h") -> JSON:
+        """Removes the leftovers at least ``grace`` old (a Go duration such as ``"1h"``, seconds, or a
+        timedelta): younger ones may be work still running. Returns ``{"removed": […], "kept": […],
+        "errors": ["<what>: <why>", …]}``."""
+        if isinstance(grace, datetime.timedelta):
+            grace = grace.total_seconds()
+        if isinstance(grace, (int, float)):
+            grace = f"{int(grace)}s"
+        options = json.dumps({"grace": grace})
+        return _lib.call_json(_lib.location_prune, self._handle, _lib.enc(options))
+
     # ---- backups ----
 
     def list_backups(self) -> List[JSON]:
@@ -63,7 +82,8 @@ class Location:
         _lib.check(_lib.backup_download(self._handle, _lib.enc(name), _lib.enc(path)))
 
     def delete_backup(self, name: str) -> None:
-        """Deletes every object of the backup. Raises NotFoundError if there is none."""
+        """Deletes every object of the backup (a folder without velero-backup.json too) and the uploads
+        left unfinished in it. Raises NotFoundError if there is none."""
         _lib.check(_lib.backup_delete(self._handle, _lib.enc(name)))
 
     # ---- inspecting a backup (vbackup.inspect) ----
