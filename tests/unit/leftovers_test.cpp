@@ -281,14 +281,15 @@ TEST_CASE("spec §2.8 + issue 12: delete removes the record first, a folder with
   TempDir bucket;
   auto objects = std::make_shared<PlainStore>(storage::open_file_store(bucket.path));
   storage::BackupStore store(objects, "");
-  // "web" sorts after "velero-backup.json": deleted in key order, the record would outlive the tarball.
-  objects->put("backups/web/web.tar.gz", "t");
-  objects->put("backups/web/web-logs.gz", "l");
-  objects->put("backups/web/velero-backup.json", "{}");
-  auto deleted = delete_backup(store, "web");
+  // "demo.tar.gz" sorts before "velero-backup.json": deleted in key order, a reader would see the
+  // record without its tarball.
+  objects->put("backups/demo/demo.tar.gz", "t");
+  objects->put("backups/demo/demo-logs.gz", "l");
+  objects->put("backups/demo/velero-backup.json", "{}");
+  auto deleted = delete_backup(store, "demo");
   CHECK(deleted.size() == 3);
   REQUIRE(!objects->removed.empty());
-  CHECK(objects->removed.front() == "backups/web/velero-backup.json");
+  CHECK(objects->removed.front() == "backups/demo/velero-backup.json");
 
   // What a killed backup left: no record, a committed side file and an upload never committed.
   objects->removed.clear();
