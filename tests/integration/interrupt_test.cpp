@@ -67,6 +67,9 @@ struct Target {
   std::string url;
   Env env;
   std::function<std::vector<std::string>()> uploads_seen_independently;
+  // moto answers every ListMultipartUploads with Initiated 2010-11-10T20:48:33Z: an upload without
+  // a finished part looks 16 years old there (S3 gives the real time).
+  bool upload_ages_real = true;
 };
 
 struct Progress {
@@ -229,10 +232,12 @@ void interrupt_at_several_points(const Target& t, bool uploads_listable) {
       CHECK(check.status == 0);
       CHECK(check.output.find("Leftovers of interrupted work") != std::string::npos);
       CHECK(check.output.find("backups/kill-late/kill-late.tar.gz") != std::string::npos);
-      // Younger than the default grace period: kept.
-      auto kept = vbackup_cli(t, {"backup-location", "check", "--prune"});
-      CHECK(kept.output.find("Kept") != std::string::npos);
-      CHECK_FALSE(leftovers(t).empty());
+      if (t.upload_ages_real) {
+        // Younger than the default grace period: kept.
+        auto kept = vbackup_cli(t, {"backup-location", "check", "--prune"});
+        CHECK(kept.output.find("Kept") != std::string::npos);
+        CHECK_FALSE(leftovers(t).empty());
+      }
     } else {
       CHECK(found.empty());  // Azure: uncommitted blocks are invisible and expire after 7 days
     }
@@ -311,12 +316,14 @@ TEST_CASE("issue 12: interrupted backups on S3 (moto)") {
   Target t;
   t.name = "moto";
   t.url = "s3://" + moto.bucket + "/interrupt?region=us-east-1&s3ForcePathStyle=true&s3Url=" + moto.endpoint;
-  t.env = {{"AWS_ACCESS_KEY_ID", moto.access_key}, {"AWS_SECRET_ACCESS_KEY", moto.secret}, {"AWS_PROFILE", ""}};
+  t.env = {{"AWS_ACCESS_KEY_ID", moto.access_key}, {"AWS_SECRET_ACCESS_KEY", moto.secret}};
+  t.upload_ages_real = false;
   t.uploads_seen_independently = [] {
-    // The aws CLI's view: ListMultipartUploads under the prefix.
-    std::string out = moto.aws_ok({"s3api", "list-multipart-uploads", "--bucket", moto.bucket, "--prefix", "interrupt/"});
+    // The aws CLI's view: ListMultipartUploads of this test's moto (no --prefix: moto checks the
+    // signature over the query as sent, which the aws CLI signs with '/' encoded).
+    std::string out = moto.aws_ok({"s3api", "list-multipart-uploads", "--bucket", moto.bucket});
     std::vector<std::string> keys;
-    static const std::regex key(R"("Key":\s*"([^"]+)")");
+    static const std::regex key(R"re("Key":\s*"([^"]+)")re");
     for (auto it = std::sregex_iterator(out.begin(), out.end(), key); it != std::sregex_iterator(); ++it) keys.push_back((*it)[1]);
     return keys;
   };

@@ -71,7 +71,8 @@ void S3Store::add_parts(storage::PendingUpload& upload) {
       throw e;
     }
     xml::Element result = xml::parse(resp.body, what + " (page " + std::to_string(page + 1) + ")");
-    if (result.name != "ListPartsResult") {
+    // S3 answers <ListPartsResult>; moto server <ListPartsResponse>, with the same content.
+    if (result.name != "ListPartsResult" && result.name != "ListPartsResponse") {
       throw Error(ErrorCode::storage, what + ": expected <ListPartsResult>, got <" + result.name + ">");
     }
     for (const xml::Element* part : result.all("Part")) {
