@@ -7,6 +7,8 @@
 //  - SIGKILL: what is left is reported by `backup-location check` and removed by `--prune --grace 0s`
 //    (or `backup delete NAME`); Azure's uncommitted blocks are not listable and expire by themselves.
 //  - a second SIGINT: quits at once; prune cleans up after it.
+// And a restore into the kube-test-server program, SIGTERM'd between items: exit 143, the restore
+// recorded as Failed ("cancelled"), nothing left over in the location.
 // All the while a reader polls the location: no velero-backup.json is ever seen without its tarball.
 #include "../support/test_helpers.hpp"
 #include "core/encoding.hpp"
@@ -77,16 +79,17 @@ struct Progress {
   double megabytes = 0;
 };
 
-// The last progress line in the log: "… 41,012/100,028 items  26.1 MB …" (or "20,021 items  13.7 MB").
+// The last progress line in the log: "… 41,012/100,028 items  26.1 MB …" (or "20,021 items  13.7 MB";
+// a restore's has no size).
 std::optional<Progress> last_progress(const std::string& log) {
-  static const std::regex re(R"(([0-9,]+)(?:/[0-9,]+)? items  ([0-9.]+) (B|kB|MB|GB))");
+  static const std::regex re(R"(([0-9,]+)(?:/[0-9,]+)? items(?!/s)(?:  ([0-9.]+) (B|kB|MB|GB))?)");
   std::optional<Progress> out;
   for (auto it = std::sregex_iterator(log.begin(), log.end(), re); it != std::sregex_iterator(); ++it) {
     Progress p;
     std::string items = (*it)[1];
     std::erase(items, ',');
     p.items = std::stoll(items);
-    double v = std::stod((*it)[2]);
+    double v = (*it)[2].matched ? std::stod((*it)[2]) : 0;
     std::string unit = (*it)[3];
     p.megabytes = unit == "GB" ? v * 1000 : unit == "MB" ? v : unit == "kB" ? v / 1000 : v / 1e6;
     out = p;
@@ -348,4 +351,50 @@ TEST_CASE("issue 12: interrupted backups on Azure Blob (Azurite)") {
           "&storageAccountKeyEnvVar=VBK_INTERRUPT_AZURE_KEY&blockSizeInBytes=262144&storageAccountURI=" + azurite.endpoint();
   t.env = {{"VBK_INTERRUPT_AZURE_KEY", Azurite::kKey}};
   interrupt_at_several_points(t, false);
+}
+
+TEST_CASE("issue 12: an interrupted restore is cancelled between items and recorded as Failed") {
+  const char* server = std::getenv("KUBE_TEST_SERVER");
+  REQUIRE_MESSAGE(server, "KUBE_TEST_SERVER names the kube-test-server program (meson test sets it)");
+  TempDir dir("interrupt-restore");
+  fs::path kubeconfig = dir / "kubeconfig", port_file = dir / "port";
+  Process api({server, "--port", "0", "--write-kubeconfig", kubeconfig.string(), "--port-file", port_file.string()}, {},
+              scratch_dir() / "interrupt-kube-server.log");
+  for (int i = 0; i < 600 && read_file(port_file).empty(); ++i) std::this_thread::sleep_for(50ms);
+  REQUIRE_FALSE(read_file(port_file).empty());
+  wait_for_port(static_cast<unsigned short>(std::stoi(read_file(port_file))), api, "kube-test-server",
+                scratch_dir() / "interrupt-kube-server.log");
+
+  Target t;
+  t.name = "file-restore";
+  t.url = "file://" + (dir / "bucket").string();
+  auto made = run_backup_cli(t, "source", {}, [](const Progress&) { return false; });
+  REQUIRE(made.status == 0);
+
+  fs::path log = scratch_dir() / "interrupt-restore.log";
+  Process p({cli().string(), "restore", "create", "r1", "--from-backup", "source", "--storage-location", t.url,
+             "--kubeconfig", kubeconfig.string()},
+            {{"VBACKUP_PROGRESS", "1"}}, log);
+  bool signalled = false;
+  for (int i = 0; i < 30000 && !p.exited(); ++i) {
+    auto progress = last_progress(read_file(log));
+    if (progress && progress->items >= 10) {
+      ::kill(p.pid(), SIGTERM);
+      signalled = true;
+      break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  int status = p.wait();
+  std::string out = read_file(log);
+  INFO(out);
+  REQUIRE(signalled);
+  CHECK(status == 143);
+  CHECK(out.find("vbackup: interrupted, cleaning up") != std::string::npos);
+  CHECK(out.find("restore \"r1\" cancelled; the objects restored so far stay in the cluster") != std::string::npos);
+  auto get = vbackup_cli(t, {"restore", "get", "r1", "-o", "json"});
+  INFO(get.output);
+  CHECK(get.output.find("\"phase\": \"Failed\"") != std::string::npos);
+  CHECK(get.output.find("\"failureReason\": \"cancelled\"") != std::string::npos);
+  CHECK(leftovers(t).empty());
 }
