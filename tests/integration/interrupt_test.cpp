@@ -10,15 +10,20 @@
 // And a restore into the kube-test-server program, SIGTERM'd between items: exit 143, the restore
 // recorded as Failed ("cancelled"), nothing left over in the location.
 // All the while a reader polls the location: no velero-backup.json is ever seen without its tarball.
+#include "../support/fault_proxy.hpp"
 #include "../support/test_helpers.hpp"
 #include "core/encoding.hpp"
+#include "storage/azure/azure.hpp"
+#include "storage/s3/s3.hpp"
 #include "vbackup/leftovers.hpp"
 #include "vbackup/location.hpp"
+#include "vbackup/persistence.hpp"
 
 #include <doctest/doctest.h>
 
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <mutex>
@@ -41,6 +46,33 @@ fs::path cli() {
 }
 
 Timestamp now() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
+
+// One moto and one Azurite (with its container "interrupt") for the whole run.
+S3Emulator& moto() {
+  static S3Emulator e = start_moto();
+  return e;
+}
+Azurite& azurite() {
+  static Azurite a("interrupt");
+  static bool created = false;
+  if (a.error().empty() && !created) {
+    auto made = run({"/usr/bin/python3", (source_root() / "tests/support/azure_sharedkey_client.py").string(), "--endpoint",
+                     a.endpoint(), "--account", Azurite::kAccount, "--key", Azurite::kKey, "create-container", "interrupt"});
+    if (made.status != 0) throw std::runtime_error("cannot create the container: " + made.output);
+    created = true;
+  }
+  return a;
+}
+
+// The multipart uploads the aws CLI sees in moto (no --prefix: moto checks the signature over the
+// query as sent, which the aws CLI signs with '/' encoded).
+std::vector<std::string> moto_upload_keys() {
+  std::string out = moto().aws_ok({"s3api", "list-multipart-uploads", "--bucket", moto().bucket});
+  std::vector<std::string> keys;
+  static const std::regex key(R"re("Key":\s*"([^"]+)")re");
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), key); it != std::sregex_iterator(); ++it) keys.push_back((*it)[1]);
+  return keys;
+}
 
 // The manifests, written once per process as JSON Lists of 500 items.
 const fs::path& manifests() {
@@ -315,40 +347,28 @@ TEST_CASE("issue 12: interrupted backups on the file store") {
 }
 
 TEST_CASE("issue 12: interrupted backups on S3 (moto)") {
-  static S3Emulator moto = start_moto();
   Target t;
   t.name = "moto";
-  t.url = "s3://" + moto.bucket + "/interrupt?region=us-east-1&s3ForcePathStyle=true&s3Url=" + moto.endpoint;
-  t.env = {{"AWS_ACCESS_KEY_ID", moto.access_key}, {"AWS_SECRET_ACCESS_KEY", moto.secret}};
+  t.url = "s3://" + moto().bucket + "/interrupt?region=us-east-1&s3ForcePathStyle=true&s3Url=" + moto().endpoint;
+  t.env = {{"AWS_ACCESS_KEY_ID", moto().access_key}, {"AWS_SECRET_ACCESS_KEY", moto().secret}};
   t.upload_ages_real = false;
   t.uploads_seen_independently = [] {
-    // The aws CLI's view: ListMultipartUploads of this test's moto (no --prefix: moto checks the
-    // signature over the query as sent, which the aws CLI signs with '/' encoded).
-    std::string out = moto.aws_ok({"s3api", "list-multipart-uploads", "--bucket", moto.bucket});
     std::vector<std::string> keys;
-    static const std::regex key(R"re("Key":\s*"([^"]+)")re");
-    for (auto it = std::sregex_iterator(out.begin(), out.end(), key); it != std::sregex_iterator(); ++it) keys.push_back((*it)[1]);
+    for (auto& k : moto_upload_keys()) {
+      if (k.starts_with("interrupt/")) keys.push_back(k);
+    }
     return keys;
   };
   interrupt_at_several_points(t, true);
 }
 
 TEST_CASE("issue 12: interrupted backups on Azure Blob (Azurite)") {
-  static Azurite azurite("interrupt");
-  REQUIRE_MESSAGE(azurite.error().empty(), azurite.error());
-  static bool created = false;
-  if (!created) {
-    auto made = run({"/usr/bin/python3", (source_root() / "tests/support/azure_sharedkey_client.py").string(), "--endpoint",
-                     azurite.endpoint(), "--account", Azurite::kAccount, "--key", Azurite::kKey, "create-container",
-                     "interrupt"});
-    REQUIRE_MESSAGE(made.status == 0, made.output);
-    created = true;
-  }
+  REQUIRE_MESSAGE(azurite().error().empty(), azurite().error());
   Target t;
   t.name = "azurite";
   // Small blocks: many Put Block requests, an upload that takes a while.
   t.url = "azure://interrupt/cluster-a?storageAccount=" + std::string(Azurite::kAccount) +
-          "&storageAccountKeyEnvVar=VBK_INTERRUPT_AZURE_KEY&blockSizeInBytes=262144&storageAccountURI=" + azurite.endpoint();
+          "&storageAccountKeyEnvVar=VBK_INTERRUPT_AZURE_KEY&blockSizeInBytes=262144&storageAccountURI=" + azurite().endpoint();
   t.env = {{"VBK_INTERRUPT_AZURE_KEY", Azurite::kKey}};
   interrupt_at_several_points(t, false);
 }
@@ -397,4 +417,132 @@ TEST_CASE("issue 12: an interrupted restore is cancelled between items and recor
   CHECK(get.output.find("\"phase\": \"Failed\"") != std::string::npos);
   CHECK(get.output.find("\"failureReason\": \"cancelled\"") != std::string::npos);
   CHECK(leftovers(t).empty());
+}
+
+// ---- the stores' side of it -----------------------------------------------------------------------
+
+TEST_CASE("issue 12 moto: an upload never committed is listed with its parts' size and time; abort removes it") {
+  s3::Config c;
+  c.bucket = moto().bucket;
+  c.region = "us-east-1";
+  c.endpoint = moto().endpoint;
+  c.force_path_style = true;
+  c.part_size = 5 << 20;
+  c.upload_parallelism = 1;
+  auto store = s3::open_s3_store(c, {moto().access_key, moto().secret, "", "", "the test's moto key"});
+  store->put("pending/small.txt", "12345");
+  auto infos = store->list_object_info("pending/");
+  REQUIRE(infos.size() == 1);
+  CHECK(infos[0].size == 5);
+  REQUIRE(infos[0].last_modified);
+  CHECK(std::chrono::abs(now() - *infos[0].last_modified) < 5min);
+
+  auto w = store->open_write("pending/p1/big.bin");
+  w->write(random_bytes((10 << 20) + 1, 5));  // two parts gone up, one byte in the buffer
+  auto uploads = store->list_pending_uploads("pending/");
+  REQUIRE(uploads.size() == 1);
+  CHECK(uploads[0].key == "pending/p1/big.bin");
+  CHECK_FALSE(uploads[0].id.empty());
+  CHECK(uploads[0].size == (10u << 20));
+  REQUIRE(uploads[0].last_written);
+  CHECK(std::chrono::abs(now() - *uploads[0].last_written) < 5min);  // the newest part's, not moto's fixed Initiated
+  CHECK(store->list_pending_uploads("other/").empty());
+  store->abort_pending_upload(uploads[0]);
+  auto keys = moto_upload_keys();
+  CHECK(std::find(keys.begin(), keys.end(), "pending/p1/big.bin") == keys.end());
+  store->abort_pending_upload(uploads[0]);  // already gone: fine
+  CHECK_FALSE(error_of([&] { w->commit(); }).empty());
+  CHECK_FALSE(store->exists("pending/p1/big.bin"));
+  store->remove("pending/small.txt");
+}
+
+TEST_CASE("issue 12 moto: the cancel check stops a writer waiting for a slow part, and the upload is aborted") {
+  FaultProxy proxy("127.0.0.1", moto().port);
+  s3::Config c;
+  c.bucket = moto().bucket;
+  c.region = "us-east-1";
+  c.endpoint = proxy.url();
+  c.force_path_style = true;
+  c.part_size = 5 << 20;
+  c.upload_parallelism = 2;  // one part in flight while the next one fills
+  auto store = s3::open_s3_store(c, {moto().access_key, moto().secret, "", "", "the test's moto key"});
+  std::atomic<bool> cancel{false};
+  store->set_cancel_check([&] { return cancel.load(); });
+  std::string data = random_bytes(16 << 20, 21);  // part 3 is sent (and waits) once byte 15 MiB + 1 arrives
+  std::string_view d(data);
+  auto w = store->open_write("cancel/slow.bin");
+  w->write(d.substr(0, (5 << 20) + 1));  // CreateMultipartUpload and part 1
+  for (int i = 0; i < 500 && proxy.requests() < 2; ++i) std::this_thread::sleep_for(10ms);
+  REQUIRE(proxy.requests() == 2);
+  proxy.stall_next(3s);                  // part 2 hangs, then its connection drops (and it is retried)
+  w->write(d.substr((5 << 20) + 1, 5 << 20));
+  std::jthread canceller([&] {
+    std::this_thread::sleep_for(300ms);
+    cancel = true;
+  });
+  // Part 3 waits for part 2: the wait sees the cancel, without any commit or progress call.
+  ErrorCode code{};
+  std::string message = error_of([&] { w->write(d.substr((10 << 20) + 1)); }, &code);
+  CHECK(code == ErrorCode::cancelled);
+  CHECK(message.find("cancel/slow.bin: upload cancelled") != std::string::npos);
+  w.reset();
+  CHECK_FALSE(store->exists("cancel/slow.bin"));
+  auto keys = moto_upload_keys();
+  CHECK(std::find(keys.begin(), keys.end(), "cancel/slow.bin") == keys.end());
+}
+
+TEST_CASE("issue 12 azurite: the cancel check stops a writer waiting for a slow block; nothing is committed") {
+  REQUIRE_MESSAGE(azurite().error().empty(), azurite().error());
+  FaultProxy proxy("127.0.0.1", azurite().port());
+  EnvVar env("VBK_INTERRUPT_AZURE_KEY", Azurite::kKey);
+  storage::Location l;
+  l.provider = "azure";
+  l.bucket = "interrupt";
+  l.config = {{"storageAccount", Azurite::kAccount}, {"storageAccountKeyEnvVar", "VBK_INTERRUPT_AZURE_KEY"},
+              {"storageAccountURI", proxy.url() + "/" + Azurite::kAccount}, {"blockSizeInBytes", std::to_string(1 << 20)}};
+  storage::AzureStoreOptions options;
+  options.max_parallel_blocks = 1;  // block n+1 is staged once block n is done
+  auto store = storage::open_azure_store(l, options);
+  std::atomic<bool> cancel{false};
+  store->set_cancel_check([&] { return cancel.load(); });
+  std::string data = random_bytes(4 << 20, 22);  // block 3 is staged once byte 3 MiB + 1 arrives
+  std::string_view d(data);
+  auto w = store->open_write("cancel/slow.bin");
+  w->write(d.substr(0, (1 << 20) + 1));  // block 1 goes up
+  for (int i = 0; i < 500 && proxy.requests() < 1; ++i) std::this_thread::sleep_for(10ms);
+  REQUIRE(proxy.requests() == 1);
+  proxy.stall_next(3s);                  // block 2 hangs
+  w->write(d.substr((1 << 20) + 1, 1 << 20));
+  std::jthread canceller([&] {
+    std::this_thread::sleep_for(300ms);
+    cancel = true;
+  });
+  ErrorCode code{};
+  error_of([&] { w->write(d.substr((2 << 20) + 1)); }, &code);  // block 3 waits for block 2
+  CHECK(code == ErrorCode::cancelled);
+  w.reset();
+  CHECK_FALSE(store->exists("cancel/slow.bin"));
+  // Its blocks stay uncommitted (the service discards them after 7 days): nothing lists them.
+  CHECK(store->list_pending_uploads("cancel/").empty());
+  CHECK(store->list_objects("cancel/").empty());
+}
+
+TEST_CASE("issue 12 s3rver: without ListMultipartUploads, leftovers are the folders and delete still works") {
+  S3Emulator s = start_s3rver();
+  Target t;
+  t.name = "s3rver";
+  t.url = "s3://" + s.bucket + "/x?region=us-east-1&s3ForcePathStyle=true&s3Url=" + s.endpoint;
+  t.env = {{"AWS_ACCESS_KEY_ID", s.access_key}, {"AWS_SECRET_ACCESS_KEY", s.secret}};
+  EnvVar env;
+  for (const auto& [k, v] : t.env) env.set(k, v);
+  auto location = open_location(t.url);
+  ErrorCode code{};
+  error_of([&] { location.objects->list_pending_uploads("x/backups/"); }, &code);
+  CHECK(code == ErrorCode::unsupported);
+  location.objects->put("x/backups/half/half.tar.gz", "t");
+  auto found = find_leftovers(*location.backups, now());
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].kind == Leftover::Kind::backup);
+  CHECK(delete_backup(*location.backups, "half").size() == 1);
+  CHECK(find_leftovers(*location.backups, now()).empty());
 }

@@ -65,11 +65,8 @@ void S3Store::add_parts(storage::PendingUpload& upload) {
     Params q = {{"uploadId", upload.id}};
     if (!marker.empty()) q.emplace_back("part-number-marker", marker);
     http::Response resp = send(request("GET", upload.key, q, what), sha256_hex(""));
-    if (resp.status != 200) {
-      Error e = error_from(resp, resp.body, what);
-      if (e.code() == ErrorCode::not_found) return;  // NoSuchUpload: finished or aborted meanwhile
-      throw e;
-    }
+    if (resp.status == 404) return;  // NoSuchUpload: finished or aborted meanwhile
+    if (resp.status != 200) throw error_from(resp, resp.body, what);
     xml::Element result = xml::parse(resp.body, what + " (page " + std::to_string(page + 1) + ")");
     // S3 answers <ListPartsResult>; moto server <ListPartsResponse>, with the same content.
     if (result.name != "ListPartsResult" && result.name != "ListPartsResponse") {

@@ -244,11 +244,8 @@ void S3Store::complete_multipart(const std::string& key, const std::string& uplo
 void S3Store::abort_multipart(const std::string& key, const std::string& upload_id) {
   std::string what = "AbortMultipartUpload " + name(key);
   http::Response resp = send(request("DELETE", key, {{"uploadId", upload_id}}, what), sha256_hex(""));
-  if (resp.status != 204 && resp.status != 200) {
-    Error e = error_from(resp, resp.body, what);
-    if (e.code() == ErrorCode::not_found) return;  // NoSuchUpload: nothing left to abort
-    throw e;
-  }
+  if (resp.status == 404) return;  // NoSuchUpload: nothing left to abort
+  if (resp.status != 204 && resp.status != 200) throw error_from(resp, resp.body, what);
 }
 
 std::unique_ptr<storage::ObjectWriter> open_writer(S3Store& store, std::string key) {
