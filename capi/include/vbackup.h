@@ -155,6 +155,22 @@ VBK_API void vbk_location_close(vbk_location* location);
  * store gets a probe object that is removed at once. */
 VBK_API vbk_status vbk_location_check(vbk_location* location, char** status_json);
 
+/* What interrupted work left in the location (a process killed in the middle of a backup or a
+ * restore; a cancel leaves nothing): uploads never committed (the file store's temporary files, S3's
+ * unfinished multipart uploads, which S3 bills until aborted) and backup folders without
+ * velero-backup.json (restore folders without their record). *leftovers_json is an array of
+ * {"kind": "upload"|"backup"|"restore", "key", "uploadId" (uploads), "name", "ageSeconds" (absent when
+ * the store gives no time), "bytes", "objects" (folders)}. Azure's uncommitted blocks cannot be listed:
+ * the service discards them 7 days after the last upload. */
+VBK_API vbk_status vbk_location_leftovers(vbk_location* location, char** leftovers_json);
+
+/* Removes the leftovers at least a grace period old (the younger ones may be work still running).
+ * options_json may be NULL: {"grace": "1h"} (a Go duration, the default). *result_json is
+ * {"removed": [...], "kept": [...], "errors": ["<what>: <why>", ...]} with the leftovers as
+ * vbk_location_leftovers gives them; a leftover that could not be removed is in "errors" and the call
+ * still returns VBK_OK. */
+VBK_API vbk_status vbk_location_prune(vbk_location* location, const char* options_json, char** result_json);
+
 /* ---- clusters: what is backed up, and restored into ----------------------------------------- */
 
 typedef struct vbk_cluster vbk_cluster;

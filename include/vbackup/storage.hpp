@@ -3,10 +3,12 @@
 #pragma once
 
 #include "vbackup/stream.hpp"
+#include "vbackup/time.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -29,7 +31,25 @@ struct ByteRange {
   std::optional<std::uint64_t> length;  // nullopt: to the end
 };
 
-// Velero's ObjectStore plugin contract (spec §2.9), bound to one bucket.
+// An object as a listing shows it, with what leftovers need to know their age.
+struct ObjectInfo {
+  std::string key;
+  std::uint64_t size = 0;
+  std::optional<Timestamp> last_modified;  // nullopt: the store does not say
+};
+
+// An upload begun and neither committed nor discarded: what a crash (SIGKILL, power loss) leaves
+// behind, invisible to get() and the listings. The file store's temporary files and S3's
+// unfinished multipart uploads (which S3 bills until aborted).
+struct PendingUpload {
+  std::string key;                     // the object it would have become
+  std::string id;                      // the store's handle: the temporary file's key, S3's UploadId
+  std::optional<Timestamp> last_written;  // the newest write (file mtime, S3's newest part or Initiated)
+  std::uint64_t size = 0;              // bytes held, when the store says
+};
+
+// Velero's ObjectStore plugin contract (spec §2.9), bound to one bucket, and what this library
+// adds for leftovers and cancellation.
 class ObjectStore {
  public:
   virtual ~ObjectStore() = default;
@@ -48,6 +68,36 @@ class ObjectStore {
   virtual std::string signed_url(const std::string& key, std::chrono::seconds ttl) = 0;
   // Where this store points, for messages; never contains credentials.
   virtual std::string describe() const = 0;
+
+  // Every key under the prefix with its size and last-modified time, sorted by key. The default
+  // has no times (a store that cannot say); the stores of this library all say.
+  virtual std::vector<ObjectInfo> list_object_info(const std::string& prefix);
+  // Uploads under the prefix that were begun and never committed or discarded, sorted by key. The
+  // default reports none: the memory store has none, and Azure's uncommitted blocks cannot be
+  // listed per blob cheaply (the service discards them by itself 7 days after the last Put Block).
+  // Error(unsupported) from a server that cannot list them (the s3rver emulator).
+  virtual std::vector<PendingUpload> list_pending_uploads(const std::string& prefix);
+  // Discards one (deletes the temporary file, aborts the multipart upload); one already gone is fine.
+  virtual void abort_pending_upload(const PendingUpload& upload);
+
+  // A check the writers of this store make before every commit and while they wait on the network
+  // (S3 parts, Azure blocks in flight): once it returns true, the upload is discarded and write()
+  // or commit() throws Error(cancelled), so a cancel is noticed even when no progress callback runs
+  // for a while. Set it before uploads start and only for work that a cancel may abandon whole (a
+  // backup: run_backup removes what it had committed). It is called on the writer's thread.
+  void set_cancel_check(std::function<bool()> check) { cancel_check_ = std::move(check); }
+  bool cancel_requested() const { return cancel_check_ && cancel_check_(); }
+  const std::function<bool()>& cancel_check() const { return cancel_check_; }
+  // The same for downloads: every read() of a stream from get() makes it and throws
+  // Error(cancelled) once it returns true (a restore downloading its backup before any item).
+  void set_download_cancel_check(std::function<bool()> check) { download_cancel_check_ = std::move(check); }
+
+ protected:
+  // What each store's get() returns: `in` itself, or with a download cancel check, `in` wrapped.
+  std::unique_ptr<InputStream> cancellable(std::unique_ptr<InputStream> in, const std::string& what) const;
+
+ private:
+  std::function<bool()> cancel_check_, download_cancel_check_;
 };
 
 // A directory used as a bucket: keys are relative paths. Writes go to a temporary file in the

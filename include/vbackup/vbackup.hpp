@@ -13,6 +13,7 @@
 #include "vbackup/kube.hpp"         // the Kubernetes client and kubeconfig loading
 #include "vbackup/labels.hpp"       // label selectors
 #include "vbackup/layout.hpp"       // Velero's bucket layout (BackupStore)
+#include "vbackup/leftovers.hpp"    // what interrupted work left in a location: find and prune
 #include "vbackup/location.hpp"     // opening a location: URL or BackupStorageLocation
 #include "vbackup/operation.hpp"    // callbacks, outcomes, the Velero CR recorder
 #include "vbackup/persistence.hpp"  // stored backups and restores: get, list, describe, logs, download, delete

@@ -115,12 +115,34 @@ std::vector<std::string> BackupStore::list_restores() {
 
 bool BackupStore::backup_exists(const std::string& b) { return store_->exists(backup_metadata_key(b)); }
 
-static std::vector<std::string> delete_all(ObjectStore& store, const std::string& dir) {
+// Everything under `dir`: `first` (the record) before the rest, so that from the first deletion on
+// no reader sees a record whose tarball is gone; then uploads never committed there (a killed
+// writer's), so a delete leaves nothing of the name behind. Returns the keys deleted, uploads
+// included.
+static std::vector<std::string> delete_all(ObjectStore& store, const std::string& dir, const std::string& first) {
   std::vector<std::string> keys = store.list_objects(dir);
+  auto record = std::find(keys.begin(), keys.end(), first);
+  if (record != keys.end()) std::rotate(keys.begin(), record, record + 1);
   std::vector<std::string> errors;
   for (const auto& k : keys) {
     try {
       store.remove(k);
+    } catch (const Error& e) {
+      errors.push_back(e.what());
+      if (k == first) break;  // the record stays: so must the rest
+    }
+  }
+  // Best effort: the objects are the contract (spec §2.8), and Velero's IAM policy does not grant
+  // s3:ListBucketMultipartUploads; `backup-location check` reports what this could not see.
+  std::vector<PendingUpload> uploads;
+  try {
+    if (errors.empty()) uploads = store.list_pending_uploads(dir);
+  } catch (const Error&) {
+  }
+  for (const auto& u : uploads) {
+    try {
+      store.abort_pending_upload(u);
+      keys.push_back(u.key + " (upload " + u.id + ")");
     } catch (const Error& e) {
       errors.push_back(e.what());
     }
@@ -132,7 +154,11 @@ static std::vector<std::string> delete_all(ObjectStore& store, const std::string
   return keys;
 }
 
-std::vector<std::string> BackupStore::delete_backup(const std::string& b) { return delete_all(*store_, backup_dir(b)); }
-std::vector<std::string> BackupStore::delete_restore(const std::string& r) { return delete_all(*store_, restore_dir(r)); }
+std::vector<std::string> BackupStore::delete_backup(const std::string& b) {
+  return delete_all(*store_, backup_dir(b), backup_metadata_key(b));
+}
+std::vector<std::string> BackupStore::delete_restore(const std::string& r) {
+  return delete_all(*store_, restore_dir(r), restore_metadata_key(r));
+}
 
 }  // namespace vbackup::storage

@@ -6,6 +6,7 @@
 #include "vbackup/storage.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,6 +34,22 @@ void fsync_path(const fs::path& p, bool directory) {
   ::close(fd);
 }
 
+// A temporary file is "<kTempPrefix><file name>-<16 hex digits>"; the file name it stands for, or
+// "" for a name that is not one of ours.
+std::string temp_target(std::string_view temp_name) {
+  if (!temp_name.starts_with(kTempPrefix) || temp_name.size() < kTempPrefix.size() + 18) return "";
+  std::string_view rest = temp_name.substr(kTempPrefix.size());
+  if (rest[rest.size() - 17] != '-') return "";
+  return std::string(rest.substr(0, rest.size() - 17));
+}
+
+// Size and modification time of a file, by stat(2) (nullopt when it is gone).
+std::optional<std::pair<std::uint64_t, Timestamp>> file_info(const fs::path& p) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) return std::nullopt;
+  return std::pair{static_cast<std::uint64_t>(st.st_size), Timestamp(std::chrono::seconds(st.st_mtim.tv_sec))};
+}
+
 std::string random_suffix() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   char buf[17];
@@ -42,7 +59,8 @@ std::string random_suffix() {
 
 class FileWriter final : public ObjectWriter {
  public:
-  FileWriter(fs::path target, std::string what) : target_(std::move(target)), what_(std::move(what)) {
+  FileWriter(fs::path target, std::string what, std::function<bool()> cancelled)
+      : target_(std::move(target)), what_(std::move(what)), cancelled_(std::move(cancelled)) {
     std::error_code ec;
     fs::create_directories(target_.parent_path(), ec);
     if (ec) throw store_error(what_ + ": cannot create directory " + target_.parent_path().string() + ": " + ec.message());
@@ -73,6 +91,8 @@ class FileWriter final : public ObjectWriter {
   }
   void commit() override {
     if (committed_) return;
+    // The cancel check (ObjectStore::set_cancel_check): nothing becomes visible after a cancel.
+    if (cancelled_ && cancelled_()) throw Error(ErrorCode::cancelled, what_ + ": upload cancelled");
     if (::fsync(fd_) != 0) throw store_error(what_ + ": fsync failed: " + std::strerror(errno));
     if (::close(fd_) != 0) {
       fd_ = -1;
@@ -90,6 +110,7 @@ class FileWriter final : public ObjectWriter {
  private:
   fs::path target_, temp_;
   std::string what_;
+  std::function<bool()> cancelled_;
   int fd_ = -1;
   bool committed_ = false;
   std::uint64_t written_ = 0;
@@ -141,7 +162,7 @@ class FileStore final : public ObjectStore {
 
   std::unique_ptr<ObjectWriter> open_write(const std::string& key) override {
     check_key(key, describe());
-    return std::make_unique<FileWriter>(root_ / key, describe() + ": " + key);
+    return std::make_unique<FileWriter>(root_ / key, describe() + ": " + key, cancel_check());
   }
 
   std::unique_ptr<InputStream> get(const std::string& key, const ByteRange& range) override {
@@ -149,7 +170,7 @@ class FileStore final : public ObjectStore {
     fs::path p = root_ / key;
     std::error_code ec;
     if (!fs::is_regular_file(p, ec)) throw not_found(describe() + ": " + key + ": no such object");
-    return std::make_unique<RangeFileInput>(p, range, describe() + ": " + key);
+    return cancellable(std::make_unique<RangeFileInput>(p, range, describe() + ": " + key), describe() + ": " + key);
   }
 
   bool exists(const std::string& key) override {
@@ -179,21 +200,57 @@ class FileStore final : public ObjectStore {
   }
 
   std::vector<std::string> list_objects(const std::string& prefix) override {
-    auto slash = prefix.rfind('/');
-    std::string dir_part = slash == std::string::npos ? "" : prefix.substr(0, slash + 1);
     std::vector<std::string> out;
-    std::error_code ec;
-    fs::path dir = root_ / dir_part;
-    if (!fs::is_directory(dir, ec)) return out;
-    for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (ec) throw store_error(describe() + ": cannot list " + prefix + ": " + ec.message());
-      if (it->path().filename().string().starts_with(kTempPrefix)) continue;
-      if (!it->is_regular_file(ec)) continue;
-      std::string key = fs::relative(it->path(), root_, ec).generic_string();
-      if (key.starts_with(prefix)) out.push_back(key);
-    }
+    walk(prefix, [&](const fs::path&, std::string key) {
+      if (!key.empty() && key.starts_with(prefix)) out.push_back(std::move(key));
+    });
     std::sort(out.begin(), out.end());
     return out;
+  }
+
+  std::vector<ObjectInfo> list_object_info(const std::string& prefix) override {
+    std::vector<ObjectInfo> out;
+    walk(prefix, [&](const fs::path& p, std::string key) {
+      if (key.empty() || !key.starts_with(prefix)) return;
+      if (auto info = file_info(p)) out.push_back(ObjectInfo{std::move(key), info->first, info->second});
+    });
+    std::sort(out.begin(), out.end(), [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
+    return out;
+  }
+
+  // The temporary files of writers that never committed nor were destroyed (a killed process).
+  std::vector<PendingUpload> list_pending_uploads(const std::string& prefix) override {
+    std::vector<PendingUpload> out;
+    walk(prefix, [&](const fs::path& p, std::string key) {
+      if (!key.empty()) return;  // an object, not a temporary file
+      std::string target = temp_target(p.filename().string());
+      if (target.empty()) return;
+      std::error_code ec;
+      std::string id = fs::relative(p, root_, ec).generic_string();
+      if (ec) return;
+      auto slash = id.rfind('/');
+      std::string object_key = (slash == std::string::npos ? "" : id.substr(0, slash + 1)) + target;
+      if (!object_key.starts_with(prefix)) return;
+      if (auto info = file_info(p)) out.push_back(PendingUpload{std::move(object_key), std::move(id), info->second, info->first});
+    });
+    std::sort(out.begin(), out.end(), [](const PendingUpload& a, const PendingUpload& b) {
+      return a.key != b.key ? a.key < b.key : a.id < b.id;
+    });
+    return out;
+  }
+
+  void abort_pending_upload(const PendingUpload& upload) override {
+    // The id is a temporary file's key: never an object's, never outside the root.
+    check_object_key(upload.id, describe(), "");
+    fs::path p = root_ / upload.id;
+    if (temp_target(p.filename().string()).empty()) {
+      throw invalid_input(describe() + ": \"" + upload.id + "\" is not a temporary file of this store");
+    }
+    std::error_code ec;
+    if (!fs::remove(p, ec) && ec && ec != std::errc::no_such_file_or_directory) {
+      throw store_error(describe() + ": cannot delete " + upload.id + ": " + ec.message());
+    }
+    prune_empty_dirs(p);
   }
 
   void remove(const std::string& key) override {
@@ -203,11 +260,7 @@ class FileStore final : public ObjectStore {
     if (!fs::remove(p, ec) && ec && ec != std::errc::no_such_file_or_directory) {
       throw store_error(describe() + ": cannot delete " + key + ": " + ec.message());
     }
-    // Empty directories are not prefixes in object storage: prune them up to the root.
-    for (fs::path d = p.parent_path(); d != root_ && d.string().size() > root_.string().size(); d = d.parent_path()) {
-      if (!fs::is_empty(d, ec) || ec) break;
-      fs::remove(d, ec);
-    }
+    prune_empty_dirs(p);
   }
 
   std::string signed_url(const std::string& key, std::chrono::seconds) override {
@@ -218,6 +271,35 @@ class FileStore final : public ObjectStore {
   std::string describe() const override { return "file://" + root_.string(); }
 
  private:
+  // Empty directories are not prefixes in object storage: prune them from p's up to the root.
+  void prune_empty_dirs(const fs::path& p) {
+    std::error_code ec;
+    for (fs::path d = p.parent_path(); d != root_ && d.string().size() > root_.string().size(); d = d.parent_path()) {
+      if (!fs::is_empty(d, ec) || ec) break;
+      fs::remove(d, ec);
+    }
+  }
+
+  // Every regular file under the directory of the prefix's last '/': f(path, key), key "" for a
+  // temporary file (not an object).
+  template <typename F>
+  void walk(const std::string& prefix, F&& f) {
+    auto slash = prefix.rfind('/');
+    std::string dir_part = slash == std::string::npos ? "" : prefix.substr(0, slash + 1);
+    std::error_code ec;
+    fs::path dir = root_ / dir_part;
+    if (!fs::is_directory(dir, ec)) return;
+    for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) throw store_error(describe() + ": cannot list " + prefix + ": " + ec.message());
+      if (!it->is_regular_file(ec)) continue;
+      if (it->path().filename().string().starts_with(kTempPrefix)) {
+        f(it->path(), std::string());
+        continue;
+      }
+      f(it->path(), fs::relative(it->path(), root_, ec).generic_string());
+    }
+  }
+
   static bool holds_object(const fs::path& dir) {
     std::error_code ec;
     for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {

@@ -21,12 +21,13 @@ using Bytes = std::shared_ptr<const std::string>;
 struct Bucket {
   std::mutex mutex;
   std::map<std::string, Bytes> objects;  // sorted by key, as listings are
+  std::map<std::string, Timestamp> modified;  // commit times, for list_object_info
 };
 
 class MemoryWriter final : public ObjectWriter {
  public:
-  MemoryWriter(std::shared_ptr<Bucket> bucket, std::string key, std::string what)
-      : bucket_(std::move(bucket)), key_(std::move(key)), what_(std::move(what)) {}
+  MemoryWriter(std::shared_ptr<Bucket> bucket, std::string key, std::string what, std::function<bool()> cancelled)
+      : bucket_(std::move(bucket)), key_(std::move(key)), what_(std::move(what)), cancelled_(std::move(cancelled)) {}
   void write(const void* data, std::size_t size) override {
     if (committed_) throw Error(ErrorCode::storage, what_ + ": write after commit");
     buffer_.append(static_cast<const char*>(data), size);
@@ -34,9 +35,11 @@ class MemoryWriter final : public ObjectWriter {
   }
   void commit() override {
     if (committed_) return;
+    if (cancelled_ && cancelled_()) throw Error(ErrorCode::cancelled, what_ + ": upload cancelled");
     auto bytes = std::make_shared<const std::string>(std::move(buffer_));
     std::lock_guard lock(bucket_->mutex);
     bucket_->objects[key_] = std::move(bytes);
+    bucket_->modified[key_] = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     committed_ = true;
   }
   std::uint64_t bytes_written() const override { return written_; }
@@ -44,6 +47,7 @@ class MemoryWriter final : public ObjectWriter {
  private:
   std::shared_ptr<Bucket> bucket_;
   std::string key_, what_;
+  std::function<bool()> cancelled_;
   std::string buffer_;
   bool committed_ = false;
   std::uint64_t written_ = 0;
@@ -74,14 +78,14 @@ class MemoryStore final : public ObjectStore {
 
   std::unique_ptr<ObjectWriter> open_write(const std::string& key) override {
     check_object_key(key, describe());
-    return std::make_unique<MemoryWriter>(bucket_, key, describe() + ": " + key);
+    return std::make_unique<MemoryWriter>(bucket_, key, describe() + ": " + key, cancel_check());
   }
 
   std::unique_ptr<InputStream> get(const std::string& key, const ByteRange& range) override {
     check_object_key(key, describe());
     Bytes bytes = find(key);
     if (!bytes) throw not_found(describe() + ": " + key + ": no such object");
-    return std::make_unique<MemoryReader>(std::move(bytes), range);
+    return cancellable(std::make_unique<MemoryReader>(std::move(bytes), range), describe() + ": " + key);
   }
 
   bool exists(const std::string& key) override {
@@ -118,10 +122,21 @@ class MemoryStore final : public ObjectStore {
     return out;
   }
 
+  std::vector<ObjectInfo> list_object_info(const std::string& prefix) override {
+    std::vector<ObjectInfo> out;
+    std::lock_guard lock(bucket_->mutex);
+    for (auto it = bucket_->objects.lower_bound(prefix); it != bucket_->objects.end() && it->first.starts_with(prefix);
+         ++it) {
+      out.push_back(ObjectInfo{it->first, it->second->size(), bucket_->modified[it->first]});
+    }
+    return out;
+  }
+
   void remove(const std::string& key) override {
     check_object_key(key, describe());
     std::lock_guard lock(bucket_->mutex);
     bucket_->objects.erase(key);  // a missing key is fine (S3 semantics)
+    bucket_->modified.erase(key);
   }
 
   std::string signed_url(const std::string& key, std::chrono::seconds) override {

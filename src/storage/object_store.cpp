@@ -26,6 +26,42 @@ void ObjectStore::put(const std::string& key, std::string_view data) {
   w->commit();
 }
 
+namespace {
+
+class CancellableInput final : public InputStream {
+ public:
+  CancellableInput(std::unique_ptr<InputStream> in, std::function<bool()> cancelled, std::string what)
+      : in_(std::move(in)), cancelled_(std::move(cancelled)), what_(std::move(what)) {}
+  std::size_t read(void* buffer, std::size_t size) override {
+    if (cancelled_()) throw Error(ErrorCode::cancelled, what_ + ": download cancelled");
+    return in_->read(buffer, size);
+  }
+
+ private:
+  std::unique_ptr<InputStream> in_;
+  std::function<bool()> cancelled_;
+  std::string what_;
+};
+
+}  // namespace
+
+std::unique_ptr<InputStream> ObjectStore::cancellable(std::unique_ptr<InputStream> in, const std::string& what) const {
+  if (!download_cancel_check_) return in;
+  return std::make_unique<CancellableInput>(std::move(in), download_cancel_check_, what);
+}
+
+std::vector<ObjectInfo> ObjectStore::list_object_info(const std::string& prefix) {
+  std::vector<ObjectInfo> out;
+  for (auto& key : list_objects(prefix)) out.push_back(ObjectInfo{std::move(key), 0, std::nullopt});
+  return out;
+}
+
+std::vector<PendingUpload> ObjectStore::list_pending_uploads(const std::string&) { return {}; }
+
+void ObjectStore::abort_pending_upload(const PendingUpload& upload) {
+  throw Error(ErrorCode::unsupported, describe() + ": " + upload.key + ": this store keeps no pending uploads");
+}
+
 std::string ObjectStore::get_all(const std::string& key, std::size_t limit) {
   auto in = get(key);
   return read_all(*in, limit, describe() + ": " + key);

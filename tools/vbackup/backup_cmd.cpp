@@ -1,6 +1,8 @@
 // vbackup backup create|get|describe|download|delete|logs and backup-location check: velero's
 // commands over the library's backup glue (create_backup) and persistence.
 #include "commands.hpp"
+#include "interrupt.hpp"
+#include "leftovers_cmd.hpp"
 #include "output.hpp"
 
 #include "vbackup/backup.hpp"
@@ -97,16 +99,30 @@ int backup_create(const Common& c, const CreateFlags& f) {
   ProgressBar bar(f.quiet);
   BackupProgress last;
   auto render = [&](double seconds, std::size_t width) { return progress_line(last, seconds, width); };
-  if (bar.enabled()) {
-    options.on_progress = [&](const BackupProgress& p) {
-      last = p;
-      bar.update(render);
-      return true;
-    };
-  }
+  // SIGINT/SIGTERM cancel (interrupt.hpp): between items, and in the uploads (a slow tarball).
+  Interrupt interrupt(bar.enabled());
+  store.objects->set_cancel_check(&Interrupt::requested);
+  options.on_progress = [&](const BackupProgress& p) {
+    last = p;
+    if (Interrupt::requested()) return false;  // the bar stays as it was; the message follows it
+    bar.update(render);
+    return true;
+  };
   const std::string name = b.metadata.name;
-  auto run = create_backup(*cluster, store, std::move(b), options);
+  BackupRun run;
+  try {
+    run = create_backup(*cluster, store, std::move(b), options);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::cancelled || !Interrupt::requested()) throw;
+    interrupt.announce();
+    std::cerr << "vbackup: backup \"" << name << "\" cancelled; what it had uploaded was removed from "
+              << store.location.url() << "\n";
+    return Interrupt::exit_status();
+  }
   bar.finish(render);  // the final figures stay on screen
+  if (Interrupt::requested()) {
+    std::cerr << "vbackup: the interrupt came after the backup was written; it is complete and kept\n";
+  }
   if (!run.note.empty()) std::cerr << "Note: " << run.note << "\n";
   const auto& st = run.result.backup.status;
   namespace phase = velero::backup_phase;
@@ -260,6 +276,12 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
   create->add_flag("-q,--quiet", cf->quiet, "No progress output");
   add_record_flag(*create, cf->record_in_cluster, "Backup");
   create->add_flag("-w,--wait", cf->wait, "Wait for the operation to complete (accepted: vbackup always waits)");
+  create->footer(
+      "Interrupting: SIGINT (Ctrl-C) or SIGTERM cancels the backup and removes what it had uploaded (the file "
+      "store's temporary files; S3's multipart upload is aborted; Azure's uncommitted blocks cannot be deleted and "
+      "expire by themselves after 7 days). A second signal quits at once; `vbackup backup-location check --prune` "
+      "removes what that, or a crash, leaves.\n"
+      "Exit status: 0 Completed, 2 PartiallyFailed, 1 failed, 130 interrupted by SIGINT, 143 by SIGTERM.");
   create->callback([&common, &rc, cf] { rc = backup_create(common, *cf); });
 
   struct ListFlags {
@@ -291,8 +313,10 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
   download->add_flag("--force", lf->force, "Overwrite the file if it exists");
   download->callback([&common, &rc, lf] { rc = backup_download(common, lf->name, lf->file, lf->force); });
 
-  auto* del = backup->add_subcommand("delete", "Delete backups from the storage location, and their Backup CRs from the "
-                                     "cluster when one is named (--kubeconfig, --kubecontext, $KUBECONFIG)");
+  auto* del = backup->add_subcommand("delete", "Delete backups from the storage location (a folder without "
+                                              "velero-backup.json too, and uploads left unfinished in it), and "
+                                              "their Backup CRs from the cluster when one is named (--kubeconfig, "
+                                              "--kubecontext, $KUBECONFIG)");
   del->fallthrough();
   del->add_option("names", lf->names, "Backup names");
   del->add_flag("--all", lf->all, "Delete all backups");
@@ -317,10 +341,12 @@ void add_location_commands(CLI::App& app, const Common& common, int& rc) {
   bsl->fallthrough();
   auto output = std::make_shared<std::string>();
   auto* check = bsl->add_subcommand("check", "Check a location without changing it: Available, Available (read-only), or "
-                                             "Unavailable and why (exit status 1)");
+                                             "Unavailable and why (exit status 1); and report what interrupted work left behind");
   check->fallthrough();
   check->add_option("-o,--output", *output, "Print the BackupStorageLocation status as json or yaml");
-  check->callback([&common, &rc, output] {
+  auto leftovers = std::make_shared<LeftoverFlags>();
+  add_leftover_flags(*check, *leftovers);
+  check->callback([&common, &rc, output, leftovers] {
     if (!output->empty()) check_output(*output, false);
     auto store = open_store(common);
     auto status = check_location(store, now());
@@ -337,6 +363,8 @@ void add_location_commands(CLI::App& app, const Common& common, int& rc) {
       std::cout << store.location.url() << ": Unavailable: " << status.message << "\n";
     }
     rc = available ? 0 : 1;
+    // Leftovers (leftovers_cmd.hpp): on stderr when stdout carries -o json|yaml.
+    if (available && !report_leftovers(output->empty() ? std::cout : std::cerr, *store.backups, *leftovers)) rc = 1;
   });
 }
 

@@ -6,7 +6,8 @@
 // Exit status (kExitStatus below, printed by --help): 0 success (a backup or restore Completed); 1
 // failure (bad input or usage, failed validation, a failed or refused operation, a storage or
 // cluster error); 2 the backup or restore ended PartiallyFailed (see `vbackup backup|restore
-// describe NAME --details`).
+// describe NAME --details`); 130 / 143: `backup create` or
+// `restore create` interrupted by SIGINT / SIGTERM (cancelled and cleaned up).
 #include "commands.hpp"
 
 #include "vbackup/error.hpp"

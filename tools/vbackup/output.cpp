@@ -321,6 +321,8 @@ std::string bytes_si(std::uint64_t b) {  // as velero and kubectl print sizes: k
 
 }  // namespace
 
+std::string format_bytes(std::uint64_t bytes) { return bytes_si(bytes); }
+
 std::string progress_bar_line(std::int64_t done, std::int64_t total, const std::string& extra, double seconds,
                               std::size_t width) {
   total = std::max(total, done);

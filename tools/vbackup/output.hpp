@@ -36,6 +36,9 @@ void print_table(std::ostream& out, const std::vector<std::vector<std::string>>&
 // padchar ' ', no flags): cells end at '\t', columns align within blocks of adjacent lines.
 std::string tabwrite(std::string_view text);
 
+// "13.1 MB": sizes as velero and kubectl print them (kB, MB, GB, powers of 1000).
+std::string format_bytes(std::uint64_t bytes);
+
 // A progress line, at most `width` columns:
 //   "[########------------]  41%  41,012/100,028 items  26.1 MB  35,120 items/s  ETA 2s"
 // without a bar when the total is not known ahead (total == done); `extra` (bytes) after the count.

@@ -2,6 +2,7 @@
 // mapped onto the library's restore glue (create_restore) and the restores recorded in the location
 // (persistence.hpp). Velero's server flags that shape a restore are options of `restore create`.
 #include "commands.hpp"
+#include "interrupt.hpp"
 #include "filter_flags.hpp"
 #include "output.hpp"
 
@@ -172,14 +173,30 @@ int restore_create(const Common& c, const CreateFlags& f) {
   ProgressBar bar(f.quiet || planning);
   RestoreProgress last;
   auto render = [&](double seconds, std::size_t width) { return restore_progress_line(last, seconds, width); };
-  if (bar.enabled()) {
-    options.on_progress = [&](const RestoreProgress& p) {
-      last = p;
-      bar.update(render);
-      return true;
-    };
+  // SIGINT/SIGTERM cancel (interrupt.hpp): between items, and while the backup downloads. Uploads
+  // are not checked: a cancelled restore still writes its log, results and record (Failed).
+  Interrupt interrupt(bar.enabled());
+  store.objects->set_download_cancel_check(&Interrupt::requested);
+  options.on_progress = [&](const RestoreProgress& p) {
+    last = p;
+    if (Interrupt::requested()) return false;  // the bar stays as it was; the message follows it
+    bar.update(render);
+    return true;
+  };
+  const std::string name = restore.metadata.name;
+  RestoreRun run;
+  try {
+    run = create_restore(cluster.get(), store, std::move(restore), std::move(options), f.output_dir);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::cancelled || !Interrupt::requested()) throw;
+    interrupt.announce();
+    std::cerr << "vbackup: restore \"" << name << "\" cancelled"
+              << (planning ? " (a dry run: the cluster was not changed)"
+                           : "; the objects restored so far stay in the cluster (`vbackup restore describe " + name +
+                                 " --details`)")
+              << "\n";
+    return Interrupt::exit_status();
   }
-  auto run = create_restore(cluster.get(), store, std::move(restore), std::move(options), f.output_dir);
   bar.finish(render);
   if (!run.note.empty()) std::cerr << "Note: " << run.note << "\n";
   const auto& r = run.result.restore;
@@ -327,6 +344,11 @@ void add_create(CLI::App& restore, const Common& common, int& rc) {
   create->add_option("--client-qps", f->client_qps, "Velero server flag: requests per second to the Kubernetes API once the burst is spent");
   create->add_option("--client-burst", f->client_burst, "Velero server flag: requests to the Kubernetes API in a short period");
   create->add_option("--resource-timeout", f->resource_timeout, "Velero server flag: how long a restored CRD may take to be ready (default 10m)");
+  create->footer(
+      "Interrupting: SIGINT (Ctrl-C) or SIGTERM cancels the restore between items (or while the backup downloads); "
+      "what it restored stays in the cluster, and its log, results and record (Failed) are written. A second "
+      "signal quits at once.\n"
+      "Exit status: 0 Completed, 2 PartiallyFailed, 1 failed, 130 interrupted by SIGINT, 143 by SIGTERM.");
   create->callback([&common, &rc, f] { rc = restore_create(common, *f); });
 }
 

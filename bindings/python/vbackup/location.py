@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import datetime
 import json
 from typing import TYPE_CHECKING, List, Optional, Sequence, Union
 
@@ -49,6 +50,24 @@ class Location:
         backups could not be written there."""
         return _lib.call_json(_lib.location_check, self._handle)
 
+    def leftovers(self) -> List[JSON]:
+        """What interrupted work (a process killed mid-backup) left: ``{"kind": "upload"|"backup"|
+        "restore", "key", "uploadId", "name", "ageSeconds", "bytes", "objects"}`` each. Uploads never
+        committed (the file store's temporary files, S3's unfinished multipart uploads) and backup
+        folders without velero-backup.json; Azure's uncommitted blocks expire by themselves (7 days)."""
+        return _lib.call_json(_lib.location_leftovers, self._handle)
+
+    def prune(self, grace: Union[str, float, datetime.timedelta] = "1h") -> JSON:
+        """Removes the leftovers at least ``grace`` old (a Go duration such as ``"1h"``, seconds, or a
+        timedelta): younger ones may be work still running. Returns ``{"removed": […], "kept": […],
+        "errors": ["<what>: <why>", …]}``."""
+        if isinstance(grace, datetime.timedelta):
+            grace = grace.total_seconds()
+        if isinstance(grace, (int, float)):
+            grace = f"{int(grace)}s"
+        options = json.dumps({"grace": grace})
+        return _lib.call_json(_lib.location_prune, self._handle, _lib.enc(options))
+
     # ---- backups ----
 
     def list_backups(self) -> List[JSON]:
@@ -73,7 +92,8 @@ class Location:
 
     def delete_backup(self, name: str, cluster: "Optional[Cluster]" = None,
                       velero_namespace: str = "velero") -> JSON:
-        """Deletes every object of the backup and, with a live ``cluster``, its Backup CR in
+        """Deletes every object of the backup (a folder without velero-backup.json too, and the
+        uploads left unfinished in it) and, with a live ``cluster``, its Backup CR in
         ``velero_namespace``: ``{"objects": N, "crDeleted": bool}``. Raises NotFoundError when
         neither has it."""
         return _delete(_lib.backup_delete_recorded, self, name, cluster, velero_namespace)

@@ -126,12 +126,12 @@ class AzureStore final : public ObjectStore {
 
   std::unique_ptr<ObjectWriter> open_write(const std::string& key) override {
     check_key(*service_, key);
-    return azure::open_blob_writer(service_, key);
+    return azure::open_blob_writer(service_, key, cancel_check());
   }
 
   std::unique_ptr<InputStream> get(const std::string& key, const ByteRange& range) override {
     check_key(*service_, key);
-    return std::make_unique<BlobReader>(service_, key, range);
+    return cancellable(std::make_unique<BlobReader>(service_, key, range), describe() + ": " + key);
   }
 
   bool exists(const std::string& key) override {
@@ -157,11 +157,21 @@ class AzureStore final : public ObjectStore {
 
   std::vector<std::string> list_objects(const std::string& prefix) override {
     std::vector<std::string> out;
+    for (auto& o : list_object_info(prefix)) out.push_back(std::move(o.key));
+    return out;
+  }
+
+  std::vector<ObjectInfo> list_object_info(const std::string& prefix) override {
+    std::vector<ObjectInfo> out;
     list(prefix, "", [&](azure::ListBlobsPage& page) {
-      for (auto& b : page.blobs) out.push_back(std::move(b));
+      for (std::size_t i = 0; i < page.blobs.size(); ++i) {
+        out.push_back(ObjectInfo{std::move(page.blobs[i]), page.properties[i].size, page.properties[i].last_modified});
+      }
     });
-    std::sort(out.begin(), out.end());  // the service sorts too; byte order is the contract here
-    out.erase(std::unique(out.begin(), out.end()), out.end());
+    // The service sorts too; byte order is the contract here.
+    std::sort(out.begin(), out.end(), [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
+    out.erase(std::unique(out.begin(), out.end(), [](const ObjectInfo& a, const ObjectInfo& b) { return a.key == b.key; }),
+              out.end());
     return out;
   }
 

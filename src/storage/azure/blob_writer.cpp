@@ -3,6 +3,8 @@
 // succeeds nothing is visible under the key, and the blocks of an abandoned upload are simply
 // never committed (the service discards uncommitted blocks after a week; there is no call to make).
 // This is the fix of velero#2301 (RequestBodyTooLarge): no request body exceeds the block size.
+// The store's cancel check is made while blocks are awaited and before the commit; a cancelled
+// upload's blocks stay uncommitted and expire with the others.
 #include "storage/azure/responses.hpp"
 #include "storage/azure/service.hpp"
 #include "storage/azure/sharedkey.hpp"
@@ -18,6 +20,7 @@ namespace vbackup::storage::azure {
 namespace {
 
 constexpr std::size_t kMaxBlocks = 50000;  // blocks in one committed blob
+constexpr auto kCancelPoll = std::chrono::milliseconds(100);
 
 // A prefix unique to this upload, so two writers of the same blob never overwrite each other's
 // uncommitted blocks. 15 hex digits + '-' + 8 digits = 24 bytes: base64 without padding, and the
@@ -31,8 +34,9 @@ std::string upload_id() {
 
 class BlobWriter final : public ObjectWriter {
  public:
-  BlobWriter(std::shared_ptr<Service> service, std::string key)
+  BlobWriter(std::shared_ptr<Service> service, std::string key, std::function<bool()> cancelled)
       : service_(std::move(service)),
+        cancelled_(std::move(cancelled)),
         key_(std::move(key)),
         url_(service_->blob_url(key_)),
         block_size_(static_cast<std::size_t>(service_->config().block_size)),
@@ -68,11 +72,13 @@ class BlobWriter final : public ObjectWriter {
     if (committed_) return;
     if (failed_) throw Error(ErrorCode::storage, what() + ": commit after a failed upload");
     try {
+      check_cancelled();
       if (block_ids_.empty()) {
         put_blob();
       } else {
         if (!buffer_.empty()) stage_buffer();
         while (!in_flight_.empty()) reap_one();
+        check_cancelled();  // the last chance before the blob becomes visible
         put_block_list();
       }
     } catch (...) {
@@ -88,7 +94,13 @@ class BlobWriter final : public ObjectWriter {
  private:
   std::string what() const { return service_->describe() + ": " + key_; }
 
+  void check_cancelled() const {
+    if (cancelled_ && cancelled_()) throw Error(ErrorCode::cancelled, what() + ": upload cancelled");
+  }
+
   void reap_one() {
+    // Polled, so that a cancel is seen while a slow block goes up.
+    while (in_flight_.front().wait_for(kCancelPoll) != std::future_status::ready) check_cancelled();
     auto f = std::move(in_flight_.front());
     in_flight_.pop_front();
     f.get();  // rethrows the block's error
@@ -155,6 +167,7 @@ class BlobWriter final : public ObjectWriter {
   }
 
   std::shared_ptr<Service> service_;
+  std::function<bool()> cancelled_;
   std::string key_, url_;
   std::size_t block_size_;
   unsigned max_parallel_;
@@ -169,8 +182,9 @@ class BlobWriter final : public ObjectWriter {
 
 }  // namespace
 
-std::unique_ptr<ObjectWriter> open_blob_writer(std::shared_ptr<Service> service, const std::string& key) {
-  return std::make_unique<BlobWriter>(std::move(service), key);
+std::unique_ptr<ObjectWriter> open_blob_writer(std::shared_ptr<Service> service, const std::string& key,
+                                               std::function<bool()> cancelled) {
+  return std::make_unique<BlobWriter>(std::move(service), key, std::move(cancelled));
 }
 
 }  // namespace vbackup::storage::azure

@@ -37,7 +37,20 @@ ListBlobsPage parse_list_blobs(std::string_view body, std::string_view what) {
     if (!n) throw bad("<" + item.name + "> without <Name>");
     std::string name = name_of(*n, what);
     if (name.empty()) throw bad("<" + item.name + "> with an empty name");
-    (item.name == "Blob" ? page.blobs : page.prefixes).push_back(std::move(name));
+    if (item.name == "BlobPrefix") {
+      page.prefixes.push_back(std::move(name));
+      continue;
+    }
+    page.blobs.push_back(std::move(name));
+    BlobProperties props;
+    if (const xml::Element* p = item.child("Properties")) {
+      props.last_modified = parse_rfc1123_date(p->child_text("Last-Modified"));
+      std::string length = p->child_text("Content-Length");
+      if (!length.empty() && length.size() <= 19 && length.find_first_not_of("0123456789") == std::string::npos) {
+        props.size = std::stoull(length);
+      }
+    }
+    page.properties.push_back(props);
   }
   page.next_marker = root.child_text("NextMarker");
   return page;

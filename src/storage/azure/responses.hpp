@@ -2,6 +2,8 @@
 // and error bodies; and the one XML body we send, the block list. Internal header.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,8 +15,13 @@ namespace vbackup::storage::azure {
 // in the service's order; next_marker empty on the last page. Names sent with Encoded="true"
 // (characters XML cannot carry) are percent-decoded. Malformed or truncated XML, or a document
 // that is not a List Blobs page, throws Error(storage) naming `what`.
+struct BlobProperties {
+  std::uint64_t size = 0;                               // Content-Length (0 when unreadable)
+  std::optional<std::chrono::sys_seconds> last_modified;  // Last-Modified (nullopt when unreadable)
+};
 struct ListBlobsPage {
   std::vector<std::string> blobs;
+  std::vector<BlobProperties> properties;  // one per blob, in the same order
   std::vector<std::string> prefixes;
   std::string next_marker;
 };

@@ -61,6 +61,8 @@ class Service {
 };
 
 // Writers for block blobs (blob_writer.cpp).
-std::unique_ptr<ObjectWriter> open_blob_writer(std::shared_ptr<Service> service, const std::string& key);
+// `cancelled`: the store's cancel check (ObjectStore::set_cancel_check), may be empty.
+std::unique_ptr<ObjectWriter> open_blob_writer(std::shared_ptr<Service> service, const std::string& key,
+                                               std::function<bool()> cancelled = {});
 
 }  // namespace vbackup::storage::azure

@@ -124,6 +124,34 @@ std::string rfc1123_date(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
+std::optional<std::chrono::sys_seconds> parse_rfc1123_date(std::string_view text) {
+  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  // "Sun, 11 Oct 2009 21:49:13 GMT": 29 characters, fixed positions.
+  if (text.size() != 29 || text.substr(3, 2) != ", " || text.substr(25) != " GMT") return std::nullopt;
+  auto number = [&](std::size_t at, std::size_t n) -> int {
+    int v = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (text[i] < '0' || text[i] > '9') return -1;
+      v = v * 10 + (text[i] - '0');
+    }
+    return v;
+  };
+  int day = number(5, 2), year = number(12, 4), h = number(17, 2), m = number(20, 2), s = number(23, 2);
+  int month = 0;
+  for (int i = 0; i < 12; ++i) {
+    if (text.substr(8, 3) == kMonths[i]) month = i + 1;
+  }
+  if (day < 0 || year < 0 || h < 0 || m < 0 || s < 0 || month == 0 || text[7] != ' ' || text[11] != ' ' ||
+      text[16] != ' ' || text[19] != ':' || text[22] != ':' || h > 23 || m > 59 || s > 60) {
+    return std::nullopt;
+  }
+  std::chrono::year_month_day ymd{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
+                                  std::chrono::day(static_cast<unsigned>(day))};
+  if (!ymd.ok()) return std::nullopt;
+  return std::chrono::sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(m) + std::chrono::seconds(s);
+}
+
 std::string iso8601_seconds(std::chrono::system_clock::time_point t) {
   std::tm tm = utc(t);
   char buf[64];

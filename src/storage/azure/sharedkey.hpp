@@ -46,6 +46,8 @@ std::string authorization_header(std::string_view account, std::string_view key,
 
 // "Sun, 11 Oct 2009 21:49:13 GMT" (RFC 1123, English names whatever the locale).
 std::string rfc1123_date(std::chrono::system_clock::time_point t);
+// The reverse, for Last-Modified in listings: nullopt for anything but that exact form.
+std::optional<std::chrono::sys_seconds> parse_rfc1123_date(std::string_view text);
 // "2009-10-11T21:49:13Z", the SAS time format.
 std::string iso8601_seconds(std::chrono::system_clock::time_point t);
 

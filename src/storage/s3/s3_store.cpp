@@ -17,6 +17,21 @@ constexpr std::chrono::seconds kMaxPresign{7 * 24 * 3600};
 
 }  // namespace
 
+std::uint64_t parse_size(const std::string& text) {
+  if (text.empty() || text.size() > 19 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return 0;
+  }
+  return std::stoull(text);
+}
+
+std::optional<Timestamp> parse_time(const std::string& text) {
+  try {
+    return parse_rfc3339(text);  // "2009-10-12T17:50:30.000Z"
+  } catch (const Error&) {
+    return std::nullopt;  // a listing entry without a readable time has an unknown age
+  }
+}
+
 std::unique_ptr<storage::ObjectWriter> S3Store::open_write(const std::string& key) {
   check_key(key);
   return open_writer(*this, key);
@@ -24,7 +39,7 @@ std::unique_ptr<storage::ObjectWriter> S3Store::open_write(const std::string& ke
 
 std::unique_ptr<InputStream> S3Store::get(const std::string& key, const storage::ByteRange& range) {
   check_key(key);
-  return open_reader(*this, key, range);
+  return cancellable(open_reader(*this, key, range), name(key));
 }
 
 std::vector<std::string> S3Store::list_common_prefixes(const std::string& prefix, const std::string& delimiter) {
@@ -37,9 +52,15 @@ std::vector<std::string> S3Store::list_common_prefixes(const std::string& prefix
 
 std::vector<std::string> S3Store::list_objects(const std::string& prefix) {
   std::vector<std::string> keys;
-  list(prefix, "", &keys, nullptr);
-  std::sort(keys.begin(), keys.end());
+  for (auto& o : list_object_info(prefix)) keys.push_back(std::move(o.key));
   return keys;
+}
+
+std::vector<storage::ObjectInfo> S3Store::list_object_info(const std::string& prefix) {
+  std::vector<storage::ObjectInfo> objects;
+  list(prefix, "", &objects, nullptr);
+  std::sort(objects.begin(), objects.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+  return objects;
 }
 
 bool S3Store::exists(const std::string& key) {
@@ -93,7 +114,7 @@ void S3Store::remove_batch(const std::vector<std::string>& keys) {
   }
 }
 
-void S3Store::list(const std::string& prefix, const std::string& delimiter, std::vector<std::string>* keys,
+void S3Store::list(const std::string& prefix, const std::string& delimiter, std::vector<storage::ObjectInfo>* objects,
                    std::vector<std::string>* prefixes) {
   std::string token;
   std::string what = "ListObjectsV2 s3://" + cfg_.bucket + "/" + prefix + (delimiter.empty() ? "" : " delimiter " + delimiter);
@@ -109,8 +130,10 @@ void S3Store::list(const std::string& prefix, const std::string& delimiter, std:
     if (result.name != "ListBucketResult") {
       throw Error(ErrorCode::storage, what + ": expected <ListBucketResult>, got <" + result.name + ">");
     }
-    if (keys) {
-      for (const xml::Element* c : result.all("Contents")) keys->push_back(c->child_text("Key"));
+    if (objects) {
+      for (const xml::Element* c : result.all("Contents")) {
+        objects->push_back({c->child_text("Key"), parse_size(c->child_text("Size")), parse_time(c->child_text("LastModified"))});
+      }
     }
     if (prefixes) {
       for (const xml::Element* c : result.all("CommonPrefixes")) prefixes->push_back(c->child_text("Prefix"));

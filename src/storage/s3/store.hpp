@@ -40,6 +40,10 @@ class S3Store final : public S3ObjectStore {
   void remove_batch(const std::vector<std::string>& keys) override;
   std::string signed_url(const std::string& key, std::chrono::seconds ttl) override;
   std::string describe() const override { return describe_; }
+  std::vector<storage::ObjectInfo> list_object_info(const std::string& prefix) override;
+  // uploads.cpp: ListMultipartUploads (+ ListParts for each one's newest part) and their abort.
+  std::vector<storage::PendingUpload> list_pending_uploads(const std::string& prefix) override;
+  void abort_pending_upload(const storage::PendingUpload& upload) override;
 
   // Used by the writer and the reader.
   const Config& config() const { return cfg_; }
@@ -72,8 +76,10 @@ class S3Store final : public S3ObjectStore {
   void add_sse_c(http::Request& r) const;
   void add_object_headers(http::Request& r) const;
   http::Response send(http::Request r, const std::string& body_hash) const;
-  void list(const std::string& prefix, const std::string& delimiter, std::vector<std::string>* keys,
+  void list(const std::string& prefix, const std::string& delimiter, std::vector<storage::ObjectInfo>* objects,
             std::vector<std::string>* prefixes);
+  // uploads.cpp: the parts of one upload: their total size and the newest LastModified.
+  void add_parts(storage::PendingUpload& upload);
   std::string resolve_region() const;
   std::string scrub(std::string s) const;
 
@@ -86,6 +92,10 @@ class S3Store final : public S3ObjectStore {
   mutable std::unique_ptr<http::Client> client_;
   mutable std::atomic<bool> raw_query_signing_{false};
 };
+
+// Listing fields: <Size> (0 when unreadable) and <LastModified> / <Initiated> (nullopt when unreadable).
+std::uint64_t parse_size(const std::string& text);
+std::optional<Timestamp> parse_time(const std::string& text);
 
 // The reader and the writer of one object (reader.cpp, writer.cpp); the store has checked `key`.
 std::unique_ptr<InputStream> open_reader(S3Store& store, std::string key, const storage::ByteRange& range);

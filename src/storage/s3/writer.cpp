@@ -1,7 +1,9 @@
 // Writing an S3 object: one PutObject for an object of at most one part, else a multipart upload
 // whose parts go up in parallel (at most `upload_parallelism` parts in memory, the one being
 // filled included), each retried on its own; CompleteMultipartUpload is the commit, and a failed
-// or abandoned upload is aborted (velero#5856).
+// or abandoned upload is aborted (velero#5856). The store's cancel check is made while the writer
+// waits for parts and before the commit, so a cancel waits at most for the parts in flight
+// (upload_parallelism - 1 of part_size bytes) before the upload is aborted.
 #include "core/xml.hpp"
 #include "storage/s3/checksum.hpp"
 #include "storage/s3/store.hpp"
@@ -14,6 +16,7 @@ namespace vbackup::s3 {
 namespace {
 
 constexpr std::size_t kMaxParts = 10000;
+constexpr auto kCancelPoll = std::chrono::milliseconds(100);
 
 class S3Writer final : public storage::ObjectWriter {
  public:
@@ -27,6 +30,7 @@ class S3Writer final : public storage::ObjectWriter {
  private:
   void flush_part();
   void wait_oldest();
+  void check_cancelled() const;
   void abort_upload() noexcept;
   template <typename F>
   void guarded(F&& f);
@@ -101,7 +105,14 @@ void S3Writer::flush_part() {
   }));
 }
 
+void S3Writer::check_cancelled() const {
+  if (store_.cancel_requested()) throw Error(ErrorCode::cancelled, store_.name(key_) + ": upload cancelled");
+}
+
 void S3Writer::wait_oldest() {
+  // Polled, so that a cancel is seen while a slow part goes up; the abort then waits for the parts
+  // in flight (their requests cannot be interrupted) and aborts the upload.
+  while (in_flight_.front().wait_for(kCancelPoll) != std::future_status::ready) check_cancelled();
   std::future<Part> f = std::move(in_flight_.front());
   in_flight_.pop_front();
   done_.push_back(f.get());
@@ -110,11 +121,13 @@ void S3Writer::wait_oldest() {
 void S3Writer::commit() {
   if (committed_) return;
   guarded([&] {
+    check_cancelled();
     if (upload_id_.empty()) {
       store_.put_object(key_, std::make_shared<const std::string>(std::move(buffer_)));
     } else {
       if (!buffer_.empty()) flush_part();
       while (!in_flight_.empty()) wait_oldest();
+      check_cancelled();  // the last chance before the object becomes visible
       std::sort(done_.begin(), done_.end(), [](const Part& a, const Part& b) { return a.number < b.number; });
       store_.complete_multipart(key_, upload_id_, done_);
       upload_id_.clear();
@@ -231,11 +244,8 @@ void S3Store::complete_multipart(const std::string& key, const std::string& uplo
 void S3Store::abort_multipart(const std::string& key, const std::string& upload_id) {
   std::string what = "AbortMultipartUpload " + name(key);
   http::Response resp = send(request("DELETE", key, {{"uploadId", upload_id}}, what), sha256_hex(""));
-  if (resp.status != 204 && resp.status != 200) {
-    Error e = error_from(resp, resp.body, what);
-    if (e.code() == ErrorCode::not_found) return;  // NoSuchUpload: nothing left to abort
-    throw e;
-  }
+  if (resp.status == 404) return;  // NoSuchUpload: nothing left to abort
+  if (resp.status != 204 && resp.status != 200) throw error_from(resp, resp.body, what);
 }
 
 std::unique_ptr<storage::ObjectWriter> open_writer(S3Store& store, std::string key) {
