@@ -3,7 +3,7 @@
 // (the one the restore's Kubernetes client stands on), with no rate limit and no work per object
 // beyond sending it, so that what it measures is the server.
 //
-//   create_load --server http://127.0.0.1:PORT --dir DIR [--connections N]
+//   create_load --server http://127.0.0.1:PORT --dir DIR [--connections N] [--managed-fields-patch]
 //
 // DIR holds restore_bench export's setup.jsonl and items.jsonl ("<collection path>\t<JSON>" lines).
 // The setup objects (namespaces, CRDs) are created one by one first; each CRD's group version is
@@ -11,6 +11,11 @@
 // threads taking the next line in turn. Prints one JSON line: {"connections", "items", "failed",
 // "seconds" (everything), "itemSeconds" (the parallel part)}; the first failure goes to stderr.
 // Every answer but 201 counts as failed.
+//
+// With --managed-fields-patch each created item is followed by the request a restore sends next
+// (restore §2.3 step 17): a merge patch of its metadata.managedFields back to the backed-up value
+// (bodies prepared before the clock starts). That is the server's ceiling for Velero's request
+// pattern, two writes an item, where the plain run is the ceiling for creating the objects.
 #include "http/client.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/json.hpp"
@@ -34,6 +39,16 @@ namespace {
 
 using Line = std::pair<std::string, std::string>;  // collection path, body
 
+// The managedFields patch of a restore (apply.cpp, step 17): target path and body, or empty.
+Line managed_fields_patch(const Line& l) {
+  auto v = json::parse(l.second, l.first);
+  const json::object* md = json::find_object(v.get_object(), "metadata");
+  const auto* mf = md ? md->if_contains("managedFields") : nullptr;
+  if (!mf || !mf->is_array() || mf->get_array().empty()) return {};
+  return {l.first + "/" + std::string(json::get_string(*md, "name")),
+          json::marshal(json::object{{"metadata", json::object{{"managedFields", *mf}}}})};
+}
+
 std::vector<Line> read_lines(const std::string& file) {
   std::ifstream in(file);
   if (!in) throw Error(ErrorCode::io, file + ": cannot be read");
@@ -47,15 +62,16 @@ std::vector<Line> read_lines(const std::string& file) {
   return out;
 }
 
-http::Response post(http::Client& client, const std::string& server, const Line& l) {
+http::Response send(http::Client& client, const std::string& server, const Line& l, const char* method = "POST",
+                    const char* content_type = "application/json") {
   http::Request r;
-  r.method = "POST";
+  r.method = method;
   r.url = server + l.first;
   r.body = l.second;
-  r.headers.set("Content-Type", "application/json");
+  r.headers.set("Content-Type", content_type);
   r.headers.set("Accept", "application/json");
   r.idempotent = false;
-  r.description = "POST " + l.first;
+  r.description = std::string(method) + " " + l.first;
   return client.send(std::move(r));
 }
 
@@ -66,21 +82,28 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 int main(int argc, char** argv) {
   std::string server, dir;
   int connections = 1;
-  bool ok = argc % 2 == 1;
-  for (int i = 1; ok && i + 1 < argc; i += 2) {
+  bool ok = true, patch_managed_fields = false;
+  for (int i = 1; ok && i < argc; ++i) {
     const std::string k = argv[i];
-    if (k == "--server") server = argv[i + 1];
-    else if (k == "--dir") dir = argv[i + 1];
-    else if (k == "--connections") connections = std::atoi(argv[i + 1]);
+    if (k == "--managed-fields-patch") patch_managed_fields = true;
+    else if (i + 1 == argc) ok = false;
+    else if (k == "--server") server = argv[++i];
+    else if (k == "--dir") dir = argv[++i];
+    else if (k == "--connections") connections = std::atoi(argv[++i]);
     else ok = false;
   }
   if (!ok || server.empty() || dir.empty() || connections < 1) {
-    std::cerr << "usage: create_load --server URL --dir DIR [--connections N]\n";
+    std::cerr << "usage: create_load --server URL --dir DIR [--connections N] [--managed-fields-patch]\n";
     return 2;
   }
   try {
     const auto setup = read_lines(dir + "/setup.jsonl");
     const auto items = read_lines(dir + "/items.jsonl");
+    std::vector<Line> patches;
+    if (patch_managed_fields) {
+      patches.reserve(items.size());
+      for (const auto& l : items) patches.push_back(managed_fields_patch(l));
+    }
     http::ClientOptions co;
     co.max_connections_per_origin = static_cast<std::size_t>(connections);
     co.user_agent = "create_load";
@@ -89,7 +112,7 @@ int main(int argc, char** argv) {
     const auto start = Clock::now();
     std::vector<std::string> group_versions;
     for (const auto& l : setup) {
-      auto r = post(client, server, l);
+      auto r = send(client, server, l);
       if (r.status != 201) throw Error(ErrorCode::kube, "POST " + l.first + ": HTTP " + std::to_string(r.status) + ": " + r.body);
       if (l.first.find("/customresourcedefinitions") != std::string::npos) {
         auto crd = json::parse(l.second, "CRD").get_object();
@@ -117,7 +140,11 @@ int main(int argc, char** argv) {
     for (int t = 0; t < connections; ++t) {
       threads.emplace_back([&] {
         for (std::size_t i; (i = next++) < items.size();) {
-          auto r = post(client, server, items[i]);
+          auto r = send(client, server, items[i]);
+          if (r.status == 201 && patch_managed_fields && !patches[i].first.empty()) {
+            auto p = send(client, server, patches[i], "PATCH", "application/merge-patch+json");
+            if (p.status != 200) r = std::move(p);
+          }
           if (r.status != 201) {
             ++failed;
             std::lock_guard lock(first_mu);
@@ -129,8 +156,8 @@ int main(int argc, char** argv) {
     for (auto& t : threads) t.join();
     const double item_seconds = since(item_start), seconds = since(start);
     if (!first_failure.empty()) std::cerr << "create_load: first failure: " << first_failure << "\n";
-    std::printf("{\"connections\":%d,\"items\":%zu,\"failed\":%zu,\"seconds\":%.3f,\"itemSeconds\":%.3f}\n", connections,
-                setup.size() + items.size(), failed.load(), seconds, item_seconds);
+    std::printf("{\"connections\":%d,\"managedFieldsPatch\":%s,\"items\":%zu,\"failed\":%zu,\"seconds\":%.3f,\"itemSeconds\":%.3f}\n", connections,
+                patch_managed_fields ? "true" : "false", setup.size() + items.size(), failed.load(), seconds, item_seconds);
     return failed ? 1 : 0;
   } catch (const Error& e) {
     std::cerr << "create_load: " << e.what() << "\n";

@@ -110,33 +110,21 @@ def prepare(n, scratch):
                     "--storage-location", location], check=True)
     export = scratch / f"export-{n}"
     subprocess.run([str(RESTORE), "export", "--location", location, "--backup", backup, "--out", str(export)], check=True)
-    # kubectl's folder: the objects as JSON Lists of 1,000 (as gen_objects.py writes them).
+    # kubectl's folders, one object a file (kubectl validates a `kind: List` against /openapi/v2, which
+    # the test server does not serve; single objects go with fieldValidation=Strict, as by default).
     kdir = scratch / f"kubectl-{n}"
-    (kdir / "objects").mkdir(parents=True)
 
-    def write_lists(src, dst_prefix, per_file=1000):
-        files, batch = 0, []
-
-        def flush():
-            nonlocal files, batch
-            if batch:
-                with open(f"{dst_prefix}-{files:05d}.json", "w") as f:
-                    f.write('{"apiVersion":"v1","kind":"List","items":[' + ",".join(batch) + "]}")
-                files += 1
-                batch = []
-
+    def write_files(src, dst):
+        dst.mkdir(parents=True)
         count = 0
         with open(src) as f:
             for line in f:
-                batch.append(line.rstrip("\n").split("\t", 1)[1])
+                (dst / f"{count:07d}.json").write_text(line.rstrip("\n").split("\t", 1)[1])
                 count += 1
-                if len(batch) == per_file:
-                    flush()
-        flush()
         return count
 
-    setup = write_lists(export / "setup.jsonl", str(kdir / "setup"), per_file=1 << 30)
-    items = write_lists(export / "items.jsonl", str(kdir / "objects" / "objects"))
+    setup = write_files(export / "setup.jsonl", kdir / "setup")
+    items = write_files(export / "items.jsonl", kdir / "objects")
     crds = [json.loads(line.split("\t", 1)[1])["metadata"]["name"]
             for line in open(export / "setup.jsonl") if "/customresourcedefinitions\t" in line]
     return {"location": location, "backup": backup, "export": export, "kdir": kdir, "objects": setup + items,
@@ -146,7 +134,7 @@ def prepare(n, scratch):
 def kubectl_create(p, scratch, n):
     with Server(scratch, f"kubectl-{n}") as s:
         t = time.monotonic()
-        out = subprocess.run(["kubectl", "create", "-f", str(p["kdir"] / "setup-00000.json")], env=s.env,
+        out = subprocess.run(["kubectl", "create", "-f", str(p["kdir"] / "setup")], env=s.env,
                              capture_output=True, text=True)
         created = out.stdout.count(" created\n")
         for crd in p["crds"]:

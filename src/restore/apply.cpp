@@ -77,9 +77,12 @@ void Restorer::apply(const Item& item, const ApiResource& r, json::object obj, c
   LogFields where{{"resource", item.group_resource}, {"namespace", ns}, {"name", item.name}};
   log_.info("Attempting to restore " + kind + ": " + item.name + ".", where);
 
-  // Step 14: get, then create (Velero's informer-cache path).
+  // Step 14: get, then create. Velero's Get is from its informer cache, not a request; a live GET per
+  // item would cost a round trip (a third of the requests of a restore into an empty cluster), so a
+  // restore that writes creates first and handles AlreadyExists below, as Velero does with
+  // --disable-informer-cache. A dry run or a diff, which must not create, gets first.
   std::optional<json::object> existing;
-  if (!name.empty()) existing = target_.get(r, ns, name);
+  if (!name.empty() && !writes()) existing = target_.get(r, ns, name);
   if (existing) {
     handle_existing(item, r, obj, *existing);
     return;
