@@ -4,6 +4,7 @@
 // beyond sending it, so that what it measures is the server.
 //
 //   create_load --server http://127.0.0.1:PORT --dir DIR [--connections N] [--managed-fields-patch]
+//               [--client project|loopback]
 //
 // DIR holds restore_bench export's setup.jsonl and items.jsonl ("<collection path>\t<JSON>" lines).
 // The setup objects (namespaces, CRDs) are created one by one first; each CRD's group version is
@@ -16,7 +17,12 @@
 // (restore §2.3 step 17): a merge patch of its metadata.managedFields back to the backed-up value
 // (bodies prepared before the clock starts). That is the server's ceiling for Velero's request
 // pattern, two writes an item, where the plain run is the ceiling for creating the objects.
+//
+// --client loopback sends through the test server's own blocking socket client (one per thread,
+// tests/support/kube_server/loopback_client.hpp) instead of the project's HTTP client: what the
+// server does when the client costs next to nothing, to tell the client's share from the server's.
 #include "http/client.hpp"
+#include "kube_server/loopback_client.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/json.hpp"
 
@@ -26,7 +32,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <mutex>
+#include <tuple>
 #include <string>
 #include <thread>
 #include <utility>
@@ -62,18 +70,32 @@ std::vector<Line> read_lines(const std::string& file) {
   return out;
 }
 
-http::Response send(http::Client& client, const std::string& server, const Line& l, const char* method = "POST",
-                    const char* content_type = "application/json") {
-  http::Request r;
-  r.method = method;
-  r.url = server + l.first;
-  r.body = l.second;
-  r.headers.set("Content-Type", content_type);
-  r.headers.set("Accept", "application/json");
-  r.idempotent = false;
-  r.description = std::string(method) + " " + l.first;
-  return client.send(std::move(r));
-}
+// One request on the project's client or on this thread's loopback client: the status and body.
+struct Sender {
+  http::Client* client = nullptr;  // the project's client, shared
+  std::string server;              // http://127.0.0.1:PORT
+  std::uint16_t port = 0;          // for loopback clients
+
+  std::pair<int, std::string> send(const Line& l, const char* method = "POST",
+                                   const char* content_type = "application/json") const {
+    if (!client) {
+      thread_local std::unique_ptr<kubetest::LoopbackClient> loopback;
+      if (!loopback) loopback = std::make_unique<kubetest::LoopbackClient>(port);
+      auto r = loopback->request(method, l.first, l.second, {{"Content-Type", content_type}, {"Accept", "application/json"}});
+      return {r.status, std::move(r.body)};
+    }
+    http::Request r;
+    r.method = method;
+    r.url = server + l.first;
+    r.body = l.second;
+    r.headers.set("Content-Type", content_type);
+    r.headers.set("Accept", "application/json");
+    r.idempotent = false;
+    r.description = std::string(method) + " " + l.first;
+    auto resp = client->send(std::move(r));
+    return {resp.status, std::move(resp.body)};
+  }
+};
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -82,6 +104,7 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 int main(int argc, char** argv) {
   std::string server, dir;
   int connections = 1;
+  std::string client_kind = "project";
   bool ok = true, patch_managed_fields = false;
   for (int i = 1; ok && i < argc; ++i) {
     const std::string k = argv[i];
@@ -90,10 +113,12 @@ int main(int argc, char** argv) {
     else if (k == "--server") server = argv[++i];
     else if (k == "--dir") dir = argv[++i];
     else if (k == "--connections") connections = std::atoi(argv[++i]);
+    else if (k == "--client") client_kind = argv[++i];
     else ok = false;
   }
+  if (client_kind != "project" && client_kind != "loopback") ok = false;
   if (!ok || server.empty() || dir.empty() || connections < 1) {
-    std::cerr << "usage: create_load --server URL --dir DIR [--connections N] [--managed-fields-patch]\n";
+    std::cerr << "usage: create_load --server URL --dir DIR [--connections N] [--managed-fields-patch] [--client project|loopback]\n";
     return 2;
   }
   try {
@@ -108,12 +133,17 @@ int main(int argc, char** argv) {
     co.max_connections_per_origin = static_cast<std::size_t>(connections);
     co.user_agent = "create_load";
     http::Client client(co);
+    Sender sender{client_kind == "project" ? &client : nullptr, server, 0};
+    if (!sender.client) {
+      auto colon = server.rfind(':');
+      sender.port = static_cast<std::uint16_t>(std::atoi(server.c_str() + colon + 1));
+    }
 
     const auto start = Clock::now();
     std::vector<std::string> group_versions;
     for (const auto& l : setup) {
-      auto r = send(client, server, l);
-      if (r.status != 201) throw Error(ErrorCode::kube, "POST " + l.first + ": HTTP " + std::to_string(r.status) + ": " + r.body);
+      auto [status, body] = sender.send(l);
+      if (status != 201) throw Error(ErrorCode::kube, "POST " + l.first + ": HTTP " + std::to_string(status) + ": " + body);
       if (l.first.find("/customresourcedefinitions") != std::string::npos) {
         auto crd = json::parse(l.second, "CRD").get_object();
         const json::object* spec = json::find_object(crd, "spec");
@@ -125,9 +155,7 @@ int main(int argc, char** argv) {
     }
     for (const auto& gv : group_versions) {  // served once the CRD is Established
       while (true) {
-        http::Request r;
-        r.url = server + "/apis/" + gv;
-        if (client.send(r).status == 200) break;
+        if (sender.send({"/apis/" + gv, ""}, "GET").first == 200) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
     }
@@ -140,15 +168,15 @@ int main(int argc, char** argv) {
     for (int t = 0; t < connections; ++t) {
       threads.emplace_back([&] {
         for (std::size_t i; (i = next++) < items.size();) {
-          auto r = send(client, server, items[i]);
-          if (r.status == 201 && patch_managed_fields && !patches[i].first.empty()) {
-            auto p = send(client, server, patches[i], "PATCH", "application/merge-patch+json");
-            if (p.status != 200) r = std::move(p);
+          auto [status, body] = sender.send(items[i]);
+          if (status == 201 && patch_managed_fields && !patches[i].first.empty()) {
+            auto p = sender.send(patches[i], "PATCH", "application/merge-patch+json");
+            if (p.first != 200) std::tie(status, body) = std::move(p);
           }
-          if (r.status != 201) {
+          if (status != 201) {
             ++failed;
             std::lock_guard lock(first_mu);
-            if (first_failure.empty()) first_failure = items[i].first + ": HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 400);
+            if (first_failure.empty()) first_failure = items[i].first + ": HTTP " + std::to_string(status) + ": " + body.substr(0, 400);
           }
         }
       });
@@ -156,7 +184,7 @@ int main(int argc, char** argv) {
     for (auto& t : threads) t.join();
     const double item_seconds = since(item_start), seconds = since(start);
     if (!first_failure.empty()) std::cerr << "create_load: first failure: " << first_failure << "\n";
-    std::printf("{\"connections\":%d,\"managedFieldsPatch\":%s,\"items\":%zu,\"failed\":%zu,\"seconds\":%.3f,\"itemSeconds\":%.3f}\n", connections,
+    std::printf("{\"client\":\"%s\",\"connections\":%d,\"managedFieldsPatch\":%s,\"items\":%zu,\"failed\":%zu,\"seconds\":%.3f,\"itemSeconds\":%.3f}\n", client_kind.c_str(), connections,
                 patch_managed_fields ? "true" : "false", setup.size() + items.size(), failed.load(), seconds, item_seconds);
     return failed ? 1 : 0;
   } catch (const Error& e) {
