@@ -116,6 +116,19 @@ void Restorer::apply(const Item& item, const ApiResource& r, json::object obj, c
       record(item, avk, item.name, ItemOutcome::failed, e.status_message());
       return;
     }
+    // Velero Gets after any failed create (restoreItem): an object that exists but whose create was
+    // refused for another reason (validation runs before the name check) is handled as existing.
+    if (!name.empty()) {
+      std::optional<json::object> again;
+      try {
+        again = target_.get(r, ns, name);
+      } catch (const kube::KubeError&) {
+      }
+      if (again) {
+        handle_existing(item, r, obj, *again);
+        return;
+      }
+    }
     add_error(ns, "error restoring " + id + ": " + e.status_message(), where);
     record(item, avk, item.name, ItemOutcome::failed, e.status_message());
     return;
