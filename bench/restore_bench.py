@@ -245,8 +245,7 @@ def bench(n, a, scratch):
         print(f"  (d) restore, defaults (QPS 100, burst 100, --parallel 8): {r['seconds']:.1f} s, "
               f"{rate(r['seconds']):.0f} items/s", flush=True)
     row["load_after"] = os.getloadavg()[0]
-    shutil.rmtree(p["kdir"])
-    shutil.rmtree(p["export"])
+    subprocess.run(["rm", "-rf", str(p["kdir"]), str(p["export"])], check=True)  # 100k files: faster than rmtree
     return row
 
 
