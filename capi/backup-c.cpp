@@ -16,13 +16,14 @@ vbk_status vbk_backup_create(vbk_cluster* cluster, vbk_location* location, const
   VBK_REQUIRE(backup_json);
   return guarded([&] {
     auto backup = vbackup::velero::Backup::from_json(parse_object(backup_json, "backup"), "backup");
-    auto o = parse_options(options_json, "backup options", {"compression", "veleroNamespace"});
+    auto o = parse_options(options_json, "backup options", {"compression", "veleroNamespace", "recordInCluster"});
     vbackup::BackupOptions options;
     if (auto* c = o.if_contains("compression")) {
       if (!c->is_string()) throw vbackup::invalid_input("backup options: compression: expected a string");
       options.compression = vbackup::parse_compression(c->get_string(), "backup options: compression");
     }
     if (auto ns = json::get_string(o, "veleroNamespace"); !ns.empty()) options.velero_namespace = ns;
+    options.record_in_cluster = record_option(o, "backup options");
     map_callbacks(callbacks, options);
     auto run = vbackup::create_backup(*cluster->cluster, *location, std::move(backup), options);
     if (backup_out) *backup_out = dup(pretty(run.result.backup.to_json()));
@@ -91,6 +92,23 @@ vbk_status vbk_backup_delete(vbk_location* location, const char* name) {
   VBK_REQUIRE(name);
   return guarded([&] {
     vbackup::delete_backup(*location->backups, name);
+    return VBK_OK;
+  });
+}
+
+vbk_status vbk_backup_delete_recorded(vbk_location* location, vbk_cluster* cluster, const char* name,
+                                      const char* options_json, char** result_json) {
+  if (result_json) *result_json = nullptr;
+  VBK_REQUIRE(location);
+  VBK_REQUIRE(name);
+  return guarded([&] {
+    auto o = parse_options(options_json, "delete options", {"veleroNamespace"});
+    std::string ns(json::get_string(o, "veleroNamespace"));
+    if (ns.empty()) ns = "velero";
+    auto d = vbackup::delete_backup(*location->backups, name, cluster ? cluster->cluster.get() : nullptr, ns);
+    json::object result{{"objects", d.objects.size()}, {"crDeleted", d.cr_deleted}};
+    if (!d.note.empty()) result["note"] = d.note;
+    if (result_json) *result_json = dup(pretty(result));
     return VBK_OK;
   });
 }

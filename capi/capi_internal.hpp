@@ -9,11 +9,15 @@
 #include "vbackup/cluster.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/location.hpp"
+#include "vbackup/restore.hpp"
 
+#include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct vbk_location : vbackup::OpenedLocation {};
 
@@ -56,9 +60,20 @@ std::string pretty(const json::value& v);
 // the key and `what` ("backup options: unknown key \"compresion\" (compression, veleroNamespace)").
 json::object parse_options(const char* text, std::string_view what, std::initializer_list<std::string_view> allowed);
 json::object parse_object(const char* text, std::string_view what);
+// Typed reads of one option (absent = nullopt); a wrong type is Error(invalid) naming "<what>: <key>".
+std::optional<std::string> string_option(const json::object& o, std::string_view key, std::string_view what);
+std::optional<std::vector<std::string>> strings_option(const json::object& o, std::string_view key, std::string_view what);
+std::optional<std::int64_t> int_option(const json::object& o, std::string_view key, std::string_view what);
+// "recordInCluster": "auto" (absent), "true"/true or "false"/false; anything else names `what`.
+RecordInCluster record_option(const json::object& o, std::string_view what);
 
-// The C callbacks as the C++ operation callbacks (progress, log; the item hook for backups).
+// The caller's callbacks read as far as their version goes (a version 1 struct has no `plan`; the
+// fields it lacks read as NULL); none when `callbacks` is NULL. Error(invalid) for an unknown version.
+vbk_callbacks read_callbacks(const vbk_callbacks* callbacks);
+
+// The C callbacks as the C++ operation callbacks: progress, log, the item hook; a restore's plan.
 void map_callbacks(const vbk_callbacks* callbacks, BackupOptions& options);
+void map_callbacks(const vbk_callbacks* callbacks, RestoreOptions& options);
 
 }  // namespace vbackup::capi
 

@@ -3,6 +3,7 @@
 
 #include "vbackup/version.hpp"
 
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -61,32 +62,121 @@ json::object parse_options(const char* text, std::string_view what, std::initial
   return o;
 }
 
-void map_callbacks(const vbk_callbacks* callbacks, BackupOptions& options) {
-  if (!callbacks) return;
-  if (callbacks->version != VBK_CALLBACKS_VERSION) {
-    throw invalid_input("callbacks: version " + std::to_string(callbacks->version) + " is not " +
-                        std::to_string(VBK_CALLBACKS_VERSION) + " (initialise with VBK_CALLBACKS_INIT)");
+std::optional<std::string> string_option(const json::object& o, std::string_view key, std::string_view what) {
+  const json::value* v = o.if_contains(key);
+  if (!v) return std::nullopt;
+  if (!v->is_string()) throw invalid_input(std::string(what) + ": " + std::string(key) + ": expected a string");
+  return std::string(v->get_string());
+}
+
+std::optional<std::vector<std::string>> strings_option(const json::object& o, std::string_view key,
+                                                       std::string_view what) {
+  const json::value* v = o.if_contains(key);
+  if (!v) return std::nullopt;
+  const std::string where = std::string(what) + ": " + std::string(key);
+  if (!v->is_array()) throw invalid_input(where + ": expected an array of strings");
+  std::vector<std::string> out;
+  for (const auto& e : v->get_array()) {
+    if (!e.is_string()) throw invalid_input(where + ": expected an array of strings");
+    out.emplace_back(e.get_string());
   }
-  const vbk_callbacks cb = *callbacks;
+  return out;
+}
+
+std::optional<std::int64_t> int_option(const json::object& o, std::string_view key, std::string_view what) {
+  const json::value* v = o.if_contains(key);
+  if (!v) return std::nullopt;
+  if (!v->is_int64()) throw invalid_input(std::string(what) + ": " + std::string(key) + ": expected an integer");
+  return v->as_int64();
+}
+
+RecordInCluster record_option(const json::object& o, std::string_view what) {
+  const json::value* v = o.if_contains("recordInCluster");
+  if (!v) return RecordInCluster::automatic;
+  if (v->is_bool()) return v->get_bool() ? RecordInCluster::always : RecordInCluster::never;
+  if (!v->is_string()) throw invalid_input(std::string(what) + ": recordInCluster: expected \"auto\", true or false");
+  return parse_record_in_cluster(v->get_string(), std::string(what) + ": recordInCluster");
+}
+
+namespace {
+
+// The bytes of a version 1 struct: everything up to and including `user` (vbackup.h).
+constexpr std::size_t callbacks_v1_size = offsetof(vbk_callbacks, user) + sizeof(void*);
+
+}  // namespace
+
+vbk_callbacks read_callbacks(const vbk_callbacks* callbacks) {
+  vbk_callbacks cb{};
+  if (!callbacks) return cb;
+  unsigned version = 0;
+  std::memcpy(&version, callbacks, sizeof version);
+  switch (version) {
+    case 1:
+      std::memcpy(&cb, callbacks, callbacks_v1_size);  // never read past a version 1 struct
+      break;
+    case 2:
+      cb = *callbacks;
+      break;
+    default:
+      throw invalid_input("callbacks: version " + std::to_string(version) + " is not known (this library knows 1 to " +
+                          std::to_string(VBK_CALLBACKS_VERSION) + "; initialise with VBK_CALLBACKS_INIT)");
+  }
+  return cb;
+}
+
+namespace {
+
+// Calls the C item hook with `item`; the answer to apply, if the hook gave one. Non-zero cancels.
+std::optional<json::object> call_item_hook(const vbk_callbacks& cb, const json::object& item) {
+  std::string in = json::marshal(item);
+  char* result = nullptr;
+  int rc = cb.item(cb.user, in.c_str(), &result);
+  std::unique_ptr<char, decltype(&std::free)> owned(result, &std::free);
+  if (rc != 0) throw Error(ErrorCode::cancelled, "cancelled by the item callback");
+  if (!result) return std::nullopt;
+  return parse_object(result, "item callback result");
+}
+
+template <class Options>
+void map_log(const vbk_callbacks& cb, Options& options) {
+  if (!cb.log) return;
+  options.on_log = [cb](std::string_view level, std::string_view line) {
+    cb.log(cb.user, std::string(level).c_str(), std::string(line).c_str());
+  };
+}
+
+}  // namespace
+
+void map_callbacks(const vbk_callbacks* callbacks, BackupOptions& options) {
+  const vbk_callbacks cb = read_callbacks(callbacks);
   if (cb.progress) {
     options.on_progress = [cb](const BackupProgress& p) {
       return cb.progress(cb.user, p.items_backed_up, p.total_items, p.bytes_written) == 0;
     };
   }
-  if (cb.log) {
-    options.on_log = [cb](std::string_view level, std::string_view line) {
-      cb.log(cb.user, std::string(level).c_str(), std::string(line).c_str());
-    };
-  }
+  map_log(cb, options);
   if (cb.item) {
     options.on_item = [cb](BackupItem& item) {
-      std::string in = json::marshal(item.to_json());
-      char* result = nullptr;
-      int rc = cb.item(cb.user, in.c_str(), &result);
-      std::unique_ptr<char, decltype(&std::free)> owned(result, &std::free);
-      if (rc != 0) throw Error(ErrorCode::cancelled, "cancelled by the item callback");
-      if (result) item.apply_json(parse_object(result, "item callback result"), "item callback result");
+      if (auto answer = call_item_hook(cb, item.to_json())) item.apply_json(*answer, "item callback result");
     };
+  }
+}
+
+void map_callbacks(const vbk_callbacks* callbacks, RestoreOptions& options) {
+  const vbk_callbacks cb = read_callbacks(callbacks);
+  if (cb.progress) {
+    options.on_progress = [cb](const RestoreProgress& p) {
+      return cb.progress(cb.user, p.items_restored, p.total_items, 0) == 0;
+    };
+  }
+  map_log(cb, options);
+  if (cb.item) {
+    options.on_item = [cb](RestoreItem& item) {
+      if (auto answer = call_item_hook(cb, item.to_json())) item.apply_json(*answer, "item callback result");
+    };
+  }
+  if (cb.plan) {
+    options.on_plan = [cb](const RestorePlanItem& p) { cb.plan(cb.user, json::marshal(p.to_json()).c_str()); };
   }
 }
 
@@ -106,12 +196,14 @@ void vbk_free(void* p) { std::free(p); }
 
 vbk_status vbk_callbacks_init(vbk_callbacks* callbacks, unsigned version) {
   VBK_REQUIRE(callbacks);
-  if (version != VBK_CALLBACKS_VERSION) {
+  if (version < 1 || version > VBK_CALLBACKS_VERSION) {
     return fail(VBK_EINVALID, "vbk_callbacks_init: version " + std::to_string(version) + " is not known (this "
-                              "library knows " + std::to_string(VBK_CALLBACKS_VERSION) + ")");
+                              "library knows 1 to " + std::to_string(VBK_CALLBACKS_VERSION) + ")");
   }
   vbk_callbacks init = VBK_CALLBACKS_INIT;
-  *callbacks = init;
+  init.version = version;
+  // Only the fields of that version: a version 1 struct ends after `user`.
+  std::memcpy(callbacks, &init, version == 1 ? callbacks_v1_size : sizeof init);
   return succeed();
 }
 

@@ -23,6 +23,8 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 VBACKUP_LIBRARY="$PWD/build/capi/libvbackup.so" /usr/bin/python3 examples/python/backup_demo.py \
   examples/manifests "file://$scratch/backups" >/dev/null
+VBACKUP_LIBRARY="$PWD/build/capi/libvbackup.so" /usr/bin/python3 examples/python/restore_demo.py \
+  examples/manifests "file://$scratch/backups" "$scratch/plans" >/dev/null
 
 echo "== fuzz targets"
 ./scripts/fuzz.sh "${VBK_FUZZ_SECONDS:-15}"

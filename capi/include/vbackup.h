@@ -1,4 +1,4 @@
-/* libvbackup C ABI: backups (and, as they land, restores) of Kubernetes resources in Velero's format.
+/* libvbackup C ABI: backups and restores of Kubernetes resources in Velero's format.
  * This is the stable interface of the library: the C++ headers may change between minor versions,
  * this one only adds (see README "Interfaces and stability").
  *
@@ -11,17 +11,22 @@
  *  3. Strings handed to the caller (char** out parameters) are malloc'ed, NUL-terminated UTF-8, and
  *     released with vbk_free(). On failure *out is set to NULL unless the comment says otherwise.
  *  4. Pointer arguments must be non-NULL unless the comment says "may be NULL".
- *  5. Options are data, not setters: Velero's own custom resources (Backup, …) go in and come out as
- *     JSON, so new Velero fields never change a signature. An `options_json` is strict: an unknown
- *     key is VBK_EINVALID naming the key (a misspelt "compresion" never silently means gzip).
- *  6. Callbacks receive the `user` pointer given with them and run on the calling thread, during the
- *     call that was given them. A callback returning non-zero cancels the operation (VBK_ECANCELLED).
- *     The one struct a caller fills, vbk_callbacks, starts with its version (libgit2's convention).
+ *  5. Options are data, not setters: Velero's own custom resources (Backup, Restore, …) go in and come
+ *     out as JSON, so new Velero fields never change a signature. An `options_json` is strict: an
+ *     unknown key is VBK_EINVALID naming the key (a misspelt "compresion" never silently means gzip).
+ *  6. Callbacks receive the `user` pointer given with them and run during the call that was given
+ *     them, never two at once: a backup's on the calling thread, a restore's on the calling thread or
+ *     on one of the restore's worker threads (it creates the items of a priority group in parallel).
+ *     A callback returning non-zero cancels the operation (VBK_ECANCELLED). The one struct a caller
+ *     fills, vbk_callbacks, starts with its version (libgit2's convention) and grows at its end.
  *
- * Does not support (yet): restores, schedules, bucket sync and the server (issues to come); volume
- * data (PVs are backed up as objects only; snapshotVolumes and file-system backup are refused with a
- * warning); backup hooks and resource policies (refused at validation); locations other than file,
- * S3 and Azure Blob (VBK_EUNSUPPORTED); credentials held in a cluster Secret (name a credentials file).
+ * Does not support (yet): creating schedules (a restore may name one), bucket sync and the server
+ * (issues to come); volume data (PVs are backed up and restored as objects only: snapshotVolumes and
+ * file-system backup are refused with a warning, and restoring a PV whose backup holds a native
+ * snapshot of it fails that item); backup hooks and backup resource policies (refused at
+ * validation); restore exec hooks (refused at validation; init-container hooks are supported);
+ * locations other than file, S3 and Azure Blob (VBK_EUNSUPPORTED); credentials held in a cluster
+ * Secret (name a credentials file).
  */
 #ifndef VBACKUP_H
 #define VBACKUP_H
@@ -80,30 +85,48 @@ VBK_API void vbk_free(void* p);
 
 /* ---- callbacks, shared by every operation ----------------------------------------------------- */
 
-/* Progress: items done (backed up, restored); items expected (counted ahead when the cluster can
- * tell, never below the items done, equal at the end); bytes written. Return non-zero to cancel. */
+/* Progress: items done (backed up; restored: decided, whatever the outcome); items expected (a
+ * backup counts ahead when the cluster can tell, a restore takes the items of the tarball; never
+ * below the items done, equal at the end); bytes written (0 for a restore). Return non-zero to
+ * cancel. */
 typedef int (*vbk_progress_fn)(void* user, int64_t items_done, int64_t items_total, uint64_t bytes);
 /* One line of the operation's log (logrus text format) and its level ("info", "warning", "error"). */
 typedef void (*vbk_log_fn)(void* user, const char* level, const char* line);
-/* The item hook (the in-process BackupItemAction). `item_json` is
- *   {"resource": {"group","version","resource","kind","namespaced"}, "object": {…}}.
+/* The item hook: the in-process BackupItemAction of a backup, RestoreItemAction of a restore.
+ * A backup's `item_json` is
+ *   {"resource": {"group","version","resource","kind","namespaced"}, "object": {…}};
+ * a restore's (after Velero's built-in actions and the resource modifiers, before the cluster) is
+ *   {"groupResource": "deployments.apps", "resource": {…as the target serves it},
+ *    "sourceNamespace", "targetNamespace" (after the namespace mapping), "object": {…}}.
  * To change the item, set *result_json to a malloc'ed JSON document
  *   {"object": {…}, "skip": false, "additionalItems": [{"groupResource","namespace","name"}]}
- * (each key optional, no other key; the library frees it with free()). Leave *result_json NULL to
+ * (each key optional, no other key; the library frees it with free(); a restore's additional items
+ * name archived items by their source namespace and are restored first). Leave *result_json NULL to
  * keep the item. Return non-zero to cancel the operation. */
 typedef int (*vbk_item_fn)(void* user, const char* item_json, char** result_json);
+/* One line of a restore's plan (version 2): every object in restore order with what was, or would
+ * be, done to it, also the ones skipped by a filter:
+ *   {"groupResource", "kind": "apps/v1/Deployment", "namespace" (target; "" if cluster-scoped), "name",
+ *    "action", "reason" (why skipped or failed; absent if none), "diff" (mode "diff"; absent if none)}.
+ * "action" is create, update, unchanged, skip or fail in a dry run or a diff; created, updated,
+ * unchanged, skipped or failed when applied. Valid during the callback only. */
+typedef void (*vbk_plan_fn)(void* user, const char* plan_item_json);
 
-#define VBK_CALLBACKS_VERSION 1
+/* Version 1 has version…user; version 2 appends `plan`. The library reads (and vbk_callbacks_init
+ * writes) only the fields of the version a struct carries, so a caller built against an older
+ * header keeps working. */
+#define VBK_CALLBACKS_VERSION 2
 typedef struct vbk_callbacks {
   unsigned version;         /* VBK_CALLBACKS_VERSION */
   vbk_progress_fn progress; /* may be NULL */
   vbk_log_fn log;           /* may be NULL */
   vbk_item_fn item;         /* may be NULL */
   void* user;
+  vbk_plan_fn plan;         /* version 2; may be NULL; restores only (a backup has no plan) */
 } vbk_callbacks;
-#define VBK_CALLBACKS_INIT {VBK_CALLBACKS_VERSION, NULL, NULL, NULL, NULL}
-/* Fills *callbacks as VBK_CALLBACKS_INIT for `version`; VBK_EINVALID for a version this library
- * does not know. */
+#define VBK_CALLBACKS_INIT {VBK_CALLBACKS_VERSION, NULL, NULL, NULL, NULL, NULL}
+/* Fills *callbacks as VBK_CALLBACKS_INIT for `version` (1 or 2), writing only that version's
+ * fields; VBK_EINVALID for a version this library does not know. */
 VBK_API vbk_status vbk_callbacks_init(vbk_callbacks* callbacks, unsigned version);
 
 /* ---- locations: where backups live ----------------------------------------------------------- */
@@ -120,11 +143,12 @@ VBK_API void vbk_location_close(vbk_location* location);
  * invalid store is reported as Unavailable with the reason, not as a failed call. */
 VBK_API vbk_status vbk_location_check(vbk_location* location, char** status_json);
 
-/* ---- clusters: what is backed up, and (later) restored into ---------------------------------- */
+/* ---- clusters: what is backed up, and restored into ----------------------------------------- */
 
 typedef struct vbk_cluster vbk_cluster;
 
-/* A directory or file of Kubernetes manifests (YAML or JSON) standing in for a cluster (read only).
+/* A directory or file of Kubernetes manifests (YAML or JSON) standing in for a cluster (read only;
+ * a restore into it can only be a dry run, as with no cluster).
  * `options_json` may be NULL or {"defaultNamespace": "default"}. */
 VBK_API vbk_status vbk_cluster_open_manifests(const char* path, const char* options_json, vbk_cluster** out);
 /* A live cluster through the Kubernetes API. `options_json` may be NULL or
@@ -143,9 +167,14 @@ VBK_API vbk_status vbk_cluster_version(vbk_cluster* cluster, char** version_json
 
 /* Creates a backup. `backup_json` is a velero.io/v1 Backup (kind and apiVersion may be left out;
  * metadata.name and spec are read). `options_json` may be NULL or
- *   {"compression": "gzip"|"zstd", "veleroNamespace": "velero"}.
- * `callbacks` may be NULL. Against a live cluster that has Velero's CRDs, the Backup CR is kept
- * current there while the backup runs. On return *backup_out (which may be NULL) holds the Backup
+ *   {"compression": "gzip"|"zstd", "veleroNamespace": "velero",
+ *    "recordInCluster": "auto"|true|false}.
+ * `callbacks` may be NULL. Against a live cluster, the Backup CR is kept current there while the
+ * backup runs, as "recordInCluster" says: "auto" (the default) when Velero's CRDs are installed,
+ * true also, failing the backup (VBK_EUNSUPPORTED, VBK_EKUBE) when it cannot be created (and
+ * VBK_EINVALID for a folder of manifests), false never. A recorded CR always ends in a terminal phase
+ * (Failed, failureReason "cancelled", after VBK_ECANCELLED); a name taken in the cluster by a CR
+ * the location does not hold is VBK_EEXISTS, with a message saying how to remove it. On return *backup_out (which may be NULL) holds the Backup
  * with its status, also when the call fails with VBK_EINVALID (status.phase FailedValidation, the
  * reasons in status.validationErrors), VBK_EEXISTS (the name is taken) or another category (status.phase
  * Failed, status.failureReason). VBK_OK means status.phase is Completed or PartiallyFailed (item
@@ -171,6 +200,89 @@ VBK_API vbk_status vbk_backup_download(vbk_location* location, const char* name,
 
 /* Deletes every object of the backup (spec §2.8). VBK_ENOTFOUND if there is nothing to delete. */
 VBK_API vbk_status vbk_backup_delete(vbk_location* location, const char* name);
+/* vbk_backup_delete, then, when `cluster` (may be NULL) is a live one, the Backup CR of that name in
+ * the Velero namespace, so the cluster and the bucket agree. `options_json` may be NULL or
+ * {"veleroNamespace": "velero"}. A name in only one of them is deleted there; VBK_ENOTFOUND when
+ * neither has it; once the files are deleted, a cluster that cannot be reached is a "note" (why the
+ * CR may be left), not an error. *result_json (may be NULL): {"objects": N, "crDeleted": true|false,
+ * "note": "…" (when there is one)}. */
+VBK_API vbk_status vbk_backup_delete_recorded(vbk_location* location, vbk_cluster* cluster, const char* name,
+                                              const char* options_json, char** result_json);
+
+/* ---- restores --------------------------------------------------------------------------------- */
+
+/* Restores a backup. `restore_json` is a velero.io/v1 Restore (kind and apiVersion may be left out;
+ * metadata.name and spec are read; spec.backupName or spec.scheduleName, whose newest Completed
+ * backup is taken). `cluster` may be NULL: a dry run needs no cluster (it plans against an empty
+ * one: the built-in Kubernetes API plus the backup's CRDs). `options_json` may be NULL or
+ *   {"mode": "apply"|"dryRun"|"diff"   (default "apply" with a live cluster, else "dryRun";
+ *                                       "diff" compares with a live cluster, writing nothing),
+ *    "outputDir": "DIR"                (dry run: every object after all transforms, one file each,
+ *                                       in restore order, for `kubectl apply -f DIR`),
+ *    "includeNames": ["[namespace/]name" globs],
+ *    "resourceModifiers": "TEXT",      (Velero's resource modifier document, or a ConfigMap holding it)
+ *    "resourcePolicy": "TEXT",         (restore resource policies, or a ConfigMap holding them)
+ *    "restoreResourcePriorities": "a,b,-,c" or ["a", "b", "-", "c"]  (Velero's server flag),
+ *    "maxBackupExtractionSize": MB,    (Velero's server flag, in megabytes; default 16 GiB)
+ *    "resourceTimeout": "10m",         (a Go duration: how long a created CRD may take to be ready)
+ *    "parallel": 8,                    (items of one priority group created at once; 1 as Velero)
+ *    "veleroNamespace": "velero",
+ *    "recordInCluster": "auto"|true|false}  (the Restore CR, as vbk_backup_create's; not for a dry
+ *                                       run or a diff)
+ * `callbacks` may be NULL; its `plan` (version 2) sees every object as decided. A dry run or a diff
+ * writes nothing to the location or the cluster. Otherwise the restore's log, results and resource
+ * list go to restores/<name>/ in the location, and against a cluster with Velero's CRDs the Restore
+ * CR is kept current there. On return *restore_out (which may be NULL) holds the Restore with its
+ * status, also when the call fails with VBK_EINVALID (status.phase FailedValidation, the reasons in
+ * status.validationErrors), VBK_EEXISTS (the name is taken) or another category (status.phase Failed,
+ * status.failureReason); not after VBK_ECANCELLED or an error in the arguments. VBK_OK means
+ * status.phase is Completed or PartiallyFailed (item errors: see the results). */
+VBK_API vbk_status vbk_restore_create(vbk_cluster* cluster, vbk_location* location, const char* restore_json,
+                                      const char* options_json, const vbk_callbacks* callbacks, char** restore_out);
+
+/* The Restores recorded in the location (restores/<r>/velero-restore.json) as a JSON array, sorted
+ * by name. */
+VBK_API vbk_status vbk_restore_list(vbk_location* location, char** restores_json);
+
+/* One recorded Restore as JSON. VBK_ENOTFOUND if absent. */
+VBK_API vbk_status vbk_restore_get(vbk_location* location, const char* name, char** restore_json);
+
+/* What `restore describe` shows: {"restore": {…}} and, with details non-zero, "resourceList" (entries
+ * "<ns>/<name>(created)" and the like) and "results": {"errors", "warnings"} when present. */
+VBK_API vbk_status vbk_restore_describe(vbk_location* location, const char* name, int details, char** json_out);
+
+/* The restore's log (restore-<r>-logs.gz), uncompressed. */
+VBK_API vbk_status vbk_restore_logs(vbk_location* location, const char* name, char** log_out);
+
+/* Deletes everything under restores/<name>/ (never what the restore created in a cluster).
+ * VBK_ENOTFOUND if there is nothing to delete. */
+VBK_API vbk_status vbk_restore_delete(vbk_location* location, const char* name);
+/* vbk_restore_delete, then, when `cluster` (may be NULL) is a live one, the Restore CR of that name,
+ * as vbk_backup_delete_recorded does. */
+VBK_API vbk_status vbk_restore_delete_recorded(vbk_location* location, vbk_cluster* cluster, const char* name,
+                                               const char* options_json, char** result_json);
+
+/* ---- inspecting a backup without restoring it ------------------------------------------------- */
+
+/* The items of a backup in restore order (CRDs first, then Velero's priorities), each once, as a
+ * JSON array of {"groupResource", "kind": "apps/v1/Deployment", "namespace", "name"}. `options_json`
+ * may be NULL or {"filters": {…a Restore spec's filters: includedNamespaces, includedResources,
+ * labelSelector, …}, "includeNames": ["[namespace/]name" globs]}: the items a restore with those
+ * filters would consider. VBK_ENOTFOUND for no such backup; VBK_EINVALID for filters that do not
+ * validate. */
+VBK_API vbk_status vbk_backup_items(vbk_location* location, const char* name, const char* options_json,
+                                    char** items_json);
+
+/* One archived item as stored: `item` is "<group resource>/<namespace>/<name>", or
+ * "<group resource>/<name>" when cluster-scoped ("deployments.apps/demo/web", "persistentvolumes/pv-1";
+ * the resource part also takes "deployments" or "deploy"). VBK_ENOTFOUND naming the item if absent. */
+VBK_API vbk_status vbk_backup_item(vbk_location* location, const char* name, const char* item, char** item_json);
+
+/* What changed from backup `from` to backup `to`: a JSON array of {"change": "added"|"removed"|
+ * "changed", "groupResource", "kind", "namespace", "name", "diff" (a unified diff, for "changed")},
+ * sorted by group resource, namespace and name. The server's bookkeeping (resourceVersion,
+ * managedFields, generation, …) is not a change. */
+VBK_API vbk_status vbk_backup_diff(vbk_location* location, const char* from, const char* to, char** changes_json);
 
 #ifdef __cplusplus
 }

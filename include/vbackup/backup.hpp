@@ -86,13 +86,30 @@ BackupResult run_backup(velero::Backup backup, ClusterSource& source, storage::B
                         const storage::Location& location, const BackupOptions& options = {});
 
 // The glue every surface calls (CLI, C API, Python): run_backup against a Cluster (manifests or
-// live) and an opened location, keeping the Backup CR current in a live cluster that has Velero's
-// CRDs (CrRecorder), with `note` saying why not when it could not.
+// live) and an opened location, keeping the Backup CR current in a live cluster as
+// options.record_in_cluster says (CrRecorder: by default when Velero's CRDs are installed), with
+// `note` saying why not when it could not. The CR always ends in a terminal phase, also when the
+// backup is cancelled or an exception ends it. RecordInCluster::always with a folder of manifests
+// is Error(invalid); a name the location already holds is not recorded.
 struct BackupRun {
   BackupResult result;
   std::string note;  // the recorder's note, "" when there is nothing to say
 };
 BackupRun create_backup(Cluster& cluster, OpenedLocation& location, velero::Backup backup, BackupOptions options = {});
+
+// What a delete removed: the objects of the location, and whether the recorded CR went too.
+struct DeleteResult {
+  std::vector<std::string> objects;  // keys removed from the location
+  bool cr_deleted = false;           // the velero.io CR of that name was deleted in the cluster
+  std::string note;                  // why the CR may be left (the cluster could not be reached), or ""
+};
+// delete_backup (persistence.hpp) and, with a live `cluster`, the Backup CR of that name in
+// `velero_namespace` (CrRecorder's record), so that the cluster and the bucket agree: the files
+// first, then the CR. A name found in only one of them is deleted there; Error(not_found) when
+// neither has it. Once the files are deleted, a cluster that cannot be reached or refuses is a
+// note, not an error. Without a cluster (nullptr or manifests) it is delete_backup.
+DeleteResult delete_backup(storage::BackupStore& store, const std::string& name, Cluster* cluster,
+                           const std::string& velero_namespace = "velero");
 
 // "gzip" or "zstd"; anything else is Error(invalid) naming `what` (a flag, an options key).
 archive::Compression parse_compression(std::string_view name, std::string_view what);

@@ -8,6 +8,7 @@
 #include "vbackup/time.hpp"
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,7 +19,17 @@ namespace kube {
 class KubeClient;
 }
 
-// The callbacks of one operation; Progress is the operation's progress type (BackupProgress,
+// Whether an operation keeps its velero.io/v1 custom resource in a live cluster (CrRecorder): the
+// CLI's --record-in-cluster, the C options' "recordInCluster", Python's record_in_cluster=.
+enum class RecordInCluster {
+  automatic,  // when the cluster serves the velero.io CRD of the kind (Velero is installed)
+  always,     // and the operation fails, saying why, when its CR cannot be created
+  never,
+};
+// "auto", "true" or "false"; anything else is Error(invalid) naming `what` (a flag, an options key).
+RecordInCluster parse_record_in_cluster(std::string_view value, std::string_view what);
+
+// The callbacks of one operation, and what it shares about its custom resource; Progress is the operation's progress type (BackupProgress,
 // RestoreProgress) and Record its velero.io/v1 resource (velero::Backup, velero::Restore). All run
 // on the calling thread, or serialised (a restore's workers never call them at once).
 template <class Progress, class Record>
@@ -34,6 +45,11 @@ struct OperationCallbacks {
   std::function<void(const Record&)> on_record;
   // The clock; tests pin it.
   std::function<Timestamp()> now;
+  // Whether create_backup / create_restore keep the CR in a live cluster (CrRecorder).
+  RecordInCluster record_in_cluster = RecordInCluster::automatic;
+  // Once, when the CR has been created in the cluster: a sentence saying so ("recording Backup
+  // velero/NAME in the cluster (velero.io CRDs are installed)"), which the CLI prints on stderr.
+  std::function<void(const std::string& announcement)> on_recording;
 };
 
 // How an operation ended, typed, so that no surface has to read failureReason text: ok for
@@ -48,25 +64,52 @@ struct Outcome {
 
 // Keeps a velero.io/v1 custom resource (Backup, Restore, …) current in the cluster while an
 // operation runs, as Velero's controllers do, so `kubectl get backups -n velero` shows it: plug
-// record() into on_record (through to_json()). The first call creates the CR in its namespace and
-// throws Error(already_exists) if one of that name exists; later calls merge-patch it. Without the
-// velero.io CRD of that kind, or without the namespace, it does nothing and note() says why: the
-// operation still runs. Later failures to update are kept in note(), not thrown.
+// record() into on_record (through to_json()), and call settle() once the operation is over.
+//
+// The first record() creates the CR in its namespace, never phase-less (a running Velero server
+// takes a Backup without a phase as New and runs it): the operation records InProgress or
+// FailedValidation first. When the CRD defines the status subresource (discovery lists
+// "<plural>/status"), status goes through PUT .../status after the object is written without it;
+// a CR whose first status cannot be written is deleted again. Otherwise the whole object is
+// written (POST, then merge patches). A CR of that name already in the cluster is
+// Error(already_exists), with a message saying how to remove it when it is stale.
+//
+// Without the velero.io CRD of that kind, without the namespace, or when the API server refuses,
+// RecordInCluster::automatic records nothing and note() says why; always throws Error naming the
+// cause. Later failures to update never throw: they are kept in note(), and settle() writes the
+// final state again.
 class CrRecorder {
  public:
   // resource: the plural of the kind in velero.io ("backups", "restores"); kind: "Backup".
-  CrRecorder(kube::KubeClient& client, std::string resource, std::string kind);
+  CrRecorder(kube::KubeClient& client, std::string resource, std::string kind,
+             RecordInCluster mode = RecordInCluster::automatic);
   ~CrRecorder();
+  // Once, when the CR has been created (OperationCallbacks::on_recording).
+  void on_recording(std::function<void(const std::string&)> announce);
   void record(const json::object& cr);
+  // Leaves the CR in a terminal phase (Completed, PartiallyFailed, Failed, FailedValidation),
+  // whatever ended the operation: the last record again when it did not land, or, when the
+  // operation stopped before a terminal record (an exception), phase Failed with `failure_reason`
+  // and completionTimestamp `now`. What cannot be written is said in note(), with how to remove it.
+  void settle(std::string_view failure_reason, Timestamp now);
   bool active() const;
   const std::string& note() const { return note_; }
 
  private:
   struct State;
+  void start(const json::object& cr);
+  bool write(const json::object& cr);
   kube::KubeClient& client_;
   std::string resource_, kind_;
+  RecordInCluster mode_;
   std::unique_ptr<State> state_;
   std::string note_;
 };
+
+// Deletes the recorded velero.io/v1 `resource` ("backups", "restores") `name` in `ns`: true when
+// one was deleted, false when there is none or the cluster serves no such CRD. Other failures
+// throw (kube::KubeError).
+bool delete_recorded_cr(kube::KubeClient& client, std::string_view resource, const std::string& ns,
+                        const std::string& name);
 
 }  // namespace vbackup

@@ -106,7 +106,8 @@ RestoreResult run_restore(velero::Restore restore, storage::BackupStore& store, 
 // The glue every surface calls: a dry run with no cluster (cluster null) plans against an offline
 // target (an empty cluster: the built-in Kubernetes API plus the backup's CRDs), writing each object
 // to `output_dir` when set; otherwise the cluster's target, with the Restore CR kept current there
-// when Velero's CRDs are installed. spec.scheduleName picks the schedule's newest Completed backup.
+// as options.record_in_cluster says (create_backup's rules; a dry run or a diff records nothing).
+// spec.scheduleName picks the schedule's newest Completed backup.
 struct RestoreRun {
   RestoreResult result;
   std::string note;  // the recorder's note, "" when there is nothing to say
@@ -115,6 +116,10 @@ RestoreRun create_restore(Cluster* cluster, OpenedLocation& location, velero::Re
                           RestoreOptions options = {}, const std::filesystem::path& output_dir = {});
 
 // Stored restores: persistence.hpp (get_restore, list_restores, describe_restore, restore_logs, delete_restore).
+// delete_restore and, with a live `cluster`, the Restore CR of that name in `velero_namespace`, as
+// delete_backup (backup.hpp) does for backups. What the restore created stays in the cluster.
+DeleteResult delete_restore(storage::BackupStore& store, const std::string& name, Cluster* cluster,
+                            const std::string& velero_namespace = "velero");
 
 // The newest Completed backup of a schedule (label velero.io/schedule-name), Error(not_found) naming
 // the schedule when there is none (restore §2.11 validation).

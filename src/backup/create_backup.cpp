@@ -48,19 +48,75 @@ void BackupItem::apply_json(const json::object& answer, std::string_view what) {
 }
 
 BackupRun create_backup(Cluster& cluster, OpenedLocation& location, velero::Backup backup, BackupOptions options) {
-  // Against a live cluster with Velero's CRDs, the Backup CR is kept current there too.
+  const std::string name = backup.metadata.name;
+  if (options.record_in_cluster == RecordInCluster::always && !cluster.live()) {
+    throw invalid_input("backup " + name + ": recording the Backup in the cluster was asked (record in cluster: true), "
+                        "but " + cluster.describe() + " is not a cluster");
+  }
+  // Against a live cluster with Velero's CRDs, the Backup CR is kept current there too. Not for a
+  // name the location already holds: that backup fails at once, and a Failed CR of its name would
+  // hide the stored one from Velero's sync.
   std::optional<CrRecorder> recorder;
-  if (cluster.live()) {
-    recorder.emplace(*cluster.client(), "backups", "Backup");
+  if (cluster.live() && options.record_in_cluster != RecordInCluster::never &&
+      (name.empty() || !location.backups->backup_exists(name))) {
+    recorder.emplace(*cluster.client(), "backups", "Backup", options.record_in_cluster);
+    if (options.on_recording) recorder->on_recording(options.on_recording);
     auto caller = options.on_record;
     options.on_record = [&recorder, caller](const velero::Backup& b) {
       recorder->record(b.to_json());
       if (caller) caller(b);
     };
   }
-  BackupRun run{run_backup(std::move(backup), cluster.source(), *location.backups, location.location, options), {}};
-  if (recorder) run.note = recorder->note();
-  return run;
+  std::function<Timestamp()> now = options.now;
+  if (!now) now = [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); };
+  std::optional<BackupRun> run;
+  try {
+    run.emplace(BackupRun{run_backup(std::move(backup), cluster.source(), *location.backups, location.location, options), {}});
+  } catch (const Error& e) {
+    // A cancel (recorded Failed "cancelled" by run_backup) or an error thrown past it: never leave
+    // the CR InProgress, where a Velero server counts it as running.
+    if (recorder) recorder->settle(e.code() == ErrorCode::cancelled ? "cancelled" : e.what(), now());
+    throw;
+  } catch (const std::exception& e) {
+    if (recorder) recorder->settle(std::string("internal error: ") + e.what(), now());
+    throw;
+  } catch (...) {
+    if (recorder) recorder->settle("internal error", now());
+    throw;
+  }
+  if (recorder) {
+    recorder->settle(run->result.backup.status.failure_reason, now());
+    run->note = recorder->note();
+  }
+  return std::move(*run);
+}
+
+DeleteResult delete_backup(storage::BackupStore& store, const std::string& name, Cluster* cluster,
+                            const std::string& velero_namespace) {
+  // spec §2.8 (Velero's backup deletion): the files first, then the CR, so that Velero's sync never
+  // brings the CR back from a backup still in the bucket.
+  DeleteResult out;
+  bool in_location = true;
+  try {
+    out.objects = delete_backup(store, name);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::not_found || !cluster || !cluster->live()) throw;
+    in_location = false;
+  }
+  if (cluster && cluster->live()) {
+    try {
+      out.cr_deleted = delete_recorded_cr(*cluster->client(), "backups", velero_namespace, name);
+    } catch (const Error& e) {
+      // The files are gone; a cluster that cannot be reached (or refuses) leaves the CR, and says so.
+      if (e.code() != ErrorCode::kube || !in_location) throw;
+      out.note = "the Backup CR was not deleted: " + std::string(e.what());
+    }
+  }
+  if (!in_location && !out.cr_deleted) {
+    throw not_found("backup " + name + ": not in the location, and no Backup of that name in namespace \"" +
+                    velero_namespace + "\" of " + cluster->describe());
+  }
+  return out;
 }
 
 }  // namespace vbackup

@@ -3,7 +3,7 @@
 
 #include "vbackup/error.hpp"
 #include "vbackup/labels.hpp"
-#include "vbackup/validation.hpp"
+#include "labels/validation.hpp"
 #include "vbackup/velero.hpp"
 
 #include <algorithm>

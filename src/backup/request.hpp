@@ -3,7 +3,7 @@
 #pragma once
 
 #include "vbackup/backup.hpp"
-#include "vbackup/filter.hpp"
+#include "filter/filter.hpp"
 
 #include <string>
 #include <vector>

@@ -10,7 +10,7 @@
 
 #include "vbackup/backup.hpp"
 #include "vbackup/error.hpp"
-#include "vbackup/filter.hpp"
+#include "filter/filter.hpp"
 #include "vbackup/labels.hpp"
 #include "vbackup/velero.hpp"
 

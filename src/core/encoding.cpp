@@ -1,4 +1,4 @@
-#include "vbackup/encoding.hpp"
+#include "core/encoding.hpp"
 
 #include <array>
 #include <cstdint>

@@ -1,6 +1,6 @@
 #include "core/hmac.hpp"
 
-#include "vbackup/encoding.hpp"
+#include "core/encoding.hpp"
 #include "vbackup/error.hpp"
 
 #include <openssl/evp.h>

@@ -2,7 +2,7 @@
 // the same lexer rules (which characters break text, ranges, `{…}` only special inside braces,
 // escapes, an unclosed `{` closed at the end) compiled to an NFA, so matching is linear.
 #include "vbackup/error.hpp"
-#include "vbackup/filter.hpp"
+#include "filter/filter.hpp"
 
 #include <algorithm>
 

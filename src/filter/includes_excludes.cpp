@@ -1,7 +1,7 @@
 // Velero's pkg/util/collections/includes_excludes.go and pkg/util/wildcard (spec §5.1–§5.7).
 #include "vbackup/error.hpp"
-#include "vbackup/filter.hpp"
-#include "vbackup/validation.hpp"
+#include "filter/filter.hpp"
+#include "labels/validation.hpp"
 
 #include <algorithm>
 #include <set>

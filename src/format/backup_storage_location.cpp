@@ -1,7 +1,7 @@
 // BackupStorageLocation ⇄ JSON. Field order and omitempty: pkg/apis/velero/v1/backupstoragelocation_types.go
 // (BackupStorageLocationSpec with the inline StorageType, ObjectStorageLocation,
 // BackupStorageLocationStatus); spec §4.5.
-#include "vbackup/encoding.hpp"
+#include "core/encoding.hpp"
 #include "vbackup/velero_location.hpp"
 
 #include "format/fields.hpp"

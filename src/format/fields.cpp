@@ -1,6 +1,6 @@
 #include "format/fields.hpp"
 
-#include "vbackup/encoding.hpp"
+#include "core/encoding.hpp"
 #include "vbackup/error.hpp"
 
 #include <algorithm>

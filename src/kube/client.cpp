@@ -6,7 +6,7 @@
 #include "core/strings.hpp"
 #include "http/client.hpp"
 #include "kube/internal.hpp"
-#include "vbackup/encoding.hpp"
+#include "core/encoding.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/kube.hpp"
 #include "vbackup_version.h"

@@ -2,7 +2,7 @@
 // what the plugin is given (KUBERNETES_EXEC_INFO), how it is run, and how its ExecCredential is
 // validated. The token and keys the plugin prints never reach a message.
 #include "kube/internal.hpp"
-#include "vbackup/encoding.hpp"
+#include "core/encoding.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/time.hpp"
 

@@ -2,7 +2,7 @@
 // (client-go tools/clientcmd/loader.go). Field names and value rules are client-go's: kubeconfig is
 // YAML converted to JSON (sigs.k8s.io/yaml) and decoded into Go structs, so a string field takes any
 // scalar, a boolean field only a YAML boolean, and *-data fields are base64 ([]byte).
-#include "vbackup/encoding.hpp"
+#include "core/encoding.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/kube.hpp"
 

@@ -2,7 +2,7 @@
 // CLI's --selector / --or-selector parsing.
 #include "parse.hpp"
 
-#include "vbackup/encoding.hpp"
+#include "core/encoding.hpp"
 #include "vbackup/error.hpp"
 
 namespace vbackup::labels {

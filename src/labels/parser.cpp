@@ -3,9 +3,9 @@
 // hold ""; a NUL byte acts as end of input at the start of a token and is skipped right after one).
 #include "parse.hpp"
 
-#include "vbackup/encoding.hpp"
+#include "core/encoding.hpp"
 #include "vbackup/error.hpp"
-#include "vbackup/validation.hpp"
+#include "labels/validation.hpp"
 
 #include <algorithm>
 

@@ -1,9 +1,9 @@
 // spec §7.3: requirements, their matching and canonical strings, and the Selector that ANDs them.
 #include "parse.hpp"
 
-#include "vbackup/encoding.hpp"
+#include "core/encoding.hpp"
 #include "vbackup/error.hpp"
-#include "vbackup/validation.hpp"
+#include "labels/validation.hpp"
 
 #include <algorithm>
 #include <limits>

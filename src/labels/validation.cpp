@@ -1,5 +1,5 @@
 // spec §7.4: the upstream checks are regular expressions; these loops accept exactly the same strings.
-#include "vbackup/validation.hpp"
+#include "labels/validation.hpp"
 
 #include <vector>
 

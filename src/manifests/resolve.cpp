@@ -2,7 +2,7 @@
 // strconv; each function below names the Go rule it follows.
 #include "manifests/resolve.hpp"
 
-#include "vbackup/encoding.hpp"
+#include "core/encoding.hpp"
 
 #include <array>
 #include <charconv>

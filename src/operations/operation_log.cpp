@@ -1,7 +1,7 @@
 // Velero's logrus text lines (operation_log.hpp).
 #include "operations/operation_log.hpp"
 
-#include "vbackup/encoding.hpp"
+#include "core/encoding.hpp"
 
 #include <algorithm>
 

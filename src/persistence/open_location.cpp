@@ -1,7 +1,7 @@
 #include "vbackup/location.hpp"
 
-#include "vbackup/azure.hpp"
-#include "vbackup/s3.hpp"
+#include "storage/azure/azure.hpp"
+#include "storage/s3/s3.hpp"
 
 #include "vbackup/error.hpp"
 #include "vbackup/layout.hpp"

@@ -58,6 +58,10 @@ void Restorer::restore_item(Item item) {
     if (e.code() == ErrorCode::cancelled) throw;
     add_error(item.target_namespace, "error restoring " + resource_id(item.group_resource, item.target_namespace, item.name) +
                                          ": " + e.what());
+  } catch (const std::exception& e) {
+    // Not an Error: a bug or an exhausted resource; the item fails, the restore goes on.
+    add_error(item.target_namespace, "error restoring " + resource_id(item.group_resource, item.target_namespace, item.name) +
+                                         ": internal error: " + e.what());
   }
 }
 
@@ -109,105 +113,121 @@ bool Restorer::restore_item_body(Item& item, json::object obj) {
     record(item, avk, item.name, ItemOutcome::failed, "the target does not serve " + api_version + ", Kind=" + kind);
     return true;
   }
-  // Step 5: mirror pods.
-  if (restore::is_mirror_pod(obj, gr)) {
-    log_.info("Not restoring pod because it's a mirror pod", where);
-    record(item, avk, item.name, ItemOutcome::skipped, "mirror pod");
-    return true;
-  }
-  const json::object from_backup = obj;
-  // Step 6: the PV decision (restore §2.8).
-  if (gr == "persistentvolumes") {
-    auto d = restore::decide_persistent_volume(*action_context_, obj, volume_records_);
-    log_.info(d.reason, where);
-    switch (d.action) {
-      case restore::PvAction::provision_dynamically: {
-        std::lock_guard lock(mu_);
-        pvs_to_provision_.insert(item.name);
-      }
-        record(item, avk, item.name, ItemOutcome::skipped, d.reason);
-        return true;
-      case restore::PvAction::restore_from_snapshot:
-      case restore::PvAction::wait:
-        add_error(item.target_namespace, "error restoring " + id + ": the volume has a native snapshot; restoring volume "
-                                         "snapshots is not supported by libvbackup yet", where);
-        record(item, avk, item.name, ItemOutcome::failed, "native volume snapshots are not supported yet");
-        return true;
-      case restore::PvAction::create:
-        obj = std::move(d.pv);
-        break;
+  // From here on Velero's deferred function records the outcome (restore §2.3 step 4): an error on
+  // the way (an item of the wrong shape meeting the PV decision or an action) is the item's own,
+  // recorded failed as well as named in the results.
+  std::optional<json::value> status;
+  auto transform = [&]() -> bool {  // true: the item was decided (and recorded) before the apply step
+    // Step 5: mirror pods.
+    if (restore::is_mirror_pod(obj, gr)) {
+      log_.info("Not restoring pod because it's a mirror pod", where);
+      record(item, avk, item.name, ItemOutcome::skipped, "mirror pod");
+      return true;
     }
-  }
-  // Step 7: metadata reset, status kept aside.
-  std::optional<json::value> status = restore::reset_metadata_and_status(obj);
-  // Step 8: the built-in RestoreItemActions.
-  restore::ActionRun run;
+    const json::object from_backup = obj;
+    // Step 6: the PV decision (restore §2.8).
+    if (gr == "persistentvolumes") {
+      auto d = restore::decide_persistent_volume(*action_context_, obj, volume_records_);
+      log_.info(d.reason, where);
+      switch (d.action) {
+        case restore::PvAction::provision_dynamically: {
+          std::lock_guard lock(mu_);
+          pvs_to_provision_.insert(item.name);
+        }
+          record(item, avk, item.name, ItemOutcome::skipped, d.reason);
+          return true;
+        case restore::PvAction::restore_from_snapshot:
+        case restore::PvAction::wait:
+          add_error(item.target_namespace, "error restoring " + id + ": the volume has a native snapshot; restoring volume "
+                                           "snapshots is not supported by libvbackup yet", where);
+          record(item, avk, item.name, ItemOutcome::failed, "native volume snapshots are not supported yet");
+          return true;
+        case restore::PvAction::create:
+          obj = std::move(d.pv);
+          break;
+      }
+    }
+    // Step 7: metadata reset, status kept aside.
+    status = restore::reset_metadata_and_status(obj);
+    // Step 8: the built-in RestoreItemActions.
+    restore::ActionRun run;
+    try {
+      run = restore::run_restore_item_actions(actions_, *action_context_,
+                                              {gr, item.source_namespace, item.target_namespace, std::move(obj), from_backup});
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::cancelled) throw;
+      add_error(item.target_namespace, "error preparing " + id + ": " + e.what(), where);
+      record(item, avk, item.name, ItemOutcome::failed, std::string("error preparing: ") + e.what());
+      return true;
+    }
+    for (const auto& w : run.warnings) add_warning(item.target_namespace, w, where);
+    if (run.skip_restore) {
+      log_.info("Skipping restore because a registered plugin discarded it", where);
+      record(item, avk, item.name, ItemOutcome::skipped, "skipped by " + run.skipped_by);
+      return true;
+    }
+    for (const auto& group : run.additional) {
+      for (const auto& ref : group.items) {
+        Item extra{ref.group_resource, ref.namespace_, map_namespace(ref.namespace_), ref.name, "", !ref.namespace_.empty(),
+                   true, group.must_include};
+        restore_item(std::move(extra));
+      }
+    }
+    obj = std::move(run.item);
+    // The last pod action in Velero's alphabetical order (after init-restore-hook), so last here too.
+    // Step 9: a PVC follows its PV's fate.
+    if (gr == "persistentvolumeclaims") {
+      std::lock_guard lock(mu_);
+      restore::reset_pvc_binding(obj, pvs_to_provision_);
+    }
+    // Step 10: resource modifiers, on the source namespace.
+    if (modifiers_) {
+      for (const auto& e : modifiers_->apply(obj, gr, item.source_namespace)) add_error(item.target_namespace, e, where);
+    }
+    // Steps 11–12: the target namespace and the restore labels.
+    if (item.namespaced) {
+      if (!obj["metadata"].is_object()) obj["metadata"] = json::object{};
+      obj["metadata"].get_object()["namespace"] = item.target_namespace;
+    }
+    restore::add_restore_labels(obj, restore_.metadata.name, backup_name_);
+    // The caller's RestoreItemAction (ours), last, before the object meets the cluster.
+    if (options_.on_item) {
+      RestoreItem ri{gr, *resource, item.source_namespace, item.target_namespace, std::move(obj), false, {}};
+      {
+        std::lock_guard lock(callback_mu_);
+        options_.on_item(ri);
+      }
+      obj = std::move(ri.object);
+      if (ri.skip) {
+        log_.info("Skipping item because the item hook asked to", where);
+        record(item, avk, item.name, ItemOutcome::skipped, "skipped by the item hook");
+        return true;
+      }
+      for (const auto& ref : ri.additional) {
+        restore_item(Item{ref.group_resource, ref.namespace_, map_namespace(ref.namespace_), ref.name, "",
+                          !ref.namespace_.empty(), true, false});
+      }
+    }
+    // Step 13: a kind changed by an action or the hook is restored as what it became.
+    std::string new_avk = std::string(json::get_string(obj, "apiVersion")) + "/" + std::string(json::get_string(obj, "kind"));
+    if (new_avk != avk) {
+      log_.info("Resource kind changed from " + avk + " to " + new_avk, where);
+      resource = resolve(json::get_string(obj, "apiVersion"), json::get_string(obj, "kind"));
+      if (!resource) {
+        add_error(item.target_namespace, "error getting GVR for " + new_avk, where);
+        record(item, new_avk, item.name, ItemOutcome::failed, "the target does not serve " + new_avk);
+        return true;
+      }
+    }
+    return false;
+  };
   try {
-    run = restore::run_restore_item_actions(actions_, *action_context_,
-                                            {gr, item.source_namespace, item.target_namespace, std::move(obj), from_backup});
+    if (transform()) return true;
   } catch (const Error& e) {
     if (e.code() == ErrorCode::cancelled) throw;
-    add_error(item.target_namespace, "error preparing " + id + ": " + e.what(), where);
-    record(item, avk, item.name, ItemOutcome::failed, std::string("error preparing: ") + e.what());
+    add_error(item.target_namespace, "error restoring " + id + ": " + e.what(), where);
+    record(item, avk, item.name, ItemOutcome::failed, e.what());
     return true;
-  }
-  for (const auto& w : run.warnings) add_warning(item.target_namespace, w, where);
-  if (run.skip_restore) {
-    log_.info("Skipping restore because a registered plugin discarded it", where);
-    record(item, avk, item.name, ItemOutcome::skipped, "skipped by " + run.skipped_by);
-    return true;
-  }
-  for (const auto& group : run.additional) {
-    for (const auto& ref : group.items) {
-      Item extra{ref.group_resource, ref.namespace_, map_namespace(ref.namespace_), ref.name, "", !ref.namespace_.empty(),
-                 true, group.must_include};
-      restore_item(std::move(extra));
-    }
-  }
-  obj = std::move(run.item);
-  // Step 9: a PVC follows its PV's fate.
-  if (gr == "persistentvolumeclaims") {
-    std::lock_guard lock(mu_);
-    restore::reset_pvc_binding(obj, pvs_to_provision_);
-  }
-  // Step 10: resource modifiers, on the source namespace.
-  if (modifiers_) {
-    for (const auto& e : modifiers_->apply(obj, gr, item.source_namespace)) add_error(item.target_namespace, e, where);
-  }
-  // Steps 11–12: the target namespace and the restore labels.
-  if (item.namespaced) {
-    if (!obj["metadata"].is_object()) obj["metadata"] = json::object{};
-    obj["metadata"].get_object()["namespace"] = item.target_namespace;
-  }
-  restore::add_restore_labels(obj, restore_.metadata.name, backup_name_);
-  // The caller's RestoreItemAction (ours), last, before the object meets the cluster.
-  if (options_.on_item) {
-    RestoreItem ri{gr, *resource, item.source_namespace, item.target_namespace, std::move(obj), false, {}};
-    {
-      std::lock_guard lock(callback_mu_);
-      options_.on_item(ri);
-    }
-    obj = std::move(ri.object);
-    if (ri.skip) {
-      log_.info("Skipping item because the item hook asked to", where);
-      record(item, avk, item.name, ItemOutcome::skipped, "skipped by the item hook");
-      return true;
-    }
-    for (const auto& ref : ri.additional) {
-      restore_item(Item{ref.group_resource, ref.namespace_, map_namespace(ref.namespace_), ref.name, "",
-                        !ref.namespace_.empty(), true, false});
-    }
-  }
-  // Step 13: a kind changed by an action or the hook is restored as what it became.
-  std::string new_avk = std::string(json::get_string(obj, "apiVersion")) + "/" + std::string(json::get_string(obj, "kind"));
-  if (new_avk != avk) {
-    log_.info("Resource kind changed from " + avk + " to " + new_avk, where);
-    resource = resolve(json::get_string(obj, "apiVersion"), json::get_string(obj, "kind"));
-    if (!resource) {
-      add_error(item.target_namespace, "error getting GVR for " + new_avk, where);
-      record(item, new_avk, item.name, ItemOutcome::failed, "the target does not serve " + new_avk);
-      return true;
-    }
   }
   apply(item, *resource, std::move(obj), status);
   return true;

@@ -331,7 +331,16 @@ void Restorer::walk_resource(const std::string& gr) {
       try {
         task();
       } catch (const Error& e) {
-        if (e.code() == ErrorCode::cancelled) cancelled_ = true;
+        if (e.code() == ErrorCode::cancelled) {
+          cancelled_ = true;
+        } else {
+          add_error("", e.what());
+        }
+      } catch (const std::exception& e) {
+        add_error("", std::string("internal error: ") + e.what());
+      } catch (...) {
+        // A caller's callback threw something that is not an exception: stop, as a cancel does.
+        cancelled_ = true;
       }
     });
   }
@@ -364,7 +373,13 @@ void Restorer::walk(const std::vector<std::string>& order, bool crds_only) {
 
 void Restorer::run() {
   log_.info("Starting restore of backup " + options_.velero_namespace + "/" + backup_name_);
-  for (const auto& w : contents_.warnings()) add_warning("", w);
+  // Velero adds the archive's problems ("zero items to be restored: ...") as Velero-level warnings
+  // (restore.go execute(): warnings.AddVeleroError), not cluster ones (TestInvalidTarballContents).
+  for (const auto& w : contents_.warnings()) {
+    log_.warning(w);
+    std::lock_guard lock(mu_);
+    warnings_.add_velero(w);
+  }
   for (const auto& n : contents_.notes()) log_.info(n);
   auto priorities = restore::Priorities::parse(options_.restore_resource_priorities);
   auto order = restore::restore_order(contents_, target_.discovery(), priorities);

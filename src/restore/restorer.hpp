@@ -11,7 +11,7 @@
 #include "restore/plan/backup_contents.hpp"
 #include "restore/plan/selection.hpp"
 #include "restore/plan/version_choice.hpp"
-#include "vbackup/filter.hpp"
+#include "filter/filter.hpp"
 #include "vbackup/persistence.hpp"
 #include "vbackup/restore.hpp"
 

@@ -106,7 +106,7 @@ RestoreResult run_restore(velero::Restore restore, storage::BackupStore& store, 
     log.set_sink(&discard);
   }
   log.info("starting restore");
-  velero::Result errors, warnings;
+  velero::Result errors, warnings, extraction_errors;
   std::optional<Error> failure;
   std::unique_ptr<detail::Restorer> restorer;
   std::unique_ptr<restore::BackupContents> contents;
@@ -114,22 +114,36 @@ RestoreResult run_restore(velero::Restore restore, storage::BackupStore& store, 
     std::string key = store.backup_contents_key(backup->metadata.name);
     auto tarball = store.objects().get(key);
     std::filesystem::path spool = options.spool_dir.empty() ? std::filesystem::temp_directory_path() : options.spool_dir;
-    contents = std::make_unique<restore::BackupContents>(*tarball, key, spool, options.max_extraction_size);
-    restorer = std::make_unique<detail::Restorer>(restore, options, target, *contents, log);
-    auto problems = restorer->prepare(*backup, store);
-    if (!problems.empty()) {
-      st.validation_errors = std::move(problems);
-      log.set_sink(nullptr);
-      return failed_validation();
+    try {
+      contents = std::make_unique<restore::BackupContents>(*tarball, key, spool, options.max_extraction_size);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::invalid) throw;
+      // restore.go execute() (L721–726): a tarball that cannot be extracted (an entry escaping the
+      // directory, truncated data, the extraction size cap) is a Velero-level error of the restore,
+      // which ends there PartiallyFailed; only a failed download makes it Failed.
+      log.info("error unzipping and extracting: " + std::string(e.what()));
+      extraction_errors.add_velero(e.what());
     }
-    restorer->run();
+    if (contents) {
+      restorer = std::make_unique<detail::Restorer>(restore, options, target, *contents, log);
+      auto problems = restorer->prepare(*backup, store);
+      if (!problems.empty()) {
+        st.validation_errors = std::move(problems);
+        log.set_sink(nullptr);
+        return failed_validation();
+      }
+      restorer->run();
+    }
   } catch (const Error& e) {
     failure = e;
+  } catch (const std::exception& e) {
+    failure = Error(ErrorCode::generic, std::string("internal error: ") + e.what());
   }
   if (restorer) {
     errors = restorer->errors();
     warnings = restorer->warnings();
   }
+  errors.merge(extraction_errors);
   if (failure) {
     // A fatal error (the tarball cannot be read, the target went away, a cancel): Failed, with what
     // was done so far in the log and results.
@@ -155,7 +169,12 @@ RestoreResult run_restore(velero::Restore restore, storage::BackupStore& store, 
     log_gz->finish();
     log_upload->commit();
     persistence::put_results(store.objects(), store.restore_results_key(name), errors, warnings);
-    if (restorer) restorer->resource_list().upload(store.objects(), store.restore_resource_list_key(name));
+    // Velero uploads the list even when nothing was restored (a tarball that did not extract): {}.
+    if (restorer) {
+      restorer->resource_list().upload(store.objects(), store.restore_resource_list_key(name));
+    } else if (!failure) {
+      persistence::ResourceListWriter().upload(store.objects(), store.restore_resource_list_key(name));
+    }
   }
   restorer.reset();
   contents.reset();  // the spool goes now
@@ -191,18 +210,68 @@ RestoreRun create_restore(Cluster* cluster, OpenedLocation& location, velero::Re
   } else {
     target = &cluster->target();
   }
+  // The Restore CR, as create_backup keeps the Backup's (a dry run or a diff records nothing). Not for
+  // a name the location already holds: that restore fails at once.
+  const bool apply = options.mode == RestoreOptions::Mode::apply;  // and so live (checked above)
   std::optional<CrRecorder> recorder;
-  if (live && options.mode == RestoreOptions::Mode::apply) {
-    recorder.emplace(*cluster->client(), "restores", "Restore");
+  if (live && apply && options.record_in_cluster != RecordInCluster::never &&
+      (restore.metadata.name.empty() ||
+       !location.backups->objects().exists(location.backups->restore_metadata_key(restore.metadata.name)))) {
+    recorder.emplace(*cluster->client(), "restores", "Restore", options.record_in_cluster);
+    if (options.on_recording) recorder->on_recording(options.on_recording);
     auto caller = options.on_record;
     options.on_record = [&recorder, caller](const velero::Restore& r) {
       recorder->record(r.to_json());
       if (caller) caller(r);
     };
   }
-  RestoreRun run{run_restore(std::move(restore), *location.backups, *target, options), {}};
-  if (recorder) run.note = recorder->note();
-  return run;
+  std::function<Timestamp()> now = options.now;
+  if (!now) now = [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); };
+  std::optional<RestoreRun> run;
+  try {
+    run.emplace(RestoreRun{run_restore(std::move(restore), *location.backups, *target, options), {}});
+  } catch (const Error& e) {
+    // A cancel (recorded Failed "cancelled" by run_restore) or an error past it: never InProgress.
+    if (recorder) recorder->settle(e.code() == ErrorCode::cancelled ? "cancelled" : e.what(), now());
+    throw;
+  } catch (const std::exception& e) {
+    if (recorder) recorder->settle(std::string("internal error: ") + e.what(), now());
+    throw;
+  } catch (...) {
+    if (recorder) recorder->settle("internal error", now());
+    throw;
+  }
+  if (recorder) {
+    recorder->settle(run->result.restore.status.failure_reason, now());
+    run->note = recorder->note();
+  }
+  return std::move(*run);
+}
+
+DeleteResult delete_restore(storage::BackupStore& store, const std::string& name, Cluster* cluster,
+                            const std::string& velero_namespace) {
+  DeleteResult out;
+  bool in_location = true;
+  try {
+    out.objects = delete_restore(store, name);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::not_found || !cluster || !cluster->live()) throw;
+    in_location = false;
+  }
+  if (cluster && cluster->live()) {
+    try {
+      out.cr_deleted = delete_recorded_cr(*cluster->client(), "restores", velero_namespace, name);
+    } catch (const Error& e) {
+      // The files are gone; a cluster that cannot be reached (or refuses) leaves the CR, and says so.
+      if (e.code() != ErrorCode::kube || !in_location) throw;
+      out.note = "the Restore CR was not deleted: " + std::string(e.what());
+    }
+  }
+  if (!in_location && !out.cr_deleted) {
+    throw not_found("restore " + name + ": not in the location, and no Restore of that name in namespace \"" +
+                    velero_namespace + "\" of " + cluster->describe());
+  }
+  return out;
 }
 
 // ---- JSON forms --------------------------------------------------------------------------------

@@ -1,26 +1,13 @@
 /* The C ABI from C: every call, its error conventions and callbacks (capi/include/vbackup.h).
  * Run with the repository root as the argument; scratch files go to a fresh temporary directory. */
-#include "vbackup.h"
+#include "capi_check.h"
 
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    ++checks;                                                                  \
-    if (!(cond)) {                                                             \
-      ++failures;                                                              \
-      fprintf(stderr, "%s:%d: CHECK(%s) failed; last error: %s\n", __FILE__, __LINE__, #cond, vbk_last_error()); \
-    }                                                                          \
-  } while (0)
-
-static int contains(const char* haystack, const char* needle) { return haystack && strstr(haystack, needle) != NULL; }
+int failures = 0;
+int checks = 0;
 
 struct progress_state {
   int calls;
@@ -208,6 +195,11 @@ int main(int argc, char** argv) {
   snprintf(path, sizeof path, "%s/demo-data.tar.gz", scratch);
   CHECK(vbk_backup_download(loc, "demo", path) == VBK_OK);
   CHECK(file_exists(path));
+
+  restore_tests(scratch, loc, src);
+  inspect_tests(scratch, loc, src);
+  record_tests(argv[1], scratch, loc);
+
   CHECK(vbk_backup_delete(loc, "demo") == VBK_OK);
   CHECK(vbk_backup_delete(loc, "demo") == VBK_ENOTFOUND);
 

@@ -1,7 +1,7 @@
 // Fuzz target: glob compilation and matching (spec §5.1). The first line is the pattern, the rest
 // the text; only vbackup::Error may escape compile, and match never throws.
 #include "vbackup/error.hpp"
-#include "vbackup/filter.hpp"
+#include "filter/filter.hpp"
 
 #include <cstddef>
 #include <cstdint>

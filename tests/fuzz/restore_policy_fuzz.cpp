@@ -6,7 +6,7 @@
 #include "restore/plan/resource_policy.hpp"
 #include "restore/plan/selection.hpp"
 #include "vbackup/error.hpp"
-#include "vbackup/filter.hpp"
+#include "filter/filter.hpp"
 #include "vbackup/labels.hpp"
 
 #include <cstddef>

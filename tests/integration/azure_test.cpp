@@ -6,7 +6,7 @@
 // If Azurite cannot start, every test fails with the reason (never skipped).
 #include "../support/fault_proxy.hpp"
 #include "../support/test_helpers.hpp"
-#include "vbackup/azure.hpp"
+#include "storage/azure/azure.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/layout.hpp"
 #include "vbackup/storage.hpp"

@@ -8,7 +8,7 @@
 #include "storage/s3/sigv4.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/layout.hpp"
-#include "vbackup/s3.hpp"
+#include "storage/s3/s3.hpp"
 
 #include <chrono>
 #include <cstring>

@@ -9,7 +9,7 @@
 #include "vbackup/error.hpp"
 #include "vbackup/json.hpp"
 #include "vbackup/layout.hpp"
-#include "vbackup/s3.hpp"
+#include "storage/s3/s3.hpp"
 
 #include <doctest/doctest.h>
 

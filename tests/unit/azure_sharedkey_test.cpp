@@ -6,8 +6,8 @@
 #include "storage/azure/responses.hpp"
 #include "storage/azure/sharedkey.hpp"
 #include "test_helpers.hpp"
-#include "vbackup/azure.hpp"
-#include "vbackup/encoding.hpp"
+#include "storage/azure/azure.hpp"
+#include "core/encoding.hpp"
 #include "vbackup/error.hpp"
 
 #include <doctest/doctest.h>

@@ -1499,3 +1499,35 @@ TEST_CASE("libvbackup: includedNamespaces [*] alone, the velero CLI's default, i
                    "resources/pods/v1-preferredversion/namespaces/ns-2/pod-1.json",
                });
 }
+
+// =================================================================================================
+// Issue 10's behaviour change (spec §5.9, Velero >= 1.17): a backup selected only by labels carries
+// the CRD of each custom resource it holds — offline and as a live backup of the test API server.
+// =================================================================================================
+
+TEST_CASE("libvbackup (Velero >= 1.17, spec §5.9): a selector-only backup carries the CRDs of its custom resources") {
+  const std::string world = three_velero_crds() + object("velero.io/v1", "VolumeSnapshotLocation", "foo", "bar", {{"a", "b"}}) +
+                            backup_object("zoo", "raz") + pod("foo", "p", {{"a", "b"}});
+  auto b = default_backup();
+  b.spec.label_selector = json::parse(R"({"matchLabels":{"a":"b"}})", "selector");
+  check_backup(world, b,
+               {
+                   "resources/pods/namespaces/foo/p.json",
+                   "resources/pods/v1-preferredversion/namespaces/foo/p.json",
+                   "resources/volumesnapshotlocations.velero.io/namespaces/foo/bar.json",
+                   "resources/volumesnapshotlocations.velero.io/v1-preferredversion/namespaces/foo/bar.json",
+                   "resources/customresourcedefinitions.apiextensions.k8s.io/cluster/volumesnapshotlocations.velero.io.json",
+                   "resources/customresourcedefinitions.apiextensions.k8s.io/v1-preferredversion/cluster/volumesnapshotlocations.velero.io.json",
+               });
+  // CRDs excluded by the user: left out, live too.
+  auto excluded = default_backup();
+  excluded.spec.label_selector = json::parse(R"({"matchLabels":{"a":"b"}})", "selector");
+  excluded.spec.excluded_cluster_scoped_resources = {"customresourcedefinitions.apiextensions.k8s.io"};
+  check_backup(world, excluded,
+               {
+                   "resources/pods/namespaces/foo/p.json",
+                   "resources/pods/v1-preferredversion/namespaces/foo/p.json",
+                   "resources/volumesnapshotlocations.velero.io/namespaces/foo/bar.json",
+                   "resources/volumesnapshotlocations.velero.io/v1-preferredversion/namespaces/foo/bar.json",
+               });
+}

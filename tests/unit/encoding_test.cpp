@@ -4,7 +4,7 @@
 #include "core/hmac.hpp"
 #include "core/percent.hpp"
 #include "core/strings.hpp"
-#include "vbackup/encoding.hpp"
+#include "core/encoding.hpp"
 #include "vbackup/error.hpp"
 
 #include <doctest/doctest.h>

@@ -1,5 +1,5 @@
 // spec §5: Velero's includes/excludes, validation, namespace wildcards and both resource-filter models.
-#include "vbackup/filter.hpp"
+#include "filter/filter.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,6 +1,6 @@
 // spec §5.1: gobwas/glob compiled without separators, as Velero's globStringSet does.
 #include "vbackup/error.hpp"
-#include "vbackup/filter.hpp"
+#include "filter/filter.hpp"
 
 #include <doctest/doctest.h>
 

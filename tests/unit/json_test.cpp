@@ -106,7 +106,7 @@ TEST_CASE("floats in 'f' form use the shortest digits, zero-padded as Go pads th
 }
 
 // encoding.hpp: the Go text encodings beside the JSON ones.
-#include "vbackup/encoding.hpp"
+#include "core/encoding.hpp"
 
 TEST_CASE("strconv.Quote escapes as Go does") {
   CHECK(go_quote("plain") == "\"plain\"");

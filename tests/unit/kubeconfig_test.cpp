@@ -3,7 +3,7 @@
 // (run for real: the test writes a small shell script).
 #include "kube/internal.hpp"
 #include "test_helpers.hpp"
-#include "vbackup/encoding.hpp"
+#include "core/encoding.hpp"
 #include "vbackup/kube.hpp"
 #include "vbackup/time.hpp"
 

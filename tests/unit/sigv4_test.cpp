@@ -4,7 +4,7 @@
 #include "storage/s3/sigv4.hpp"
 #include "test_helpers.hpp"
 #include "vbackup/error.hpp"
-#include "vbackup/s3.hpp"
+#include "storage/s3/s3.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,5 +1,5 @@
 // spec §7.4: label keys and values, DNS-1123 names (k8s.io/apimachinery/pkg/util/validation).
-#include "vbackup/validation.hpp"
+#include "labels/validation.hpp"
 
 #include <doctest/doctest.h>
 

@@ -113,18 +113,7 @@ void print_backup_table(std::ostream& out, const std::vector<velero::Backup>& ba
     rows.push_back({b.metadata.name, st.phase.empty() ? "New" : st.phase, std::to_string(st.errors),
                     std::to_string(st.warnings), created, expires, b.spec.storage_location, selector_text(b.spec)});
   }
-  std::vector<std::size_t> width(rows.front().size(), 0);
-  for (const auto& r : rows)
-    for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
-  for (const auto& r : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      line += r[i];
-      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 3, ' ');
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out << line << "\n";
-  }
+  print_table(out, rows);
 }
 
 void print_backup_description(std::ostream& out, const BackupDetails& d, bool details) {
@@ -203,6 +192,95 @@ void print_object(std::ostream& out, const json::value& value, const std::string
   }
 }
 
+void print_list(std::ostream& out, json::array items, std::string_view list_kind, bool single, const std::string& format) {
+  if (single && items.size() == 1) {
+    print_object(out, items.front(), format);
+    return;
+  }
+  print_object(out,
+               json::object{{"apiVersion", "velero.io/v1"}, {"kind", std::string(list_kind)}, {"items", std::move(items)}},
+               format);
+}
+
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+  if (rows.empty()) return;
+  std::vector<std::size_t> width(rows.front().size(), 0);
+  for (const auto& r : rows)
+    for (std::size_t i = 0; i < r.size() && i < width.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  for (const auto& r : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 3, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << line << "\n";
+  }
+}
+
+namespace {
+
+// text/tabwriter's Writer.format: a column block is a run of adjacent lines that have a cell in
+// that column (the last cell of a line is not in any column); its width is the widest cell plus
+// the padding, and the columns to the right are formatted within the block, recursively.
+struct TabWriter {
+  std::vector<std::vector<std::string>> lines;
+  std::vector<std::size_t> widths;
+  std::string out;
+
+  static std::size_t runes(const std::string& s) {
+    std::size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+  }
+  void write_lines(std::size_t line0, std::size_t line1) {
+    for (std::size_t i = line0; i < line1; ++i) {
+      const auto& line = lines[i];
+      for (std::size_t j = 0; j < line.size(); ++j) {
+        out += line[j];
+        if (j < widths.size()) out.append(widths[j] - std::min(widths[j], runes(line[j])), ' ');
+      }
+      if (i + 1 < lines.size()) out += '\n';
+    }
+  }
+  void format(std::size_t line0, std::size_t line1) {
+    const std::size_t column = widths.size();
+    for (std::size_t i = line0; i < line1; ++i) {
+      if (column + 1 >= lines[i].size()) continue;
+      write_lines(line0, i);
+      line0 = i;
+      std::size_t width = 0;
+      for (; i < line1 && column + 1 < lines[i].size(); ++i) width = std::max(width, runes(lines[i][column]) + 2);
+      widths.push_back(width);
+      format(line0, i);
+      widths.pop_back();
+      line0 = i;
+      if (i == line1) break;
+    }
+    write_lines(line0, line1);
+  }
+};
+
+}  // namespace
+
+std::string tabwrite(std::string_view text) {
+  TabWriter w;
+  std::vector<std::string> cells(1);
+  for (char ch : text) {
+    if (ch == '\t') {
+      cells.emplace_back();
+    } else if (ch == '\n') {
+      w.lines.push_back(std::move(cells));
+      cells.assign(1, std::string());
+    } else {
+      cells.back().push_back(ch);
+    }
+  }
+  w.lines.push_back(std::move(cells));  // after the last newline: an empty line, printed without one
+  w.format(0, w.lines.size());
+  return w.out;
+}
+
 namespace {
 
 std::string grouped(std::int64_t n) {  // 100028 → "100,028"
@@ -226,11 +304,12 @@ std::string bytes_si(std::uint64_t b) {  // as velero and kubectl print sizes: k
 
 }  // namespace
 
-std::string progress_line(const BackupProgress& p, double seconds, std::size_t width) {
-  std::int64_t done = p.items_backed_up, total = std::max(p.total_items, done);
+std::string progress_bar_line(std::int64_t done, std::int64_t total, const std::string& extra, double seconds,
+                              std::size_t width) {
+  total = std::max(total, done);
   bool known = total > done;  // once the count is reached, the bar would say nothing more
   std::string items = known ? grouped(done) + "/" + grouped(total) + " items" : grouped(done) + " items";
-  std::string tail = "  " + items + "  " + bytes_si(p.bytes_written);
+  std::string tail = "  " + items + (extra.empty() ? "" : "  " + extra);
   double rate = seconds > 0.05 ? static_cast<double>(done) / seconds : 0;
   if (rate > 0) tail += "  " + grouped(static_cast<std::int64_t>(rate)) + " items/s";
   if (known && rate > 0) {
@@ -246,6 +325,10 @@ std::string progress_line(const BackupProgress& p, double seconds, std::size_t w
   if (width < tail.size() + bar + 8) return std::string(pct) + tail;
   auto filled = static_cast<std::size_t>(static_cast<double>(bar) * static_cast<double>(done) / static_cast<double>(total));
   return "[" + std::string(filled, '#') + std::string(bar - filled, '-') + "] " + pct + tail;
+}
+
+std::string progress_line(const BackupProgress& p, double seconds, std::size_t width) {
+  return progress_bar_line(p.items_backed_up, p.total_items, bytes_si(p.bytes_written), seconds, width);
 }
 
 }  // namespace vbackup::cli

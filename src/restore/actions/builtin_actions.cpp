@@ -1,6 +1,6 @@
 // The registry of built-in actions, the action runner, and the actions small enough to share a file:
 // job, service-account, secret, role-bindings, cluster-role-bindings, pvc, crd-preserve-fields,
-// apiservice, admission-webhook-configuration (pkg/restore/actions/*.go at velero-io HEAD).
+// apiservice, admission-webhook-configuration, pod-volume-restore (pkg/restore/actions/*.go at velero-io HEAD).
 #include "restore/actions/builtin.hpp"
 #include "restore/actions/item_rules.hpp"
 #include "restore/actions/object_access.hpp"
@@ -261,6 +261,35 @@ class AdmissionWebhookAction final : public ResourceAction {
   }
 };
 
+// velero.io/pod-volume-restore (pod_volume_restore_action.go), the part that applies without pod
+// volume backups (libvbackup restores no pod volume data yet): every restore-wait and restic-wait init
+// container goes first ("to prevent duplicates"), so that a pod backed up after an earlier
+// file-system restore does not wait for ever for data that never comes. Go's omitempty leaves no
+// empty list behind. (With pod volume backups Velero then injects its own restore-wait container:
+// that belongs to the volume work of a later issue.)
+class PodVolumeRestoreAction final : public ResourceAction {
+ public:
+  PodVolumeRestoreAction() : ResourceAction("velero.io/pod-volume-restore", {"pods"}) {}
+  ActionOutput execute(const ActionContext&, ActionInput input) const override {
+    json::object pod = std::move(input.item);
+    json::object* spec = pod.contains("spec") ? pod["spec"].if_object() : nullptr;
+    json::array* init = spec && spec->contains("initContainers") ? (*spec)["initContainers"].if_array() : nullptr;
+    if (init) {
+      json::array kept;
+      for (auto& c : *init) {
+        std::string_view name = c.is_object() ? json::get_string(c.get_object(), "name") : std::string_view{};
+        if (name != "restore-wait" && name != "restic-wait") kept.push_back(std::move(c));
+      }
+      if (kept.empty()) {
+        spec->erase("initContainers");
+      } else {
+        *init = std::move(kept);
+      }
+    }
+    return output(std::move(pod));
+  }
+};
+
 }  // namespace
 
 std::vector<std::unique_ptr<RestoreItemAction>> make_small_actions() {
@@ -275,6 +304,7 @@ std::vector<std::unique_ptr<RestoreItemAction>> make_small_actions() {
   out.push_back(std::make_unique<CrdPreserveFieldsAction>());
   out.push_back(std::make_unique<ApiServiceAction>());
   out.push_back(std::make_unique<AdmissionWebhookAction>());
+  out.push_back(std::make_unique<PodVolumeRestoreAction>());
   return out;
 }
 

@@ -3,7 +3,7 @@
 // Error(invalid) naming the item (its resource ID, "pods/ns-1/pod-1") and the field.
 #pragma once
 
-#include "vbackup/filter.hpp"
+#include "filter/filter.hpp"
 #include "vbackup/json.hpp"
 #include "vbackup/velero_restore.hpp"
 

@@ -3,7 +3,7 @@
 // internal/hook/item_hook_handler.go HandleRestoreHooks).
 #include "restore/actions/builtin.hpp"
 #include "restore/actions/object_access.hpp"
-#include "vbackup/filter.hpp"
+#include "filter/filter.hpp"
 #include "vbackup/labels.hpp"
 
 #include <openssl/evp.h>

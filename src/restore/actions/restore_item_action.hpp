@@ -22,8 +22,9 @@
 // * admission-webhook-configuration: an entry of `webhooks` that is not an object is dropped as Velero
 //   drops it, with a warning in the output instead of only a log line.
 //
-// Not here (restore §2.5): velero.io/pod-volume-restore, velero.io/dataupload and the CSI v2 actions:
-// they belong to the volume work of a later issue.
+// Not here (restore §2.5): velero.io/dataupload, the CSI v2 actions and the restore-wait injection of
+// velero.io/pod-volume-restore (its strip of stale restore-wait containers is here): they belong to
+// the volume work of a later issue.
 #pragma once
 
 #include "vbackup/json.hpp"
@@ -104,8 +105,8 @@ class RestoreItemAction {
 
 // Velero's built-in v1 actions in Velero's execution order (alphabetical by name, restore §2.5):
 // add-pvc-from-pod, admission-webhook-configuration, apiservice, change-image-name,
-// change-storage-class, cluster-role-bindings, crd-preserve-fields, init-restore-hook, job, pod, pvc,
-// role-bindings, secret, service, service-account (all "velero.io/...").
+// change-storage-class, cluster-role-bindings, crd-preserve-fields, init-restore-hook, job, pod,
+// pod-volume-restore, pvc, role-bindings, secret, service, service-account (all "velero.io/...").
 std::vector<std::unique_ptr<RestoreItemAction>> builtin_restore_item_actions();
 
 // Runs every action of `actions` that applies to the input, in order, as restore §2.3 step 8 does: each

@@ -6,7 +6,7 @@
 #include "restore/modifiers/decode.hpp"
 #include "restore/modifiers/go_regexp.hpp"
 #include "vbackup/error.hpp"
-#include "vbackup/filter.hpp"
+#include "filter/filter.hpp"
 #include "vbackup/labels.hpp"
 
 #include <boost/json.hpp>

@@ -4,7 +4,7 @@
 #include "restore/plan/resource_policy.hpp"
 
 #include "vbackup/error.hpp"
-#include "vbackup/filter.hpp"
+#include "filter/filter.hpp"
 #include "vbackup/labels.hpp"
 
 #include <yaml-cpp/yaml.h>

@@ -1,7 +1,7 @@
 #include "restore/plan/selection.hpp"
 
 #include "vbackup/error.hpp"
-#include "vbackup/filter.hpp"
+#include "filter/filter.hpp"
 #include "vbackup/labels.hpp"
 
 #include <algorithm>

@@ -5,7 +5,7 @@
 #include "storage/azure/responses.hpp"
 #include "storage/azure/service.hpp"
 #include "storage/azure/sharedkey.hpp"
-#include "vbackup/azure.hpp"
+#include "storage/azure/azure.hpp"
 #include "vbackup/error.hpp"
 
 #include <algorithm>

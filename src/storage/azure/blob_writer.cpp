@@ -6,7 +6,7 @@
 #include "storage/azure/responses.hpp"
 #include "storage/azure/service.hpp"
 #include "storage/azure/sharedkey.hpp"
-#include "vbackup/encoding.hpp"
+#include "core/encoding.hpp"
 #include "vbackup/error.hpp"
 
 #include <cstdio>

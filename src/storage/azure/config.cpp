@@ -3,7 +3,7 @@
 #include "core/strings.hpp"
 #include "storage/azure/credentials.hpp"
 #include "storage/azure/sharedkey.hpp"
-#include "vbackup/encoding.hpp"
+#include "core/encoding.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/layout.hpp"
 

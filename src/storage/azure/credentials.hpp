@@ -4,7 +4,7 @@
 // environment. Internal header.
 #pragma once
 
-#include "vbackup/azure.hpp"
+#include "storage/azure/azure.hpp"
 
 #include <map>
 #include <string>

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "http/client.hpp"
-#include "vbackup/azure.hpp"
+#include "storage/azure/azure.hpp"
 #include "vbackup/error.hpp"
 
 #include <chrono>

@@ -1,7 +1,7 @@
 // Shared Key and service SAS signing (see sharedkey.hpp for the documents each rule comes from).
 #include "storage/azure/sharedkey.hpp"
 
-#include "vbackup/encoding.hpp"
+#include "core/encoding.hpp"
 #include "vbackup/error.hpp"
 
 #include <openssl/crypto.h>

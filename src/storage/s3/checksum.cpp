@@ -1,6 +1,6 @@
 #include "storage/s3/checksum.hpp"
 
-#include "vbackup/encoding.hpp"
+#include "core/encoding.hpp"
 #include "vbackup/error.hpp"
 
 #include <openssl/evp.h>

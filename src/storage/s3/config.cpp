@@ -5,7 +5,7 @@
 #include "storage/s3/checksum.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/layout.hpp"
-#include "vbackup/s3.hpp"
+#include "storage/s3/s3.hpp"
 
 #include <algorithm>
 #include <cstdlib>

@@ -5,7 +5,7 @@
 #include "core/xml.hpp"
 #include "storage/s3/checksum.hpp"
 #include "storage/s3/store.hpp"
-#include "vbackup/encoding.hpp"
+#include "core/encoding.hpp"
 
 #include <algorithm>
 #include <cstdlib>

@@ -8,7 +8,7 @@
 #include "storage/s3/endpoint.hpp"
 #include "storage/s3/sigv4.hpp"
 #include "vbackup/error.hpp"
-#include "vbackup/s3.hpp"
+#include "storage/s3/s3.hpp"
 
 #include <atomic>
 #include <chrono>

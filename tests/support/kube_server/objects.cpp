@@ -1,7 +1,7 @@
 #include "kube_server/objects.hpp"
 
 #include "kube_server/util.hpp"
-#include "vbackup/validation.hpp"
+#include "labels/validation.hpp"
 
 #include <algorithm>
 #include <map>

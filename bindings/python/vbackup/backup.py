@@ -1,0 +1,75 @@
+"""Creating a backup."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+from typing import Callable, Optional, Union
+
+from . import _lib
+from ._lib import JSON, ItemHook, PathLike
+from .cluster import Cluster
+from .location import Location, opened
+
+
+def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
+           location: Union[str, JSON, Location],
+           from_manifests: Optional[PathLike] = None,
+           cluster: Optional[Cluster] = None,
+           kubeconfig: Optional[PathLike] = None, context: Optional[str] = None,
+           compression: str = "gzip", velero_namespace: str = "velero",
+           record_in_cluster: Union[bool, str] = "auto",
+           progress: Optional[Callable[[int, int, int], Optional[bool]]] = None,
+           log: Optional[Callable[[str, str], None]] = None,
+           item_hook: Optional[ItemHook] = None) -> JSON:
+    """Creates a backup and returns the Backup (a dict) with its status.
+
+    The source is ``from_manifests`` (a folder of manifests), an open ``cluster``, or else the cluster
+    of ``kubeconfig``/``context`` (the usual kubeconfig lookup when both are None).
+
+    ``spec`` is a Backup spec (``{"includedNamespaces": […]}``) or a whole Backup
+    (``{"metadata": {"name": …}, "spec": {…}}``); ``name`` names it when ``spec`` is only a spec.
+    ``progress(items_backed_up, total_items, bytes_written)`` may return False to cancel
+    (CancelledError); ``total_items`` is counted ahead from the source (equal to items_backed_up
+    at the end, and all along when a label selector leaves the server without counts). ``log(level, line)``
+    sees every backup log line. ``item_hook(item)`` receives ``{"resource": {…}, "object": {…}}`` and
+    may return ``{"object": …, "skip": bool, "additionalItems": [{"groupResource", "namespace", "name"}]}``
+    (or None to keep the item).
+
+    ``record_in_cluster`` keeps the Backup CR in a live cluster's Velero namespace, as Velero does:
+    ``"auto"`` when Velero's CRDs are installed, ``True`` also, failing the backup when it cannot be
+    recorded, ``False`` never. The CR always ends in a terminal phase; :meth:`Location.delete_backup`
+    with ``cluster=`` removes it with the files.
+
+    Raises InvalidError (failed validation; ``err.backup`` holds the status), AlreadyExistsError,
+    Error (a failed backup), CancelledError, or the error of a callback that raised.
+    """
+    spec = dict(spec or {})
+    body = spec if "spec" in spec or "metadata" in spec else {"spec": spec}
+    if name is not None:
+        body.setdefault("metadata", {})["name"] = name
+    options = json.dumps({"compression": compression, "veleroNamespace": velero_namespace,
+                          "recordInCluster": _lib.record_option(record_in_cluster)}).encode()
+    callbacks = _lib.CallbackSet(progress=progress, log=log, item_hook=item_hook, progress_args=3)
+
+    owned_location = opened(location)
+    if cluster is not None:
+        owned_cluster = cluster
+    elif from_manifests is not None:
+        owned_cluster = Cluster.from_manifests(from_manifests)
+    else:
+        owned_cluster = Cluster(kubeconfig, context)
+    try:
+        out = ctypes.c_void_p()
+        status = _lib.backup_create(owned_cluster._handle, owned_location._handle, json.dumps(body).encode(), options,
+                                    ctypes.byref(callbacks.struct), ctypes.byref(out))
+        result = _lib.take_string(out)
+        result_json = json.loads(result) if result else None
+        callbacks.reraise()
+        _lib.check(status, backup=result_json)
+        return result_json
+    finally:
+        if owned_location is not location:
+            owned_location.close()
+        if owned_cluster is not cluster:
+            owned_cluster.close()

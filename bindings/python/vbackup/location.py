@@ -1,0 +1,131 @@
+"""Backup storage locations: where backups, and the records of restores, live."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+from typing import TYPE_CHECKING, List, Optional, Sequence, Union
+
+from . import _lib
+from ._lib import JSON, PathLike
+
+if TYPE_CHECKING:
+    from .cluster import Cluster
+
+
+class Location:
+    """A backup storage location: a URL (``file://DIR``, ``s3://…``, ``azure://…``) or a
+    BackupStorageLocation given as a dict. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, location: Union[str, JSON]):
+        self._handle = None
+        text = json.dumps(location) if isinstance(location, dict) else str(location)
+        handle = ctypes.c_void_p()
+        _lib.check(_lib.location_open(_lib.enc(text), ctypes.byref(handle)))
+        self._handle = handle
+
+    def close(self) -> None:
+        if getattr(self, "_handle", None):
+            _lib.location_close(self._handle)
+            self._handle = None
+
+    def __enter__(self) -> "Location":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+    def check(self) -> JSON:
+        """Velero's validity check: a BackupStorageLocation status, phase Available or Unavailable
+        with the reason in ``message``."""
+        return _lib.call_json(_lib.location_check, self._handle)
+
+    # ---- backups ----
+
+    def list_backups(self) -> List[JSON]:
+        """Every Backup stored in the location (velero-backup.json), sorted by name."""
+        return _lib.call_json(_lib.backup_list, self._handle)
+
+    def get_backup(self, name: str) -> JSON:
+        """One stored Backup. Raises NotFoundError."""
+        return _lib.call_json(_lib.backup_get, self._handle, _lib.enc(name))
+
+    def describe_backup(self, name: str, details: bool = False) -> JSON:
+        """``{"backup": …}``, plus ``resourceList`` and ``results`` with details."""
+        return _lib.call_json(_lib.backup_describe, self._handle, _lib.enc(name), 1 if details else 0)
+
+    def backup_logs(self, name: str) -> str:
+        """The backup's log, uncompressed."""
+        return _lib.call_text(_lib.backup_logs, self._handle, _lib.enc(name))
+
+    def download_backup(self, name: str, path: PathLike) -> None:
+        """Copies the backup's tarball to ``path``."""
+        _lib.check(_lib.backup_download(self._handle, _lib.enc(name), _lib.enc(path)))
+
+    def delete_backup(self, name: str, cluster: "Optional[Cluster]" = None,
+                      velero_namespace: str = "velero") -> JSON:
+        """Deletes every object of the backup and, with a live ``cluster``, its Backup CR in
+        ``velero_namespace``: ``{"objects": N, "crDeleted": bool}``. Raises NotFoundError when
+        neither has it."""
+        return _delete(_lib.backup_delete_recorded, self, name, cluster, velero_namespace)
+
+    # ---- inspecting a backup (vbackup.inspect) ----
+
+    def backup_items(self, name: str, filters: Optional[JSON] = None,
+                     include_names: Optional[Sequence[str]] = None) -> List[JSON]:
+        """The items of backup ``name`` in restore order, ``{"groupResource", "kind", "namespace",
+        "name"}`` each; ``filters`` (a Restore spec's filters) and ``include_names``
+        (``[namespace/]name`` globs) select as a restore would."""
+        from .inspect import backup_items
+        return backup_items(self, name, filters=filters, include_names=include_names)
+
+    def backup_item(self, name: str, item: str) -> JSON:
+        """One archived object; ``item`` is ``"deployments.apps/demo/web"`` (or ``"persistentvolumes/pv-1"``
+        when cluster-scoped). Raises NotFoundError."""
+        from .inspect import backup_item
+        return backup_item(self, name, item)
+
+    def diff_backups(self, a: str, b: str) -> List[JSON]:
+        """What changed from backup ``a`` to backup ``b``: ``{"change": "added"|"removed"|"changed",
+        "groupResource", "kind", "namespace", "name", "diff"}`` each."""
+        from .inspect import diff_backups
+        return diff_backups(self, a, b)
+
+    # ---- restores ----
+
+    def list_restores(self) -> List[JSON]:
+        """Every Restore recorded in the location (restores/<r>/velero-restore.json), sorted by name."""
+        return _lib.call_json(_lib.restore_list, self._handle)
+
+    def get_restore(self, name: str) -> JSON:
+        """One recorded Restore. Raises NotFoundError."""
+        return _lib.call_json(_lib.restore_get, self._handle, _lib.enc(name))
+
+    def describe_restore(self, name: str, details: bool = False) -> JSON:
+        """``{"restore": …}``, plus ``resourceList`` and ``results`` with details."""
+        return _lib.call_json(_lib.restore_describe, self._handle, _lib.enc(name), 1 if details else 0)
+
+    def restore_logs(self, name: str) -> str:
+        """The restore's log, uncompressed."""
+        return _lib.call_text(_lib.restore_logs, self._handle, _lib.enc(name))
+
+    def delete_restore(self, name: str, cluster: "Optional[Cluster]" = None,
+                       velero_namespace: str = "velero") -> JSON:
+        """Deletes the restore's files from the location (not what it created in a cluster) and,
+        with a live ``cluster``, its Restore CR: ``{"objects": N, "crDeleted": bool}``. Raises
+        NotFoundError when neither has it."""
+        return _delete(_lib.restore_delete_recorded, self, name, cluster, velero_namespace)
+
+
+def _delete(fn, location: Location, name: str, cluster, velero_namespace: str) -> JSON:
+    options = json.dumps({"veleroNamespace": velero_namespace}).encode()
+    return _lib.call_json(fn, location._handle, cluster._handle if cluster is not None else None, _lib.enc(name),
+                          options)
+
+
+def opened(location: Union[str, JSON, Location]) -> Location:
+    """``location`` itself if it is open, else a Location the caller closes."""
+    return location if isinstance(location, Location) else Location(location)

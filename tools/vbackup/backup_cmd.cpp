@@ -1,0 +1,294 @@
+// vbackup backup create|get|describe|download|delete|logs and backup-location check: velero's
+// commands over the library's backup glue (create_backup) and persistence.
+#include "commands.hpp"
+#include "output.hpp"
+
+#include "vbackup/backup.hpp"
+#include "vbackup/error.hpp"
+#include "vbackup/labels.hpp"
+#include "vbackup/persistence.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+namespace vbackup::cli {
+namespace {
+
+struct CreateFlags {
+  std::string name;
+  std::vector<std::string> from_manifests;
+  std::string default_namespace = "default";
+  std::vector<std::string> include_namespaces, exclude_namespaces, include_resources, exclude_resources;
+  std::vector<std::string> include_cluster_scoped, exclude_cluster_scoped, include_namespace_scoped,
+      exclude_namespace_scoped;
+  std::string include_cluster_resources;
+  std::string selector, or_selector;
+  std::string ttl;
+  std::string compression = "gzip";
+  std::vector<std::string> labels, annotations;
+  std::vector<std::string> ordered_resources;
+  std::string snapshot_volumes, default_volumes_to_fs_backup;
+  std::string output;
+  bool quiet = false;
+  std::string record_in_cluster = "auto";
+};
+
+int backup_create(const Common& c, const CreateFlags& f) {
+  velero::Backup b;
+  b.metadata.name = f.name;
+  b.metadata.labels = parse_map("--labels", f.labels);
+  b.metadata.annotations = parse_map("--annotations", f.annotations);
+  auto& s = b.spec;
+  s.included_namespaces = f.include_namespaces;
+  s.excluded_namespaces = f.exclude_namespaces;
+  s.included_resources = f.include_resources;
+  s.excluded_resources = f.exclude_resources;
+  s.included_cluster_scoped_resources = f.include_cluster_scoped;
+  s.excluded_cluster_scoped_resources = f.exclude_cluster_scoped;
+  s.included_namespace_scoped_resources = f.include_namespace_scoped;
+  s.excluded_namespace_scoped_resources = f.exclude_namespace_scoped;
+  s.include_cluster_resources = parse_optional_bool("--include-cluster-resources", f.include_cluster_resources);
+  s.snapshot_volumes = parse_optional_bool("--snapshot-volumes", f.snapshot_volumes);
+  s.default_volumes_to_fs_backup = parse_optional_bool("--default-volumes-to-fs-backup", f.default_volumes_to_fs_backup);
+  if (!f.selector.empty()) s.label_selector = json::value(labels::parse_to_label_selector(f.selector));
+  if (!f.or_selector.empty()) {
+    for (auto& ls : labels::parse_or_selectors(f.or_selector)) s.or_label_selectors.push_back(std::move(ls));
+  }
+  if (!f.ttl.empty()) s.ttl = parse_duration_flag("--ttl", f.ttl);
+  s.ordered_resources = parse_map("--ordered-resources", f.ordered_resources);
+  BackupOptions options;
+  options.velero_namespace = c.velero_namespace;
+  options.compression = parse_compression(f.compression, "--compression");
+  record_in_cluster(f.record_in_cluster, options);
+  if (!f.output.empty()) {
+    // velero: "For create commands, display the object but do not send it to the server."
+    check_output(f.output, false);
+    b.metadata.namespace_ = c.velero_namespace;
+    print_object(std::cout, b.to_json(), f.output);
+    return 0;
+  }
+  auto store = open_store(c);
+  // The source: a folder of manifests, or the cluster of the kubeconfig (--kubeconfig, --kubecontext).
+  ClusterOptions cluster_options;
+  cluster_options.manifests.assign(f.from_manifests.begin(), f.from_manifests.end());
+  cluster_options.default_namespace = f.default_namespace;
+  auto cluster = open_cluster(c, cluster_options);
+  ProgressBar bar(f.quiet);
+  BackupProgress last;
+  auto render = [&](double seconds, std::size_t width) { return progress_line(last, seconds, width); };
+  if (bar.enabled()) {
+    options.on_progress = [&](const BackupProgress& p) {
+      last = p;
+      bar.update(render);
+      return true;
+    };
+  }
+  auto run = create_backup(*cluster, store, std::move(b), options);
+  bar.finish(render);  // the final figures stay on screen
+  if (!run.note.empty()) std::cerr << "Note: " << run.note << "\n";
+  const auto& st = run.result.backup.status;
+  namespace phase = velero::backup_phase;
+  if (st.phase == phase::FailedValidation) {
+    std::cerr << "An error occurred: backup " << f.name << " failed validation:\n";
+    for (const auto& e : st.validation_errors) std::cerr << "  " << e << "\n";
+    return 1;
+  }
+  if (st.phase == phase::Failed) {
+    std::cerr << "An error occurred: backup " << f.name << " failed: " << st.failure_reason << "\n";
+    return 1;
+  }
+  std::int64_t items = st.progress ? st.progress->items_backed_up : 0;
+  std::cout << "Backup \"" << f.name << "\" " << st.phase << ": " << items << " items, " << st.errors
+            << " errors, " << st.warnings << " warnings, in " << store.location.url() << ".\n";
+  std::cout << "Run `vbackup backup describe " << f.name << " --details` for more details.\n";
+  return st.phase == phase::PartiallyFailed ? 2 : 0;
+}
+
+int backup_get(const Common& c, const std::vector<std::string>& names, const std::string& output, const std::string& selector) {
+  check_output(output, true);
+  auto store = open_store(c);
+  std::vector<velero::Backup> backups;
+  if (names.empty()) {
+    backups = list_backups(*store.backups);
+  } else {
+    for (const auto& n : names) backups.push_back(get_backup(*store.backups, n));
+  }
+  if (!selector.empty()) {
+    auto sel = labels::Selector::parse(selector);
+    std::erase_if(backups, [&](const velero::Backup& b) {
+      return !sel.matches(labels::LabelMap(b.metadata.labels.begin(), b.metadata.labels.end()));
+    });
+  }
+  if (output == "table") {
+    print_backup_table(std::cout, backups, now());
+    return 0;
+  }
+  json::array items;
+  for (const auto& b : backups) items.push_back(b.to_json());
+  print_list(std::cout, std::move(items), "BackupList", names.size() == 1, output);
+  return 0;
+}
+
+int backup_describe(const Common& c, const std::vector<std::string>& names, bool details, const std::string& output) {
+  if (!output.empty()) check_output(output, false);
+  auto store = open_store(c);
+  std::vector<std::string> list = names.empty() ? store.backups->list_backups() : names;
+  bool first = true;
+  for (const auto& n : list) {
+    auto d = describe_backup(*store.backups, n, details);
+    if (!output.empty()) {
+      print_object(std::cout, d.backup.to_json(), output);
+      continue;
+    }
+    if (!first) std::cout << "\n\n";
+    print_backup_description(std::cout, d, details);
+    first = false;
+  }
+  return 0;
+}
+
+int backup_download(const Common& c, const std::string& name, std::string output, bool force) {
+  auto store = open_store(c);
+  if (output.empty()) output = name + "-data.tar.gz";  // velero's default file name
+  if (std::filesystem::exists(output) && !force) {
+    throw Error(ErrorCode::already_exists, "file " + output + " already exists, remove it or use --force");
+  }
+  download_backup(*store.backups, name, output);
+  std::cout << "Backup " << name << " has been successfully downloaded to " << std::filesystem::absolute(output).string()
+            << "\n";
+  return 0;
+}
+
+int backup_delete(const Common& c, const std::vector<std::string>& names, bool all, bool confirm) {
+  auto store = open_store(c);
+  std::vector<std::string> list = all ? store.backups->list_backups() : names;
+  if (list.empty()) throw invalid_input("backup delete: name the backups to delete, or pass --all");
+  if (!confirmed("backup delete", confirm)) return 0;
+  // The recorded Backup CR goes too when a cluster is named (--kubeconfig, --kubecontext, $KUBECONFIG).
+  std::unique_ptr<Cluster> cluster;
+  if (c.cluster_named()) cluster = open_cluster(c);
+  for (const auto& n : list) {
+    auto d = delete_backup(*store.backups, n, cluster.get(), c.velero_namespace);
+    std::cout << "Backup \"" << n << "\" deleted (" << d.objects.size() << " objects"
+              << (d.cr_deleted ? ", and its Backup CR in namespace " + c.velero_namespace : std::string()) << ").\n";
+    if (!d.note.empty()) std::cerr << "Note: " << d.note << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
+  auto* backup = app.add_subcommand("backup", "Work with backups");
+  backup->require_subcommand(1);
+  backup->fallthrough();
+
+  auto cf = std::make_shared<CreateFlags>();
+  auto* create = backup->add_subcommand("create", "Create a backup");
+  create->fallthrough();
+  create->add_option("name", cf->name, "Backup name")->required();
+  create->add_option("--from-manifests", cf->from_manifests,
+                     "Back up a directory or file of YAML/JSON manifests instead of the cluster")
+      ->delimiter(',');
+  create->add_option("--default-namespace", cf->default_namespace,
+                     "Namespace of namespaced manifests that name none (as kubectl -n)")->capture_default_str();
+  create->add_option("--include-namespaces", cf->include_namespaces, "Namespaces to include (globs; default *)")->delimiter(',');
+  create->add_option("--exclude-namespaces", cf->exclude_namespaces, "Namespaces to exclude (globs)")->delimiter(',');
+  create->add_option("--include-resources", cf->include_resources, "Resources to include (old filter model)")->delimiter(',');
+  create->add_option("--exclude-resources", cf->exclude_resources, "Resources to exclude (old filter model)")->delimiter(',');
+  create->add_option("--include-cluster-resources", cf->include_cluster_resources,
+                     "Include cluster-scoped resources: true, false, or unset for auto")
+      ->expected(0, 1)->default_str("true");
+  create->add_option("--include-cluster-scoped-resources", cf->include_cluster_scoped, "Cluster-scoped resources to include")->delimiter(',');
+  create->add_option("--exclude-cluster-scoped-resources", cf->exclude_cluster_scoped, "Cluster-scoped resources to exclude")->delimiter(',');
+  create->add_option("--include-namespace-scoped-resources", cf->include_namespace_scoped, "Namespace-scoped resources to include")->delimiter(',');
+  create->add_option("--exclude-namespace-scoped-resources", cf->exclude_namespace_scoped, "Namespace-scoped resources to exclude")->delimiter(',');
+  create->add_option("-l,--selector", cf->selector, "Only back up resources matching this label selector");
+  create->add_option("--or-selector", cf->or_selector, "Back up resources matching at least one selector, separated by ' or '");
+  create->add_option("--ttl", cf->ttl, "How long before the backup can be garbage collected (default 720h0m0s)");
+  create->add_option("--compression", cf->compression, "Tarball compression: gzip (Velero-compatible) or zstd")->capture_default_str();
+  create->add_option("--labels", cf->labels, "Labels to apply to the backup (key=value)")->delimiter(',');
+  create->add_option("--annotations", cf->annotations, "Annotations to apply to the backup (key=value)")->delimiter(',');
+  create->add_option("--ordered-resources", cf->ordered_resources, "Backup order of items: resource=ns/name,… (repeat per resource)");
+  create->add_option("--snapshot-volumes", cf->snapshot_volumes, "Recorded in the spec; volume data is not backed up")->expected(0, 1)->default_str("true");
+  create->add_option("--default-volumes-to-fs-backup", cf->default_volumes_to_fs_backup, "Recorded in the spec; volume data is not backed up")->expected(0, 1)->default_str("true");
+  create->add_option("-o,--output", cf->output, "Print the Backup (json|yaml) instead of running it");
+  create->add_flag("-q,--quiet", cf->quiet, "No progress output");
+  add_record_flag(*create, cf->record_in_cluster, "Backup");
+  create->callback([&common, &rc, cf] { rc = backup_create(common, *cf); });
+
+  struct ListFlags {
+    std::vector<std::string> names;
+    std::string output = "table", selector, describe_output, file;
+    std::string name;
+    bool details = false, force = false, all = false, confirm = false;
+  };
+  auto lf = std::make_shared<ListFlags>();
+  auto* get = backup->add_subcommand("get", "Get backups");
+  get->fallthrough();
+  get->add_option("names", lf->names, "Backup names (default: all)");
+  get->add_option("-o,--output", lf->output, "table, json or yaml")->capture_default_str();
+  get->add_option("-l,--selector", lf->selector, "Only show backups whose labels match this selector");
+  get->callback([&common, &rc, lf] { rc = backup_get(common, lf->names, lf->output, lf->selector); });
+
+  auto* describe = backup->add_subcommand("describe", "Describe backups");
+  describe->fallthrough();
+  describe->add_option("names", lf->names, "Backup names (default: all)");
+  describe->add_flag("--details", lf->details, "Show the resource list and the errors and warnings of each backup");
+  describe->add_option("-o,--output", lf->describe_output, "json or yaml instead of text");
+  describe->callback([&common, &rc, lf] { rc = backup_describe(common, lf->names, lf->details, lf->describe_output); });
+
+  auto* download = backup->add_subcommand("download", "Download a backup's tarball");
+  download->fallthrough();
+  download->add_option("name", lf->name, "Backup name")->required();
+  download->add_option("-o,--output", lf->file, "File to write (default NAME-data.tar.gz)");
+  download->add_flag("--force", lf->force, "Overwrite the file if it exists");
+  download->callback([&common, &rc, lf] { rc = backup_download(common, lf->name, lf->file, lf->force); });
+
+  auto* del = backup->add_subcommand("delete", "Delete backups from the storage location, and their Backup CRs from the "
+                                     "cluster when one is named (--kubeconfig, --kubecontext, $KUBECONFIG)");
+  del->fallthrough();
+  del->add_option("names", lf->names, "Backup names");
+  del->add_flag("--all", lf->all, "Delete every backup in the location");
+  del->add_flag("--confirm", lf->confirm, "Do not ask for confirmation");
+  del->callback([&common, &rc, lf] { rc = backup_delete(common, lf->names, lf->all, lf->confirm); });
+
+  auto* logs = backup->add_subcommand("logs", "Show a backup's log");
+  logs->fallthrough();
+  logs->add_option("name", lf->name, "Backup name")->required();
+  logs->callback([&common, &rc, lf] {
+    auto store = open_store(common);
+    std::cout << backup_logs(*store.backups, lf->name);
+    rc = 0;
+  });
+  return backup;
+}
+
+void add_location_commands(CLI::App& app, const Common& common, int& rc) {
+  auto* bsl = app.add_subcommand("backup-location", "Work with backup storage locations");
+  bsl->require_subcommand(1);
+  bsl->fallthrough();
+  auto output = std::make_shared<std::string>();
+  auto* check = bsl->add_subcommand("check", "Run Velero's validity check of a location (Available / Unavailable)");
+  check->fallthrough();
+  check->add_option("-o,--output", *output, "Print the BackupStorageLocation status as json or yaml");
+  check->callback([&common, &rc, output] {
+    if (!output->empty()) check_output(*output, false);
+    auto store = open_store(common);
+    auto status = check_location(*store.backups, now());
+    const bool available = status.phase == velero::location_phase::Available;
+    if (!output->empty()) {
+      print_object(std::cout, status.to_json(), *output);
+    } else if (available) {
+      std::cout << store.location.url() << ": Available\n";
+    } else {
+      std::cout << store.location.url() << ": Unavailable: " << status.message << "\n";
+    }
+    rc = available ? 0 : 1;
+  });
+}
+
+}  // namespace vbackup::cli

@@ -1,0 +1,22 @@
+// The subcommands, one file each: each add_* registers its commands on `parent`; their callbacks set
+// `rc` to the exit status (main.cpp says what each means).
+#pragma once
+
+#include "common.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace vbackup::cli {
+
+// backup create|get|describe|download|delete|logs (backup_cmd.cpp); returns the `backup` command.
+CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc);
+// backup-location check (backup_cmd.cpp).
+void add_location_commands(CLI::App& app, const Common& common, int& rc);
+// backup ls|cat|diff (inspect_cmd.cpp), under `backup`.
+void add_inspect_commands(CLI::App& backup, const Common& common, int& rc);
+// restore create|get|describe|logs|delete (restore_cmd.cpp).
+void add_restore_commands(CLI::App& app, const Common& common, int& rc);
+
+}  // namespace vbackup::cli
