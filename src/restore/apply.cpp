@@ -77,12 +77,9 @@ void Restorer::apply(const Item& item, const ApiResource& r, json::object obj, c
   LogFields where{{"resource", item.group_resource}, {"namespace", ns}, {"name", item.name}};
   log_.info("Attempting to restore " + kind + ": " + item.name + ".", where);
 
-  // Step 14: get, then create. Velero's Get is from its informer cache, not a request; a live GET per
-  // item would cost a round trip (a third of the requests of a restore into an empty cluster), so a
-  // restore that writes creates first and handles AlreadyExists below, as Velero does with
-  // --disable-informer-cache. A dry run or a diff, which must not create, gets first.
+  // Step 14: get, then create (Velero's informer-cache path).
   std::optional<json::object> existing;
-  if (!name.empty() && !writes()) existing = target_.get(r, ns, name);
+  if (!name.empty()) existing = target_.get(r, ns, name);
   if (existing) {
     handle_existing(item, r, obj, *existing);
     return;
@@ -115,19 +112,6 @@ void Restorer::apply(const Item& item, const ApiResource& r, json::object obj, c
       add_warning(ns, e.status_message(), where);
       record(item, avk, item.name, ItemOutcome::failed, e.status_message());
       return;
-    }
-    // Velero Gets after any failed create (restoreItem): an object that exists but whose create was
-    // refused for another reason (validation runs before the name check) is handled as existing.
-    if (!name.empty()) {
-      std::optional<json::object> again;
-      try {
-        again = target_.get(r, ns, name);
-      } catch (const kube::KubeError&) {
-      }
-      if (again) {
-        handle_existing(item, r, obj, *again);
-        return;
-      }
     }
     add_error(ns, "error restoring " + id + ": " + e.status_message(), where);
     record(item, avk, item.name, ItemOutcome::failed, e.status_message());
