@@ -75,6 +75,10 @@ struct ScheduleDecision {
   // stand after this decision); nullopt when paused, invalid, or the expression never fires.
   std::optional<Timestamp> next_run;
   std::string reason;  // one line: "paused", "FailedValidation", "not due until …", "backup created", …
+
+  // {"patch", "backup" (when set), "backupPatch" (when set), "schedule", "nextRun" (when set),
+  // "reason"}: what the C API and Python return.
+  json::object to_json() const;
 };
 
 // Reconcile as pure logic. `backup_running`: whether a Backup labelled velero.io/schedule-name=<name>

@@ -71,6 +71,17 @@ velero::Backup backup_for(const velero::Schedule& schedule, Timestamp now) {
   return b;
 }
 
+json::object ScheduleDecision::to_json() const {
+  json::object o;
+  o["patch"] = patch;
+  if (backup) o["backup"] = backup->to_json();
+  if (backup) o["backupPatch"] = backup_patch;
+  o["schedule"] = schedule.to_json();
+  if (next_run) o["nextRun"] = format_rfc3339(*next_run);
+  o["reason"] = reason;
+  return o;
+}
+
 bool backup_running(const velero::Schedule& schedule, const std::vector<velero::Backup>& backups) {
   for (const auto& b : backups) {
     if (b.metadata.namespace_ != schedule.metadata.namespace_) continue;
