@@ -65,7 +65,9 @@ inline constexpr std::chrono::seconds schedule_sync_period{60};
 
 // What the controller must do for one Schedule at `now`, in order: merge-patch the Schedule with
 // `patch` (when not empty), then, when `backup` is set, create it and merge-patch the Schedule with
-// `backup_patch` (status.lastBackup = now). `schedule` is the Schedule as it stands after both.
+// `backup_patch` (status.lastBackup = now). `schedule` is the Schedule as it stands after both. The
+// patches go to the object itself: Velero's Schedule CRD has no status subresource, and its
+// controller patches status and spec.skipImmediately together.
 struct ScheduleDecision {
   json::object patch;                    // {"spec":{"skipImmediately":false},"status":{"phase":…}}, or {}
   std::optional<velero::Backup> backup;  // getBackup(schedule, now)

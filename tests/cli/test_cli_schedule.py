@@ -129,3 +129,14 @@ def test_restore_from_schedule_skips_a_newer_backup_that_is_not_completed(tmp_pa
     assert plan["restore"]["spec"]["backupName"] == "daily-1"
     p = run("restore", "create", "--from-schedule", "weekly", "--dry-run", "--storage-location", loc, check=1)
     assert "No backups found for schedule" in p.stderr
+
+
+def test_create_without_velero_crds_says_what_is_missing(tmp_path):
+    ctx, server = start(tmp_path)
+    with ctx:
+        deadline = time.monotonic() + 10
+        while not os.path.exists(server.kubeconfig) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        p = run("schedule", "create", "nightly", "--schedule", "@daily", "--kubeconfig", server.kubeconfig, check=1)
+        assert "schedule create:" in p.stderr
+        assert "the Schedule needs Velero's CRDs and the namespace \"velero\" in the cluster" in p.stderr

@@ -112,7 +112,13 @@ int schedule_create(const Common& c, const CreateFlags& f) {
     return 0;
   }
   auto cluster = open_cluster(c);
-  client_of(cluster).create(schedules(), s.to_json(), c.velero_namespace);
+  try {
+    client_of(cluster).create(schedules(), s.to_json(), c.velero_namespace);
+  } catch (const kube::KubeError& e) {
+    if (e.reason() != kube::Reason::not_found) throw;
+    throw not_found("schedule create: " + e.status_message() + " (the Schedule needs Velero's CRDs and the namespace \"" +
+                    c.velero_namespace + "\" in the cluster)");
+  }
   std::cout << "Schedule \"" << s.metadata.name << "\" created successfully.\n";
   return 0;
 }
