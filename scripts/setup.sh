@@ -11,6 +11,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev
   libarchive-dev libzstd-dev libssl-dev zlib1g-dev libexpat1-dev libisal-dev
   libyaml-cpp-dev doctest-dev libcli11-dev libspdlog-dev
+  libhowardhinnant-date-dev
   python3-pytest
   clang libclang-rt-14-dev
   tar gzip zstd

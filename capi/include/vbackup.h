@@ -323,6 +323,25 @@ VBK_API vbk_status vbk_backup_item(vbk_location* location, const char* name, con
  * managedFields, generation, …) is not a change. */
 VBK_API vbk_status vbk_backup_diff(vbk_location* location, const char* from, const char* to, char** changes_json);
 
+/* ---- schedules (brief i13-schedule) ------------------------------------------------------------ */
+
+/* The first run of a cron expression strictly after `after_rfc3339` (NULL: now), as Velero's
+ * schedules parse it (robfig/cron v3 ParseStandard: five fields, @daily, @every 1h, CRON_TZ=zone),
+ * as RFC 3339 UTC in `next`. Expressions without CRON_TZ run in UTC (the Velero pod's zone).
+ * VBK_EINVALID with Velero's validation message ("invalid schedule: …"); VBK_ENOTFOUND when it
+ * never runs within five years ("0 0 30 2 *"). */
+VBK_API vbk_status vbk_schedule_next(const char* expression, const char* after_rfc3339, char** next);
+
+/* What Velero's schedule controller does with the Schedule `schedule_json` at `now_rfc3339` (NULL:
+ * now): {"patch": merge patch for the Schedule ({} for none), "backup": the Backup to create (when
+ * due), "backupPatch": the merge patch after creating it ({"status":{"lastBackup":…}}), "schedule":
+ * the Schedule after both, "nextRun", "reason"}. `options_json` may be NULL or {"skipImmediately":
+ * the server's default, "localZone": the zone of expressions without CRON_TZ ("UTC"), "backups":
+ * [Backups listed in the namespace; one of this schedule's in phase "", New or InProgress skips the
+ * run]}. */
+VBK_API vbk_status vbk_schedule_decide(const char* schedule_json, const char* now_rfc3339, const char* options_json,
+                                       char** decision_json);
+
 #ifdef __cplusplus
 }
 #endif

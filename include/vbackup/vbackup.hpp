@@ -21,3 +21,4 @@
 #include "vbackup/storage.hpp"      // object stores
 #include "vbackup/velero.hpp"       // velero.io/v1 types
 #include "vbackup/version.hpp"
+#include "vbackup/schedule.hpp"     // schedules: cron expressions, the schedule controller

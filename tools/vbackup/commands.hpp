@@ -21,4 +21,7 @@ void add_inspect_commands(CLI::App& backup, const Common& common, int& rc);
 // restore create|get|describe|logs|delete (restore_cmd.cpp).
 void add_restore_commands(CLI::App& app, const Common& common, int& rc);
 
+// schedule create|get|describe|pause|unpause|delete (schedule_cmd.cpp).
+void add_schedule_commands(CLI::App& app, const Common& common, int& rc);
+
 }  // namespace vbackup::cli
