@@ -21,3 +21,4 @@
 #include "vbackup/storage.hpp"      // object stores
 #include "vbackup/velero.hpp"       // velero.io/v1 types
 #include "vbackup/version.hpp"
+#include "vbackup/install.hpp"      // vbackup install: Velero's CRDs and the server's resources, applied
