@@ -21,4 +21,7 @@ void add_inspect_commands(CLI::App& backup, const Common& common, int& rc);
 // restore create|get|describe|logs|delete (restore_cmd.cpp).
 void add_restore_commands(CLI::App& app, const Common& common, int& rc);
 
+// install (install_cmd.cpp): velero install.
+void add_install_command(CLI::App& app, const Common& common, int& rc);
+
 }  // namespace vbackup::cli
