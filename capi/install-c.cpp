@@ -42,7 +42,7 @@ std::chrono::milliseconds duration_option(const json::object& o, std::string_vie
   }
 }
 
-// The keys of both calls; vbk_install adds wait, waitTimeout and crdTimeout.
+// The keys of both calls; vbk_install adds apply, wait, waitTimeout and crdTimeout.
 #define VBK_INSTALL_KEYS                                                                                          \
   "namespace", "image", "provider", "bucket", "prefix", "backupLocationConfig", "snapshotLocationConfig",          \
       "secretData", "caCert", "noDefaultBackupLocation", "useVolumeSnapshots", "podAnnotations", "podLabels",      \
@@ -110,7 +110,7 @@ vbk_status vbk_install(vbk_cluster* cluster, const char* options_json, char** re
   *result_json = nullptr;
   VBK_REQUIRE(cluster);
   return guarded([&] {
-    auto o = parse_options(options_json, kWhat, {VBK_INSTALL_KEYS, "wait", "waitTimeout", "crdTimeout"});
+    auto o = parse_options(options_json, kWhat, {VBK_INSTALL_KEYS, "apply", "wait", "waitTimeout", "crdTimeout"});
     auto* client = cluster->cluster->client();
     if (!client) {
       throw vbackup::Error(vbackup::ErrorCode::unsupported,
@@ -118,6 +118,7 @@ vbk_status vbk_install(vbk_cluster* cluster, const char* options_json, char** re
     }
     auto resources = vbackup::install_resources(install_options(o));
     vbackup::InstallApplyOptions ao;
+    ao.apply = bool_option(o, "apply", false);
     ao.wait_for_deployment = bool_option(o, "wait", false);
     ao.deployment_timeout = duration_option(o, "waitTimeout", ao.deployment_timeout);
     ao.crd_timeout = duration_option(o, "crdTimeout", ao.crd_timeout);

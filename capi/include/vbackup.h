@@ -341,9 +341,10 @@ VBK_API vbk_status vbk_install_resources(const char* options_json, char** list_j
 
 /* Applies them to a live cluster as velero install does: the CRDs first, waited for until
  * Established, then the rest; an object that exists is left as it is. `options_json`: those of
- * vbk_install_resources plus "wait" (the Deployment Available for 10 s, as --wait), "waitTimeout"
- * ("3m"), "crdTimeout" ("1m"). *result_json: {"objects": [{"kind", "namespace"?, "name", "action":
- * "created"|"already exists"}], "deploymentReady": bool}. VBK_EUNSUPPORTED for a folder of manifests;
+ * vbk_install_resources plus "apply" (server-side apply, updating what exists, as --apply), "wait"
+ * (the Deployment Available for 10 s, as --wait), "waitTimeout" ("3m"), "crdTimeout" ("1m").
+ * *result_json: {"objects": [{"kind", "namespace"?, "name", "action": "created"|"already exists"|
+ * "applied"}], "deploymentReady": bool}. VBK_EUNSUPPORTED for a folder of manifests;
  * VBK_EKUBE naming the object that failed. */
 VBK_API vbk_status vbk_install(vbk_cluster* cluster, const char* options_json, char** result_json);
 

@@ -29,7 +29,7 @@ namespace vbackup {
 // velero install's flags that apply to vbackup (pkg/cmd/cli/install/install.go Options). Left out:
 // node-agent (--use-node-agent, …), plugins (--plugins: vbackup has its providers built in), the
 // repository and data-mover settings (--uploader-type, --default-repo-maintain-frequency, maintenance
-// jobs, --default-volumes-to-fs-backup, --default-snapshot-move-data), and --apply.
+// jobs, --default-volumes-to-fs-backup, --default-snapshot-move-data). --apply is InstallApplyOptions::apply.
 struct InstallOptions {
   std::string namespace_ = "velero";  // the global -n/--namespace
   std::string image;                  // --image; "" = default_install_image()
@@ -81,12 +81,14 @@ std::vector<json::object> install_crds();
 // install_crds(). Calls validate_install_options first.
 std::vector<json::object> install_resources(const InstallOptions& options);
 
-// What install() did to one object: velero's "<Kind>/<name>: created" or "already exists, proceeding".
+// What install() did to one object: velero's "<Kind>/<name>: created", "already exists, proceeding"
+// or, with --apply, "applied".
 struct InstalledObject {
+  enum class Action { created, already_exists, applied };
   std::string kind, namespace_, name;
-  bool created = false;  // false: it already existed and was left as it is (velero install without --apply)
+  Action action = Action::created;
 
-  json::object to_json() const;  // {"kind", "namespace"?, "name", "action": "created"|"already exists"}
+  json::object to_json() const;  // {"kind", "namespace"?, "name", "action": "created"|"already exists"|"applied"}
 };
 
 struct InstallResult {
@@ -97,6 +99,9 @@ struct InstallResult {
 };
 
 struct InstallApplyOptions {
+  // velero install --apply: server-side apply (field manager "velero-cli", force) instead of create,
+  // so that existing objects (CRDs of an older version, the Deployment) are updated.
+  bool apply = false;
   // How long to wait for the CRDs' Established condition (velero: one minute).
   std::chrono::milliseconds crd_timeout = std::chrono::seconds(60);
   // --wait: poll the Deployment until its Available condition has been True for 10 s in 5 polls a
@@ -110,7 +115,7 @@ struct InstallApplyOptions {
 };
 
 // install.Install: the CRDs first, each created (AlreadyExists is fine: "already exists,
-// proceeding"), then all of them waited for until Established, then the other resources in their
+// proceeding") or, with apply, applied, then all of them waited for until Established, then the other resources in their
 // order; the first other error stops it (Error naming `<Kind>/<name>`). Then, with
 // wait_for_deployment, the Deployment `velero` of the namespace.
 InstallResult install(kube::KubeClient& client, const std::vector<json::object>& resources,

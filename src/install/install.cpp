@@ -27,7 +27,7 @@ ApiResource resource_of(kube::KubeClient& client, const json::object& r) {
                                    " serves no " + kind + " in " + api_version);
 }
 
-// createOrApplyResource without --apply.
+// createOrApplyResource.
 InstalledObject create(kube::KubeClient& client, const json::object& r, const InstallApplyOptions& options) {
   const std::string what = id(r);
   auto log = [&](std::string_view line) {
@@ -38,15 +38,28 @@ InstalledObject create(kube::KubeClient& client, const json::object& r, const In
   out.name = std::string(json::metadata_string(r, "name"));
   out.namespace_ = std::string(json::metadata_string(r, "namespace"));
   ApiResource resource = resource_of(client, r);
+  if (options.apply) {
+    // velero: c.Apply(name, r, ApplyOptions{FieldManager: "velero-cli", Force: true}).
+    log("attempting to apply resource");
+    try {
+      client.request("PATCH", kube::KubeClient::path(resource, out.namespace_, out.name) + "?fieldManager=velero-cli&force=true",
+                     json::marshal(r), "application/apply-patch+yaml");  // JSON is YAML
+    } catch (const Error& e) {
+      throw Error(e.code(), "Error applying resource " + what + ": " + e.what());
+    }
+    out.action = InstalledObject::Action::applied;
+    log("applied");
+    return out;
+  }
   log("attempting to create resource");
   try {
     client.create(resource, r, out.namespace_);
-    out.created = true;
     log("created");
   } catch (const kube::KubeError& e) {
     if (e.reason() != kube::Reason::already_exists) {
       throw Error(e.code(), "Error creating resource " + what + ": " + e.what());
     }
+    out.action = InstalledObject::Action::already_exists;
     log("already exists, proceeding");
   }
   return out;
@@ -134,7 +147,7 @@ json::object InstalledObject::to_json() const {
   json::object o{{"kind", kind}};
   if (!namespace_.empty()) o["namespace"] = namespace_;
   o["name"] = name;
-  o["action"] = created ? "created" : "already exists";
+  o["action"] = action == Action::created ? "created" : action == Action::applied ? "applied" : "already exists";
   return o;
 }
 

@@ -108,6 +108,12 @@ int main(void) {
     CHECK(count(out, "\"action\": \"already exists\"") == 13 + 6);
     CHECK(!contains(out, "\"action\": \"created\""));
     vbk_free(out);
+    /* "apply": server-side apply updates what exists. */
+    out = NULL;
+    CHECK(vbk_install(cluster, "{\"provider\": \"aws\", \"bucket\": \"b\", \"apply\": true, \"useVolumeSnapshots\": false}",
+                      &out) == VBK_OK);
+    CHECK(count(out, "\"action\": \"applied\"") == 13 + 5);
+    vbk_free(out);
     /* --wait: no controller makes the Deployment Available in the test API server. */
     out = NULL;
     const char* waiting =

@@ -1,6 +1,6 @@
 """vbackup install (issue 13, brief i13-install), run as users run it against the kube-test-server
 program with the real kubectl: `kubectl apply -f deploy/crds` and `kubectl get crd`; `vbackup install`
-creating everything and a second run succeeding; `--dry-run -o yaml` printing a List that parses and
+creating everything, a second run succeeding, --apply updating; `--dry-run -o yaml` printing a List that parses and
 that `kubectl create --dry-run=client` accepts; velero's validation messages."""
 import json
 import os
@@ -74,6 +74,11 @@ def test_install_creates_everything_and_a_second_run_succeeds(kube_server, tmp_p
     again = run(*args).stdout
     assert again.count(": already exists, proceeding") == N_CRDS + 6
     assert ": created" not in again
+    # --apply: server-side apply updates what exists.
+    applied = run(*args[:-1], "example/vbackup:v2", "--apply").stdout
+    assert applied.count(": applied") == N_CRDS + 6
+    status, deploy = get(kube_server, "/apis/apps/v1/namespaces/velero/deployments/velero")
+    assert deploy["spec"]["template"]["spec"]["containers"][0]["image"] == "example/vbackup:v2"
 
     status, bsl = get(kube_server, "/apis/velero.io/v1/namespaces/velero/backupstoragelocations/default")
     assert status == 200
@@ -81,7 +86,7 @@ def test_install_creates_everything_and_a_second_run_succeeds(kube_server, tmp_p
     assert bsl["spec"]["config"] == {"region": "us-east-2", "s3ForcePathStyle": "true"}
     status, deploy = get(kube_server, "/apis/apps/v1/namespaces/velero/deployments/velero")
     container = deploy["spec"]["template"]["spec"]["containers"][0]
-    assert container["image"] == "example/vbackup:v1" and container["args"] == ["server"]
+    assert container["image"] == "example/vbackup:v2" and container["args"] == ["server"]
     status, sec = get(kube_server, "/api/v1/namespaces/velero/secrets/cloud-credentials")
     assert status == 200 and sec["data"]["cloud"] == "W2RlZmF1bHRdCmF3c19hY2Nlc3Nfa2V5X2lkPUFLSUEK"
     crds = kubectl(kube_server, tmp_path, "get", "crd", "-l", "component=velero", "-o", "name").stdout.split()

@@ -249,7 +249,7 @@ TEST_CASE("install.Install against the test API server: everything created, CRDs
   ao.log = [&](std::string_view l) { lines.emplace_back(l); };
   auto first = install(client, rs, ao);
   REQUIRE(first.objects.size() == rs.size());
-  for (const auto& o : first.objects) CHECK_MESSAGE(o.created, o.kind << "/" << o.name);
+  for (const auto& o : first.objects) CHECK_MESSAGE(o.action == InstalledObject::Action::created, o.kind << "/" << o.name);
   CHECK(lines.front() == "CustomResourceDefinition/backuprepositories.velero.io: attempting to create resource");
   auto waiting = std::find(lines.begin(), lines.end(), "Waiting for resources to be ready in cluster...");
   REQUIRE(waiting != lines.end());
@@ -268,9 +268,24 @@ TEST_CASE("install.Install against the test API server: everything created, CRDs
 
   auto second = install(client, rs, {});
   REQUIRE(second.objects.size() == rs.size());
-  for (const auto& o : second.objects) CHECK_MESSAGE(!o.created, o.kind << "/" << o.name);
+  for (const auto& o : second.objects) CHECK_MESSAGE(o.action == InstalledObject::Action::already_exists, o.kind << "/" << o.name);
   CHECK(json::marshal(second.objects.back().to_json()) ==
         R"({"action":"already exists","kind":"Deployment","name":"velero","namespace":"velero"})");
+
+  // velero install --apply: server-side apply updates what exists (a new image for the Deployment).
+  auto updated = aws();
+  updated.image = "registry.example/vbackup:2.0";
+  InstallApplyOptions apply;
+  apply.apply = true;
+  std::vector<std::string> apply_lines;
+  apply.log = [&](std::string_view l) { apply_lines.emplace_back(l); };
+  auto third = install(client, install_resources(updated), apply);
+  for (const auto& o : third.objects) CHECK_MESSAGE(o.action == InstalledObject::Action::applied, o.kind << "/" << o.name);
+  CHECK(apply_lines.back() == "Deployment/velero: applied");
+  const ApiResource* deployments = client.discovery().find("apps", "deployments");
+  REQUIRE(deployments);
+  auto deployed = client.get(*deployments, "velero", "velero");
+  CHECK(json::get_string(container(deployed), "image") == "registry.example/vbackup:2.0");
 
   // (json::marshal sorts keys, as Go marshals a map.)
   // Velero's Backup CRD has no status subresource: the status a client writes with the object stays,

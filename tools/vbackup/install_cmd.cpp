@@ -5,8 +5,7 @@
 // --default-volumes-to-fs-backup, --default-snapshot-move-data, --csi-snapshot-early-frequent-polling,
 // --default-repo-maintain-frequency, --keep-latest-maintenance-jobs, --maintenance-job-*,
 // --backup-repository-configmap, --repo-maintenance-job-configmap,
-// --default-resource-modifier-configmap, --pod-volume-operation-timeout, --item-block-worker-count and
-// --apply (server-side apply of existing objects).
+// --default-resource-modifier-configmap, --pod-volume-operation-timeout and --item-block-worker-count.
 #include "commands.hpp"
 #include "output.hpp"
 
@@ -29,7 +28,7 @@ struct InstallFlags {
   std::string cpu_request = "500m", mem_request = "128Mi", cpu_limit = "1000m", mem_limit = "512Mi";
   std::vector<std::string> bsl_config, vsl_config, pod_annotations, pod_labels, sa_annotations;
   bool no_secret = false, no_default_backup_location = false, use_volume_snapshots = true, restore_only = false;
-  bool dry_run = false, wait = false, crds_only = false, schedule_skip_immediately = false, disable_informer_cache = false;
+  bool dry_run = false, wait = false, apply = false, crds_only = false, schedule_skip_immediately = false, disable_informer_cache = false;
   int concurrent_backups = 0;
 };
 
@@ -84,6 +83,7 @@ int run_install(const Common& c, const InstallFlags& f) {
   kube::KubeClient client(kube::load_rest_config(c.connect()));
   InstallApplyOptions ao;
   ao.wait_for_deployment = f.wait && !f.crds_only;
+  ao.apply = f.apply;
   ao.log = [](std::string_view line) { std::cout << line << "\n" << std::flush; };
   const std::string help = "\n\nError installing vbackup. Use `kubectl logs deploy/velero -n " + o.namespace_ +
                            "` to check the deploy logs";
@@ -114,7 +114,7 @@ void add_install_command(CLI::App& app, const Common& common, int& rc) {
   cmd->footer(
       "Use '--dry-run -o yaml' (or json) to print everything as one List instead of creating it (kubectl apply -f - "
       "takes it); '--crds-only' for the CustomResourceDefinitions alone. The namespace is the global -n/--namespace "
-      "(velero). Objects that exist are left as they are. Velero's node-agent, plugin, repository-maintenance and "
+      "(velero). Objects that exist are left as they are, or updated with --apply. Velero's node-agent, plugin, repository-maintenance and "
       "data-mover flags do not apply to vbackup.");
   cmd->add_option("--provider", f->provider, "Provider name for backup and volume storage");
   cmd->add_option("--bucket", f->bucket, "Name of the object storage bucket where backups should be stored");
@@ -168,6 +168,9 @@ void add_install_command(CLI::App& app, const Common& common, int& rc) {
                 "Only generate CustomResourceDefinition resources. Useful for updating CRDs for an existing install.");
   cmd->add_flag("--dry-run", f->dry_run, "Generate resources, but don't send them to the cluster. Use with -o. Optional.");
   cmd->add_option("-o,--output", f->output, "Output display format: json or yaml (a List of every resource)");
+  cmd->add_flag("--apply", f->apply,
+                "Flag indicating if resources should be applied instead of created (server-side apply, field manager "
+                "velero-cli). This can be used for updating existing resources.");
   cmd->add_flag("--wait", f->wait,
                 "Wait for the Deployment to be ready (Available for 10s; at most 3 minutes). Optional.");
   cmd->callback([&common, &rc, f] { rc = run_install(common, *f); });

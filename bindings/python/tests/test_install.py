@@ -51,6 +51,8 @@ def test_install_into_the_test_api_server_twice(kube_server):
     with vbackup.Cluster(kube_server.kubeconfig) as c:
         second = vbackup.install("aws", "backups", cluster=c, secret_data="[default]\n")
     assert {o["action"] for o in second["objects"]} == {"already exists"}
+    applied = vbackup.install("aws", "backups", kubeconfig=kube_server.kubeconfig, apply=True, image="x/vbackup:2")
+    assert {o["action"] for o in applied["objects"]} == {"applied"}
     with urllib.request.urlopen(
             f"{kube_server.url}/apis/velero.io/v1/namespaces/velero/backupstoragelocations/default") as r:
         bsl = json.loads(r.read())
