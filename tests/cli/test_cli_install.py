@@ -139,6 +139,8 @@ def test_crds_only(kube_server, tmp_path):
     (["--provider", "aws", "--bucket", "b", "--no-secret", "--backup-location-config", "region"],
      '--backup-location-config: "region" is not key=value'),
     (["--provider", "aws", "--bucket", "b", "--secret-file", "/nonexistent/creds"], "--secret-file"),
+    (["--provider", "aws", "--bucket", "b", "--no-secret", "--velero-pod-cpu-request", "2"],
+     'CPU request "2" must be less than or equal to CPU limit "1000m"'),
     (["--provider", "aws", "--bucket", "b", "--no-secret", "--dry-run", "-o", "table"],
      '--output: expected json or yaml, not "table"'),
 ])

@@ -240,6 +240,35 @@ TEST_CASE("velero install Validate: its messages") {
   expect_invalid(o, "--garbage-collection-frequency must be non-negative");
 }
 
+TEST_CASE("kubeutil.ParseCPUAndMemoryResources: quantities parse, a request is at most its limit, 0 is unbounded") {
+  auto o = aws();
+  o.cpu_request = "abc";
+  expect_invalid(o, "couldn't parse CPU request \"abc\": quantities must match the regular expression "
+                    "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+  o = aws();
+  o.mem_limit = "512Xi";
+  expect_invalid(o, "couldn't parse memory limit \"512Xi\": quantities must match the regular expression "
+                    "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+  o.mem_limit = "512iK";
+  expect_invalid(o, "couldn't parse memory limit \"512iK\": unable to parse quantity's suffix");
+  o = aws();
+  o.cpu_request = "1.5";  // 1500m
+  o.cpu_limit = "1000m";
+  expect_invalid(o, "CPU request \"1.5\" must be less than or equal to CPU limit \"1000m\"");
+  o = aws();
+  o.mem_request = "1Gi";  // 1073741824 > 1e9
+  o.mem_limit = "1G";
+  expect_invalid(o, "Memory request \"1Gi\" must be less than or equal to Memory limit \"1G\"");
+  o.mem_limit = "2e9";
+  CHECK_NOTHROW(validate_install_options(o));
+  o = aws();
+  o.cpu_request = "4";
+  o.cpu_limit = "0";  // unbounded: no limit, any request
+  o.mem_request = "0";
+  auto c = container(find(install_resources(o), "Deployment"));
+  CHECK(json::marshal(c.at("resources")) == R"({"limits":{"memory":"512Mi"},"requests":{"cpu":"4"}})");
+}
+
 TEST_CASE("install.Install against the test API server: everything created, CRDs Established first; a second run finds them all") {
   kubetest::KubeServer server(kubetest::testing::quick());
   kube::KubeClient client(kube::rest_config(kube::Kubeconfig::parse(server.kubeconfig(), "kubeconfig")));
