@@ -344,6 +344,29 @@ TEST_CASE("install.Install: an error other than AlreadyExists stops it, naming t
   }
 }
 
+TEST_CASE("install.Install: CRDs not Established in time, and a kind the server does not serve, are named") {
+  auto o = kubetest::testing::quick();
+  o.api.crd_establish_delay = std::chrono::seconds(5);
+  kubetest::KubeServer server(o);
+  kube::KubeClient client(kube::rest_config(kube::Kubeconfig::parse(server.kubeconfig(), "kubeconfig")));
+  InstallApplyOptions ao;
+  ao.crd_timeout = std::chrono::milliseconds(300);
+  try {
+    install(client, install_resources(aws()), ao);
+    FAIL("installed");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).starts_with("timeout reached, CRDs not ready: "));
+    CHECK(std::string(e.what()).find("backuprepositories.velero.io") != std::string::npos);
+  }
+  json::object foo{{"apiVersion", "example.com/v1"}, {"kind", "Foo"}, {"metadata", json::object{{"name", "x"}}}};
+  try {
+    install(client, {foo}, {});
+    FAIL("installed");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) == "Error creating resource Foo/x: the server " + server.url() + " serves no Foo in example.com/v1");
+  }
+}
+
 TEST_CASE("install.DeploymentIsReady (--wait): ready after five polls of Available for 10 s; a timeout names the Deployment") {
   kubetest::KubeServer server(kubetest::testing::quick());
   kube::KubeClient client(kube::rest_config(kube::Kubeconfig::parse(server.kubeconfig(), "kubeconfig")));
