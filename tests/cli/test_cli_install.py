@@ -155,3 +155,12 @@ def test_velero_install_validation(args, message):
 def test_dry_run_yaml_and_json_print_the_same_objects():
     args = ["install", "--provider", "aws", "--bucket", "backups", "--no-secret", "--dry-run", "-o"]
     assert yaml.safe_load(run(*args, "yaml").stdout) == json.loads(run(*args, "json").stdout)
+
+
+def test_namespace_flag_places_everything_and_names_the_binding():
+    doc = json.loads(run("install", "-n", "backup-system", "--provider", "aws", "--bucket", "b", "--no-secret",
+                         "--dry-run", "-o", "json").stdout)
+    placed = [(i["kind"], i["metadata"].get("namespace"), i["metadata"]["name"]) for i in doc["items"][N_CRDS:]]
+    assert placed == [("Namespace", None, "backup-system"), ("ClusterRoleBinding", None, "velero-backup-system"),
+                      ("ServiceAccount", "backup-system", "velero"), ("BackupStorageLocation", "backup-system", "default"),
+                      ("VolumeSnapshotLocation", "backup-system", "default"), ("Deployment", "backup-system", "velero")]
