@@ -342,6 +342,31 @@ VBK_API vbk_status vbk_schedule_next(const char* expression, const char* after_r
 VBK_API vbk_status vbk_schedule_decide(const char* schedule_json, const char* now_rfc3339, const char* options_json,
                                        char** decision_json);
 
+/* ---- install (velero install) ----------------------------------------------------------------- */
+
+/* What `velero install` creates, for a vbackup server, as one JSON List ({"apiVersion": "v1", "kind":
+ * "List", "items": [...]}, what `vbackup install --dry-run -o json` prints): Velero's CRDs, then the
+ * namespace, ClusterRoleBinding and ServiceAccount `velero`, the Secret `cloud-credentials`, the
+ * BackupStorageLocation and VolumeSnapshotLocation `default` and the Deployment `velero`.
+ * `options_json` (strict: an unknown key is VBK_EINVALID): {"namespace" ("velero"), "image", "provider", "bucket",
+ * "prefix", "backupLocationConfig": {k: v}, "snapshotLocationConfig": {k: v}, "secretData" (the
+ * credentials file's content; absent: no Secret, velero's --no-secret), "caCert",
+ * "noDefaultBackupLocation", "useVolumeSnapshots" (true), "podAnnotations", "podLabels",
+ * "serviceAccountAnnotations", "serviceAccountName", "cpuRequest", "memRequest", "cpuLimit",
+ * "memLimit", "restoreOnly", "features": [..], "garbageCollectionFrequency" ("1h"),
+ * "scheduleSkipImmediately", "disableInformerCache", "concurrentBackups", "priorityClassName",
+ * "crdsOnly"}. VBK_EINVALID with velero install's validation messages. */
+VBK_API vbk_status vbk_install_resources(const char* options_json, char** list_json);
+
+/* Applies them to a live cluster as velero install does: the CRDs first, waited for until
+ * Established, then the rest; an object that exists is left as it is. `options_json`: those of
+ * vbk_install_resources plus "apply" (server-side apply, updating what exists, as --apply), "wait"
+ * (the Deployment Available for 10 s, as --wait), "waitTimeout" ("3m"), "crdTimeout" ("1m").
+ * *result_json: {"objects": [{"kind", "namespace"?, "name", "action": "created"|"already exists"|
+ * "applied"}], "deploymentReady": bool}. VBK_EUNSUPPORTED for a folder of manifests;
+ * VBK_EKUBE naming the object that failed. */
+VBK_API vbk_status vbk_install(vbk_cluster* cluster, const char* options_json, char** result_json);
+
 #ifdef __cplusplus
 }
 #endif

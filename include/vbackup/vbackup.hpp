@@ -22,3 +22,4 @@
 #include "vbackup/velero.hpp"       // velero.io/v1 types
 #include "vbackup/version.hpp"
 #include "vbackup/schedule.hpp"     // schedules: cron expressions, the schedule controller
+#include "vbackup/install.hpp"      // vbackup install: Velero's CRDs and the server's resources, applied

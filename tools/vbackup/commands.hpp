@@ -23,5 +23,7 @@ void add_restore_commands(CLI::App& app, const Common& common, int& rc);
 
 // schedule create|get|describe|pause|unpause|delete (schedule_cmd.cpp).
 void add_schedule_commands(CLI::App& app, const Common& common, int& rc);
+// install (install_cmd.cpp): velero install.
+void add_install_command(CLI::App& app, const Common& common, int& rc);
 
 }  // namespace vbackup::cli

@@ -26,6 +26,7 @@ from .inspect import backup_item, backup_items, diff_backups
 from .location import Location, locations
 from .restore import restore
 from .schedule import schedule_decide, schedule_next
+from .install import install, install_resources
 
 __all__ = [
     "Error", "InvalidError", "NotFoundError", "AlreadyExistsError", "StorageError", "KubeError",
@@ -33,6 +34,7 @@ __all__ = [
     "version", "server_version", "backup", "restore", "Location", "Cluster", "locations",
     "backup_items", "backup_item", "diff_backups",
     "schedule_next", "schedule_decide",
+    "install", "install_resources",
 ]
 
 
