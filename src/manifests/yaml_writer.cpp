@@ -24,6 +24,15 @@ bool needs_quotes(std::string_view s) {
   }
 }
 
+bool literal_keeps(const std::string& s) {
+  if (s.size() < 2 || s.back() != '\n' || s[s.size() - 2] == '\n') return false;
+  if (s.front() == ' ' || s.front() == '\n') return false;
+  for (unsigned char c : s) {
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) return false;
+  }
+  return true;
+}
+
 void emit(YAML::Emitter& e, const json::value& v) {
   switch (v.kind()) {
     case boost::json::kind::null: e << YAML::Null; break;
@@ -33,8 +42,15 @@ void emit(YAML::Emitter& e, const json::value& v) {
     case boost::json::kind::double_: e << json::marshal(v); break;
     case boost::json::kind::string: {
       std::string s(v.get_string());
-      if (needs_quotes(s)) e << YAML::DoubleQuoted;
-      if (s.find('\n') != std::string::npos) e << YAML::Literal;
+      if (s.find('\n') != std::string::npos) {
+        // yaml-cpp writes a literal block as "|" (clip): it reads back with exactly one final
+        // newline. go-yaml would write "|-" or "|+"; where "|" cannot keep the string (no final
+        // newline, several, a first line that starts with a space, carriage returns or other
+        // control characters), a double-quoted string with escapes keeps it exactly.
+        e << (literal_keeps(s) ? YAML::Literal : YAML::DoubleQuoted);
+      } else if (needs_quotes(s)) {
+        e << YAML::DoubleQuoted;
+      }
       e << s;
       break;
     }

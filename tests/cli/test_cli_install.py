@@ -149,9 +149,6 @@ def test_velero_install_validation(args, message):
     assert message in err
 
 
-@pytest.mark.xfail(strict=True, reason="manifests::to_yaml writes a multi-line string without a final newline as a "
-                   "`|` block, which reads back with one (\"a\\nb\" -> \"a\\nb\\n\"): the CRD descriptions gain a "
-                   "newline in -o yaml (src/manifests/yaml_writer.cpp, not this brief's room)")
 def test_dry_run_yaml_and_json_print_the_same_objects():
     args = ["install", "--provider", "aws", "--bucket", "backups", "--no-secret", "--dry-run", "-o"]
     assert yaml.safe_load(run(*args, "yaml").stdout) == json.loads(run(*args, "json").stdout)

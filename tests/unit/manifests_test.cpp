@@ -365,3 +365,19 @@ TEST_CASE("find_manifest_files: kubectl apply -f DIR -R") {
     CHECK(e.code() == ErrorCode::io);
   }
 }
+
+TEST_CASE("to_yaml: multi-line strings read back exactly (literal block only where `|` keeps them)") {
+  // A literal block "|" clips to one final newline and takes its indentation from the first line:
+  // every other multi-line string is written double-quoted with escapes.
+  for (std::string s : {"a\nb", "a\nb\n", "a\nb\n\n", "\nleading", " indented\nsecond\n", "tab\tand\nCR\r\n",
+                        "line\n  more indented\n", "x\n\n\ny\n", "bell\a\n"}) {
+    json::object o{{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"data", json::object{{"k", s}}}};
+    std::string yaml = manifests::to_yaml(o);
+    Read r = read(yaml);
+    REQUIRE(r.objects.size() == 1);
+    CHECK_MESSAGE(r.objects[0].object.at("data").at("k").as_string() == s, yaml);
+  }
+  // Velero's CRD descriptions end without a newline: no "|" block then.
+  CHECK(manifests::to_yaml(json::object{{"d", "a\nb"}}).find('|') == std::string::npos);
+  CHECK(manifests::to_yaml(json::object{{"d", "a\nb\n"}}) == "d: |\n  a\n  b\n");
+}
