@@ -21,3 +21,4 @@
 #include "vbackup/storage.hpp"      // object stores
 #include "vbackup/velero.hpp"       // velero.io/v1 types
 #include "vbackup/version.hpp"
+#include "vbackup/sync.hpp"         // sync (bucket → Backup CRs), BSL validation, default location, credentials
