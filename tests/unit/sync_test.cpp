@@ -7,6 +7,7 @@
 #include "test_helpers.hpp"
 #include "vbackup/backup.hpp"
 #include "vbackup/persistence.hpp"
+#include "vbackup/restore.hpp"
 #include "vbackup/sync.hpp"
 #include "vbackup/velero.hpp"
 
@@ -147,6 +148,20 @@ TEST_CASE("spec §3.1 sync: a backup made and recorded on A is created on B with
     // lastSyncedTime on B's BSL.
     CHECK(b.bsl("shared").status.last_synced_time == kNow);
     CHECK(r.last_synced_time == kNow);
+
+    // Disaster recovery: the synced backup restores on B (Velero's restore reads the Backup CR B
+    // now holds and the bucket).
+    velero::Restore restore;
+    restore.metadata.name = "r1";
+    restore.spec.backup_name = "b1";
+    RestoreOptions ro;
+    ro.record_in_cluster = RecordInCluster::never;
+    auto restored = create_restore(b.cluster.get(), on_b, restore, ro);
+    INFO(restored.result.outcome.message);
+    CHECK(restored.result.outcome.ok());
+    const ApiResource* cms = b.client().discovery().find("", "configmaps");
+    REQUIRE(cms);
+    CHECK(b.client().try_get(*cms, "demo", "web-config"));
 
     // The next pass finds it there: nothing to do.
     r = sync_once(b.client(), bsl, *on_b.backups, pinned());
