@@ -110,7 +110,7 @@ struct SyncSkip {
 // naming the folder), a phase Velero does not sync (New, InProgress, FailedValidation, …; a
 // Finalizing/WaitingForPluginOperations backup until it expires), a Backup of that name created
 // meanwhile. PodVolumeBackups are not synced: this library makes none and serves no such CRD
-// (Velero creates those listed in <b>-podvolumebackups.json.gz).
+// (Velero creates those listed in <b>-podvolumebackups.json.gz); a non-empty list is a warning.
 struct SyncResult {
   std::string location;                  // the BSL's name
   std::vector<std::string> created;      // Backup CRs created from the bucket

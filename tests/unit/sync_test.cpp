@@ -227,14 +227,22 @@ TEST_CASE("spec §3.1 sync: a corrupt velero-backup.json is skipped with a warni
   waiting.status.expiration = kNow + std::chrono::hours(1);
   persistence::put_backup_record(*on_a.backups, waiting);
 
+  // Velero would create z9's PodVolumeBackups; here they are a warning, never dropped silently.
+  {
+    json::array pvbs{json::object{{"apiVersion", "velero.io/v1"}, {"kind", "PodVolumeBackup"},
+                                  {"metadata", json::object{{"name", "z9-pvb"}}}}};
+    on_a.objects->put(on_a.backups->backup_pod_volume_backups_key("z9"), velero::encode_json_gz(pvbs));
+  }
+
   auto bsl = file_bsl(b, "default", bucket.path / "b");
   OpenedLocation on_b = open_bsl(b.client(), bsl, "velero");
   SyncResult r = sync_once(b.client(), bsl, *on_b.backups, pinned());
   INFO(json::marshal(r.to_json()));
   CHECK(r.created == std::vector<std::string>{"a1", "waiting-expired", "z9"});
   CHECK(r.errors.empty());
-  REQUIRE(r.warnings.size() == 1);
+  REQUIRE(r.warnings.size() == 2);
   CHECK(r.warnings[0].starts_with("backup folder backups/m5/: velero-backup.json cannot be read: "));
+  CHECK(r.warnings[1] == "backup z9: its 1 PodVolumeBackups are not synced (pod volume backups are not supported)");
   std::map<std::string, std::string> skipped;
   for (const auto& s : r.skipped) skipped[s.backup] = s.reason;
   CHECK(skipped.size() == 4);
