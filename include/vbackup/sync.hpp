@@ -138,6 +138,17 @@ struct SyncResult {
 // anything else about one backup is in the result and the loop goes on.
 SyncResult sync_once(kube::KubeClient& client, const velero::BackupStorageLocation& bsl, storage::BackupStore& store,
                      const SyncOptions& options = {});
+// backupSyncSourceOrderFunc: the default location first, the others in list order.
+std::vector<velero::BackupStorageLocation> sync_order(std::vector<velero::BackupStorageLocation> locations);
+
+// What a server's periodic tick does (the enqueue source's predicate, then Reconcile): every BSL of
+// the Velero namespace in sync_order whose sync_due(…, `server_period`) holds is synced with
+// options (require_available as Velero: set it); a location that cannot be opened gives a result
+// with the error. One result per location considered.
+std::vector<SyncResult> sync_due_locations(kube::KubeClient& client, const SyncOptions& options,
+                                           std::chrono::nanoseconds server_period = default_backup_sync_period,
+                                           const LocationOptions& location_options = {});
+
 // The surfaces' glue: resolve_location + open_bsl + sync_once on a live cluster (Error(unsupported)
 // for manifests).
 SyncResult sync_location(Cluster& cluster, std::string_view location, const SyncOptions& options = {},

@@ -330,6 +330,35 @@ SyncResult sync_once(kube::KubeClient& client, const velero::BackupStorageLocati
   return result;
 }
 
+std::vector<velero::BackupStorageLocation> sync_order(std::vector<velero::BackupStorageLocation> locations) {
+  auto def = std::find_if(locations.begin(), locations.end(), [](const auto& l) { return l.spec.default_; });
+  if (def != locations.end()) std::rotate(locations.begin(), def, def + 1);
+  return locations;
+}
+
+std::vector<SyncResult> sync_due_locations(kube::KubeClient& client, const SyncOptions& options,
+                                           std::chrono::nanoseconds server_period,
+                                           const LocationOptions& location_options) {
+  const Timestamp now = options.now ? options.now() : std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  std::vector<SyncResult> out;
+  for (const auto& bsl : sync_order(list_locations(client, options.velero_namespace))) {
+    if (!sync_due(bsl, now, server_period)) continue;
+    try {
+      OpenedLocation opened = open_bsl(client, bsl, options.velero_namespace, location_options);
+      out.push_back(sync_once(client, bsl, *opened.backups, options));
+    } catch (const Error& e) {
+      // "Error getting backup store for this location": this location waits for its next period.
+      SyncResult r;
+      r.location = bsl.metadata.name;
+      r.ran = false;
+      r.errors.push_back(e.what());
+      if (options.on_log) options.on_log("error", "backup storage location \"" + bsl.metadata.name + "\": " + e.what());
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
 SyncResult sync_location(Cluster& cluster, std::string_view location, const SyncOptions& options,
                          const LocationOptions& location_options) {
   if (!cluster.live()) {

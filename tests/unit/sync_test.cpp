@@ -428,3 +428,45 @@ TEST_CASE("sync_location: a name resolves to the cluster's BSL; manifests are re
   auto manifests = Cluster::open(m);
   CHECK_THROWS_AS(sync_location(*manifests, "shared"), Error);
 }
+
+TEST_CASE("spec §3.1 the periodic pass: the default location first, only those due and Available") {
+  ClusterServer a({kVeleroCrds}, true), b({kVeleroCrds}, false);
+  testing::TempDir bucket{"sync-bucket"};
+  OpenedLocation on_a = open_location("file://" + (bucket.path / "b").string());
+  backup_on(a, on_a, "b1");
+  auto make = [&](const std::string& name, const std::string& extra_spec, const std::string& phase) {
+    b.create("backupstoragelocations",
+             R"({"apiVersion":"velero.io/v1","kind":"BackupStorageLocation","metadata":{"name":")" + name +
+                 R"("},"spec":{"provider":"file","objectStorage":{"bucket":")" + (bucket.path / "b").string() + R"("})" +
+                 extra_spec + R"(},"status":{"phase":")" + phase + R"("}})");
+  };
+  make("first", "", "Available");
+  make("never", R"(,"backupSyncPeriod":"0s")", "Available");  // 0 disables sync
+  make("primary", R"(,"default":true)", "Available");
+  make("down", "", "Unavailable");
+  make("recent", "", "Available");
+  patch_location_status(b.client(), "velero", "recent",
+                        json::object{{"status", json::object{{"lastSyncedTime", format_rfc3339(kNow - std::chrono::seconds(10))}}}});
+
+  auto order = sync_order(list_locations(b.client(), "velero"));
+  REQUIRE(order.size() == 5);
+  CHECK(order[0].metadata.name == "primary");
+
+  SyncOptions o = pinned();
+  o.require_available = true;
+  auto results = sync_due_locations(b.client(), o);
+  std::vector<std::string> considered;
+  for (const auto& r : results) considered.push_back(r.location + (r.ran ? "" : " (not run)"));
+  // "never" has period 0, "recent" synced 10s ago (server period 1m).
+  CHECK(considered == std::vector<std::string>{"primary", "down (not run)", "first"});
+  REQUIRE(!results.empty());
+  CHECK(results[0].created == std::vector<std::string>{"b1"});
+  CHECK(b.bsl("primary").status.last_synced_time == kNow);
+  CHECK_FALSE(b.bsl("down").status.last_synced_time);
+  // A minute later "recent" is due too; the rest have been synced at kNow.
+  o.now = [] { return kNow + std::chrono::seconds(50); };
+  results = sync_due_locations(b.client(), o);
+  considered.clear();
+  for (const auto& r : results) considered.push_back(r.location);
+  CHECK(considered == std::vector<std::string>{"down", "recent"});
+}
