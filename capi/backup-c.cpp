@@ -95,6 +95,7 @@ vbk_status vbk_backup_delete(vbk_location* location, const char* name) {
   VBK_REQUIRE(location);
   VBK_REQUIRE(name);
   return guarded([&] {
+    vbackup::check_writable(location->location, std::string("delete backup ") + name);  // spec §2.2 accessMode
     vbackup::delete_backup(*location->backups, name);
     return VBK_OK;
   });
@@ -109,6 +110,7 @@ vbk_status vbk_backup_delete_recorded(vbk_location* location, vbk_cluster* clust
     auto o = parse_options(options_json, "delete options", {"veleroNamespace"});
     std::string ns(json::get_string(o, "veleroNamespace"));
     if (ns.empty()) ns = "velero";
+    vbackup::check_writable(location->location, std::string("delete backup ") + name);  // spec §2.2 accessMode
     auto d = vbackup::delete_backup(*location->backups, name, cluster ? cluster->cluster.get() : nullptr, ns);
     json::object result{{"objects", d.objects.size()}, {"crDeleted", d.cr_deleted}};
     if (!d.note.empty()) result["note"] = d.note;

@@ -367,6 +367,32 @@ VBK_API vbk_status vbk_install_resources(const char* options_json, char** list_j
  * VBK_EKUBE naming the object that failed. */
 VBK_API vbk_status vbk_install(vbk_cluster* cluster, const char* options_json, char** result_json);
 
+/* ---- sync: the bucket as the source of truth (spec §3.1, §2.2; brief i13-sync) ------------------ */
+
+/* One pass of Velero's backup sync controller against a live `cluster`: backups in the location's
+ * bucket without a Backup CR in the Velero namespace are created with their stored status (hooks
+ * dropped, spec.storageLocation and the velero.io/storage-location label set to this location);
+ * Completed and PartiallyFailed Backups of this location whose data left the bucket are deleted;
+ * status.lastSyncedTime is written to the BackupStorageLocation CR. `location` (NULL or "" for the
+ * default one): a BSL name (the cluster's BSLs in the Velero namespace first, then the locations
+ * file), BSL JSON/YAML text or a file of it, or a URL; spec.credential is read from its Secret in the
+ * Velero namespace. `options_json` may be NULL or {"veleroNamespace": "velero", "requireAvailable":
+ * false (true: only a BSL whose phase is Available, as Velero's server), "updateLocation": true,
+ * "locationsFile": "…"}. *result_json (may be NULL): {"location", "created": [...], "deleted": [...],
+ * "skipped": [{"backup", "reason"}], "errors": [...], "warnings": [...], "lastSyncedTime"}; a corrupt
+ * velero-backup.json is a warning and a skip, not an error. VBK_EUNSUPPORTED for a folder of
+ * manifests or a cluster without Velero's CRDs; VBK_ESTORAGE when the bucket cannot be listed. */
+VBK_API vbk_status vbk_sync_once(vbk_cluster* cluster, const char* location, const char* options_json,
+                                 char** result_json);
+
+/* The BackupStorageLocation controller's validation of `location` (as vbk_sync_once names it):
+ * *status_json = {"phase": "Available"|"Unavailable", "message": "BackupStorageLocation \"x\" is
+ * unavailable: …" (when Unavailable), "lastValidationTime", "location": name}. `options_json` may be
+ * NULL or {"veleroNamespace", "update": false (true: the status is written to the BSL CR),
+ * "locationsFile"}. A location problem is an Unavailable status, not an error. */
+VBK_API vbk_status vbk_location_validate(vbk_cluster* cluster, const char* location, const char* options_json,
+                                         char** status_json);
+
 #ifdef __cplusplus
 }
 #endif

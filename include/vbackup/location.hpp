@@ -16,9 +16,20 @@
 
 namespace vbackup {
 
+struct LocationOptions;
+
 // spec §2.1, §4.5: provider, bucket, prefix and config of a BSL. Velero's provider names are
 // accepted with and without the "velero.io/" prefix ("aws", "velero.io/azure"); "file" is ours.
+// spec.credential needs options.secret_key (a cluster to read the Secret from): without it the BSL
+// must name its credentials file in spec.config.credentialsFile, else Error(unsupported).
 storage::Location location_from_bsl(const velero::BackupStorageLocation& bsl);
+storage::Location location_from_bsl(const velero::BackupStorageLocation& bsl, const LocationOptions& options);
+
+// spec §2.2 accessMode: ReadOnly: nothing may write to the location (backups, deletion, GC).
+// Error(invalid) naming the BSL and the operation ("backup storage location \"default\" is in
+// read-only mode (spec.accessMode: ReadOnly): cannot delete backup b1"); nothing for ReadWrite.
+void check_writable(const velero::BackupStorageLocation& bsl, std::string_view operation);
+void check_writable(const storage::Location& location, std::string_view operation);
 
 // ---- named locations: velero's BackupStorageLocations by name ----------------------------------
 
@@ -72,6 +83,10 @@ struct LocationOptions {
   // is named).
   std::filesystem::path locations_file;
   std::function<std::vector<velero::BackupStorageLocation>()> cluster_locations;
+  // The bytes of a key of a Secret in the Velero namespace (a BSL's spec.credential), as Velero's
+  // credentials store reads them; Error naming the Secret and key when missing. Set when a cluster
+  // is given (vbackup::secret_key_reader in sync.hpp).
+  std::function<std::string(const velero::SecretKeySelector&)> secret_key;
 };
 
 // A URL ("file://…", "s3://…", "azure://…"), BSL JSON/YAML text, a path to a BSL file, the name of

@@ -119,6 +119,11 @@ struct Location {
   std::map<std::string, std::string> config;
   std::string name = "default";      // the BSL's name (labels, spec.storageLocation)
   bool read_only = false;            // accessMode ReadOnly
+  // spec.credential's bytes (a key of a Secret in the Velero namespace), used as the content of the
+  // credentials file would be (Velero's credentials file store writes them to one for the plugin):
+  // AWS shared credentials for aws, KEY=VALUE lines for azure. Wins over config credentialsFile.
+  // Never in url() or a message; credentials_source names it ("Secret velero/cloud-credentials, key cloud").
+  std::string credentials, credentials_source;
   std::string url() const;           // canonical URL form, without credentials
 };
 

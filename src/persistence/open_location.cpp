@@ -12,7 +12,9 @@
 
 namespace vbackup {
 
-storage::Location location_from_bsl(const velero::BackupStorageLocation& bsl) {
+storage::Location location_from_bsl(const velero::BackupStorageLocation& bsl) { return location_from_bsl(bsl, {}); }
+
+storage::Location location_from_bsl(const velero::BackupStorageLocation& bsl, const LocationOptions& options) {
   std::string what = "BackupStorageLocation \"" + bsl.metadata.name + "\"";
   storage::Location loc;
   std::string provider = bsl.spec.provider;
@@ -31,9 +33,18 @@ storage::Location location_from_bsl(const velero::BackupStorageLocation& bsl) {
     throw Error(ErrorCode::unsupported, what + ": spec.objectStorage.caCertRef refers to a Secret in the cluster; put "
                                                "the PEM in spec.objectStorage.caCert instead");
   }
-  // Velero materialises spec.credential (a Secret key) into a file for the plugin; outside a
-  // cluster the file must be named directly.
-  if (bsl.spec.credential && !loc.config.count("credentialsFile")) {
+  // Velero materialises spec.credential (a Secret key) into a file for the plugin and sets
+  // credentialsFile to it (persistence/object_store.go); we keep the bytes in memory instead.
+  // Outside a cluster the file must be named directly.
+  if (bsl.spec.credential && options.secret_key) {
+    if (bsl.spec.credential->name.empty() || bsl.spec.credential->key.empty()) {
+      throw invalid_input(what + ": spec.credential needs both name and key");
+    }
+    loc.credentials = options.secret_key(*bsl.spec.credential);
+    loc.credentials_source = "Secret \"" + bsl.spec.credential->name + "\" key \"" + bsl.spec.credential->key +
+                             "\" (spec.credential of " + what + ")";
+    loc.config.erase("credentialsFile");
+  } else if (bsl.spec.credential && !loc.config.count("credentialsFile")) {
     throw Error(ErrorCode::unsupported, what + ": spec.credential refers to Secret \"" + bsl.spec.credential->name +
                                             "\" (key \"" + bsl.spec.credential->key +
                                             "\") in the cluster; name the credentials file in spec.config.credentialsFile");
@@ -45,6 +56,18 @@ storage::Location location_from_bsl(const velero::BackupStorageLocation& bsl) {
   }
   loc.read_only = bsl.spec.access_mode == velero::access_mode::ReadOnly;
   return loc;
+}
+
+void check_writable(const velero::BackupStorageLocation& bsl, std::string_view operation) {
+  if (bsl.spec.access_mode != velero::access_mode::ReadOnly) return;
+  throw invalid_input("backup storage location \"" + bsl.metadata.name +
+                      "\" is in read-only mode (spec.accessMode: ReadOnly): cannot " + std::string(operation));
+}
+
+void check_writable(const storage::Location& location, std::string_view operation) {
+  if (!location.read_only) return;
+  throw invalid_input("backup storage location \"" + location.name +
+                      "\" is in read-only mode (spec.accessMode: ReadOnly): cannot " + std::string(operation));
 }
 
 namespace {
@@ -63,11 +86,11 @@ storage::Location named_location(const std::string& name, const LocationOptions&
   LocationsFile file = LocationsFile::load(options.locations_file.empty() ? default_locations_file()
                                                                            : options.locations_file);
   const velero::BackupStorageLocation* found = name.empty() ? file.default_location() : file.find(name);
-  if (found) return location_from_bsl(*found);
+  if (found) return location_from_bsl(*found, options);
   std::vector<velero::BackupStorageLocation> in_cluster;
   if (options.cluster_locations) in_cluster = options.cluster_locations();
   for (const auto& l : in_cluster) {
-    if (name.empty() ? l.spec.default_ : l.metadata.name == name) return location_from_bsl(l);
+    if (name.empty() ? l.spec.default_ : l.metadata.name == name) return location_from_bsl(l, options);
   }
   std::string where = file.path().string() + (options.cluster_locations ? " nor among the cluster's BackupStorageLocations" : "");
   if (name.empty()) {
@@ -106,7 +129,7 @@ storage::Location load_location(std::string_view location, const LocationOptions
   if (objects.size() != 1) {
     throw invalid_input(what + ": expected one BackupStorageLocation, found " + std::to_string(objects.size()) + " objects");
   }
-  return location_from_bsl(velero::BackupStorageLocation::from_json(objects.front().object, what));
+  return location_from_bsl(velero::BackupStorageLocation::from_json(objects.front().object, what), options);
 }
 
 std::unique_ptr<storage::ObjectStore> open_location_store(const storage::Location& location,

@@ -217,6 +217,7 @@ int backup_delete(const Common& c, const std::vector<std::string>& names, bool a
     std::cout << "No backups found\n";
     return 0;
   }
+  for (const auto& n : list) check_writable(store.location, "delete backup " + n);  // spec §2.2 accessMode
   if (!confirmed("backup delete", confirm)) return 0;
   // The recorded Backup CR goes too when a cluster is named (--kubeconfig, --kubecontext, $KUBECONFIG).
   std::unique_ptr<Cluster> cluster;

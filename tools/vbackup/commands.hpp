@@ -16,6 +16,8 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc);
 void add_location_commands(CLI::App& app, const Common& common, int& rc);
 // backup-location create|get|set|delete (location_cmd.cpp), under `backup-location`.
 void add_named_location_commands(CLI::App& backup_location, const Common& common, int& rc);
+// backup-location sync|validate (location_sync_cmd.cpp), under `backup-location`.
+void add_location_sync_commands(CLI::App& backup_location, const Common& common, int& rc);
 // backup ls|cat|diff (inspect_cmd.cpp), under `backup`.
 void add_inspect_commands(CLI::App& backup, const Common& common, int& rc);
 // restore create|get|describe|logs|delete (restore_cmd.cpp).

@@ -3,6 +3,7 @@
 #include "vbackup/error.hpp"
 #include "vbackup/manifests.hpp"
 #include "vbackup/kube.hpp"
+#include "vbackup/sync.hpp"
 
 #include <CLI/CLI.hpp>
 #include <sys/ioctl.h>
@@ -38,6 +39,14 @@ LocationOptions Common::location_options() const {
   if (!request_timeout.empty()) o.request_timeout = kube::parse_request_timeout(request_timeout);
   o.notice = wait_notice;
   o.cluster_locations = [this] { return cluster_locations(*this); };
+  // A BSL's spec.credential: the key of its Secret in the Velero namespace of the named cluster
+  // (without one, the BSL must name its credentials file, as location_from_bsl says).
+  if (cluster_named()) {
+    o.secret_key = [this](const velero::SecretKeySelector& s) {
+      kube::KubeClient client(kube::load_rest_config(connect()));
+      return secret_key_reader(client, velero_namespace)(s);
+    };
+  }
   return o;
 }
 

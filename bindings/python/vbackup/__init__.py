@@ -27,6 +27,7 @@ from .location import Location, locations
 from .restore import restore
 from .schedule import schedule_decide, schedule_next
 from .install import install, install_resources
+from .sync import sync_once, validate_location
 
 __all__ = [
     "Error", "InvalidError", "NotFoundError", "AlreadyExistsError", "StorageError", "KubeError",
@@ -35,6 +36,7 @@ __all__ = [
     "backup_items", "backup_item", "diff_backups",
     "schedule_next", "schedule_decide",
     "install", "install_resources",
+    "sync_once", "validate_location",
 ]
 
 

@@ -28,6 +28,8 @@ struct AzureConfig {
   std::string key_env_var;       // storageAccountKeyEnvVar
   std::string credentials_file;  // credentialsFile, else $AZURE_CREDENTIALS_FILE: KEY=VALUE lines
                                  // that take precedence over the environment (godotenv.Overload)
+  std::string credentials_text;    // the BSL's spec.credential (Location::credentials): read as that file
+  std::string credentials_source;  // names it in messages
   // blockSizeInBytes: 1 .. 4000 MiB. The default is 8 MiB, not the plugin's 100 MiB, to bound memory:
   // a writer holds at most (max_parallel_blocks + 1) blocks, 40 MiB by default; 50,000 blocks of 8 MiB
   // allow objects up to 390 GiB.

@@ -112,6 +112,8 @@ AzureConfig parse_azure_config(const Location& location) {
                         "Set storageAccountKeyEnvVar to the name of the variable that holds the storage account key "
                         "(Velero's documentation uses AZURE_STORAGE_ACCOUNT_ACCESS_KEY)");
   }
+  c.credentials_text = location.credentials;
+  c.credentials_source = location.credentials_source;
   if (location.config.count("credentialsFile")) {
     c.credentials_file = get("credentialsFile");
     if (c.credentials_file.empty()) throw fail("credentialsFile is empty");
@@ -200,13 +202,22 @@ std::map<std::string, std::string> parse_dotenv(std::string_view text, std::stri
 std::string read_account_key(const AzureConfig& config, std::string_view where) {
   std::string value;
   bool found = false;
-  if (!config.credentials_file.empty()) {
-    std::ifstream in(config.credentials_file, std::ios::binary);
-    if (!in) throw invalid_input(std::string(where) + ": credentials file " + config.credentials_file + " cannot be read");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str();
-    auto vars = parse_dotenv(text, "credentials file " + config.credentials_file);
+  // The BSL's spec.credential stands where the credentials file would (Velero sets credentialsFile
+  // to the file its credentials store wrote the Secret's key to).
+  const bool from_secret = !config.credentials_text.empty();
+  const std::string file_name = from_secret ? config.credentials_source : "credentials file " + config.credentials_file;
+  if (from_secret || !config.credentials_file.empty()) {
+    std::string text;
+    if (from_secret) {
+      text = config.credentials_text;
+    } else {
+      std::ifstream in(config.credentials_file, std::ios::binary);
+      if (!in) throw invalid_input(std::string(where) + ": credentials file " + config.credentials_file + " cannot be read");
+      std::stringstream ss;
+      ss << in.rdbuf();
+      text = ss.str();
+    }
+    auto vars = parse_dotenv(text, file_name);
     wipe(text);
     if (auto it = vars.find(config.key_env_var); it != vars.end()) {
       value = std::move(it->second);
@@ -217,9 +228,9 @@ std::string read_account_key(const AzureConfig& config, std::string_view where) 
   if (!found) {
     if (const char* env = std::getenv(config.key_env_var.c_str())) value = env;
   }
-  std::string source = config.credentials_file.empty()
-                           ? "the environment"
-                           : "the credentials file " + config.credentials_file + " or the environment";
+  std::string source = from_secret                        ? file_name + " or the environment"
+                       : config.credentials_file.empty() ? "the environment"
+                                                         : "the credentials file " + config.credentials_file + " or the environment";
   if (value.empty()) {
     throw invalid_input(std::string(where) + ": storageAccountKeyEnvVar names " + config.key_env_var +
                         ", which is not set (or empty) in " + source);

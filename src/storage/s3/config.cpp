@@ -101,6 +101,8 @@ Config config_from_location(const storage::Location& location) {
   cfg.ca_cert = get("caCert");
   cfg.profile = get("profile");
   cfg.credentials_file = get("credentialsFile");
+  cfg.credentials_text = location.credentials;
+  cfg.credentials_source = location.credentials_source;
   cfg.server_side_encryption = get("serverSideEncryption");
   cfg.kms_key_id = get("kmsKeyId");
   cfg.customer_key_file = get("customerKeyEncryptionFile");
@@ -191,6 +193,12 @@ Credentials resolve_credentials(const Config& config) {
     c.session_token = env("AWS_SESSION_TOKEN");
     c.source = "environment (AWS_ACCESS_KEY_ID)";
     return c;
+  }
+  // The BSL's spec.credential stands where the credentials file would (Velero sets credentialsFile
+  // to the file its credentials store wrote the Secret's key to).
+  if (!config.credentials_text.empty()) {
+    return credentials_from_file_text(config.credentials_text, profile,
+                                      config.credentials_source.empty() ? "spec.credential" : config.credentials_source);
   }
   std::ifstream in(file, std::ios::binary);
   if (file.empty() || !in) {

@@ -30,6 +30,8 @@ struct Config {
   std::string ca_cert;               // "caCert": extra trusted CAs, PEM
   std::string profile;               // "profile"; empty: AWS_PROFILE, else "default"
   std::string credentials_file;      // "credentialsFile"; empty: AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials
+  // The BSL's spec.credential (Location::credentials): read as the credentials file's text would be.
+  std::string credentials_text, credentials_source;
   std::string server_side_encryption;  // "serverSideEncryption", e.g. AES256 or aws:kms
   std::string kms_key_id;            // "kmsKeyId" (implies aws:kms)
   std::string customer_key_file;     // "customerKeyEncryptionFile": SSE-C key, exactly 32 bytes

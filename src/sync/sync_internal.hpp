@@ -1,0 +1,16 @@
+// What the sync room's files share.
+#pragma once
+
+#include "vbackup/discovery.hpp"
+#include "vbackup/kube.hpp"
+
+#include <string_view>
+
+namespace vbackup::sync_detail {
+
+// The velero.io resource `plural`; Error(unsupported) naming `kind` when the cluster lacks the CRD.
+const ApiResource& velero_resource(kube::KubeClient& client, std::string_view plural, std::string_view kind);
+// Whether the CRD defines the status subresource (discovery lists "<plural>/status").
+bool has_status_subresource(kube::KubeClient& client, const ApiResource& resource);
+
+}  // namespace vbackup::sync_detail
