@@ -120,6 +120,16 @@ struct ServerStatusRequestOutcome {
 // 5 min; any other phase → "unexpected ServerStatusRequest phase", retried.
 ServerStatusRequestOutcome process_server_status_request(const velero::ServerStatusRequest& request, Timestamp now);
 
+// Lookups over the CRs given (the C ABI's and Python's process calls), found by name whatever the
+// namespace; stores opened as open_store's default does, with `options`.
+DownloadRequestLookups lookups_over(std::vector<velero::Backup> backups, std::vector<velero::Restore> restores,
+                                    std::vector<velero::BackupStorageLocation> locations, LocationOptions options = {});
+
+// The JSON forms of the outcomes (the C ABI, Python): {"action": "none" | "updateStatus" | "remove",
+// "status": {…the status to write…}, "message", "retry", "requeueAfter": "5m0s" (server status only)}.
+json::object to_json(const DownloadRequestOutcome& outcome);
+json::object to_json(const ServerStatusRequestOutcome& outcome);
+
 // One reconcile of the request `name` in `ns` against a cluster serving Velero's CRDs: GET, process
 // (lookups from cluster_lookups), then a merge patch of the status (through .../status when the CRD
 // has the status subresource) or the DELETE. A request that is gone gives none. Errors of the API
