@@ -25,12 +25,16 @@ from .cluster import Cluster, server_version
 from .inspect import backup_item, backup_items, diff_backups
 from .location import Location, locations
 from .restore import restore
+from .requests import (download_url, process_download_request, process_server_status_request,  # i13-requests
+                       reconcile_download_request, reconcile_server_status_request)
 
 __all__ = [
     "Error", "InvalidError", "NotFoundError", "AlreadyExistsError", "StorageError", "KubeError",
     "CancelledError", "LocalIOError", "UnsupportedError",
     "version", "server_version", "backup", "restore", "Location", "Cluster", "locations",
     "backup_items", "backup_item", "diff_backups",
+    "download_url", "process_download_request", "process_server_status_request", "reconcile_download_request",
+    "reconcile_server_status_request",
 ]
 
 
