@@ -25,20 +25,20 @@ Timestamp now() { return std::chrono::floor<std::chrono::seconds>(std::chrono::s
 // The test API server with Velero's CRDs and the velero namespace, kubectl and the library's client.
 struct Cluster {
   testing::TempDir dir{"requests-cluster"};
-  kubetest::KubeServer server{options()};
+  kubetest::KubeServer server;
   fs::path kubeconfig = dir.path / "kubeconfig";
   std::unique_ptr<kube::KubeClient> client;
 
-  Cluster() {
+  explicit Cluster(const fs::path& crds = kVeleroCrds) : server(options(crds)) {
     server.write_kubeconfig(kubeconfig);
     kube::ConnectOptions c;
     c.kubeconfig = kubeconfig.string();
     client = std::make_unique<kube::KubeClient>(kube::load_rest_config(c));
     kubectl_ok({"get", "namespace", "velero"});  // seeded with the CRDs
   }
-  static kubetest::KubeServerOptions options() {
+  static kubetest::KubeServerOptions options(const fs::path& crds) {
     kubetest::KubeServerOptions o;
-    o.seed = {kVeleroCrds};
+    o.seed = {crds};
     o.api.crd_establish_delay = std::chrono::milliseconds(0);
     return o;
   }
@@ -250,4 +250,34 @@ TEST_CASE("ServerStatusRequest via kubectl → Processed with serverVersion and 
   CHECK(reconcile_server_status_request(*c.client, "velero", "velero-cli-abc", t + std::chrono::minutes(1)).action ==
         RequestAction::remove);
   CHECK(c.kubectl({"get", "serverstatusrequest", "velero-cli-abc", "-n", "velero"}).status != 0);
+}
+
+TEST_CASE("with the status subresource (an install that enables it), the status goes through .../status") {
+  // Velero's CRDs with `subresources: {status: {}}` on the two request kinds.
+  testing::TempDir crds("requests-crds");
+  for (const auto& entry : fs::directory_iterator(kVeleroCrds)) {
+    std::string text = testing::read_file(entry.path());
+    std::string name = entry.path().filename().string();
+    if (name.find("downloadrequests") != std::string::npos || name.find("serverstatusrequests") != std::string::npos) {
+      std::size_t at = text.find("subresources: {}");
+      REQUIRE(at != std::string::npos);
+      text.replace(at, 16, "subresources:\n      status: {}");
+    }
+    crds.write(name, text);
+  }
+  Cluster c(crds.path);
+  c.create("queued", "apiVersion: velero.io/v1\nkind: Backup\nmetadata:\n  name: queued\n  namespace: velero\n"
+                     "spec:\n  storageLocation: default\nstatus:\n  phase: New\n");
+  c.create("dr", "apiVersion: velero.io/v1\nkind: DownloadRequest\nmetadata:\n  name: dr\n  namespace: velero\n"
+                 "spec:\n  target:\n    kind: BackupLog\n    name: queued\n");
+  c.create("ssr", "apiVersion: velero.io/v1\nkind: ServerStatusRequest\nmetadata:\n  name: s\n  namespace: velero\n");
+  Timestamp t = now();
+  reconcile_download_request(*c.client, "velero", "dr", t);
+  auto dr = velero::DownloadRequest::from_json(c.get("downloadrequest", "dr"), "dr");
+  CHECK(dr.status.phase == "Failed");
+  CHECK(dr.status.message == "backup \"queued\" is in phase \"New\" and has not written any artifacts");
+  reconcile_server_status_request(*c.client, "velero", "s", t);
+  auto ssr = velero::ServerStatusRequest::from_json(c.get("serverstatusrequest", "s"), "s");
+  CHECK(ssr.status.phase == "Processed");
+  CHECK(ssr.status.plugins == installed_plugins());
 }
