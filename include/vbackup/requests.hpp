@@ -99,6 +99,10 @@ struct DownloadRequestOutcome {
 DownloadRequestOutcome process_download_request(const velero::DownloadRequest& request,
                                                 const DownloadRequestLookups& lookups, Timestamp now);
 
+// The predicate of the controller's periodic resync (every download_request_sync_period): a request
+// with an expiration is reconciled again once it has passed (to delete it); one without, always.
+bool download_request_due(const velero::DownloadRequest& request, Timestamp now);
+
 // The server's version as buildinfo.Version reads: "v" + vbackup::version().
 std::string server_version();
 // The plugins a ServerStatusRequest lists, as velero's GetInstalledPluginInfo does (name, kind):

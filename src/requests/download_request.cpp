@@ -175,4 +175,10 @@ DownloadRequestOutcome process_download_request(const velero::DownloadRequest& r
   return out;
 }
 
+bool download_request_due(const velero::DownloadRequest& request, Timestamp now) {
+  // SetupWithManager's downloadRequestPredicate.
+  if (!request.status.empty() && request.status.expiration) return *request.status.expiration < now;
+  return true;
+}
+
 }  // namespace vbackup::requests

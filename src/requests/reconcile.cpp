@@ -15,6 +15,7 @@ const ApiResource* velero_resource(kube::KubeClient& client, std::string_view pl
 
 template <class T>
 std::optional<T> get_cr(kube::KubeClient& client, std::string_view plural, const std::string& ns, const std::string& name) {
+  if (name.empty()) return std::nullopt;  // a backup without spec.storageLocation names no BSL
   const ApiResource* r = velero_resource(client, plural);
   if (!r) return std::nullopt;  // no such CRD: nothing of that name
   std::optional<json::object> o = client.try_get(*r, ns, name);

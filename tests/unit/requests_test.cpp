@@ -200,6 +200,10 @@ TEST_CASE("download_request_controller: expired requests are deleted whatever th
   CHECK(process_download_request(p, f.lookups(), kNow).action == RequestAction::none);
   p.status.phase = "Failed";
   CHECK(process_download_request(p, f.lookups(), kNow).action == RequestAction::none);
+  // The periodic resync revisits a request once its expiration passed, or one that has none.
+  CHECK_FALSE(download_request_due(p, kNow));
+  CHECK(download_request_due(p, kNow + std::chrono::seconds(1)));
+  CHECK(download_request_due(request("BackupLog", "b1"), kNow));
   // Unprocessed with an expiration still ahead (an earlier attempt failed): processed again.
   auto again = request("BackupLog", "b1");
   again.status.expiration = kNow + std::chrono::minutes(3);
