@@ -423,3 +423,22 @@ TEST_CASE("S3 signed URL equals `aws s3 presign` (SigV4 query signing, X-Amz-Exp
     CHECK(ours.find("X-Amz-Signature=") != std::string::npos);
   }
 }
+
+TEST_CASE("S3 signed URL of the store is the AWS documentation's presigned URL example (GET test.txt, 86400 s)") {
+  // docs.aws.amazon.com AmazonS3 sigv4-query-string-auth: examplebucket, us-east-1, 20130524T000000Z.
+  s3::Config config;
+  config.bucket = "examplebucket";
+  config.region = "us-east-1";
+  config.endpoint = "https://s3.amazonaws.com";  // the example's host: examplebucket.s3.amazonaws.com
+  s3::S3Store store(config, s3::Credentials{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "", "", "doc"});
+  std::string url = store.signed_url_at("test.txt", std::chrono::seconds(86400),
+                                        parse_rfc3339("2013-05-24T00:00:00Z"));
+  CHECK(url ==
+        "https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+        "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z"
+        "&X-Amz-Expires=86400&X-Amz-SignedHeaders=host"
+        "&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
+  // SigV4's ceiling for a presigned URL: 7 days.
+  CHECK(error_of([&] { store.signed_url("test.txt", std::chrono::hours(24 * 7 + 1)); }).find("between 1 s and 7 days") !=
+        std::string::npos);
+}
