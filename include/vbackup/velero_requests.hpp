@@ -28,7 +28,7 @@ inline constexpr std::string_view RestoreVolumeInfo = "RestoreVolumeInfo";
 namespace download_request_phase {
 inline constexpr std::string_view New = "New";
 inline constexpr std::string_view Processed = "Processed";
-inline constexpr std::string_view Failed = "Failed";  // Velero ≥ 1.18: status.message says why
+inline constexpr std::string_view Failed = "Failed";  // velero#10252 (main): status.message says why
 }  // namespace download_request_phase
 
 struct DownloadTarget {

@@ -206,7 +206,7 @@ TEST_CASE("DownloadRequest in the cluster: failures are written as Velero writes
   c.create("dr2", "apiVersion: velero.io/v1\nkind: DownloadRequest\nmetadata:\n  name: dr2\n  namespace: velero\n"
                   "spec:\n  target:\n    kind: BackupResults\n    name: absent\n");
   Timestamp t = now();
-  // A backup that wrote nothing: Failed with the message, as Velero ≥ 1.18 writes it.
+  // A backup that wrote nothing: Failed with the message, as Velero (main, velero#10252) writes it.
   reconcile_download_request(*c.client, "velero", "dr1", t);
   auto dr1 = velero::DownloadRequest::from_json(c.get("downloadrequest", "dr1"), "dr1");
   CHECK(dr1.status.phase == "Failed");
