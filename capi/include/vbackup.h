@@ -393,6 +393,36 @@ VBK_API vbk_status vbk_sync_once(vbk_cluster* cluster, const char* location, con
 VBK_API vbk_status vbk_location_validate(vbk_cluster* cluster, const char* location, const char* options_json,
                                          char** status_json);
 
+/* ---- requests: Velero's DownloadRequest and ServerStatusRequest controllers ---------------------- */
+
+/* A signed URL (S3 presigned GET, Azure read-only blob SAS) for one file of a backup or restore in
+ * `location`, as Velero's GetDownloadURL gives it: `kind` is a DownloadTargetKind ("BackupLog",
+ * "BackupContents", "RestoreResults", …), `name` the backup's or restore's name, `ttl_seconds` the
+ * URL's life (0 = Velero's 10 minutes). VBK_EINVALID for an unknown kind ("unsupported download
+ * target kind"); VBK_EUNSUPPORTED for a file location (a velero client cannot read file://). */
+VBK_API vbk_status vbk_download_url(vbk_location* location, const char* kind, const char* name, long long ttl_seconds,
+                                    char** url);
+
+/* One reconcile of a DownloadRequest (JSON, velero.io/v1), as Velero's controller does it, over the
+ * CRs given in `options_json` (NULL or {"now": RFC 3339, "backups": [Backup…], "restores":
+ * [Restore…], "locations": [BackupStorageLocation…]}; the store is opened from the backup's BSL).
+ * `outcome_json`: {"action": "none" | "updateStatus" | "remove", "status": {the status to write},
+ * "message": what Velero logs, "retry": whether Velero would requeue it}. */
+VBK_API vbk_status vbk_download_request_process(const char* request_json, const char* options_json,
+                                                char** outcome_json);
+/* The same against a live cluster: reads DownloadRequest `name` in `ns` and the CRs it names, and
+ * writes the status or deletes the expired request. `options_json`: NULL or {"now"}. */
+VBK_API vbk_status vbk_download_request_reconcile(vbk_cluster* cluster, const char* ns, const char* name,
+                                                  const char* options_json, char** outcome_json);
+
+/* A ServerStatusRequest's reconcile: New → Processed with processedTimestamp, serverVersion and the
+ * plugins ({name, kind}); Processed for a minute → "remove". `outcome_json` as above plus
+ * "requeueAfter". `options_json`: NULL or {"now"}. */
+VBK_API vbk_status vbk_server_status_request_process(const char* request_json, const char* options_json,
+                                                     char** outcome_json);
+VBK_API vbk_status vbk_server_status_request_reconcile(vbk_cluster* cluster, const char* ns, const char* name,
+                                                       const char* options_json, char** outcome_json);
+
 #ifdef __cplusplus
 }
 #endif

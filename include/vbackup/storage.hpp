@@ -65,6 +65,8 @@ class ObjectStore {
   virtual std::vector<std::string> list_objects(const std::string& prefix) = 0;
   // Removing a missing key is not an error (S3 semantics).
   virtual void remove(const std::string& key) = 0;
+  // Velero's CreateSignedURL: a URL anyone holding it may GET for `ttl` (S3 presigned GET, Azure
+  // read-only blob SAS). The file store refuses (Error(unsupported)): nothing else could read it.
   virtual std::string signed_url(const std::string& key, std::chrono::seconds ttl) = 0;
   // Where this store points, for messages; never contains credentials.
   virtual std::string describe() const = 0;

@@ -18,6 +18,7 @@
 #include "vbackup/operation.hpp"    // callbacks, outcomes, the Velero CR recorder
 #include "vbackup/persistence.hpp"  // stored backups and restores: get, list, describe, logs, download, delete
 #include "vbackup/restore.hpp"      // run_restore / create_restore, dry run, diff, RestoreOptions
+#include "vbackup/requests.hpp"     // DownloadRequest (signed URLs) and ServerStatusRequest controllers
 #include "vbackup/storage.hpp"      // object stores
 #include "vbackup/velero.hpp"       // velero.io/v1 types
 #include "vbackup/version.hpp"

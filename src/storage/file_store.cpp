@@ -263,9 +263,13 @@ class FileStore final : public ObjectStore {
     prune_empty_dirs(p);
   }
 
+  // Velero's CreateSignedURL gives a URL that the velero CLI fetches over HTTP from another
+  // machine; a file:// path is readable only here, so the file store has none to give.
   std::string signed_url(const std::string& key, std::chrono::seconds) override {
     check_key(key, describe());
-    return "file://" + (root_ / key).string();
+    throw Error(ErrorCode::unsupported, describe() + ": no signed URL for " + key +
+                                            ": a file store has no HTTP endpoint a velero client could download from "
+                                            "(use an S3 or Azure location, or read the file directly)");
   }
 
   std::string describe() const override { return "file://" + root_.string(); }

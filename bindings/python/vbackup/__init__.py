@@ -28,6 +28,8 @@ from .restore import restore
 from .schedule import schedule_decide, schedule_next
 from .install import install, install_resources
 from .sync import sync_once, validate_location
+from .requests import (download_url, process_download_request, process_server_status_request,  # i13-requests
+                       reconcile_download_request, reconcile_server_status_request)
 
 __all__ = [
     "Error", "InvalidError", "NotFoundError", "AlreadyExistsError", "StorageError", "KubeError",
@@ -37,6 +39,8 @@ __all__ = [
     "schedule_next", "schedule_decide",
     "install", "install_resources",
     "sync_once", "validate_location",
+    "download_url", "process_download_request", "process_server_status_request", "reconcile_download_request",
+    "reconcile_server_status_request",
 ]
 
 

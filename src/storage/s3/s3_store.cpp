@@ -148,6 +148,11 @@ void S3Store::list(const std::string& prefix, const std::string& delimiter, std:
 }
 
 std::string S3Store::signed_url(const std::string& key, std::chrono::seconds ttl) {
+  return signed_url_at(key, ttl, std::chrono::system_clock::now());
+}
+
+std::string S3Store::signed_url_at(const std::string& key, std::chrono::seconds ttl,
+                                   std::chrono::system_clock::time_point now) {
   check_key(key);
   if (ttl.count() <= 0 || ttl > kMaxPresign) {
     throw invalid_input(describe() + ": signed URL lifetime must be between 1 s and 7 days");
@@ -157,7 +162,7 @@ std::string S3Store::signed_url(const std::string& key, std::chrono::seconds ttl
   s.method = "GET";
   s.canonical_uri = ep.path(cfg_.bucket, key);
   s.headers.emplace_back("host", ep.host_header(cfg_.bucket));
-  Scope scope{creds_.access_key_id, creds_.secret_access_key, region_, "s3", amz_date(std::chrono::system_clock::now())};
+  Scope scope{creds_.access_key_id, creds_.secret_access_key, region_, "s3", amz_date(now)};
   return ep.scheme + "://" + ep.host_header(cfg_.bucket) + s.canonical_uri + "?" +
          presign_query(s, scope, ttl, creds_.session_token);
 }

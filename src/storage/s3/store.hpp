@@ -39,6 +39,8 @@ class S3Store final : public S3ObjectStore {
   void remove(const std::string& key) override;
   void remove_batch(const std::vector<std::string>& keys) override;
   std::string signed_url(const std::string& key, std::chrono::seconds ttl) override;
+  // The same, signed as of `now` (tests compare it with other signers at their time).
+  std::string signed_url_at(const std::string& key, std::chrono::seconds ttl, std::chrono::system_clock::time_point now);
   std::string describe() const override { return describe_; }
   std::vector<storage::ObjectInfo> list_object_info(const std::string& prefix) override;
   // uploads.cpp: ListMultipartUploads (+ ListParts for each one's newest part) and their abort.
