@@ -153,6 +153,13 @@ DeletionResult process_delete_backup_request(kube::KubeClient& client, const vel
 DeletionResult process_delete_backup_request(kube::KubeClient& client, const std::string& ns, const std::string& name,
                                              const DeletionOptions& options = {}, const StoreOpener& open = {});
 
+// Every request of `ns` not yet taken (phase "" or New), carried out one by one in the API server's
+// order (ours: what a server's controller does as each request arrives, for `vbackup gc --process`
+// without a server). API failures throw.
+std::vector<DeletionResult> process_delete_backup_requests(kube::KubeClient& client, const std::string& ns,
+                                                           const DeletionOptions& options = {},
+                                                           const StoreOpener& open = {});
+
 // velero backup delete with a server (pkg/cmd/cli/backup/delete.go): reads the Backup CR `name` in
 // `ns` (kube::KubeError NotFound when absent) and creates its DeleteBackupRequest (generateName,
 // retried on AlreadyExists); returns the request as created.

@@ -336,6 +336,28 @@ DeletionResult process_delete_backup_request(kube::KubeClient& client, const std
   return process_delete_backup_request(client, r, options, open);
 }
 
+std::vector<DeletionResult> process_delete_backup_requests(kube::KubeClient& client, const std::string& ns,
+                                                           const DeletionOptions& options, const StoreOpener& open) {
+  const ApiResource& dbrs = detail::velero_resource(client, "deletebackuprequests", "DeleteBackupRequest");
+  std::vector<std::string> pending;
+  ListOptions lo;
+  lo.namespace_ = ns;
+  client.list(dbrs, lo, [&](json::object&& o) {
+    const json::object* st = json::find_object(o, "status");
+    std::string_view phase = st ? json::get_string(*st, "phase") : std::string_view{};
+    if (phase.empty() || phase == velero::delete_backup_request_phase::New) {
+      pending.emplace_back(json::metadata_string(o, "name"));
+    }
+  });
+  std::vector<DeletionResult> out;
+  for (const auto& name : pending) {
+    // An earlier request of the same backup may have removed this one (one request at a time).
+    if (!client.try_get(dbrs, ns, name)) continue;
+    out.push_back(process_delete_backup_request(client, ns, name, options, open));
+  }
+  return out;
+}
+
 velero::DeleteBackupRequest request_backup_deletion(kube::KubeClient& client, const std::string& ns,
                                                     const std::string& name) {
   const ApiResource& backups = detail::velero_resource(client, "backups", "Backup");
