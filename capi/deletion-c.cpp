@@ -80,6 +80,36 @@ vbk_status vbk_delete_backup_request_process(vbk_cluster* cluster, vbk_location*
   });
 }
 
+vbk_status vbk_delete_backup_requests_process(vbk_cluster* cluster, vbk_location* location, const char* options_json,
+                                              char** results_json) {
+  VBK_REQUIRE(results_json);
+  *results_json = nullptr;
+  VBK_REQUIRE(cluster);
+  return guarded([&] {
+    constexpr std::string_view what = "delete backup request options";
+    auto o = parse_options(options_json, what, {"veleroNamespace", "now", "restoreWaitSeconds"});
+    deletion::DeletionOptions options;
+    options.now = now_option(o, what);
+    if (auto s = int_option(o, "restoreWaitSeconds", what)) {
+      if (*s < 0) throw vbackup::invalid_input("delete backup request options: restoreWaitSeconds: must not be negative");
+      options.restore_wait = std::chrono::seconds(*s);
+    }
+    deletion::StoreOpener open;
+    if (location) {
+      // Every request against the one store the caller opened (not owned by the opener's result).
+      open = [location](const vbackup::velero::BackupStorageLocation&) {
+        return std::make_unique<vbackup::storage::BackupStore>(location->objects, location->location.prefix);
+      };
+    }
+    auto results = deletion::process_delete_backup_requests(live_client(cluster, "vbk_delete_backup_requests_process"),
+                                                            namespace_option(o, what), options, open);
+    json::array a;
+    for (const auto& r : results) a.push_back(r.to_json());
+    *results_json = dup(pretty(a));
+    return VBK_OK;
+  });
+}
+
 vbk_status vbk_backup_request_deletion(vbk_cluster* cluster, const char* name, const char* options_json,
                                        char** request_json) {
   if (request_json) *request_json = nullptr;

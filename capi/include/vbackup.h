@@ -347,6 +347,12 @@ VBK_API vbk_status vbk_gc_once(vbk_cluster* cluster, const char* options_json, c
 VBK_API vbk_status vbk_delete_backup_request_process(vbk_cluster* cluster, vbk_location* location, const char* name,
                                                      const char* options_json, char** result_json);
 
+/* vbk_delete_backup_request_process for every request of the namespace not yet taken (phase "" or
+ * New), in the API server's order (what a server does as requests arrive); the same options.
+ * *results_json: a JSON array of the results. */
+VBK_API vbk_status vbk_delete_backup_requests_process(vbk_cluster* cluster, vbk_location* location,
+                                                      const char* options_json, char** results_json);
+
 /* `velero backup delete NAME` with a server running: creates the DeleteBackupRequest of the Backup CR
  * `name` (generateName "<name>-", labels velero.io/backup-name and velero.io/backup-uid). `options_json`
  * may be NULL or {"veleroNamespace": "velero"}; *request_json (may be NULL) the request created.

@@ -91,6 +91,7 @@ int main(int argc, char** argv) {
   CHECK(vbk_cluster_open_manifests(path, NULL, &manifests) == VBK_OK);
   CHECK(vbk_backup_create(manifests, loc, "{\"metadata\": {\"name\": \"old\"}}", NULL, NULL, NULL) == VBK_OK);
   CHECK(vbk_backup_create(manifests, loc, "{\"metadata\": {\"name\": \"kept\"}}", NULL, NULL, NULL) == VBK_OK);
+  CHECK(vbk_backup_create(manifests, loc, "{\"metadata\": {\"name\": \"third\"}}", NULL, NULL, NULL) == VBK_OK);
 
   /* Their CRs: "old" expired in location default, "kept" expired in the ReadOnly location "ro". */
   snprintf(seed, sizeof seed, "%s/seed", scratch);
@@ -104,7 +105,9 @@ int main(int argc, char** argv) {
            "apiVersion: velero.io/v1\nkind: Backup\nmetadata: {name: old, namespace: velero}\n"
            "spec: {storageLocation: default}\nstatus: {phase: Completed, expiration: \"2020-01-01T00:00:00Z\"}\n---\n"
            "apiVersion: velero.io/v1\nkind: Backup\nmetadata: {name: kept, namespace: velero}\n"
-           "spec: {storageLocation: ro}\nstatus: {phase: Completed, expiration: \"2020-01-01T00:00:00Z\"}\n",
+           "spec: {storageLocation: ro}\nstatus: {phase: Completed, expiration: \"2020-01-01T00:00:00Z\"}\n---\n"
+           "apiVersion: velero.io/v1\nkind: Backup\nmetadata: {name: third, namespace: velero}\n"
+           "spec: {storageLocation: default}\nstatus: {phase: Completed}\n",
            scratch, scratch);
   write_file(path, text);
   snprintf(crds, sizeof crds, "%s/tests/data/velero", source_root);
@@ -160,6 +163,18 @@ int main(int argc, char** argv) {
   CHECK(contains(out, "cannot delete backup because backup storage location ro is currently in read-only mode"));
   vbk_free(out);
   CHECK(vbk_backup_get(loc, "kept", &out) == VBK_OK);
+  vbk_free(out);
+
+  /* Every pending request at once: only third's is pending (kept's ended Processed). */
+  CHECK(vbk_backup_request_deletion(cluster, "third", NULL, NULL) == VBK_OK);
+  CHECK(vbk_delete_backup_requests_process(cluster, loc, "{\"restoreWaitSeconds\": 5}", &out) == VBK_OK);
+  CHECK(contains(out, "\"backupName\": \"third\""));
+  CHECK(!contains(out, "\"backupName\": \"kept\""));
+  CHECK(contains(out, "\"backupDeleted\": true"));
+  vbk_free(out);
+  CHECK(vbk_backup_get(loc, "third", &out) == VBK_ENOTFOUND);
+  CHECK(vbk_delete_backup_requests_process(cluster, NULL, NULL, &out) == VBK_OK);
+  CHECK(out && strcmp(out, "[]") == 0);
   vbk_free(out);
 
   vbk_cluster_close(cluster);

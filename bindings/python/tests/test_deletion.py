@@ -118,3 +118,11 @@ def test_read_only_location_and_submitted_deletion(velero_cluster, moto_s3, monk
         "is currently in read-only mode"]
     with vbackup.Location(loc) as l:
         assert [b["metadata"]["name"] for b in l.list_backups()] == ["b1"]
+
+    # All pending requests at once: a new one for b1 replaces the refused one, and is refused too.
+    assert vbackup.process_delete_backup_requests(kubeconfig=kubeconfig) == []
+    again = vbackup.request_backup_deletion("b1", kubeconfig=kubeconfig)
+    [result] = vbackup.process_delete_backup_requests(location=loc, kubeconfig=kubeconfig)
+    assert result["deleteBackupRequest"]["metadata"]["name"] == again["metadata"]["name"]
+    assert result["deletedRequests"] == [request["metadata"]["name"]]
+    assert result["deleteBackupRequest"]["status"]["phase"] == "Processed"

@@ -22,7 +22,8 @@ from ._lib import (AlreadyExistsError, CancelledError, Error, InvalidError, Kube
 from ._lib import version_ as _version
 from .backup import backup
 from .cluster import Cluster, server_version
-from .deletion import gc_once, process_delete_backup_request, request_backup_deletion
+from .deletion import (gc_once, process_delete_backup_request, process_delete_backup_requests,
+                       request_backup_deletion)
 from .inspect import backup_item, backup_items, diff_backups
 from .location import Location, locations
 from .restore import restore
@@ -32,7 +33,7 @@ __all__ = [
     "CancelledError", "LocalIOError", "UnsupportedError",
     "version", "server_version", "backup", "restore", "Location", "Cluster", "locations",
     "backup_items", "backup_item", "diff_backups",
-    "gc_once", "process_delete_backup_request", "request_backup_deletion",
+    "gc_once", "process_delete_backup_request", "process_delete_backup_requests", "request_backup_deletion",
 ]
 
 

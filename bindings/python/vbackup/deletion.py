@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ctypes
 import json
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, List, Optional, Union
 
 from . import _lib
 from ._lib import JSON, PathLike
@@ -16,6 +16,7 @@ from .location import Location, opened
 _p, _s, _out = _lib._p, _lib._s, _lib._out
 _gc_once = _lib._fn("vbk_gc_once", [_p, _s, _out])
 _process = _lib._fn("vbk_delete_backup_request_process", [_p, _p, _s, _s, _out])
+_process_all = _lib._fn("vbk_delete_backup_requests_process", [_p, _p, _s, _out])
 _request = _lib._fn("vbk_backup_request_deletion", [_p, _s, _s, _out])
 
 
@@ -64,6 +65,29 @@ def process_delete_backup_request(name: str, *, location: Union[str, JSON, Locat
         handle = owned_location._handle if owned_location is not None else None
         return _with_cluster(cluster, kubeconfig, context,
                              lambda c: _lib.call_json(_process, c._handle, handle, _lib.enc(name), body))
+    finally:
+        if owned_location is not None and owned_location is not location:
+            owned_location.close()
+
+
+def process_delete_backup_requests(*, location: Union[str, JSON, Location, None] = None,
+                                   cluster: Optional[Cluster] = None, kubeconfig: Optional[PathLike] = None,
+                                   context: Optional[str] = None, velero_namespace: str = "velero",
+                                   now: Optional[str] = None, restore_wait_seconds: Optional[int] = None) -> List[JSON]:
+    """:func:`process_delete_backup_request` for every request of ``velero_namespace`` not yet taken
+    (phase "" or New), in the API server's order: what a server does as requests arrive. Returns the
+    results, one per request."""
+    options: Dict[str, Any] = {"veleroNamespace": velero_namespace}
+    if now is not None:
+        options["now"] = now
+    if restore_wait_seconds is not None:
+        options["restoreWaitSeconds"] = restore_wait_seconds
+    body = json.dumps(options).encode()
+    owned_location = opened(location) if location is not None else None
+    try:
+        handle = owned_location._handle if owned_location is not None else None
+        return _with_cluster(cluster, kubeconfig, context,
+                             lambda c: _lib.call_json(_process_all, c._handle, handle, body))
     finally:
         if owned_location is not None and owned_location is not location:
             owned_location.close()
