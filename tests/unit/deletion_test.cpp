@@ -404,3 +404,30 @@ TEST_CASE("gc_once and process_* without Velero's CRDs: Error(unsupported) namin
   m = testing::error_of([&] { deletion::process_delete_backup_request(client, "velero", "x"); }, &code);
   CHECK(code == ErrorCode::unsupported);
 }
+
+TEST_CASE("spec §3.2 gc_controller.go: a location the API server will not give → BSLCannotGet; a bad Backup is an error item") {
+  World w;
+  w.location("default");
+  w.backup("b1", kNow - 1h);
+  // A Backup CR whose status.expiration is no time (the test server does not validate CR schemas).
+  w.create("backups", json::parse(R"({"apiVersion":"velero.io/v1","kind":"Backup","metadata":{"name":"b0"},
+                                       "spec":{"storageLocation":"default"},"status":{"expiration":"soon"}})",
+                                  "t")
+                          .as_object());
+  // The next GET of a BackupStorageLocation is refused.
+  w.server.api().control(json::object{
+      {"fail", json::object{{"count", 1}, {"code", 403}, {"resource", "backupstoragelocations.velero.io"}, {"verb", "get"}}}});
+  auto r = deletion::gc_once(*w.client, gc_options());
+  REQUIRE(r.items.size() == 2);
+  CHECK(r.items[0].backup == "b0");
+  CHECK(r.items[0].action == "error");
+  CHECK(r.items[0].message.find("status.expiration") != std::string::npos);
+  CHECK(r.items[1].gc_failure == "BSLCannotGet");
+  CHECK(r.items[1].message.starts_with("error getting backup storage location default: "));
+  CHECK(w.label("b1", "velero.io/gc-failure") == "BSLCannotGet");
+  CHECK(w.list("deletebackuprequests").empty());
+  // Once the location can be read, the label goes and the request is made.
+  auto again = deletion::gc_once(*w.client, gc_options());
+  CHECK(again.items[1].action == "requested deletion");
+  CHECK(w.label("b1", "velero.io/gc-failure").empty());
+}
