@@ -111,6 +111,10 @@ struct DeletionOptions {
   // How long to wait for the Restore CRs of the backup to be gone (Velero: one minute, polled every second).
   std::chrono::milliseconds restore_wait{60000};
   std::function<void(std::string_view line)> log;  // Velero's log lines; may be empty
+  // Velero's backupTracker.Contains(ns, name): whether this server is running the backup. Empty: the
+  // Backup's phase says (InProgress, WaitingForPluginOperations*, Finalizing*), which is what the
+  // tracker holds for a server that marks what a crash left InProgress as Failed on start.
+  std::function<bool(const std::string& ns, const std::string& name)> backup_running;
 };
 
 struct DeletionResult {

@@ -214,7 +214,9 @@ DeletionResult Deletion::run(storage::BackupStore* given, const StoreOpener& ope
   auto found = client_.try_get(backups_, ns_, backup_name);
   if (!found) return fail("backup not found");
   velero::Backup backup = velero::Backup::from_json(*found, "Backup " + ns_ + "/" + backup_name);
-  if (backup_running(backup.status.phase)) return fail("backup is still in progress");
+  const bool running = options_.backup_running ? options_.backup_running(ns_, backup_name)
+                                               : backup_running(backup.status.phase);
+  if (running) return fail("backup is still in progress");
 
   // Don't allow deleting backups in read-only or unavailable storage locations.
   const std::string& l = backup.spec.storage_location;

@@ -316,6 +316,11 @@ TEST_CASE("spec §3.3 backup_deletion_controller.go: the requests Velero refuses
   CHECK(error_of(w.request("nonexistent")) == "backup not found");
   CHECK(error_of(w.request("lost")) == "backup storage location gone not found");
   CHECK(error_of(w.request("", "empty")) == "spec.backupName is required");
+  // A server's own tracker decides when given: a Completed backup it still runs is refused.
+  deletion::DeletionOptions tracked;
+  tracked.backup_running = [](const std::string& ns, const std::string& name) { return ns == "velero" && name == "lost"; };
+  auto t = deletion::process_delete_backup_request(*w.client, *w.bucket.backups, w.request("lost"), tracked);
+  CHECK(t.request.status.errors == std::vector<std::string>{"backup is still in progress"});
 
   // A second request for the same backup removes the first (one at a time).
   auto first = w.request("running", "running-1");
