@@ -132,9 +132,8 @@ void Deletion::delete_restores(storage::BackupStore* store, const velero::Backup
   try {
     names = list();
   } catch (const std::exception& e) {
-    // Velero logs "Error listing restore API objects" and goes on.
+    // Velero logs "Error listing restore API objects" and goes on (no wait: nothing was deleted).
     say(options_.log, std::string("Error listing restore API objects: ") + e.what());
-    return;
   }
   for (const auto& r : names) {
     // Velero's restore finalizer deletes restores/<r>/ when the CR goes; without a server running that
