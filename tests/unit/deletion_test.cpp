@@ -6,6 +6,7 @@
 #include "test_helpers.hpp"
 #include "vbackup/deletion.hpp"
 #include "vbackup/location.hpp"
+#include "vbackup/manifests.hpp"
 #include "vbackup/persistence.hpp"
 #include "vbackup/velero.hpp"
 
@@ -140,6 +141,24 @@ TEST_CASE("delete_backup_request_types.go: DeleteBackupRequest JSON, spec.backup
   CHECK(testing::error_of([] {
           velero::DeleteBackupRequest::from_json(json::parse(R"({"status":{"errors":"x"}})", "t").as_object(), "dbr.json");
         }).find("status.errors") != std::string::npos);
+}
+
+TEST_CASE("Velero's DeleteBackupRequest CRD: every spec and status field is typed, none left in extra") {
+  std::vector<std::string> spec, status;
+  manifests::read_manifest_file(kVeleroCrds / "velero.io_deletebackuprequests.yaml", [&](manifests::ManifestObject&& m) {
+    const auto& v = m.object.at("spec").at("versions").as_array().at(0).as_object();
+    const auto& props = v.at("schema").at("openAPIV3Schema").at("properties").as_object();
+    for (const auto& kv : props.at("spec").at("properties").as_object()) spec.emplace_back(kv.key());
+    for (const auto& kv : props.at("status").at("properties").as_object()) status.emplace_back(kv.key());
+  }, [](const std::string&) {});
+  CHECK(spec == std::vector<std::string>{"backupName"});
+  REQUIRE(!status.empty());
+  json::object full{{"spec", json::object{}}, {"status", json::object{}}};
+  for (const auto& f : spec) full["spec"].as_object()[f] = "x";
+  for (const auto& f : status) full["status"].as_object()[f] = f == "errors" ? json::value(json::array{"e"}) : json::value("x");
+  auto r = velero::DeleteBackupRequest::from_json(full, "crd fields");
+  CHECK(r.spec.extra.empty());
+  CHECK(r.status.extra.empty());
 }
 
 TEST_CASE("spec §3.2 gc_controller.go: expired when status.expiration is not after now; the location decides") {
