@@ -82,13 +82,13 @@ namespace {
 
 // The Backup's velero.io/gc-failure label set to `value`, or removed (null), by a merge patch
 // (Velero Updates the whole Backup; only the label changes).
-void patch_gc_label(kube::KubeClient& client, const ApiResource& backups, const velero::Backup& backup,
-                    const std::optional<std::string>& value) {
+void patch_gc_label(kube::KubeClient& client, const ApiResource& backups, const std::string& ns,
+                    const velero::Backup& backup, const std::optional<std::string>& value) {
   json::object labels;
   if (value) labels[velero::label::gc_failure] = *value;
   else labels[velero::label::gc_failure] = nullptr;
   json::object patch{{"metadata", json::object{{"labels", std::move(labels)}}}};
-  client.patch(backups, backup.metadata.namespace_, backup.metadata.name, kube::PatchType::merge, json::marshal(patch));
+  client.patch(backups, ns, backup.metadata.name, kube::PatchType::merge, json::marshal(patch));
 }
 
 }  // namespace
@@ -122,14 +122,14 @@ GcItem gc_backup(kube::KubeClient& client, const velero::Backup& backup, const G
     item.action = "gc-failure";
     item.gc_failure = d.failure;
     if (!options.dry_run && (current == backup.metadata.labels.end() || current->second != d.failure)) {
-      patch_gc_label(client, backups, backup, d.failure);
+      patch_gc_label(client, backups, ns, backup, d.failure);
     }
     say(options.log, "backup " + backup.metadata.name + ": " + item.message + " (velero.io/gc-failure=" + d.failure + ")");
     return item;
   }
   // "remove gc fail error label after this point"
   if (!options.dry_run && current != backup.metadata.labels.end()) {
-    patch_gc_label(client, backups, backup, std::nullopt);
+    patch_gc_label(client, backups, ns, backup, std::nullopt);
   }
   // An unprocessed request for this backup (phase "", New or InProgress): none is created.
   const ApiResource& dbrs = detail::velero_resource(client, "deletebackuprequests", "DeleteBackupRequest");

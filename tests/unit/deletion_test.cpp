@@ -455,3 +455,13 @@ TEST_CASE("spec §3.2 gc_controller.go: a location the API server will not give 
   CHECK(again.items[1].action == "requested deletion");
   CHECK(w.label("b1", "velero.io/gc-failure").empty());
 }
+
+TEST_CASE("gc_backup: a Backup handed over without a namespace is looked up in options.namespace_") {
+  World w;
+  w.location("ro", "Available", "ReadOnly");
+  auto b = w.backup("b1", kNow - 1h, "ro");
+  b.metadata.namespace_.clear();
+  auto item = deletion::gc_backup(*w.client, b, gc_options());
+  CHECK(item.gc_failure == "BSLReadOnly");
+  CHECK(w.label("b1", "velero.io/gc-failure") == "BSLReadOnly");
+}
