@@ -170,20 +170,40 @@ GcResult gc_once(kube::KubeClient& client, const GcOptions& options) {
   result.dry_run = options.dry_run;
   ListOptions lo;
   lo.namespace_ = options.namespace_;
-  // Collected first, acted on after: the pass patches the Backups it lists.
-  std::vector<json::object> all;
-  client.list(backups, lo, [&](json::object&& o) { all.push_back(std::move(o)); });
-  for (const auto& o : all) {
+  // Listed first, acted on after (the pass patches the Backups it lists), keeping of each Backup only
+  // what GC reads: a few strings, whatever the size of its spec and status.
+  struct Entry {
+    velero::Backup backup;
+    std::string error;
+  };
+  std::vector<Entry> entries;
+  client.list(backups, lo, [&](json::object&& o) {
+    Entry e;
     const std::string name(json::metadata_string(o, "name"));
     try {
-      result.items.push_back(gc_backup(client, velero::Backup::from_json(o, "Backup " + options.namespace_ + "/" + name),
-                                       options));
-    } catch (const std::exception& e) {
+      velero::Backup full = velero::Backup::from_json(o, "Backup " + options.namespace_ + "/" + name);
+      e.backup.metadata.name = std::move(full.metadata.name);
+      e.backup.metadata.namespace_ = std::move(full.metadata.namespace_);
+      e.backup.metadata.uid = std::move(full.metadata.uid);
+      e.backup.metadata.labels = std::move(full.metadata.labels);
+      e.backup.spec.storage_location = std::move(full.spec.storage_location);
+      e.backup.status.expiration = full.status.expiration;
+    } catch (const std::exception& ex) {
+      e.backup.metadata.name = name;
+      e.error = ex.what();
+    }
+    entries.push_back(std::move(e));
+  });
+  for (const auto& e : entries) {
+    try {
+      if (!e.error.empty()) throw Error(ErrorCode::invalid, e.error);
+      result.items.push_back(gc_backup(client, e.backup, options));
+    } catch (const std::exception& ex) {
       GcItem item;
-      item.backup = name;
+      item.backup = e.backup.metadata.name;
       item.action = "error";
-      item.message = e.what();
-      say(options.log, "backup " + name + ": " + item.message);
+      item.message = ex.what();
+      say(options.log, "backup " + item.backup + ": " + item.message);
       result.items.push_back(std::move(item));
     }
   }
