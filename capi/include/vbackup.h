@@ -423,6 +423,43 @@ VBK_API vbk_status vbk_server_status_request_process(const char* request_json, c
 VBK_API vbk_status vbk_server_status_request_reconcile(vbk_cluster* cluster, const char* ns, const char* name,
                                                        const char* options_json, char** outcome_json);
 
+/* ---- expiry and deletion (issue 13; spec §3.2, §3.3; brief i13-deletion) -------------------- */
+/* These act on the velero.io/v1 custom resources of a live cluster with Velero's CRDs (VBK_EUNSUPPORTED
+ * for a folder of manifests or a cluster without the CRDs), as Velero's controllers do. */
+
+/* One garbage-collection pass (Velero's gc_controller.go over every Backup of the namespace): a Backup
+ * whose status.expiration is not after now gets a DeleteBackupRequest (unless one is pending), or,
+ * when its location is missing, unreadable, not Available or ReadOnly, the velero.io/gc-failure label
+ * BSLNotFound, BSLCannotGet, BSLUnavailable or BSLReadOnly. `options_json` may be NULL or
+ *   {"veleroNamespace": "velero", "dryRun": false (decide, write nothing), "now": "RFC 3339"}.
+ * *result_json: {"dryRun": bool, "items": [{"backup", "action": "not expired"|"requested deletion"|
+ * "deletion already requested"|"gc-failure"|"error", "deleteBackupRequest"?, "gcFailure"?, "message"?}]}. */
+VBK_API vbk_status vbk_gc_once(vbk_cluster* cluster, const char* options_json, char** result_json);
+
+/* Carries out the DeleteBackupRequest `name` (Velero's backup_deletion_controller.go): the objects
+ * under backups/<b>/ in `location` (NULL: the store of the Backup's BackupStorageLocation), the
+ * Restores of the backup (CRs and restores/<r>/), the Backup CR, then the requests of the backup. A
+ * request Velero refuses ends Processed with its error in status.errors; that is VBK_OK too.
+ * `options_json` may be NULL or {"veleroNamespace": "velero", "now": "RFC 3339" (a handled request
+ * older than 24 h is deleted), "restoreWaitSeconds": 60}. *result_json: {"deleteBackupRequest": {…as
+ * it ended}, "skipped", "requestExpired", "deletedObjects", "deletedRestores", "backupDeleted",
+ * "deletedRequests"}. VBK_ENOTFOUND when there is no such request. */
+VBK_API vbk_status vbk_delete_backup_request_process(vbk_cluster* cluster, vbk_location* location, const char* name,
+                                                     const char* options_json, char** result_json);
+
+/* vbk_delete_backup_request_process for every request of the namespace not yet taken (phase "" or
+ * New), in the API server's order (what a server does as requests arrive); the same options.
+ * *results_json: a JSON array of the results. */
+VBK_API vbk_status vbk_delete_backup_requests_process(vbk_cluster* cluster, vbk_location* location,
+                                                      const char* options_json, char** results_json);
+
+/* `velero backup delete NAME` with a server running: creates the DeleteBackupRequest of the Backup CR
+ * `name` (generateName "<name>-", labels velero.io/backup-name and velero.io/backup-uid). `options_json`
+ * may be NULL or {"veleroNamespace": "velero"}; *request_json (may be NULL) the request created.
+ * VBK_ENOTFOUND when there is no such Backup CR. */
+VBK_API vbk_status vbk_backup_request_deletion(vbk_cluster* cluster, const char* name, const char* options_json,
+                                               char** request_json);
+
 #ifdef __cplusplus
 }
 #endif

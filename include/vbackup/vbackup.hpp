@@ -6,6 +6,7 @@
 #include "vbackup/archive.hpp"      // the Velero tarball: writer, streaming reader, entry paths
 #include "vbackup/backup.hpp"       // run_backup / create_backup, BackupOptions, item actions
 #include "vbackup/cluster.hpp"      // the cluster ports (source, target) and Cluster::open
+#include "vbackup/deletion.hpp"     // expiry and deletion: GC, DeleteBackupRequests (issue 13)
 #include "vbackup/discovery.hpp"    // API resources and Velero's name resolution
 #include "vbackup/error.hpp"        // vbackup::Error and its codes
 #include "vbackup/inspect.hpp"      // a backup's items, one item, two backups compared

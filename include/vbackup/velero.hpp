@@ -16,6 +16,7 @@
 #pragma once
 
 #include "vbackup/velero_backup.hpp"
+#include "vbackup/velero_delete_backup_request.hpp"
 #include "vbackup/velero_location.hpp"
 #include "vbackup/velero_meta.hpp"
 #include "vbackup/velero_restore.hpp"

@@ -323,7 +323,16 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
   del->add_flag("--all", lf->all, "Delete all backups");
   del->add_option("-l,--selector", lf->selector, "Delete all backups matching this label selector");
   del->add_flag("--confirm", lf->confirm, "Confirm deletion (without it, a terminal is asked; anything else refused)");
-  del->callback([&common, &rc, lf] { rc = backup_delete(common, lf->names, lf->all, lf->selector, lf->confirm); });
+  // velero backup delete: a DeleteBackupRequest for a running server (deletion_cmd.cpp).
+  auto submit = std::make_shared<std::pair<bool, bool>>();
+  del->add_flag("--submit", submit->first, "Create a DeleteBackupRequest for a running server instead of deleting "
+                                           "(velero's behaviour): the backups are the cluster's Backup CRs");
+  del->add_flag("--wait", submit->second, "With --submit: wait until the Backup CRs are gone");
+  del->callback([&common, &rc, lf, submit] {
+    if (submit->second && !submit->first) throw invalid_input("--wait: only with --submit");
+    rc = submit->first ? submit_backup_deletion(common, lf->names, lf->all, lf->selector, lf->confirm, submit->second)
+                       : backup_delete(common, lf->names, lf->all, lf->selector, lf->confirm);
+  });
 
   auto* logs = backup->add_subcommand("logs", "Show a backup's log");
   logs->fallthrough();

@@ -27,5 +27,9 @@ void add_restore_commands(CLI::App& app, const Common& common, int& rc);
 void add_schedule_commands(CLI::App& app, const Common& common, int& rc);
 // install (install_cmd.cpp): velero install.
 void add_install_command(CLI::App& app, const Common& common, int& rc);
+// gc (deletion_cmd.cpp); and backup delete --submit [--wait], which backup_cmd.cpp hands over.
+void add_deletion_commands(CLI::App& app, const Common& common, int& rc);
+int submit_backup_deletion(const Common& c, const std::vector<std::string>& names, bool all,
+                           const std::string& selector, bool confirm, bool wait);
 
 }  // namespace vbackup::cli

@@ -22,6 +22,8 @@ from ._lib import (AlreadyExistsError, CancelledError, Error, InvalidError, Kube
 from ._lib import version_ as _version
 from .backup import backup
 from .cluster import Cluster, server_version
+from .deletion import (gc_once, process_delete_backup_request, process_delete_backup_requests,
+                       request_backup_deletion)
 from .inspect import backup_item, backup_items, diff_backups
 from .location import Location, locations
 from .restore import restore
@@ -41,6 +43,7 @@ __all__ = [
     "sync_once", "validate_location",
     "download_url", "process_download_request", "process_server_status_request", "reconcile_download_request",
     "reconcile_server_status_request",
+    "gc_once", "process_delete_backup_request", "process_delete_backup_requests", "request_backup_deletion",
 ]
 
 
