@@ -6,6 +6,7 @@
 #include "vbackup/error.hpp"
 #include "vbackup/location.hpp"
 #include "vbackup/persistence.hpp"
+#include "vbackup/sync.hpp"
 #include "vbackup/velero_restore.hpp"
 
 #include <algorithm>
@@ -40,10 +41,10 @@ bool backup_running(std::string_view phase) {
          phase == p::FinalizingPartiallyFailed;
 }
 
-std::unique_ptr<storage::BackupStore> open_bsl_store(const velero::BackupStorageLocation& bsl) {
-  storage::Location loc = location_from_bsl(bsl);
-  std::shared_ptr<storage::ObjectStore> objects = open_location_store(loc);
-  return std::make_unique<storage::BackupStore>(std::move(objects), loc.prefix);
+// The BSL's store as the sync opens it: spec.credential read from its Secret in the namespace.
+std::unique_ptr<storage::BackupStore> open_bsl_store(kube::KubeClient& client, const velero::BackupStorageLocation& bsl,
+                                                     const std::string& ns) {
+  return std::move(open_bsl(client, bsl, ns).backups);
 }
 
 class Deletion {
@@ -254,7 +255,7 @@ DeletionResult Deletion::run(storage::BackupStore* given, const StoreOpener& ope
   storage::BackupStore* store = given;
   if (!store) {
     try {
-      opened = open ? open(bsl) : open_bsl_store(bsl);
+      opened = open ? open(bsl) : open_bsl_store(client_, bsl, ns_);
       store = opened.get();
     } catch (const std::exception& e) {
       return fail("error getting the backup store: " + std::string(e.what()));
