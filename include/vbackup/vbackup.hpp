@@ -21,3 +21,4 @@
 #include "vbackup/storage.hpp"      // object stores
 #include "vbackup/velero.hpp"       // velero.io/v1 types
 #include "vbackup/version.hpp"
+#include "vbackup/server.hpp"       // vbackup server: informers, leader election, metrics, controllers, run_server
