@@ -119,6 +119,7 @@ int main(int argc, char** argv) {
   vb::cli::add_restore_commands(app, common, rc);
   vb::cli::add_location_commands(app, common, rc);
   vb::cli::add_named_location_commands(*app.get_subcommand("backup-location"), common, rc);
+  vb::cli::add_server_command(app, common, rc);
 
   bool client_only = false;
   auto* version = app.add_subcommand("version", "Print the client's version and the Kubernetes API server's");
