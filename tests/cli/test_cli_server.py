@@ -84,3 +84,61 @@ def test_server_carries_out_kubectl_created_backup_and_restore(tmp_path):
         with urllib.request.urlopen(f"{s.url}/apis/coordination.k8s.io/v1/namespaces/velero/leases/vbackup-server") as r:
             lease = json.loads(r.read())
         assert lease["spec"]["holderIdentity"] == ""
+
+
+def control(server, body):
+    req = urllib.request.Request(f"{server.url}/__control", data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read())
+
+
+def test_server_killed_mid_backup_leaves_it_failed_after_restart_and_nothing_visible(tmp_path):
+    ctx, s = start(tmp_path, ROOT / "tests" / "data" / "velero")
+    with ctx:
+        assert wait_until(lambda: os.path.exists(s.kubeconfig), 10)
+        bucket = tmp_path / "bucket"
+        kubectl(s.kubeconfig, tmp_path, "create", "-f", "-", stdin=(
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: big}\n---\n"
+            "apiVersion: velero.io/v1\nkind: BackupStorageLocation\nmetadata: {name: default, namespace: velero}\n"
+            f"spec: {{provider: file, default: true, objectStorage: {{bucket: '{bucket}'}}}}\n"))
+        for i in range(0, 400, 100):
+            kubectl(s.kubeconfig, tmp_path, "create", "-f", "-", stdin="".join(
+                f"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm-{n}, namespace: big}}\ndata: {{k: '{'x' * 2000}'}}\n"
+                for n in range(i, i + 100)))
+        env = dict(os.environ)
+        env.pop("KUBECONFIG", None)
+        cmd = [CLI, "server", "--kubeconfig", s.kubeconfig, "--metrics-address", "", "--watch-timeout", "1s",
+               "--leader-elect-lease-duration", "2s", "--leader-elect-renew-deadline", "1s",
+               "--leader-elect-retry-period", "200ms"]
+        first = subprocess.Popen(cmd, stderr=subprocess.DEVNULL, env=env)
+        try:
+            # Every answer held back, so the backup is still running when the server is killed.
+            control(s, {"delay": {"milliseconds": 30, "count": -1}})
+            kubectl(s.kubeconfig, tmp_path, "create", "-f", "-", stdin=(
+                "apiVersion: velero.io/v1\nkind: Backup\nmetadata: {name: big, namespace: velero}\n"
+                "spec: {includedNamespaces: [big]}\n"))
+            assert wait_until(lambda: phase(s, "backups", "big") == "InProgress")
+            time.sleep(1)
+            first.kill()
+            first.wait()
+        finally:
+            if first.poll() is None:
+                first.kill()
+                first.wait()
+        control(s, {"delay": None})
+        assert phase(s, "backups", "big") == "InProgress"
+        second = subprocess.Popen(cmd, stderr=subprocess.DEVNULL, env=env)
+        try:
+            # The dead server's Lease expires (2 s), the new one takes it and sweeps (server.go).
+            assert wait_until(lambda: phase(s, "backups", "big") == "Failed", 30)
+            cr = s.cr("backups", "big")
+            assert cr["status"]["failureReason"] == \
+                'found a backup with status "InProgress" during the server starting, mark it as "Failed"'
+            assert not (bucket / "backups" / "big" / "velero-backup.json").exists()
+            second.send_signal(signal.SIGTERM)
+            assert second.wait(timeout=30) == 0
+        finally:
+            if second.poll() is None:
+                second.kill()
+                second.wait()
