@@ -275,6 +275,25 @@ struct RawResponse {
   std::string content_type;
 };
 
+// A WATCH request (client-go's ListOptions with Watch: true).
+struct WatchOptions {
+  std::string namespace_;        // "" = all namespaces (or a cluster-scoped resource)
+  std::string label_selector;
+  std::string resource_version;  // events after this one; "" = the current state as ADDED events first
+  bool allow_watch_bookmarks = true;
+  // timeoutSeconds: the API server ends the watch after this long (client-go's reflector asks
+  // 5-10 minutes); a caller that wants to stop waits at most this long for a blocked watch. A
+  // watch also ends when no byte arrived within the client's read timeout (at most a minute).
+  std::chrono::seconds timeout{60};
+};
+
+// One event of a watch stream: ADDED, MODIFIED, DELETED or BOOKMARK (only metadata.resourceVersion
+// is meaningful). ERROR events are not delivered: they are thrown (see KubeClient::watch).
+struct WatchEvent {
+  std::string type;
+  json::object object;
+};
+
 // Thread-safe: one client serves the whole backup or restore. Every request is paced by the
 // client-side token bucket (qps/burst), at most max_in_flight run at once, 429/5xx answers are
 // retried by the HTTP layer honouring Retry-After, and a 401 with an exec credential runs the plugin
@@ -334,6 +353,16 @@ class KubeClient {
   // statuses throw KubeError unless return_errors is true.
   RawResponse request(std::string_view method, std::string_view path_and_query, std::string body = {},
                       std::string_view content_type = {}, bool return_errors = false);
+
+  // WATCH: streams the chunked JSON event lines of resource until the server ends the watch (its
+  // timeout, or the connection drops: returns true) or on_event returns false (returns false).
+  // Objects come with apiVersion and kind. An ERROR event is thrown as KubeError from its Status:
+  // code 410 (reason Expired or Gone) means the resourceVersion is too old, and the caller lists
+  // again (client-go's reflector relists). A failure before the stream starts throws as request()
+  // does; a stream cut while reading just ends the watch (the caller resumes from the last
+  // resourceVersion it saw).
+  bool watch(const ApiResource& resource, const WatchOptions& options,
+             const std::function<bool(WatchEvent&&)>& on_event);
 
   // Number of times the exec plugin ran (for tests and logs).
   int exec_runs() const;

@@ -50,6 +50,9 @@ struct OperationCallbacks {
   // Once, when the CR has been created in the cluster: a sentence saying so ("recording Backup
   // velero/NAME in the cluster (velero.io CRDs are installed)"), which the CLI prints on stderr.
   std::function<void(const std::string& announcement)> on_recording;
+  // The CR already exists in the cluster (a server carrying out a Backup or Restore that a user
+  // created, as Velero's controllers do): the recorder updates that one instead of creating it.
+  bool record_existing = false;
 };
 
 // How an operation ended, typed, so that no surface has to read failureReason text: ok for
@@ -86,6 +89,9 @@ class CrRecorder {
   ~CrRecorder();
   // Once, when the CR has been created (OperationCallbacks::on_recording).
   void on_recording(std::function<void(const std::string&)> announce);
+  // The first record() updates the CR of that name already in the cluster (read then) instead of
+  // creating one: a server carrying out a CR someone created. Error(not_found) when it is gone.
+  void adopt_existing() { adopt_ = true; }
   void record(const json::object& cr);
   // Leaves the CR in a terminal phase (Completed, PartiallyFailed, Failed, FailedValidation),
   // whatever ended the operation: the last record again when it did not land, or, when the
@@ -102,6 +108,7 @@ class CrRecorder {
   kube::KubeClient& client_;
   std::string resource_, kind_;
   RecordInCluster mode_;
+  bool adopt_ = false;
   std::unique_ptr<State> state_;
   std::string note_;
 };

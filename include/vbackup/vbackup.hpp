@@ -26,3 +26,4 @@
 #include "vbackup/schedule.hpp"     // schedules: cron expressions, the schedule controller
 #include "vbackup/install.hpp"      // vbackup install: Velero's CRDs and the server's resources, applied
 #include "vbackup/sync.hpp"         // sync (bucket → Backup CRs), BSL validation, default location, credentials
+#include "vbackup/server.hpp"       // vbackup server: informers, leader election, metrics, controllers, run_server

@@ -69,9 +69,10 @@ BackupRun create_backup(Cluster& cluster, OpenedLocation& location, velero::Back
   // hide the stored one from Velero's sync.
   std::optional<CrRecorder> recorder;
   if (cluster.live() && options.record_in_cluster != RecordInCluster::never &&
-      (name.empty() || !location.backups->backup_exists(name))) {
+      (options.record_existing || name.empty() || !location.backups->backup_exists(name))) {
     recorder.emplace(*cluster.client(), "backups", "Backup", options.record_in_cluster);
     if (options.on_recording) recorder->on_recording(options.on_recording);
+    if (options.record_existing) recorder->adopt_existing();
     auto caller = options.on_record;
     options.on_record = [&recorder, caller](const velero::Backup& b) {
       recorder->record(b.to_json());

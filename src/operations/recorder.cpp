@@ -103,6 +103,17 @@ void CrRecorder::start(const json::object& cr) {
   for (const auto& sub : client_.discovery().resources(r->group_version())) {
     if (sub.name == resource_ + "/status") st.status_subresource = true;
   }
+  if (adopt_) {
+    // A CR someone created (Velero's controllers work on it in place): read it, then write.
+    std::optional<json::object> existing = client_.try_get(*st.resource, st.ns, st.name);
+    if (!existing) throw not_found("the " + kind_ + " " + st.ns + "/" + st.name + " is no longer in the cluster");
+    st.phase = State::Phase::active;
+    st.resource_version = std::string(json::metadata_string(*existing, "resourceVersion"));
+    st.main_written = json::marshal(without_status(without_server_fields(*existing)));
+    st.landed_terminal = false;
+    if (!write(cr) && mode_ == RecordInCluster::always) throw Error(ErrorCode::kube, note_);
+    return;
+  }
   json::object created;
   try {
     // Without the status subresource the server keeps the status we send: the CR is born with its

@@ -221,10 +221,11 @@ RestoreRun create_restore(Cluster* cluster, OpenedLocation& location, velero::Re
   const bool apply = options.mode == RestoreOptions::Mode::apply;  // and so live (checked above)
   std::optional<CrRecorder> recorder;
   if (live && apply && options.record_in_cluster != RecordInCluster::never &&
-      (restore.metadata.name.empty() ||
+      (options.record_existing || restore.metadata.name.empty() ||
        !location.backups->objects().exists(location.backups->restore_metadata_key(restore.metadata.name)))) {
     recorder.emplace(*cluster->client(), "restores", "Restore", options.record_in_cluster);
     if (options.on_recording) recorder->on_recording(options.on_recording);
+    if (options.record_existing) recorder->adopt_existing();
     auto caller = options.on_record;
     options.on_record = [&recorder, caller](const velero::Restore& r) {
       recorder->record(r.to_json());

@@ -22,6 +22,8 @@ void add_location_sync_commands(CLI::App& backup_location, const Common& common,
 void add_inspect_commands(CLI::App& backup, const Common& common, int& rc);
 // restore create|get|describe|logs|delete (restore_cmd.cpp).
 void add_restore_commands(CLI::App& app, const Common& common, int& rc);
+// server (server_cmd.cpp): the controllers over the cluster's velero.io CRs.
+void add_server_command(CLI::App& app, const Common& common, int& rc);
 
 // schedule create|get|describe|pause|unpause|delete (schedule_cmd.cpp).
 void add_schedule_commands(CLI::App& app, const Common& common, int& rc);

@@ -123,6 +123,7 @@ int main(int argc, char** argv) {
   vb::cli::add_install_command(app, common, rc);
   vb::cli::add_location_sync_commands(*app.get_subcommand("backup-location"), common, rc);
   vb::cli::add_deletion_commands(app, common, rc);  // gc (brief i13-deletion)
+  vb::cli::add_server_command(app, common, rc);
 
   bool client_only = false;
   auto* version = app.add_subcommand("version", "Print the client's version and the Kubernetes API server's");

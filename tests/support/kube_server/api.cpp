@@ -369,10 +369,21 @@ std::string Api::verb_of(const std::string& method, const Target& t, const Query
 json::object Api::control(const json::object& request) {
   static const std::set<std::string, std::less<>> known = {
       "reset", "throttle", "fail", "delay", "expireContinue", "unreadable",
-      "crdEstablishDelayMilliseconds", "namespaceDeleteDelayMilliseconds", "token"};
+      "crdEstablishDelayMilliseconds", "namespaceDeleteDelayMilliseconds", "token",
+      "endWatches", "compactWatchHistory", "bookmark"};
   for (const auto& [k, v] : request)
     if (!known.contains(k)) throw invalid_input("control: unknown key \"" + std::string(k) + "\"");
   faults_.configure(request);
+  auto flag = [&](std::string_view key) {
+    auto it = request.find(key);
+    return it != request.end() && it->value().is_bool() && it->value().get_bool();
+  };
+  if (flag("compactWatchHistory") || flag("bookmark") || flag("endWatches")) {
+    std::unique_lock lock(store_.mutex);
+    if (flag("compactWatchHistory")) store_.compact_history();
+    if (flag("bookmark")) store_.send_bookmarks();
+    if (flag("endWatches")) store_.remove_all_watchers();
+  }
   std::lock_guard lock(settings_mutex_);
   if (auto it = request.find("reset"); it != request.end() && it->value().is_bool() && it->value().get_bool()) {
     crd_delay_ = options_.crd_establish_delay;

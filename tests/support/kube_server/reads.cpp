@@ -169,6 +169,7 @@ ApiResponse Api::watch(const ApiRequest& request, const Target& t, const Query& 
   spec.fields = parse_field_selector(query.contains("fieldSelector") ? query.at("fieldSelector") : std::string(), t.table);
   spec.api_version = t.api_version();
   spec.kind = t.resource.kind;
+  if (auto it = query.find("allowWatchBookmarks"); it != query.end()) spec.bookmarks = it->second == "true";
   std::optional<std::uint64_t> from;
   if (auto it = query.find("resourceVersion"); it != query.end() && !it->second.empty() && it->second != "0")
     from = parse_uint(it->second, "resourceVersion");

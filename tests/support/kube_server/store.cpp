@@ -204,6 +204,14 @@ std::uint64_t Store::add_watcher(WatchSpec spec, std::optional<std::uint64_t> fr
   return id;
 }
 
+void Store::send_bookmarks() {
+  for (const auto& [id, w] : watchers_) {
+    if (!w.bookmarks) continue;
+    w.sink->push("{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"" + w.kind + "\",\"apiVersion\":\"" + w.api_version +
+                 "\",\"metadata\":{\"resourceVersion\":\"" + std::to_string(rv_) + "\"}}}\n");
+  }
+}
+
 void Store::remove_all_watchers() {
   while (!watchers_.empty()) remove_watcher(watchers_.begin()->first);
 }

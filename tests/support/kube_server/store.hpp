@@ -82,6 +82,7 @@ struct WatchSpec {
   labels::Selector labels;
   FieldSelector fields;
   std::string api_version, kind;  // how objects are written in events
+  bool bookmarks = false;         // allowWatchBookmarks
   std::shared_ptr<WatchSink> sink;
 };
 
@@ -117,6 +118,12 @@ class Store {
   void remove_watcher(std::uint64_t id);
   void remove_all_watchers();
   std::size_t watcher_count() const { return watchers_.size(); }
+  // A BOOKMARK event (the current resourceVersion) to every watcher that allows bookmarks, as the
+  // API server sends them now and then.
+  void send_bookmarks();
+  // Forgets the history of changes, as etcd's compaction does: a watch resuming from an older
+  // resourceVersion gets 410 Expired.
+  void compact_history() { history_.clear(); }
 
  private:
   struct Change {

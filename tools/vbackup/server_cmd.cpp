@@ -1,0 +1,93 @@
+// vbackup server (brief i13-server): Velero's `velero server` for our controllers. Runs until
+// SIGTERM or SIGINT, which cancel running work (nothing half-written stays visible) and release
+// the Lease; a second signal ends the process at once.
+#include "commands.hpp"
+#include "interrupt.hpp"
+#include "vbackup/server.hpp"
+#include "vbackup/time.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+namespace vbackup::cli {
+
+namespace {
+
+std::chrono::milliseconds duration_flag(const std::string& text, const char* flag) {
+  try {
+    auto d = std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration(text));
+    if (d.count() <= 0) throw invalid_input("not positive");
+    return d;
+  } catch (const Error&) {
+    throw invalid_input(std::string(flag) + ": expected a positive Go duration (\"15s\", \"1m\"), not \"" + text + "\"");
+  }
+}
+
+}  // namespace
+
+void add_server_command(CLI::App& app, const Common& common, int& rc) {
+  struct Flags {
+    std::string metrics_address = ":8085";
+    bool leader_elect = true;
+    std::string lease_duration = "15s", renew_deadline = "10s", retry_period = "2s", watch_timeout = "10s";
+    std::string identity;
+  };
+  auto flags = std::make_shared<Flags>();
+  auto* cmd = app.add_subcommand("server", "Run the controllers (Backup, Restore) over the velero.io CRs of the "
+                                           "Velero namespace, as velero server does");
+  cmd->fallthrough();
+  cmd->add_option("--metrics-address", flags->metrics_address,
+                  "Where /metrics, /healthz and /readyz are served (host:port; \"\" for none)")
+      ->capture_default_str();
+  cmd->add_option("--leader-elect", flags->leader_elect,
+                  "Only the holder of the Lease vbackup-server in the Velero namespace acts")
+      ->capture_default_str();
+  cmd->add_option("--leader-elect-lease-duration", flags->lease_duration, "How long a Lease not renewed stays held")
+      ->capture_default_str();
+  cmd->add_option("--leader-elect-renew-deadline", flags->renew_deadline, "How long the leader retries renewing")
+      ->capture_default_str();
+  cmd->add_option("--leader-elect-retry-period", flags->retry_period, "Between two attempts")->capture_default_str();
+  cmd->add_option("--leader-elect-identity", flags->identity, "The holder identity (default: <hostname>_<random>)");
+  cmd->add_option("--watch-timeout", flags->watch_timeout, "How long one WATCH lasts (bounds how long a stop waits)")
+      ->capture_default_str();
+  cmd->callback([&common, &rc, flags] {
+    server::ServerOptions o;
+    o.connect = common.connect();
+    o.namespace_ = common.velero_namespace;
+    o.metrics_address = flags->metrics_address;
+    o.leader_elect = flags->leader_elect;
+    o.leader_election.identity = flags->identity;
+    o.leader_election.lease_duration = duration_flag(flags->lease_duration, "--leader-elect-lease-duration");
+    o.leader_election.renew_deadline = duration_flag(flags->renew_deadline, "--leader-elect-renew-deadline");
+    o.leader_election.retry_period = duration_flag(flags->retry_period, "--leader-elect-retry-period");
+    o.watch_timeout = std::chrono::duration_cast<std::chrono::seconds>(duration_flag(flags->watch_timeout, "--watch-timeout"));
+    if (o.watch_timeout.count() == 0) o.watch_timeout = std::chrono::seconds(1);
+    auto mutex = std::make_shared<std::mutex>();
+    // logrus's text format, as velero server logs.
+    o.log = [mutex](std::string_view level, std::string_view line) {
+      std::lock_guard lock(*mutex);
+      std::string msg;
+      for (char c : line) msg += c == '"' ? std::string("\\\"") : std::string(1, c);
+      std::cerr << "time=\"" << format_rfc3339(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()))
+                << "\" level=" << level << " msg=\"" << msg << "\"" << std::endl;
+    };
+    o.on_listening = [mutex](int port) {
+      std::lock_guard lock(*mutex);
+      std::cerr << "vbackup server: metrics on port " << port << std::endl;
+    };
+    Interrupt interrupt(false);
+    std::stop_source stop;
+    std::jthread watcher([&stop](std::stop_token st) {
+      while (!st.stop_requested() && !Interrupt::requested()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      stop.request_stop();
+    });
+    server::run_server(o, stop.get_token());
+    watcher.request_stop();
+    rc = 0;
+  });
+}
+
+}  // namespace vbackup::cli
