@@ -219,4 +219,21 @@ struct ServerOptions {
 // stops the controllers and returns Error(kube) "leader election lost", as Velero exits.
 void run_server(const ServerOptions& options, std::stop_token stop);
 
+// ---- the other controllers of Velero's server -----------------------------------------------------
+
+// Which of Velero's other controllers run, with the server flags they read (velero server's names).
+struct VeleroControllerOptions {
+  bool schedules = true;           // schedule_controller.go (off with --restore-only)
+  bool schedule_skip_immediately = false;  // --schedule-skip-immediately
+  bool locations = true;           // BSL validation (validationFrequency), a single default, backup sync
+  std::chrono::nanoseconds validation_frequency = std::chrono::minutes(1);  // --store-validation-frequency
+  std::chrono::nanoseconds backup_sync_period = std::chrono::minutes(1);    // --backup-sync-period (0: off)
+  bool garbage_collection = true;  // gc_controller.go and backup_deletion_controller.go (off with --restore-only)
+  std::chrono::nanoseconds garbage_collection_frequency = std::chrono::hours(1);  // --garbage-collection-frequency
+  bool requests = true;            // DownloadRequests and ServerStatusRequests (the velero CLI's read path)
+};
+
+// Appends those controllers to options.controllers (velero_controllers.cpp).
+void add_velero_controllers(ServerOptions& options, const VeleroControllerOptions& controllers = {});
+
 }  // namespace vbackup::server

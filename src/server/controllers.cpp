@@ -5,6 +5,7 @@
 #include "vbackup/cluster.hpp"
 #include "vbackup/location.hpp"
 #include "vbackup/restore.hpp"
+#include "vbackup/sync.hpp"
 #include "vbackup/server.hpp"
 #include "vbackup/time.hpp"
 
@@ -127,7 +128,9 @@ class BackupController final : public Controller {
       if (ctx.log) ctx.log("warning", "backup " + name + ": FailedValidation: " + errors.front());
       return std::nullopt;
     }
-    OpenedLocation location = open_location(json::marshal(*bsl));
+    // spec.credential: the Secret's key, read from the Velero namespace (sync.hpp's open_bsl).
+    OpenedLocation location = open_bsl(ctx.client, velero::BackupStorageLocation::from_json(*bsl, "backup storage location"),
+                                       ctx.namespace_);
     ClusterOptions co;
     co.connect = ctx.connect;
     auto cluster = Cluster::open(co);
@@ -235,7 +238,9 @@ class RestoreController final : public Controller {
       if (ctx.log) ctx.log("warning", "restore " + name + ": FailedValidation: " + errors.front());
       return std::nullopt;
     }
-    OpenedLocation location = open_location(json::marshal(*bsl));
+    // spec.credential: the Secret's key, read from the Velero namespace (sync.hpp's open_bsl).
+    OpenedLocation location = open_bsl(ctx.client, velero::BackupStorageLocation::from_json(*bsl, "backup storage location"),
+                                       ctx.namespace_);
     ClusterOptions co;
     co.connect = ctx.connect;
     auto cluster = Cluster::open(co);

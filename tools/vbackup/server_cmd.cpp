@@ -34,10 +34,16 @@ void add_server_command(CLI::App& app, const Common& common, int& rc) {
     bool leader_elect = true;
     std::string lease_duration = "15s", renew_deadline = "10s", retry_period = "2s", watch_timeout = "10s";
     std::string identity;
+    // velero server's flags for the other controllers (and those `vbackup install` passes).
+    std::string backup_sync_period = "1m", store_validation_frequency = "1m", gc_frequency = "1h";
+    bool schedule_skip_immediately = false, restore_only = false, disable_informer_cache = false;
+    std::string features;
+    int concurrent_backups = 1;
   };
   auto flags = std::make_shared<Flags>();
-  auto* cmd = app.add_subcommand("server", "Run the controllers (Backup, Restore) over the velero.io CRs of the "
-                                           "Velero namespace, as velero server does");
+  auto* cmd = app.add_subcommand("server", "Run Velero's controllers (Backup, Restore, Schedule, backup sync and location "
+                                           "validation, GC and DeleteBackupRequest, DownloadRequest, ServerStatusRequest) over the "
+                                           "velero.io CRs of the Velero namespace, as velero server does");
   cmd->fallthrough();
   cmd->add_option("--metrics-address", flags->metrics_address,
                   "Where /metrics, /healthz and /readyz are served (host:port; \"\" for none)")
@@ -53,6 +59,24 @@ void add_server_command(CLI::App& app, const Common& common, int& rc) {
   cmd->add_option("--leader-elect-identity", flags->identity, "The holder identity (default: <hostname>_<random>)");
   cmd->add_option("--watch-timeout", flags->watch_timeout, "How long one WATCH lasts (bounds how long a stop waits)")
       ->capture_default_str();
+  cmd->add_option("--backup-sync-period", flags->backup_sync_period,
+                  "How often backups in the storage locations are synced into the cluster (0 disables)")
+      ->capture_default_str();
+  cmd->add_option("--store-validation-frequency", flags->store_validation_frequency,
+                  "How often a BackupStorageLocation is validated, unless its spec.validationFrequency says")
+      ->capture_default_str();
+  cmd->add_option("--garbage-collection-frequency", flags->gc_frequency, "How often expired backups are collected")
+      ->capture_default_str();
+  cmd->add_option("--schedule-skip-immediately", flags->schedule_skip_immediately,
+                  "A new or unpaused Schedule waits for its next run unless its spec.skipImmediately says")
+      ->capture_default_str();
+  cmd->add_flag("--restore-only", flags->restore_only,
+                "Run only restores (velero's deprecated flag): no backups, schedules, GC or deletion");
+  cmd->add_option("--features", flags->features, "Velero feature flags (accepted; none changes this server)");
+  cmd->add_option("--disable-informer-cache", flags->disable_informer_cache,
+                  "Accepted for velero install's Deployment: restores always read the live object");
+  cmd->add_option("--concurrent-backups", flags->concurrent_backups,
+                  "Accepted for velero install's Deployment: backups run one at a time");
   cmd->callback([&common, &rc, flags] {
     server::ServerOptions o;
     o.connect = common.connect();
@@ -65,6 +89,25 @@ void add_server_command(CLI::App& app, const Common& common, int& rc) {
     o.leader_election.retry_period = duration_flag(flags->retry_period, "--leader-elect-retry-period");
     o.watch_timeout = std::chrono::duration_cast<std::chrono::seconds>(duration_flag(flags->watch_timeout, "--watch-timeout"));
     if (o.watch_timeout.count() == 0) o.watch_timeout = std::chrono::seconds(1);
+    auto period = [](const std::string& text, const char* flag) {
+      try {
+        auto d = parse_duration(text);
+        if (d.count() < 0) throw invalid_input("negative");
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(d);
+      } catch (const Error&) {
+        throw invalid_input(std::string(flag) + ": expected a Go duration (\"1m\", \"0\" disables), not \"" + text + "\"");
+      }
+    };
+    server::VeleroControllerOptions vo;
+    vo.backup_sync_period = period(flags->backup_sync_period, "--backup-sync-period");
+    vo.validation_frequency = period(flags->store_validation_frequency, "--store-validation-frequency");
+    vo.garbage_collection_frequency = period(flags->gc_frequency, "--garbage-collection-frequency");
+    vo.schedule_skip_immediately = flags->schedule_skip_immediately;
+    if (flags->restore_only) {
+      o.backup_controller = false;
+      vo.schedules = vo.garbage_collection = false;
+    }
+    server::add_velero_controllers(o, vo);
     auto mutex = std::make_shared<std::mutex>();
     // logrus's text format, as velero server logs.
     o.log = [mutex](std::string_view level, std::string_view line) {
