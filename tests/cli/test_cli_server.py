@@ -142,3 +142,47 @@ def test_server_killed_mid_backup_leaves_it_failed_after_restart_and_nothing_vis
             if second.poll() is None:
                 second.kill()
                 second.wait()
+
+
+def test_backup_and_restore_create_submit_wait_through_a_running_server(tmp_path):
+    ctx, s = start(tmp_path, ROOT / "tests" / "data" / "velero")
+    with ctx:
+        assert wait_until(lambda: os.path.exists(s.kubeconfig), 10)
+        bucket = tmp_path / "bucket"
+        kubectl(s.kubeconfig, tmp_path, "create", "-f", "-", stdin=(
+            "apiVersion: velero.io/v1\nkind: BackupStorageLocation\nmetadata: {name: default, namespace: velero}\n"
+            f"spec: {{provider: file, default: true, objectStorage: {{bucket: '{bucket}'}}}}\n"))
+        env = dict(os.environ)
+        env.pop("KUBECONFIG", None)
+        server = subprocess.Popen([CLI, "server", "--kubeconfig", s.kubeconfig, "--metrics-address", "",
+                                   "--watch-timeout", "1s", "--leader-elect-retry-period", "200ms"],
+                                  stderr=subprocess.DEVNULL, env=env)
+        try:
+            def cli(*args):
+                return subprocess.run([CLI, *args, "--kubeconfig", s.kubeconfig], capture_output=True, text=True,
+                                      timeout=120, env=env)
+            # Without --wait: submitted, velero's words; the server carries it out.
+            p = cli("backup", "create", "sub1", "--include-namespaces", "demo", "--submit")
+            assert p.returncode == 0, p.stderr
+            assert p.stdout.startswith('Backup request "sub1" submitted successfully.\n')
+            assert wait_until(lambda: phase(s, "backups", "sub1") == "Completed")
+            # --wait: polls to the terminal phase.
+            p = cli("backup", "create", "sub2", "--include-namespaces", "demo", "--submit", "--wait")
+            assert p.returncode == 0, p.stdout + p.stderr
+            assert "Backup completed with status: Completed." in p.stdout
+            assert (bucket / "backups" / "sub2" / "velero-backup.json").exists()
+            p = cli("restore", "create", "rsub", "--from-backup", "sub2", "--namespace-mappings", "demo:demo-rsub",
+                    "--submit", "--wait")
+            assert p.returncode == 0, p.stdout + p.stderr
+            assert "Restore completed with status: Completed." in p.stdout
+            # A name taken: the create is refused.
+            p = cli("backup", "create", "sub1", "--submit")
+            assert p.returncode == 1
+            assert 'Backup "sub1" already exists in namespace "velero"' in p.stderr
+            # An invalid one ends FailedValidation: exit 1.
+            p = cli("backup", "create", "bad", "--storage-location", "nowhere", "--submit", "--wait")
+            assert p.returncode == 1, p.stdout + p.stderr
+            assert "Backup completed with status: FailedValidation." in p.stdout
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)

@@ -34,7 +34,7 @@ struct CreateFlags {
   std::vector<std::string> ordered_resources;
   std::string snapshot_volumes, default_volumes_to_fs_backup;
   std::string output, from_file;
-  bool quiet = false, wait = false;
+  bool quiet = false, wait = false, submit = false;
   std::string record_in_cluster = "auto";
 };
 
@@ -82,6 +82,12 @@ int backup_create(const Common& c, const CreateFlags& f) {
     b.metadata.namespace_ = c.velero_namespace;
     print_object(std::cout, b.to_json(), f.output);
     return 0;
+  }
+  if (f.submit) {
+    if (!f.from_manifests.empty()) throw invalid_input("--submit: a running server backs up its cluster, not --from-manifests");
+    // velero's --storage-location names the BackupStorageLocation CR the server uses.
+    if (b.spec.storage_location.empty()) b.spec.storage_location = c.storage_location;
+    return submit_operation(c, "backups", b.to_json(), f.wait);
   }
   // Also in the backup's warnings; said here first, before any work.
   if (auto w = compression_warning(options.compression, b.metadata.name); !w.empty()) std::cerr << "Warning: " << w << "\n";
@@ -275,7 +281,9 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
   create->add_option("-o,--output", cf->output, "Print the Backup (json|yaml) instead of running it");
   create->add_flag("-q,--quiet", cf->quiet, "No progress output");
   add_record_flag(*create, cf->record_in_cluster, "Backup");
-  create->add_flag("-w,--wait", cf->wait, "Wait for the operation to complete (accepted: vbackup always waits)");
+  create->add_flag("-w,--wait", cf->wait, "Wait for the operation to complete (without --submit vbackup always waits)");
+  create->add_flag("--submit", cf->submit,
+                   "Create the Backup CR for a running `vbackup server` (or Velero) to carry out, as velero does");
   create->footer(
       "Interrupting: SIGINT (Ctrl-C) or SIGTERM cancels the backup and removes what it had uploaded (the file "
       "store's temporary files; S3's multipart upload is aborted; Azure's uncommitted blocks cannot be deleted and "

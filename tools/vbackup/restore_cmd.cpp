@@ -29,7 +29,7 @@ struct CreateFlags {
   std::string existing_resource_policy, item_operation_timeout;
   std::string resource_modifier_configmap, resource_policies_configmap;
   std::vector<std::string> labels, annotations;
-  bool wait = false;
+  bool wait = false, submit = false;
   std::string output;
   // Velero's server flags.
   std::string restore_resource_priorities, resource_timeout;
@@ -156,6 +156,10 @@ int restore_create(const Common& c, const CreateFlags& f) {
     // velero: "For create commands, display the object but do not send it to the server."
     print_object(std::cout, restore.to_json(), f.output);
     return 0;
+  }
+  if (f.submit) {
+    if (planning) throw invalid_input("--submit: a running server restores; --dry-run and --diff run here");
+    return submit_operation(c, "restores", restore.to_json(), f.wait);
   }
   if (!f.output_dir.empty() && !f.dry_run) throw invalid_input("--output-dir: goes with --dry-run");
   auto options = options_from_flags(c, f);
@@ -331,7 +335,9 @@ void add_create(CLI::App& restore, const Common& common, int& rc) {
   create->add_option("--item-operation-timeout", f->item_operation_timeout, "How long to wait for async plugin operations before timeout (default 4h)");
   create->add_option("--labels", f->labels, "Labels to apply to the restore (key=value)")->delimiter(',');
   create->add_option("--annotations", f->annotations, "Annotations to apply to the restore (key=value)")->delimiter(',');
-  create->add_flag("-w,--wait", f->wait, "Wait for the operation to complete (accepted: vbackup always waits)");
+  create->add_flag("-w,--wait", f->wait, "Wait for the operation to complete (without --submit vbackup always waits)");
+  create->add_flag("--submit", f->submit,
+                   "Create the Restore CR for a running `vbackup server` (or Velero) to carry out, as velero does");
   create->add_option("-o,--output", f->output, "Print the Restore (json|yaml) instead of running it; with --dry-run or --diff, the plan as table, json or yaml");
   create->add_flag("--dry-run", f->dry_run, "Plan the restore and write nothing: each object with its action and reason, in restore order. Uses the cluster only when --kubeconfig, --kubecontext or $KUBECONFIG names one; otherwise plans against an empty cluster");
   create->add_flag("--diff", f->diff, "Compare with the cluster without writing: create, unchanged, update (with a unified diff) or skip for each object");
