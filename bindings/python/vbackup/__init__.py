@@ -25,12 +25,14 @@ from .cluster import Cluster, server_version
 from .inspect import backup_item, backup_items, diff_backups
 from .location import Location, locations
 from .restore import restore
+from .server import run_server
 
 __all__ = [
     "Error", "InvalidError", "NotFoundError", "AlreadyExistsError", "StorageError", "KubeError",
     "CancelledError", "LocalIOError", "UnsupportedError",
     "version", "server_version", "backup", "restore", "Location", "Cluster", "locations",
     "backup_items", "backup_item", "diff_backups",
+    "run_server",
 ]
 
 
