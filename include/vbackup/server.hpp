@@ -206,6 +206,11 @@ json::object wait_for_completion(kube::KubeClient& client, const std::string& ns
                                  const std::string& name, std::stop_token stop = {},
                                  std::chrono::milliseconds poll = std::chrono::seconds(1));
 
+// The velero.io/v1 CRs (`plural`) in namespace ns, as `velero backup get` reads them: the ones
+// named (Error(not_found) for a name absent), or all matching the label selector (server side).
+std::vector<json::object> list_crs(kube::KubeClient& client, const std::string& ns, const std::string& plural,
+                                   const std::vector<std::string>& names = {}, const std::string& selector = {});
+
 // ---- the server -----------------------------------------------------------------------------------
 
 struct ServerOptions {

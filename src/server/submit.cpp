@@ -43,4 +43,23 @@ json::object wait_for_completion(kube::KubeClient& client, const std::string& ns
   }
 }
 
+std::vector<json::object> list_crs(kube::KubeClient& client, const std::string& ns, const std::string& plural,
+                                   const std::vector<std::string>& names, const std::string& selector) {
+  const ApiResource& r = crd(client, plural);
+  std::vector<json::object> out;
+  if (!names.empty()) {
+    for (const auto& n : names) {
+      auto o = client.try_get(r, ns, n);
+      if (!o) throw not_found(r.group_resource() + " \"" + n + "\" not found in namespace \"" + ns + "\"");
+      out.push_back(std::move(*o));
+    }
+    return out;
+  }
+  ListOptions lo;
+  lo.namespace_ = ns;
+  lo.label_selector = selector;
+  client.list(r, lo, [&](json::object&& o) { out.push_back(std::move(o)); });
+  return out;
+}
+
 }  // namespace vbackup::server

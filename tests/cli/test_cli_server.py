@@ -175,6 +175,20 @@ def test_backup_and_restore_create_submit_wait_through_a_running_server(tmp_path
                     "--submit", "--wait")
             assert p.returncode == 0, p.stdout + p.stderr
             assert "Restore completed with status: Completed." in p.stdout
+            # backup get / restore get --from-cluster read the CRs (velero's view).
+            p = cli("backup", "get", "--from-cluster", "-o", "json")
+            assert p.returncode == 0, p.stderr
+            got = json.loads(p.stdout)
+            assert got["kind"] == "BackupList"
+            assert {b["metadata"]["name"]: b["status"]["phase"] for b in got["items"]} == \
+                {"sub1": "Completed", "sub2": "Completed"}
+            p = cli("backup", "get", "--from-cluster", "sub2")
+            assert p.returncode == 0 and "sub2" in p.stdout and "Completed" in p.stdout, p.stdout + p.stderr
+            p = cli("restore", "get", "--from-cluster", "rsub", "-o", "json")
+            assert p.returncode == 0, p.stderr
+            assert json.loads(p.stdout)["status"]["phase"] == "Completed"
+            p = cli("backup", "get", "--from-cluster", "nope")
+            assert p.returncode == 1 and 'backups.velero.io "nope" not found' in p.stderr, p.stderr
             # A name taken: the create is refused.
             p = cli("backup", "create", "sub1", "--submit")
             assert p.returncode == 1

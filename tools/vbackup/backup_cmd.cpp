@@ -9,6 +9,7 @@
 #include "vbackup/error.hpp"
 #include "vbackup/labels.hpp"
 #include "vbackup/persistence.hpp"
+#include "vbackup/server.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -149,16 +150,24 @@ int backup_create(const Common& c, const CreateFlags& f) {
 }
 
 int backup_get(const Common& c, const std::vector<std::string>& names, const std::string& output, const std::string& selector,
-               bool show_labels) {
+               bool show_labels, bool from_cluster) {
   check_output(output, true);
-  auto store = open_store(c);
   std::vector<velero::Backup> backups;
-  if (names.empty()) {
-    backups = list_backups(*store.backups);
-  } else {
-    for (const auto& n : names) backups.push_back(get_backup(*store.backups, n));
+  if (from_cluster) {
+    // velero backup get: the Backup CRs of the Velero namespace (what a server records).
+    kube::KubeClient client(kube::load_rest_config(c.connect()));
+    for (auto& o : server::list_crs(client, c.velero_namespace, "backups", names, selector))
+      backups.push_back(velero::Backup::from_json(o, "Backup " + std::string(json::metadata_string(o, "name"))));
   }
-  if (!selector.empty()) {
+  if (!from_cluster) {
+    auto store = open_store(c);
+    if (names.empty()) {
+      backups = list_backups(*store.backups);
+    } else {
+      for (const auto& n : names) backups.push_back(get_backup(*store.backups, n));
+    }
+  }
+  if (!selector.empty() && !from_cluster) {
     auto sel = labels::Selector::parse(selector);
     std::erase_if(backups, [&](const velero::Backup& b) {
       return !sel.matches(labels::LabelMap(b.metadata.labels.begin(), b.metadata.labels.end()));
@@ -296,7 +305,7 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
     std::vector<std::string> names;
     std::string output = "table", selector, describe_output, file;
     std::string name;
-    bool details = false, force = false, all = false, confirm = false, show_labels = false;
+    bool details = false, force = false, all = false, confirm = false, show_labels = false, from_cluster = false;
   };
   auto lf = std::make_shared<ListFlags>();
   auto* get = backup->add_subcommand("get", "Get backups");
@@ -305,7 +314,11 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
   get->add_option("-o,--output", lf->output, "table, json or yaml")->capture_default_str();
   get->add_option("-l,--selector", lf->selector, "Only show backups whose labels match this selector");
   get->add_flag("--show-labels", lf->show_labels, "Show labels in the last column");
-  get->callback([&common, &rc, lf] { rc = backup_get(common, lf->names, lf->output, lf->selector, lf->show_labels); });
+  get->add_flag("--from-cluster", lf->from_cluster,
+                "Read the Backup CRs of the Velero namespace (velero's view; --kubeconfig) instead of the location");
+  get->callback([&common, &rc, lf] {
+    rc = backup_get(common, lf->names, lf->output, lf->selector, lf->show_labels, lf->from_cluster);
+  });
 
   auto* describe = backup->add_subcommand("describe", "Describe backups");
   describe->fallthrough();

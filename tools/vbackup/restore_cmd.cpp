@@ -11,6 +11,8 @@
 #include "vbackup/persistence.hpp"
 #include "vbackup/restore.hpp"
 
+#include "vbackup/server.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <ctime>
@@ -247,14 +249,22 @@ std::vector<velero::Restore> select_restores(storage::BackupStore& store, const 
 struct ReadFlags {
   std::vector<std::string> names;
   std::string name, output, selector;
-  bool details = false, all = false, confirm = false, show_labels = false;
+  bool details = false, all = false, confirm = false, show_labels = false, from_cluster = false;
 };
 
 int restore_get(const Common& c, const ReadFlags& f) {
   std::string output = f.output.empty() ? "table" : f.output;
   check_output(output, true);
-  auto store = open_store(c);
-  auto restores = select_restores(*store.backups, f.names, f.selector);
+  std::vector<velero::Restore> restores;
+  if (f.from_cluster) {
+    // velero restore get: the Restore CRs of the Velero namespace.
+    kube::KubeClient client(kube::load_rest_config(c.connect()));
+    for (auto& o : server::list_crs(client, c.velero_namespace, "restores", f.names, f.selector))
+      restores.push_back(velero::Restore::from_json(o, "Restore " + std::string(json::metadata_string(o, "name"))));
+  } else {
+    auto store = open_store(c);
+    restores = select_restores(*store.backups, f.names, f.selector);
+  }
   if (output == "table") {
     print_restore_table(std::cout, restores, f.show_labels);
     return 0;
@@ -373,6 +383,8 @@ void add_restore_commands(CLI::App& app, const Common& common, int& rc) {
   get->add_option("-o,--output", f->output, "table (default), json or yaml");
   get->add_option("-l,--selector", f->selector, "Only show restores whose labels match this selector");
   get->add_flag("--show-labels", f->show_labels, "Show labels in the last column");
+  get->add_flag("--from-cluster", f->from_cluster,
+                "Read the Restore CRs of the Velero namespace (velero's view; --kubeconfig) instead of the location");
   get->callback([&common, &rc, f] { rc = restore_get(common, *f); });
 
   auto* describe = restore->add_subcommand("describe", "Describe restores");
