@@ -193,6 +193,24 @@ std::unique_ptr<Controller> make_restore_controller();
 // server starting, mark it as \"Failed\"". Returns the names changed ("backups/x", "restores/y").
 std::vector<std::string> mark_in_progress_failed(kube::KubeClient& client, const std::string& ns, const Log& log = {});
 
+// ---- submitting to a running server -------------------------------------------------------------
+
+// `velero backup create` / `velero restore create`: creates the velero.io/v1 CR (`plural`
+// "backups" or "restores") in namespace ns without a status, for a running server to carry out.
+// Error(unsupported) when the cluster has no such CRD, Error(already_exists) for a name taken.
+json::object submit(kube::KubeClient& client, const std::string& ns, const std::string& plural, json::object cr);
+// Polls the CR every `poll` until its phase is terminal (Completed, PartiallyFailed, Failed,
+// FailedValidation) and returns it; Error(cancelled) when stop is requested, Error(not_found) when
+// it was deleted meanwhile.
+json::object wait_for_completion(kube::KubeClient& client, const std::string& ns, const std::string& plural,
+                                 const std::string& name, std::stop_token stop = {},
+                                 std::chrono::milliseconds poll = std::chrono::seconds(1));
+
+// The velero.io/v1 CRs (`plural`) in namespace ns, as `velero backup get` reads them: the ones
+// named (Error(not_found) for a name absent), or all matching the label selector (server side).
+std::vector<json::object> list_crs(kube::KubeClient& client, const std::string& ns, const std::string& plural,
+                                   const std::vector<std::string>& names = {}, const std::string& selector = {});
+
 // ---- the server -----------------------------------------------------------------------------------
 
 struct ServerOptions {

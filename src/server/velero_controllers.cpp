@@ -134,6 +134,7 @@ class GcController : public Controller {
   explicit GcController(std::chrono::nanoseconds frequency) : frequency_(frequency) {}
   std::string name() const override { return "gc"; }
   std::string resource() const override { return ""; }
+  std::optional<milliseconds> reconcile(const json::object&, ControllerContext&) override { return std::nullopt; }
   milliseconds tick_period() const override {
     auto p = std::chrono::duration_cast<milliseconds>(frequency_);
     return p.count() > 0 ? std::max(p, milliseconds(1000)) : milliseconds(0);

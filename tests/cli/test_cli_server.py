@@ -142,3 +142,61 @@ def test_server_killed_mid_backup_leaves_it_failed_after_restart_and_nothing_vis
             if second.poll() is None:
                 second.kill()
                 second.wait()
+
+
+def test_backup_and_restore_create_submit_wait_through_a_running_server(tmp_path):
+    ctx, s = start(tmp_path, ROOT / "tests" / "data" / "velero")
+    with ctx:
+        assert wait_until(lambda: os.path.exists(s.kubeconfig), 10)
+        bucket = tmp_path / "bucket"
+        kubectl(s.kubeconfig, tmp_path, "create", "-f", "-", stdin=(
+            "apiVersion: velero.io/v1\nkind: BackupStorageLocation\nmetadata: {name: default, namespace: velero}\n"
+            f"spec: {{provider: file, default: true, objectStorage: {{bucket: '{bucket}'}}}}\n"))
+        env = dict(os.environ)
+        env.pop("KUBECONFIG", None)
+        server = subprocess.Popen([CLI, "server", "--kubeconfig", s.kubeconfig, "--metrics-address", "",
+                                   "--watch-timeout", "1s", "--leader-elect-retry-period", "200ms"],
+                                  stderr=subprocess.DEVNULL, env=env)
+        try:
+            def cli(*args):
+                return subprocess.run([CLI, *args, "--kubeconfig", s.kubeconfig], capture_output=True, text=True,
+                                      timeout=120, env=env)
+            # Without --wait: submitted, velero's words; the server carries it out.
+            p = cli("backup", "create", "sub1", "--include-namespaces", "demo", "--submit")
+            assert p.returncode == 0, p.stderr
+            assert p.stdout.startswith('Backup request "sub1" submitted successfully.\n')
+            assert wait_until(lambda: phase(s, "backups", "sub1") == "Completed")
+            # --wait: polls to the terminal phase.
+            p = cli("backup", "create", "sub2", "--include-namespaces", "demo", "--submit", "--wait")
+            assert p.returncode == 0, p.stdout + p.stderr
+            assert "Backup completed with status: Completed." in p.stdout
+            assert (bucket / "backups" / "sub2" / "velero-backup.json").exists()
+            p = cli("restore", "create", "rsub", "--from-backup", "sub2", "--namespace-mappings", "demo:demo-rsub",
+                    "--submit", "--wait")
+            assert p.returncode == 0, p.stdout + p.stderr
+            assert "Restore completed with status: Completed." in p.stdout
+            # backup get / restore get --from-cluster read the CRs (velero's view).
+            p = cli("backup", "get", "--from-cluster", "-o", "json")
+            assert p.returncode == 0, p.stderr
+            got = json.loads(p.stdout)
+            assert got["kind"] == "BackupList"
+            assert {b["metadata"]["name"]: b["status"]["phase"] for b in got["items"]} == \
+                {"sub1": "Completed", "sub2": "Completed"}
+            p = cli("backup", "get", "--from-cluster", "sub2")
+            assert p.returncode == 0 and "sub2" in p.stdout and "Completed" in p.stdout, p.stdout + p.stderr
+            p = cli("restore", "get", "--from-cluster", "rsub", "-o", "json")
+            assert p.returncode == 0, p.stderr
+            assert json.loads(p.stdout)["status"]["phase"] == "Completed"
+            p = cli("backup", "get", "--from-cluster", "nope")
+            assert p.returncode == 1 and 'backups.velero.io "nope" not found' in p.stderr, p.stderr
+            # A name taken: the create is refused.
+            p = cli("backup", "create", "sub1", "--submit")
+            assert p.returncode == 1
+            assert 'Backup "sub1" already exists in namespace "velero"' in p.stderr
+            # An invalid one ends FailedValidation: exit 1.
+            p = cli("backup", "create", "bad", "--storage-location", "nowhere", "--submit", "--wait")
+            assert p.returncode == 1, p.stdout + p.stderr
+            assert "Backup completed with status: FailedValidation." in p.stdout
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)

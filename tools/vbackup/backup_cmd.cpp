@@ -9,6 +9,7 @@
 #include "vbackup/error.hpp"
 #include "vbackup/labels.hpp"
 #include "vbackup/persistence.hpp"
+#include "vbackup/server.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -34,7 +35,7 @@ struct CreateFlags {
   std::vector<std::string> ordered_resources;
   std::string snapshot_volumes, default_volumes_to_fs_backup;
   std::string output, from_file;
-  bool quiet = false, wait = false;
+  bool quiet = false, wait = false, submit = false;
   std::string record_in_cluster = "auto";
 };
 
@@ -82,6 +83,12 @@ int backup_create(const Common& c, const CreateFlags& f) {
     b.metadata.namespace_ = c.velero_namespace;
     print_object(std::cout, b.to_json(), f.output);
     return 0;
+  }
+  if (f.submit) {
+    if (!f.from_manifests.empty()) throw invalid_input("--submit: a running server backs up its cluster, not --from-manifests");
+    // velero's --storage-location names the BackupStorageLocation CR the server uses.
+    if (b.spec.storage_location.empty()) b.spec.storage_location = c.storage_location;
+    return submit_operation(c, "backups", b.to_json(), f.wait);
   }
   // Also in the backup's warnings; said here first, before any work.
   if (auto w = compression_warning(options.compression, b.metadata.name); !w.empty()) std::cerr << "Warning: " << w << "\n";
@@ -143,16 +150,24 @@ int backup_create(const Common& c, const CreateFlags& f) {
 }
 
 int backup_get(const Common& c, const std::vector<std::string>& names, const std::string& output, const std::string& selector,
-               bool show_labels) {
+               bool show_labels, bool from_cluster) {
   check_output(output, true);
-  auto store = open_store(c);
   std::vector<velero::Backup> backups;
-  if (names.empty()) {
-    backups = list_backups(*store.backups);
-  } else {
-    for (const auto& n : names) backups.push_back(get_backup(*store.backups, n));
+  if (from_cluster) {
+    // velero backup get: the Backup CRs of the Velero namespace (what a server records).
+    kube::KubeClient client(kube::load_rest_config(c.connect()));
+    for (auto& o : server::list_crs(client, c.velero_namespace, "backups", names, selector))
+      backups.push_back(velero::Backup::from_json(o, "Backup " + std::string(json::metadata_string(o, "name"))));
   }
-  if (!selector.empty()) {
+  if (!from_cluster) {
+    auto store = open_store(c);
+    if (names.empty()) {
+      backups = list_backups(*store.backups);
+    } else {
+      for (const auto& n : names) backups.push_back(get_backup(*store.backups, n));
+    }
+  }
+  if (!selector.empty() && !from_cluster) {
     auto sel = labels::Selector::parse(selector);
     std::erase_if(backups, [&](const velero::Backup& b) {
       return !sel.matches(labels::LabelMap(b.metadata.labels.begin(), b.metadata.labels.end()));
@@ -276,7 +291,9 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
   create->add_option("-o,--output", cf->output, "Print the Backup (json|yaml) instead of running it");
   create->add_flag("-q,--quiet", cf->quiet, "No progress output");
   add_record_flag(*create, cf->record_in_cluster, "Backup");
-  create->add_flag("-w,--wait", cf->wait, "Wait for the operation to complete (accepted: vbackup always waits)");
+  create->add_flag("-w,--wait", cf->wait, "Wait for the operation to complete (without --submit vbackup always waits)");
+  create->add_flag("--submit", cf->submit,
+                   "Create the Backup CR for a running `vbackup server` (or Velero) to carry out, as velero does");
   create->footer(
       "Interrupting: SIGINT (Ctrl-C) or SIGTERM cancels the backup and removes what it had uploaded (the file "
       "store's temporary files; S3's multipart upload is aborted; Azure's uncommitted blocks cannot be deleted and "
@@ -289,7 +306,7 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
     std::vector<std::string> names;
     std::string output = "table", selector, describe_output, file;
     std::string name;
-    bool details = false, force = false, all = false, confirm = false, show_labels = false;
+    bool details = false, force = false, all = false, confirm = false, show_labels = false, from_cluster = false;
   };
   auto lf = std::make_shared<ListFlags>();
   auto* get = backup->add_subcommand("get", "Get backups");
@@ -298,7 +315,11 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
   get->add_option("-o,--output", lf->output, "table, json or yaml")->capture_default_str();
   get->add_option("-l,--selector", lf->selector, "Only show backups whose labels match this selector");
   get->add_flag("--show-labels", lf->show_labels, "Show labels in the last column");
-  get->callback([&common, &rc, lf] { rc = backup_get(common, lf->names, lf->output, lf->selector, lf->show_labels); });
+  get->add_flag("--from-cluster", lf->from_cluster,
+                "Read the Backup CRs of the Velero namespace (velero's view; --kubeconfig) instead of the location");
+  get->callback([&common, &rc, lf] {
+    rc = backup_get(common, lf->names, lf->output, lf->selector, lf->show_labels, lf->from_cluster);
+  });
 
   auto* describe = backup->add_subcommand("describe", "Describe backups");
   describe->fallthrough();

@@ -24,6 +24,9 @@ void add_inspect_commands(CLI::App& backup, const Common& common, int& rc);
 void add_restore_commands(CLI::App& app, const Common& common, int& rc);
 // server (server_cmd.cpp): the controllers over the cluster's velero.io CRs.
 void add_server_command(CLI::App& app, const Common& common, int& rc);
+// backup create --submit / restore create --submit (server_cmd.cpp): the CR created for a running
+// server, as velero's create commands do; with `wait`, its phase polled to the end. The exit status.
+int submit_operation(const Common& c, const std::string& plural, json::object cr, bool wait);
 
 // schedule create|get|describe|pause|unpause|delete (schedule_cmd.cpp).
 void add_schedule_commands(CLI::App& app, const Common& common, int& rc);

@@ -11,6 +11,8 @@
 #include "vbackup/persistence.hpp"
 #include "vbackup/restore.hpp"
 
+#include "vbackup/server.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <ctime>
@@ -29,7 +31,7 @@ struct CreateFlags {
   std::string existing_resource_policy, item_operation_timeout;
   std::string resource_modifier_configmap, resource_policies_configmap;
   std::vector<std::string> labels, annotations;
-  bool wait = false;
+  bool wait = false, submit = false;
   std::string output;
   // Velero's server flags.
   std::string restore_resource_priorities, resource_timeout;
@@ -157,6 +159,10 @@ int restore_create(const Common& c, const CreateFlags& f) {
     print_object(std::cout, restore.to_json(), f.output);
     return 0;
   }
+  if (f.submit) {
+    if (planning) throw invalid_input("--submit: a running server restores; --dry-run and --diff run here");
+    return submit_operation(c, "restores", restore.to_json(), f.wait);
+  }
   if (!f.output_dir.empty() && !f.dry_run) throw invalid_input("--output-dir: goes with --dry-run");
   auto options = options_from_flags(c, f);
   auto store = open_store(c);
@@ -243,14 +249,22 @@ std::vector<velero::Restore> select_restores(storage::BackupStore& store, const 
 struct ReadFlags {
   std::vector<std::string> names;
   std::string name, output, selector;
-  bool details = false, all = false, confirm = false, show_labels = false;
+  bool details = false, all = false, confirm = false, show_labels = false, from_cluster = false;
 };
 
 int restore_get(const Common& c, const ReadFlags& f) {
   std::string output = f.output.empty() ? "table" : f.output;
   check_output(output, true);
-  auto store = open_store(c);
-  auto restores = select_restores(*store.backups, f.names, f.selector);
+  std::vector<velero::Restore> restores;
+  if (f.from_cluster) {
+    // velero restore get: the Restore CRs of the Velero namespace.
+    kube::KubeClient client(kube::load_rest_config(c.connect()));
+    for (auto& o : server::list_crs(client, c.velero_namespace, "restores", f.names, f.selector))
+      restores.push_back(velero::Restore::from_json(o, "Restore " + std::string(json::metadata_string(o, "name"))));
+  } else {
+    auto store = open_store(c);
+    restores = select_restores(*store.backups, f.names, f.selector);
+  }
   if (output == "table") {
     print_restore_table(std::cout, restores, f.show_labels);
     return 0;
@@ -331,7 +345,9 @@ void add_create(CLI::App& restore, const Common& common, int& rc) {
   create->add_option("--item-operation-timeout", f->item_operation_timeout, "How long to wait for async plugin operations before timeout (default 4h)");
   create->add_option("--labels", f->labels, "Labels to apply to the restore (key=value)")->delimiter(',');
   create->add_option("--annotations", f->annotations, "Annotations to apply to the restore (key=value)")->delimiter(',');
-  create->add_flag("-w,--wait", f->wait, "Wait for the operation to complete (accepted: vbackup always waits)");
+  create->add_flag("-w,--wait", f->wait, "Wait for the operation to complete (without --submit vbackup always waits)");
+  create->add_flag("--submit", f->submit,
+                   "Create the Restore CR for a running `vbackup server` (or Velero) to carry out, as velero does");
   create->add_option("-o,--output", f->output, "Print the Restore (json|yaml) instead of running it; with --dry-run or --diff, the plan as table, json or yaml");
   create->add_flag("--dry-run", f->dry_run, "Plan the restore and write nothing: each object with its action and reason, in restore order. Uses the cluster only when --kubeconfig, --kubecontext or $KUBECONFIG names one; otherwise plans against an empty cluster");
   create->add_flag("--diff", f->diff, "Compare with the cluster without writing: create, unchanged, update (with a unified diff) or skip for each object");
@@ -367,6 +383,8 @@ void add_restore_commands(CLI::App& app, const Common& common, int& rc) {
   get->add_option("-o,--output", f->output, "table (default), json or yaml");
   get->add_option("-l,--selector", f->selector, "Only show restores whose labels match this selector");
   get->add_flag("--show-labels", f->show_labels, "Show labels in the last column");
+  get->add_flag("--from-cluster", f->from_cluster,
+                "Read the Restore CRs of the Velero namespace (velero's view; --kubeconfig) instead of the location");
   get->callback([&common, &rc, f] { rc = restore_get(common, *f); });
 
   auto* describe = restore->add_subcommand("describe", "Describe restores");

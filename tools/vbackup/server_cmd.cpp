@@ -28,6 +28,45 @@ std::chrono::milliseconds duration_flag(const std::string& text, const char* fla
 
 }  // namespace
 
+int submit_operation(const Common& c, const std::string& plural, json::object cr, bool wait) {
+  // velero's messages (pkg/cmd/cli/backup/create.go, restore/create.go).
+  const std::string kind = plural == "backups" ? "Backup" : "Restore";
+  const std::string noun = plural == "backups" ? "backup" : "restore";
+  const std::string name(json::metadata_string(cr, "name"));
+  kube::KubeClient client(kube::load_rest_config(c.connect()));
+  server::submit(client, c.velero_namespace, plural, std::move(cr));
+  std::cout << kind << " request \"" << name << "\" submitted successfully.\n";
+  if (!wait) {
+    std::cout << "Run `vbackup " << noun << " describe " << name << "` or `vbackup " << noun << " logs " << name
+              << "` for more details.\n";
+    return 0;
+  }
+  std::cout << "Waiting for " << noun << " to complete. You may safely press ctrl-c to stop waiting - your " << noun
+            << " will continue in the background.\n" << std::flush;
+  Interrupt interrupt(false);
+  std::stop_source stop;
+  std::jthread watcher([&stop](std::stop_token st) {
+    while (!st.stop_requested() && !Interrupt::requested()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (Interrupt::requested()) stop.request_stop();
+  });
+  json::object done;
+  try {
+    done = server::wait_for_completion(client, c.velero_namespace, plural, name, stop.get_token(),
+                                       std::chrono::milliseconds(500));
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::cancelled) throw;
+    std::cout << "\n";
+    return Interrupt::exit_status();
+  }
+  watcher.request_stop();
+  const json::object* st = json::find_object(done, "status");
+  std::string phase(st ? json::get_string(*st, "phase") : "");
+  std::cout << "\n" << kind << " completed with status: " << phase << ". You may check for more information using the "
+            << "commands `vbackup " << noun << " describe " << name << "` and `vbackup " << noun << " logs " << name
+            << "`.\n";
+  return phase == "Completed" ? 0 : phase == "PartiallyFailed" ? 2 : 1;
+}
+
 void add_server_command(CLI::App& app, const Common& common, int& rc) {
   struct Flags {
     std::string metrics_address = ":8085";

@@ -32,6 +32,7 @@ from .install import install, install_resources
 from .sync import sync_once, validate_location
 from .requests import (download_url, process_download_request, process_server_status_request,  # i13-requests
                        reconcile_download_request, reconcile_server_status_request)
+from .server import run_server
 
 __all__ = [
     "Error", "InvalidError", "NotFoundError", "AlreadyExistsError", "StorageError", "KubeError",
@@ -44,6 +45,7 @@ __all__ = [
     "download_url", "process_download_request", "process_server_status_request", "reconcile_download_request",
     "reconcile_server_status_request",
     "gc_once", "process_delete_backup_request", "process_delete_backup_requests", "request_backup_deletion",
+    "run_server",
 ]
 
 

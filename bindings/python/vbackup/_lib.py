@@ -242,3 +242,4 @@ class CallbackSet:
     def reraise(self) -> None:
         if self.raised:
             raise self.raised[0]
+server_run = _fn("vbk_server_run", [_s, ctypes.POINTER(Callbacks)])  # brief i13-server
