@@ -25,7 +25,9 @@ vbk_status vbk_server_run(const char* options_json, const vbk_callbacks* callbac
   return guarded([&] {
     auto o = parse_options(options_json, "server options",
                            {"kubeconfig", "context", "namespace", "metricsAddress", "leaderElect", "leaseDuration",
-                            "renewDeadline", "retryPeriod", "identity", "watchTimeout"});
+                            "renewDeadline", "retryPeriod", "identity", "watchTimeout", "backupSyncPeriod",
+                            "storeValidationFrequency", "garbageCollectionFrequency", "scheduleSkipImmediately",
+                            "restoreOnly"});
     vbackup::server::ServerOptions options;
     options.connect.kubeconfig = json::get_string(o, "kubeconfig");
     options.connect.context = json::get_string(o, "context");
@@ -42,6 +44,29 @@ vbk_status vbk_server_run(const char* options_json, const vbk_callbacks* callbac
     if (auto id = string_option(o, "identity", "server options")) lo.identity = *id;
     options.watch_timeout = std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(
                                                                    duration_option(o, "watchTimeout", std::chrono::seconds(10))));
+    // Velero's other controllers (velero server's flags; a period of "0" turns one off).
+    vbackup::server::VeleroControllerOptions vo;
+    auto period = [&](std::string_view key, std::chrono::nanoseconds& target) {
+      auto text = string_option(o, key, "server options");
+      if (!text) return;
+      auto d = vbackup::parse_duration(*text);
+      if (d.count() < 0) throw vbackup::invalid_input("server options: " + std::string(key) + ": negative duration");
+      target = d;
+    };
+    period("backupSyncPeriod", vo.backup_sync_period);
+    period("storeValidationFrequency", vo.validation_frequency);
+    period("garbageCollectionFrequency", vo.garbage_collection_frequency);
+    auto flag = [&](std::string_view key) {
+      auto* v = o.if_contains(key);
+      if (v && !v->is_bool()) throw vbackup::invalid_input("server options: " + std::string(key) + ": expected true or false");
+      return v && v->get_bool();
+    };
+    vo.schedule_skip_immediately = flag("scheduleSkipImmediately");
+    if (flag("restoreOnly")) {
+      options.backup_controller = false;
+      vo.schedules = vo.garbage_collection = false;
+    }
+    vbackup::server::add_velero_controllers(options, vo);
     vbk_callbacks cb = read_callbacks(callbacks);
     std::mutex mutex;  // the caller's callbacks are never called at once
     if (cb.log) {

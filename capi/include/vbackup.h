@@ -462,13 +462,18 @@ VBK_API vbk_status vbk_backup_request_deletion(vbk_cluster* cluster, const char*
 
 /* ---- vbackup server (brief i13-server) -------------------------------------------------------- */
 
-/* Runs the server (Backup and Restore controllers over the velero.io CRs of the Velero namespace,
+/* Runs the server (Velero's controllers over the velero.io CRs of the Velero namespace: Backup,
+ * Restore, Schedule, BackupStorageLocation validation and backup sync, GC and DeleteBackupRequest,
+ * DownloadRequest and ServerStatusRequest;
  * leader election on the Lease vbackup-server, /metrics /healthz /readyz) until the callbacks'
  * `progress`, called five times a second with (0, 0, 0), returns non-zero: running work is then
  * cancelled (nothing half-written stays visible, its CR ends Failed) and the Lease released.
  * `options_json` may be NULL or {"kubeconfig", "context", "namespace" ("velero"), "metricsAddress"
  * (":8085"; "" for none), "leaderElect" (true), "leaseDuration" ("15s"), "renewDeadline" ("10s"),
- * "retryPeriod" ("2s"), "identity", "watchTimeout" ("10s")}. `log` gets the server's log lines.
+ * "retryPeriod" ("2s"), "identity", "watchTimeout" ("10s"), "backupSyncPeriod" ("1m"; "0" off),
+ * "storeValidationFrequency" ("1m"), "garbageCollectionFrequency" ("1h"), "scheduleSkipImmediately"
+ * (false), "restoreOnly" (false: no backups, schedules, GC or deletion)}. `log` gets the server's
+ * log lines.
  * VBK_OK after a stop; VBK_EKUBE when the Lease was lost or the cluster cannot be reached. */
 VBK_API vbk_status vbk_server_run(const char* options_json, const vbk_callbacks* callbacks);
 
