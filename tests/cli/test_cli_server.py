@@ -69,6 +69,20 @@ def test_server_carries_out_kubectl_created_backup_and_restore(tmp_path):
                 "spec: {backupName: b1, namespaceMapping: {demo: demo-r1}}\n"))
             assert wait_until(lambda: phase(s, "restores", "r1") == "Completed"), s.cr("restores", "r1")
             kubectl(s.kubeconfig, tmp_path, "get", "namespace", "demo-r1")
+            # spec §4.4: a Schedule created with kubectl makes <schedule>-<yyyyMMddHHmmss> backups.
+            kubectl(s.kubeconfig, tmp_path, "create", "-f", "-", stdin=(
+                "apiVersion: velero.io/v1\nkind: Schedule\nmetadata: {name: nightly, namespace: velero}\n"
+                "spec: {schedule: '@every 1s', template: {includedNamespaces: [demo]}}\n"))
+
+            def scheduled():
+                out = kubectl(s.kubeconfig, tmp_path, "get", "backups", "-n", "velero", "-l",
+                              "velero.io/schedule-name=nightly", "-o", "json")
+                return [b for b in json.loads(out)["items"] if b.get("status", {}).get("phase") == "Completed"]
+            done = wait_until(scheduled)
+            assert done, lines
+            assert re.fullmatch(r"nightly-\d{14}", done[0]["metadata"]["name"])
+            assert (bucket / "backups" / done[0]["metadata"]["name"] / "velero-backup.json").exists()
+            assert phase(s, "schedules", "nightly") == "Enabled"
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as r:
                 body = r.read().decode()
                 assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
