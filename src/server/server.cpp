@@ -55,7 +55,8 @@ class Runner {
     std::string key(json::metadata_string(o, "name"));
     std::lock_guard lock(mutex_);
     if (type == "DELETED") {
-      pending_.erase(key);
+      // A change still queued is dropped with its object: the key leaves the order too.
+      if (pending_.erase(key)) std::erase(order_, key);
       deleted_.push_back(o);
     } else {
       if (!pending_.contains(key)) order_.push_back(key);
@@ -92,8 +93,10 @@ class Runner {
         } else if (!order_.empty()) {
           std::string key = std::move(order_.front());
           order_.pop_front();
-          object = std::move(pending_[key]);
-          pending_.erase(key);
+          auto it = pending_.find(key);
+          if (it == pending_.end()) continue;
+          object = std::move(it->second);
+          pending_.erase(it);
         } else if (controller_->tick_period().count() > 0 && steady::now() >= next_tick) {
           tick = true;
           next_tick = steady::now() + controller_->tick_period();
@@ -114,8 +117,8 @@ class Runner {
         if (!requeued.empty()) {
           // A requeue reads the object afresh (it may have changed or gone meanwhile).
           object = ctx_.client.try_get(resource_, ctx_.namespace_, requeued);
-          if (!object) continue;
         }
+        if (!object) continue;
         const std::string key(json::metadata_string(*object, "name"));
         try {
           auto again = controller_->reconcile(*object, ctx_);
