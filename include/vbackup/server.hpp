@@ -237,6 +237,11 @@ struct ServerOptions {
 // stops the controllers and returns Error(kube) "leader election lost", as Velero exits.
 void run_server(const ServerOptions& options, std::stop_token stop);
 
+// The identity of the server holding the Lease `lease_name` in `ns` when one is running (held and
+// renewed within its duration), nullopt otherwise: the CLI then hands work to it as velero does.
+std::optional<std::string> running_server(kube::KubeClient& client, const std::string& ns,
+                                          const std::string& lease_name = "vbackup-server");
+
 // ---- the other controllers of Velero's server -----------------------------------------------------
 
 // Which of Velero's other controllers run, with the server flags they read (velero server's names).

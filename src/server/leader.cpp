@@ -2,6 +2,7 @@
 // over a coordination.k8s.io/v1 Lease: tryAcquireOrRenew, renew within the deadline, release.
 #include "server/internal.hpp"
 #include "vbackup/server.hpp"
+#include "vbackup/time.hpp"
 
 #include <unistd.h>
 
@@ -153,6 +154,28 @@ bool LeaderElector::keep(std::stop_token stop) {
     }
   }
   return true;
+}
+
+std::optional<std::string> running_server(kube::KubeClient& client, const std::string& ns, const std::string& lease_name) {
+  const ApiResource* r = client.discovery().find("coordination.k8s.io", "leases");
+  if (!r) return std::nullopt;
+  auto lease = client.try_get(*r, ns, lease_name);
+  const json::object* spec = lease ? json::find_object(*lease, "spec") : nullptr;
+  if (!spec) return std::nullopt;
+  std::string holder(json::get_string(*spec, "holderIdentity"));
+  std::string renewed(json::get_string(*spec, "renewTime"));
+  const json::value* duration = spec->if_contains("leaseDurationSeconds");
+  if (holder.empty() || renewed.empty() || !duration || !duration->is_int64()) return std::nullopt;
+  // A holder that stopped renewing (a server killed) is not running: the Lease expired.
+  Timestamp renew_time;
+  try {
+    renew_time = parse_rfc3339(renewed);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  if (renew_time + std::chrono::seconds(duration->get_int64()) + std::chrono::seconds(1) < now) return std::nullopt;
+  return holder;
 }
 
 }  // namespace vbackup::server

@@ -83,6 +83,15 @@ def test_server_carries_out_kubectl_created_backup_and_restore(tmp_path):
             assert re.fullmatch(r"nightly-\d{14}", done[0]["metadata"]["name"])
             assert (bucket / "backups" / done[0]["metadata"]["name"] / "velero-backup.json").exists()
             assert phase(s, "schedules", "nightly") == "Enabled"
+            # spec §3.3: with a server running, `backup delete` goes through it (a DeleteBackupRequest).
+            p = subprocess.run([CLI, "backup", "delete", "b1", "--confirm", "--kubeconfig", s.kubeconfig,
+                                "--storage-location", f"file://{bucket}"], capture_output=True, text=True, env=env,
+                               timeout=60)
+            assert p.returncode == 0, p.stderr
+            assert "a vbackup server runs in the cluster" in p.stderr
+            assert 'Request to delete backup "b1" submitted successfully.' in p.stdout
+            assert wait_until(lambda: s.cr("backups", "b1") is None), s.cr("backups", "b1")
+            assert not (bucket / "backups" / "b1").exists()
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as r:
                 body = r.read().decode()
                 assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")

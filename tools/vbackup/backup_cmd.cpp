@@ -351,6 +351,20 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
   del->add_flag("--wait", submit->second, "With --submit: wait until the Backup CRs are gone");
   del->callback([&common, &rc, lf, submit] {
     if (submit->second && !submit->first) throw invalid_input("--wait: only with --submit");
+    // With a vbackup server running in the named cluster (its Lease held), deletion goes through it,
+    // as velero backup delete always does: the server deletes the backup with its restores.
+    if (!submit->first && common.cluster_named()) {
+      try {
+        kube::KubeClient client(kube::load_rest_config(common.connect()));
+        if (auto holder = server::running_server(client, common.velero_namespace)) {
+          std::cerr << "vbackup: a vbackup server runs in the cluster (" << *holder
+                    << "): submitting DeleteBackupRequests to it\n";
+          submit->first = true;
+        }
+      } catch (const Error&) {
+        // no cluster to ask: the files are deleted directly, as without a server
+      }
+    }
     rc = submit->first ? submit_backup_deletion(common, lf->names, lf->all, lf->selector, lf->confirm, submit->second)
                        : backup_delete(common, lf->names, lf->all, lf->selector, lf->confirm);
   });
