@@ -67,7 +67,9 @@ Api::Api(ApiOptions options, Scheduler scheduler)
   }
   // The Service allocations follow the services table, whoever writes it (deletes, namespace and
   // seed replacement included).
+  for (const std::string& d : options_.csi_drivers) csi_.drivers.insert(d);
   store_.set_observer([this](const std::string& table, const StoredObject* before, const StoredObject* now) {
+    csi_observe(table, before, now);
     if (table != "/services") return;
     const StoredObject* o = now ? now : before;
     if (!o) return;
@@ -164,6 +166,10 @@ ApiResponse Api::route(const ApiRequest& request, const std::string& path, const
     } catch (const Error& e) {
       throw bad_request(e.what());
     }
+  }
+  if (path == "/__control/snapshots") {
+    if (request.method != "GET") throw method_not_allowed();
+    return json_response(json::marshal(csi_snapshots()));
   }
   if (path == "/__control/requests") {
     auto it = query.find("clear");
@@ -370,10 +376,16 @@ json::object Api::control(const json::object& request) {
   static const std::set<std::string, std::less<>> known = {
       "reset", "throttle", "fail", "delay", "expireContinue", "unreadable",
       "crdEstablishDelayMilliseconds", "namespaceDeleteDelayMilliseconds", "token",
-      "endWatches", "compactWatchHistory", "bookmark"};
+      "endWatches", "compactWatchHistory", "bookmark", "csi"};
   for (const auto& [k, v] : request)
     if (!known.contains(k)) throw invalid_input("control: unknown key \"" + std::string(k) + "\"");
-  faults_.configure(request);
+  if (auto it = request.find("csi"); it != request.end()) {
+    if (!it->value().is_object()) throw invalid_input("control: csi: expected an object");
+    csi_control(it->value().get_object());
+  }
+  json::object without_csi = request;
+  without_csi.erase("csi");
+  faults_.configure(without_csi);
   auto flag = [&](std::string_view key) {
     auto it = request.find(key);
     return it != request.end() && it->value().is_bool() && it->value().get_bool();

@@ -3,6 +3,7 @@
 // layer (http_server.cpp) and in-process callers share it.
 #pragma once
 
+#include "kube_server/csi.hpp"
 #include "kube_server/faults.hpp"
 #include "kube_server/services.hpp"
 #include "kube_server/status.hpp"
@@ -30,6 +31,9 @@ struct ApiOptions {
   std::chrono::milliseconds crd_establish_delay{200};   // CRD created → served and Established
   std::chrono::milliseconds namespace_delete_delay{0};  // 0 = a deleted namespace goes at once
   bool snapshot_crds = true;          // snapshot.storage.k8s.io CRDs installed, as with the CSI snapshotter
+  // The CSI drivers of the fake CSI world (csi.hpp): PVCs of a StorageClass whose provisioner is one
+  // of them are provisioned; more can be added with POST /__control {"csi": {"drivers": [...]}}.
+  std::vector<std::string> csi_drivers = {"hostpath.csi.k8s.io"};
   bool aggregated_discovery = true;   // answer apidiscovery.k8s.io/v2 when the client asks for it
   std::size_t watch_history = 10000;  // changes kept for watches that resume from a resourceVersion
   std::size_t max_body = 3 * 1024 * 1024;  // the API server's request size limit
@@ -85,6 +89,10 @@ class Api {
   json::object control(const json::object& request);
   json::object control_state() const;
   std::vector<RequestRecord> requests(bool clear);
+  // The fake CSI world (csi.hpp): POST /__control {"csi": {...}} applies `request` (CsiWorld::configure);
+  // GET /__control/snapshots answers csi_snapshots(): drivers, snapshot handles, volumes, switches.
+  json::object csi_control(const json::object& request);
+  json::object csi_snapshots() const;
 
   // Objects written directly (no HTTP, auth or faults): a manifests directory, as its objects would
   // be after `kubectl apply`; status is kept and CRDs are Established at once. Returns one message
@@ -163,6 +171,20 @@ class Api {
   std::string openapi_root_doc() const;
   std::string openapi_gv_doc(const std::string& group_version) const;
 
+  // The fake CSI world (csi.cpp, csi_provisioner.cpp); the caller holds the store's lock exclusively.
+  void csi_observe(const std::string& table, const StoredObject* before, const StoredObject* now);
+  void csi_schedule_locked(std::chrono::milliseconds delay);
+  void csi_reconcile_locked();
+  void csi_provision_locked();
+  std::vector<json::object> csi_list(const std::string& table, const char* api_version, const char* kind) const;
+  std::optional<json::object> csi_get(const std::string& table, const char* api_version, const char* kind,
+                                      const std::string& ns, const std::string& name) const;
+  void csi_put(const char* api_version, const char* plural, json::object obj);
+  std::int64_t csi_volume_size(const std::string& volume_handle) const;
+  json::object csi_new_content(const json::object& vs, const std::string& content, std::string& error) const;
+  std::string csi_snapshot_source(const std::string& ns, const std::string& name, const std::string& driver,
+                                  std::int64_t request, std::string& handle) const;
+
   Target target_for(const ApiResource& r, const std::string& ns, const std::string& name) const;
   const ApiResource* find_resource(const std::string& group_version, const std::string& plural) const;
   bool namespace_usable(const std::string& ns, bool for_create) const;
@@ -172,6 +194,7 @@ class Api {
   Scheduler scheduler_;
   Store store_;
   Faults faults_;
+  CsiWorld csi_;              // guarded by store_.mutex
   ServiceNetwork services_;  // guarded by store_.mutex; follows the services table (Store observer)
 
   // Guarded by store_.mutex.

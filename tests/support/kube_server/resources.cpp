@@ -149,6 +149,7 @@ ObjectPtr Api::do_create(const Target& t, json::object obj, bool dry, bool seedi
   std::vector<Cause> causes = validate_metadata(metadata_of(obj), t.table);
   if (t.table == "/services") for (Cause& c : services_.validate(obj)) causes.push_back(std::move(c));
   if (job && !seeding) for (Cause& c : validate_job(obj, kube_minor_)) causes.push_back(std::move(c));
+  if (!seeding) for (Cause& c : validate_snapshot_object(t.table, obj, nullptr)) causes.push_back(std::move(c));
   if (!causes.empty()) throw invalid(t.resource.group, kind, name, causes);
   if (!seeding && rv_given) throw internal_error("resourceVersion should not be set on objects to be created");
   if (store_.find(t.table, t.ns, name)) throw already_exists(t.rname(), name);
@@ -219,6 +220,8 @@ ObjectPtr Api::do_update(const Target& t, json::object obj, ObjectPtr old, bool 
     }
     if (t.table == "/services") services_.prepare_update(result, before);
     if (auto causes = validate_immutable(t.table, result, before); !causes.empty())
+      throw invalid(t.resource.group, kind, name, causes);
+    if (auto causes = validate_snapshot_object(t.table, result, &before); !causes.empty())
       throw invalid(t.resource.group, kind, name, causes);
     if (t.tracks_generation && spec_part(result) != spec_part(before)) {
       std::int64_t gen = 0;

@@ -1,0 +1,352 @@
+// The fake CSI world's controllers (csi §4): the external-snapshotter's snapshot controller and
+// sidecar (dynamic and static VolumeSnapshotContents, deletion policies) and the CSI
+// external-provisioner restoring a PVC from a VolumeSnapshot. They run after every write to the
+// tables they follow, as one idempotent pass over those tables under the store's lock.
+#include "kube_server/api.hpp"
+#include "kube_server/csi.hpp"
+#include "kube_server/handlers.hpp"
+#include "kube_server/util.hpp"
+
+#include <ctime>
+
+namespace vbackup::kubetest {
+
+namespace {
+
+constexpr const char* kSnapGV = "snapshot.storage.k8s.io/v1";
+constexpr const char* kVsTable = "snapshot.storage.k8s.io/volumesnapshots";
+constexpr const char* kVscTable = "snapshot.storage.k8s.io/volumesnapshotcontents";
+constexpr const char* kClassTable = "snapshot.storage.k8s.io/volumesnapshotclasses";
+
+const json::object& obj_at(const json::object& o, std::string_view key) {
+  static const json::object empty;
+  const json::object* p = json::find_object(o, key);
+  return p ? *p : empty;
+}
+std::string str_at(const json::object& o, std::string_view key) { return std::string(json::get_string(o, key)); }
+std::int64_t int_at(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_int64() ? it->value().get_int64() : 0;
+}
+bool bool_at(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_bool() && it->value().get_bool();
+}
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+std::string rfc3339_of_ns(std::int64_t ns) {
+  std::time_t t = static_cast<std::time_t>(ns / 1000000000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+json::object error_status(const std::string& message) {
+  return json::object{{"message", message}, {"time", now_rfc3339()}};
+}
+
+Cause cel(const std::string& field, const std::string& message) {
+  return {"FieldValueInvalid", "Invalid value: \"object\": " + message, field};
+}
+
+}  // namespace
+
+std::vector<Cause> validate_snapshot_object(std::string_view table, const json::object& obj, const json::object* old) {
+  std::vector<Cause> causes;
+  const json::object& spec = obj_at(obj, "spec");
+  const json::object& source = obj_at(spec, "source");
+  const json::object& old_source = old ? obj_at(obj_at(*old, "spec"), "source") : json::object{};
+  auto immutable = [&](const char* key) {
+    if (old && source.contains(key) != old_source.contains(key)) return true;
+    return old && str_at(source, key) != str_at(old_source, key);
+  };
+  if (table == kVsTable) {
+    if (source.contains("persistentVolumeClaimName") == source.contains("volumeSnapshotContentName"))
+      causes.push_back(cel("spec.source", "Exactly one of volumeSnapshotContentName and persistentVolumeClaimName should be specified"));
+    if (immutable("persistentVolumeClaimName"))
+      causes.push_back(cel("spec.source", "persistentVolumeClaimName is immutable"));
+    if (immutable("volumeSnapshotContentName"))
+      causes.push_back(cel("spec.source", "volumeSnapshotContentName is immutable"));
+    if (spec.contains("volumeSnapshotClassName") && str_at(spec, "volumeSnapshotClassName").empty())
+      causes.push_back(cel("spec.volumeSnapshotClassName", "volumeSnapshotClassName must not be the empty string when set"));
+  } else if (table == kVscTable) {
+    if (source.contains("volumeHandle") == source.contains("snapshotHandle"))
+      causes.push_back(cel("spec.source", "Exactly one of volumeHandle and snapshotHandle should be specified"));
+    if (immutable("volumeHandle")) causes.push_back(cel("spec.source", "volumeHandle is immutable"));
+    if (immutable("snapshotHandle")) causes.push_back(cel("spec.source", "snapshotHandle is immutable"));
+    const json::object& ref = obj_at(spec, "volumeSnapshotRef");
+    if (str_at(ref, "name").empty() || str_at(ref, "namespace").empty())
+      causes.push_back(cel("spec.volumeSnapshotRef",
+                           "both spec.volumeSnapshotRef.name and spec.volumeSnapshotRef.namespace must be set"));
+  }
+  return causes;
+}
+
+void Api::csi_observe(const std::string& table, const StoredObject* before, const StoredObject* now) {
+  static const std::set<std::string, std::less<>> followed = {
+      kVsTable, kVscTable, kClassTable, "/persistentvolumeclaims", "/persistentvolumes", "storage.k8s.io/storageclasses"};
+  if (!followed.contains(table)) return;
+  if (table == kVscTable && before && !now) {
+    // The sidecar deletes the storage snapshot of a content whose policy is Delete (csi §4
+    // deletion semantics), Velero's temporary content without volumeSnapshotRef.uid included.
+    const json::object vsc = to_object(*before, kSnapGV, "VolumeSnapshotContent");
+    if (str_at(obj_at(vsc, "spec"), "deletionPolicy") == "Delete")
+      csi_.snapshots.erase(str_at(obj_at(vsc, "status"), "snapshotHandle"));
+    csi_.ready_at.erase(before->name);
+  }
+  csi_schedule_locked(std::chrono::milliseconds(0));
+}
+
+void Api::csi_schedule_locked(std::chrono::milliseconds delay) {
+  if (delay.count() == 0) {
+    if (csi_.reconcile_pending) return;
+    csi_.reconcile_pending = true;
+  }
+  auto alive = alive_;
+  scheduler_(delay, [this, alive] {
+    if (!*alive) return;
+    std::unique_lock lock(store_.mutex);
+    csi_.reconcile_pending = false;
+    csi_reconcile_locked();
+  });
+}
+
+std::vector<json::object> Api::csi_list(const std::string& table, const char* api_version, const char* kind) const {
+  std::vector<json::object> out;
+  if (const Table* t = store_.find_table(table))
+    for (const auto& [key, o] : t->objects) out.push_back(to_object(*o, api_version, kind));
+  return out;
+}
+
+std::optional<json::object> Api::csi_get(const std::string& table, const char* api_version, const char* kind,
+                                         const std::string& ns, const std::string& name) const {
+  ObjectPtr o = store_.find(table, ns, name);
+  if (!o) return std::nullopt;
+  return to_object(*o, api_version, kind);
+}
+
+void Api::csi_put(const char* api_version, const char* plural, json::object obj) {
+  const ApiResource* r = find_resource(api_version, plural);
+  if (!r) return;
+  const std::string ns(json::metadata_string(obj, "namespace")), name(json::metadata_string(obj, "name"));
+  Target t = target_for(*r, r->namespaced ? ns : std::string(), name);
+  if (ObjectPtr old = store_.find(t.table, t.ns, name)) commit(t, obj, old);
+  else do_create(t, std::move(obj), false, true);  // as the seed does: status kept
+}
+
+void Api::csi_reconcile_locked() {
+  if (!crd_tables_.contains(kVsTable) || !crd_tables_.contains(kVscTable)) {
+    csi_provision_locked();
+    return;
+  }
+  // 1. Dynamic VolumeSnapshots get their content (snapshot_controller.go createSnapshotContent).
+  for (json::object& vs : csi_list(kVsTable, kSnapGV, "VolumeSnapshot")) {
+    const json::object& source = obj_at(obj_at(vs, "spec"), "source");
+    const std::string pvc_name = str_at(source, "persistentVolumeClaimName");
+    if (pvc_name.empty() || json::metadata_string(vs, "deletionTimestamp").size()) continue;
+    const std::string uid(json::metadata_string(vs, "uid")), content = "snapcontent-" + uid;
+    if (store_.find(kVscTable, "", content)) continue;
+    std::string error;
+    json::object vsc = csi_new_content(vs, content, error);
+    if (!error.empty()) {
+      json::object& status = vs["status"].is_object() ? vs["status"].get_object() : (vs["status"] = json::object{}).get_object();
+      if (str_at(obj_at(status, "error"), "message") == error) continue;
+      status["readyToUse"] = false;
+      status["error"] = error_status(error);
+      csi_put(kSnapGV, "volumesnapshots", std::move(vs));
+      continue;
+    }
+    csi_put(kSnapGV, "volumesnapshotcontents", std::move(vsc));
+  }
+  // 2. Contents: the driver cuts, readies or checks the snapshot; static ones bind; a content whose
+  //    VolumeSnapshot is gone follows its deletionPolicy.
+  const auto now = std::chrono::steady_clock::now();
+  for (json::object& vsc : csi_list(kVscTable, kSnapGV, "VolumeSnapshotContent")) {
+    const std::string name(json::metadata_string(vsc, "name"));
+    json::object& spec = vsc["spec"].get_object();
+    const json::object& source = obj_at(spec, "source");
+    json::object status = obj_at(vsc, "status");
+    bool changed = false;
+    if (!status.contains("snapshotHandle") && !status.contains("error")) {
+      if (!str_at(source, "volumeHandle").empty()) {
+        if (!csi_.content_error.empty()) {
+          status = json::object{{"readyToUse", false}, {"error", error_status(csi_.content_error)}};
+          changed = true;
+        } else if (csi_.cut_snapshots) {
+          const std::string handle = "snapshot-" + std::to_string(csi_.next_id++);
+          CsiSnapshot s{str_at(spec, "driver"), str_at(source, "volumeHandle"), csi_volume_size(str_at(source, "volumeHandle")), now_ns()};
+          csi_.snapshots[handle] = s;
+          const bool ready = csi_.ready_after.count() == 0;
+          if (csi_.ready_after.count() > 0) {
+            csi_.ready_at[name] = now + csi_.ready_after;
+            csi_schedule_locked(csi_.ready_after);
+          }
+          status = json::object{{"creationTime", s.creation_ns}, {"driver", s.driver}, {"readyToUse", ready},
+                                {"restoreSize", s.restore_size}, {"snapshotHandle", handle}};
+          changed = true;
+        }
+      } else {
+        // Static content: the sidecar asks the driver for the snapshot (ListSnapshots).
+        const std::string handle = str_at(source, "snapshotHandle");
+        auto it = csi_.snapshots.find(handle);
+        if (it != csi_.snapshots.end())
+          status = json::object{{"creationTime", it->second.creation_ns}, {"driver", it->second.driver}, {"readyToUse", true},
+                                {"restoreSize", it->second.restore_size}, {"snapshotHandle", handle}};
+        else
+          status = json::object{{"readyToUse", false},
+                                {"error", error_status("Failed to check and update snapshot content: failed to list snapshot for content " +
+                                                       name + ": \"snapshot " + handle + " not found\"")}};
+        changed = true;
+      }
+    } else if (!bool_at(status, "readyToUse") && status.contains("snapshotHandle")) {
+      auto it = csi_.ready_at.find(name);
+      if (it != csi_.ready_at.end() && it->second <= now) {
+        status["readyToUse"] = true;
+        csi_.ready_at.erase(it);
+        changed = true;
+      }
+    }
+    json::object& ref = spec["volumeSnapshotRef"].is_object() ? spec["volumeSnapshotRef"].get_object()
+                                                               : (spec["volumeSnapshotRef"] = json::object{}).get_object();
+    const auto vs = csi_get(kVsTable, kSnapGV, "VolumeSnapshot", str_at(ref, "namespace"), str_at(ref, "name"));
+    const std::string ref_uid = str_at(ref, "uid");
+    if (ref_uid.empty()) {
+      // A static content binds to the VolumeSnapshot that names it back (the two-way reference).
+      if (vs && str_at(obj_at(obj_at(*vs, "spec"), "source"), "volumeSnapshotContentName") == name) {
+        ref["uid"] = std::string(json::metadata_string(*vs, "uid"));
+        changed = true;
+      }
+    } else if (!vs || json::metadata_string(*vs, "uid") != ref_uid) {
+      // Its VolumeSnapshot is gone: Delete deletes the content (the observer drops the handle),
+      // Retain keeps it.
+      if (str_at(spec, "deletionPolicy") == "Delete") {
+        const ApiResource* r = find_resource(kSnapGV, "volumesnapshotcontents");
+        if (ObjectPtr old = store_.find(kVscTable, "", name); old && r) do_delete(target_for(*r, "", name), old, false, false);
+        continue;
+      }
+    }
+    if (!changed) continue;
+    vsc["status"] = std::move(status);
+    csi_put(kSnapGV, "volumesnapshotcontents", std::move(vsc));
+  }
+  // 3. VolumeSnapshot status mirrors its bound content's.
+  for (json::object& vs : csi_list(kVsTable, kSnapGV, "VolumeSnapshot")) {
+    const std::string uid(json::metadata_string(vs, "uid"));
+    const json::object& source = obj_at(obj_at(vs, "spec"), "source");
+    std::string content = str_at(source, "volumeSnapshotContentName");
+    if (content.empty()) content = "snapcontent-" + uid;
+    const auto vsc = csi_get(kVscTable, kSnapGV, "VolumeSnapshotContent", "", content);
+    if (!vsc || str_at(obj_at(obj_at(*vsc, "spec"), "volumeSnapshotRef"), "uid") != uid) continue;
+    const json::object& cs = obj_at(*vsc, "status");
+    json::object status{{"boundVolumeSnapshotContentName", content}, {"readyToUse", bool_at(cs, "readyToUse")}};
+    if (cs.contains("creationTime")) status["creationTime"] = rfc3339_of_ns(int_at(cs, "creationTime"));
+    if (cs.contains("restoreSize")) status["restoreSize"] = binary_si(int_at(cs, "restoreSize"));
+    if (const json::object* e = json::find_object(cs, "error")) status["error"] = *e;
+    if (json::marshal(obj_at(vs, "status")) == json::marshal(status)) continue;
+    vs["status"] = std::move(status);
+    csi_put(kSnapGV, "volumesnapshots", std::move(vs));
+  }
+  csi_provision_locked();
+}
+
+std::int64_t Api::csi_volume_size(const std::string& volume_handle) const {
+  for (const json::object& pv : csi_list("/persistentvolumes", "v1", "PersistentVolume")) {
+    const json::object& spec = obj_at(pv, "spec");
+    if (str_at(obj_at(spec, "csi"), "volumeHandle") == volume_handle)
+      return quantity_bytes(str_at(obj_at(spec, "capacity"), "storage")).value_or(0);
+  }
+  return 0;
+}
+
+// The content the snapshot controller makes for a dynamic VolumeSnapshot, or `error` (set as the
+// VolumeSnapshot's status.error) when the class, the PVC or its PV do not allow one.
+json::object Api::csi_new_content(const json::object& vs, const std::string& content, std::string& error) const {
+  const std::string ns(json::metadata_string(vs, "namespace")), vs_name(json::metadata_string(vs, "name"));
+  const json::object& spec = obj_at(vs, "spec");
+  const std::string pvc_name = str_at(obj_at(spec, "source"), "persistentVolumeClaimName");
+  const auto pvc = csi_get("/persistentvolumeclaims", "v1", "PersistentVolumeClaim", ns, pvc_name);
+  if (!pvc) {
+    error = "Failed to create snapshot content with error failed to get input parameters to create snapshot " + vs_name +
+            ": \"failed to retrieve PVC " + pvc_name + " from the lister: \\\"persistentvolumeclaim \\\\\\\"" + pvc_name +
+            "\\\\\\\" not found\\\"\"";
+    return {};
+  }
+  const std::string pv_name = str_at(obj_at(*pvc, "spec"), "volumeName");
+  if (str_at(obj_at(*pvc, "status"), "phase") != "Bound" || pv_name.empty()) {
+    error = "the PVC " + pvc_name + " is not yet bound to a PV, will not attempt to take a snapshot";
+    return {};
+  }
+  const auto pv = csi_get("/persistentvolumes", "v1", "PersistentVolume", "", pv_name);
+  const json::object* csi = pv ? json::find_object(obj_at(*pv, "spec"), "csi") : nullptr;
+  if (!csi) {
+    error = "Failed to create snapshot content with error cannot find CSI PersistentVolumeSource for volume " + pv_name;
+    return {};
+  }
+  const std::string driver = str_at(*csi, "driver");
+  std::string class_name = str_at(spec, "volumeSnapshotClassName");
+  std::optional<json::object> cls;
+  if (!class_name.empty()) {
+    cls = csi_get(kClassTable, kSnapGV, "VolumeSnapshotClass", "", class_name);
+    if (!cls) {
+      error = "Failed to get snapshot class with error volumesnapshotclass.snapshot.storage.k8s.io \"" + class_name + "\" not found";
+      return {};
+    }
+  } else {
+    // SetDefaultSnapshotClass: the one class of the PV's driver annotated as default.
+    for (json::object& c : csi_list(kClassTable, kSnapGV, "VolumeSnapshotClass")) {
+      const json::object& ann = obj_at(obj_at(c, "metadata"), "annotations");
+      if (str_at(c, "driver") != driver || str_at(ann, "snapshot.storage.kubernetes.io/is-default-class") != "true") continue;
+      if (cls) {
+        error = "cannot take snapshot " + vs_name + ": " + "more than one default volumesnapshotclass for driver " + driver;
+        return {};
+      }
+      cls = std::move(c);
+    }
+    if (!cls) {
+      error = "cannot find default snapshot class";
+      return {};
+    }
+    class_name = std::string(json::metadata_string(*cls, "name"));
+  }
+  if (str_at(*cls, "driver") != driver) {
+    error = "Failed to create snapshot content with error snapshot class " + class_name + " driver " + str_at(*cls, "driver") +
+            " does not match the driver " + driver + " of volume " + pv_name;
+    return {};
+  }
+  json::object md{{"name", content}};  // the bound-protection finalizers are not modelled (README)
+  const json::object& params = obj_at(*cls, "parameters");
+  if (auto s = str_at(params, "csi.storage.k8s.io/snapshotter-secret-name"); !s.empty())
+    md["annotations"] = json::object{{"snapshot.storage.kubernetes.io/deletion-secret-name", s},
+                                     {"snapshot.storage.kubernetes.io/deletion-secret-namespace",
+                                      str_at(params, "csi.storage.k8s.io/snapshotter-secret-namespace")}};
+  return json::object{
+      {"apiVersion", kSnapGV},
+      {"kind", "VolumeSnapshotContent"},
+      {"metadata", std::move(md)},
+      {"spec", json::object{{"deletionPolicy", str_at(*cls, "deletionPolicy")},
+                            {"driver", driver},
+                            {"source", json::object{{"volumeHandle", str_at(*csi, "volumeHandle")}}},
+                            {"volumeSnapshotClassName", class_name},
+                            {"volumeSnapshotRef", json::object{{"apiVersion", kSnapGV},
+                                                               {"kind", "VolumeSnapshot"},
+                                                               {"name", vs_name},
+                                                               {"namespace", ns},
+                                                               {"resourceVersion", std::string(json::metadata_string(vs, "resourceVersion"))},
+                                                               {"uid", std::string(json::metadata_string(vs, "uid"))}}}}}};
+}
+
+json::object Api::csi_snapshots() const {
+  std::shared_lock lock(store_.mutex);
+  return csi_.state();
+}
+
+json::object Api::csi_control(const json::object& request) {
+  std::unique_lock lock(store_.mutex);
+  csi_.configure(request);
+  csi_schedule_locked(std::chrono::milliseconds(0));
+  return csi_.state();
+}
+
+}  // namespace vbackup::kubetest
