@@ -152,7 +152,7 @@ TEST_CASE("csi §4 CEL rules of the snapshot CRDs: one source, immutable, volume
   HttpResult both = w.send("POST", kVs, R"({"apiVersion":"snapshot.storage.k8s.io/v1","kind":"VolumeSnapshot","metadata":{"name":"b"},
       "spec":{"source":{"persistentVolumeClaimName":"data","volumeSnapshotContentName":"x"}}})");
   CHECK(both.status == 422);
-  CHECK(both.body.find("Exactly one of volumeSnapshotContentName and persistentVolumeClaimName should be specified") != std::string::npos);
+  CHECK(both.body.find("exactly one of volumeSnapshotContentName and persistentVolumeClaimName must be set") != std::string::npos);
   HttpResult empty_class = w.send("POST", kVs, R"({"apiVersion":"snapshot.storage.k8s.io/v1","kind":"VolumeSnapshot","metadata":{"name":"c"},
       "spec":{"volumeSnapshotClassName":"","source":{"persistentVolumeClaimName":"data"}}})");
   CHECK(empty_class.status == 422);
@@ -160,7 +160,16 @@ TEST_CASE("csi §4 CEL rules of the snapshot CRDs: one source, immutable, volume
       "spec":{"deletionPolicy":"Retain","driver":"d","source":{"snapshotHandle":"h"},"volumeSnapshotRef":{"name":"x"}}})");
   CHECK(no_ns.status == 422);
   CHECK(no_ns.body.find("both spec.volumeSnapshotRef.name and spec.volumeSnapshotRef.namespace must be set") != std::string::npos);
+  HttpResult missing = w.send("POST", kVsc, R"({"apiVersion":"snapshot.storage.k8s.io/v1","kind":"VolumeSnapshotContent","metadata":{"name":"m"},
+      "spec":{"deletionPolicy":"Keep","source":{"snapshotHandle":"h"},"volumeSnapshotRef":{"name":"x","namespace":"default"}}})");
+  CHECK(missing.status == 422);
+  CHECK(missing.body.find("spec.driver: Required value") != std::string::npos);
+  CHECK(missing.body.find(R"(Unsupported value: \"Keep\": supported values: \"Delete\", \"Retain\")") != std::string::npos);
   w.snapshot_from_pvc("s");
+  HttpResult dropped = w.c.request("PATCH", std::string(kVs) + "/s", R"({"spec":{"source":{"persistentVolumeClaimName":null,"volumeSnapshotContentName":"c"}}})",
+                                   {{"Content-Type", "application/merge-patch+json"}});
+  CHECK(dropped.status == 422);
+  CHECK(dropped.body.find("persistentVolumeClaimName is required once set") != std::string::npos);
   HttpResult changed = w.c.request("PATCH", std::string(kVs) + "/s", R"({"spec":{"source":{"persistentVolumeClaimName":"other"}}})",
                                    {{"Content-Type", "application/merge-patch+json"}});
   CHECK(changed.status == 422);
@@ -318,4 +327,18 @@ spec:
   CHECK(kubectl("get volumesnapshot by-kubectl -o jsonpath={.status.restoreSize}").out == "1Gi");
   CHECK(kubectl("get vsc -o jsonpath={.items[0].status.restoreSize}").out == "1073741824");
   CHECK(kubectl("get vsclass csi-snap -o jsonpath={.driver}").out == kDriver);
+}
+
+TEST_CASE("csi §4 the snapshot CRDs print VolumeSnapshot restoreSize as a string and VolumeSnapshotContent's as an integer") {
+  World w;
+  auto column_type = [&](const std::string& crd, const std::string& column) {
+    const json::object o = w.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/" + crd);
+    for (const json::value& c : at(o, "spec").at("versions").as_array()[0].as_object().at("additionalPrinterColumns").as_array())
+      if (str(c.as_object(), "name") == column) return str(c.as_object(), "type");
+    return std::string("absent");
+  };
+  CHECK(column_type("volumesnapshots.snapshot.storage.k8s.io", "RestoreSize") == "string");
+  CHECK(column_type("volumesnapshotcontents.snapshot.storage.k8s.io", "RestoreSize") == "integer");
+  CHECK(column_type("volumesnapshots.snapshot.storage.k8s.io", "CreationTime") == "date");
+  CHECK(column_type("volumesnapshotclasses.snapshot.storage.k8s.io", "Driver") == "string");
 }

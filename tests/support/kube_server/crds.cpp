@@ -5,6 +5,7 @@
 #include "kube_server/util.hpp"
 #include "vbackup/error.hpp"
 
+#include <array>
 #include <mutex>
 #include <shared_mutex>
 
@@ -37,9 +38,18 @@ std::string storage_version(const json::object& spec) {
 }
 
 // A snapshot.storage.k8s.io/v1 CRD of the CSI external-snapshotter (client/config/crd).
+// Its additionalPrinterColumns: {name, type, jsonPath} triples.
+json::array columns(std::initializer_list<std::array<const char*, 3>> cols) {
+  json::array out;
+  for (const auto& [name, type, path] : cols) out.push_back(json::object{{"name", name}, {"type", type}, {"jsonPath", path}});
+  out.push_back(json::object{{"name", "Age"}, {"type", "date"}, {"jsonPath", ".metadata.creationTimestamp"}});
+  return out;
+}
+
 json::object snapshot_crd(const char* plural, const char* singular, const char* kind, const char* scope,
-                          json::array short_names, bool status) {
+                          json::array short_names, bool status, json::array printer_columns) {
   json::object version{{"name", "v1"},
+                       {"additionalPrinterColumns", std::move(printer_columns)},
                        {"served", true},
                        {"storage", true},
                        {"schema", json::object{{"openAPIV3Schema", json::object{{"type", "object"},
@@ -182,11 +192,24 @@ void Api::rebuild_discovery() {
 
 void Api::install_snapshot_crds() {
   put_object(snapshot_crd("volumesnapshotclasses", "volumesnapshotclass", "VolumeSnapshotClass", "Cluster",
-                          json::array{"vsclass", "vsclasses"}, false));
+                          json::array{"vsclass", "vsclasses"}, false,
+                          columns({{"Driver", "string", ".driver"}, {"DeletionPolicy", "string", ".deletionPolicy"}})));
   put_object(snapshot_crd("volumesnapshotcontents", "volumesnapshotcontent", "VolumeSnapshotContent", "Cluster",
-                          json::array{"vsc", "vscs"}, true));
+                          json::array{"vsc", "vscs"}, true,
+                          columns({{"ReadyToUse", "boolean", ".status.readyToUse"}, {"RestoreSize", "integer", ".status.restoreSize"},
+                                   {"DeletionPolicy", "string", ".spec.deletionPolicy"}, {"Driver", "string", ".spec.driver"},
+                                   {"VolumeSnapshotClass", "string", ".spec.volumeSnapshotClassName"},
+                                   {"VolumeSnapshot", "string", ".spec.volumeSnapshotRef.name"},
+                                   {"VolumeSnapshotNamespace", "string", ".spec.volumeSnapshotRef.namespace"}})));
   put_object(snapshot_crd("volumesnapshots", "volumesnapshot", "VolumeSnapshot", "Namespaced",
-                          json::array{"vs"}, true));
+                          json::array{"vs"}, true,
+                          columns({{"ReadyToUse", "boolean", ".status.readyToUse"},
+                                   {"SourcePVC", "string", ".spec.source.persistentVolumeClaimName"},
+                                   {"SourceSnapshotContent", "string", ".spec.source.volumeSnapshotContentName"},
+                                   {"RestoreSize", "string", ".status.restoreSize"},
+                                   {"SnapshotClass", "string", ".spec.volumeSnapshotClassName"},
+                                   {"SnapshotContent", "string", ".status.boundVolumeSnapshotContentName"},
+                                   {"CreationTime", "date", ".status.creationTime"}})));
 }
 
 }  // namespace vbackup::kubetest

@@ -59,12 +59,32 @@ std::vector<Cause> validate_snapshot_object(std::string_view table, const json::
   const json::object& source = obj_at(spec, "source");
   const json::object& old_source = old ? obj_at(obj_at(*old, "spec"), "source") : json::object{};
   auto immutable = [&](const char* key) {
-    if (old && source.contains(key) != old_source.contains(key)) return true;
-    return old && str_at(source, key) != str_at(old_source, key);
+    // self == oldSelf: a transition rule, checked when both the old and the new value are set.
+    return old && source.contains(key) && old_source.contains(key) && str_at(source, key) != str_at(old_source, key);
   };
-  if (table == kVsTable) {
+  auto required = [&](const json::object& o, const char* key, const std::string& field) {
+    if (!o.contains(key)) causes.push_back({"FieldValueRequired", "Required value", field});
+  };
+  auto once_set = [&](const char* key) {
+    if (old && old_source.contains(key) && !source.contains(key))
+      causes.push_back(cel("spec.source", std::string(key) + " is required once set"));
+  };
+  auto policy = [&](const json::object& o, const std::string& field) {
+    auto it = o.find("deletionPolicy");
+    if (it == o.end()) return required(o, "deletionPolicy", field);
+    if (!it->value().is_string() || (it->value().get_string() != "Delete" && it->value().get_string() != "Retain"))
+      causes.push_back({"FieldValueNotSupported",
+                        "Unsupported value: " + json::marshal(it->value()) + ": supported values: \"Delete\", \"Retain\"", field});
+  };
+  if (table == kClassTable) {
+    required(obj, "driver", "driver");
+    policy(obj, "deletionPolicy");
+  } else if (table == kVsTable) {
+    required(spec, "source", "spec.source");
     if (source.contains("persistentVolumeClaimName") == source.contains("volumeSnapshotContentName"))
-      causes.push_back(cel("spec.source", "Exactly one of volumeSnapshotContentName and persistentVolumeClaimName should be specified"));
+      causes.push_back(cel("spec.source", "exactly one of volumeSnapshotContentName and persistentVolumeClaimName must be set"));
+    once_set("persistentVolumeClaimName");
+    once_set("volumeSnapshotContentName");
     if (immutable("persistentVolumeClaimName"))
       causes.push_back(cel("spec.source", "persistentVolumeClaimName is immutable"));
     if (immutable("volumeSnapshotContentName"))
@@ -72,8 +92,14 @@ std::vector<Cause> validate_snapshot_object(std::string_view table, const json::
     if (spec.contains("volumeSnapshotClassName") && str_at(spec, "volumeSnapshotClassName").empty())
       causes.push_back(cel("spec.volumeSnapshotClassName", "volumeSnapshotClassName must not be the empty string when set"));
   } else if (table == kVscTable) {
+    required(spec, "driver", "spec.driver");
+    required(spec, "source", "spec.source");
+    required(spec, "volumeSnapshotRef", "spec.volumeSnapshotRef");
+    policy(spec, "spec.deletionPolicy");
     if (source.contains("volumeHandle") == source.contains("snapshotHandle"))
-      causes.push_back(cel("spec.source", "Exactly one of volumeHandle and snapshotHandle should be specified"));
+      causes.push_back(cel("spec.source", "exactly one of volumeHandle and snapshotHandle must be set"));
+    once_set("volumeHandle");
+    once_set("snapshotHandle");
     if (immutable("volumeHandle")) causes.push_back(cel("spec.source", "volumeHandle is immutable"));
     if (immutable("snapshotHandle")) causes.push_back(cel("spec.source", "snapshotHandle is immutable"));
     const json::object& ref = obj_at(spec, "volumeSnapshotRef");

@@ -53,7 +53,8 @@ struct CsiWorld {
   json::object state() const;  // GET /__control/snapshots
 };
 
-// The x-kubernetes-validations (CEL) rules of the external-snapshotter CRDs (client/config/crd):
+// The x-kubernetes-validations (CEL) rules, required fields and the deletionPolicy enum of the
+// external-snapshotter CRDs (client/config/crd at HEAD; messages as there):
 // VolumeSnapshot spec.source holds exactly one of persistentVolumeClaimName / volumeSnapshotContentName,
 // both immutable, and a set volumeSnapshotClassName is not empty; VolumeSnapshotContent spec.source
 // holds exactly one of volumeHandle / snapshotHandle (immutable) and volumeSnapshotRef names both
