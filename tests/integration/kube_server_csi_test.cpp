@@ -71,7 +71,11 @@ struct World {
     return o;
   }
   json::array handles() { return get("/__control/snapshots").at("snapshots").as_array(); }
-  void control(const std::string& csi) { REQUIRE(send("POST", "/__control", R"({"csi":)" + csi + "}").status == 200); }
+  void control(const std::string& csi) {
+    HttpResult r = send("POST", "/__control", R"({"csi":)" + csi + "}");
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+  }
 };
 
 bool ready(const json::object& s) {
@@ -341,4 +345,16 @@ TEST_CASE("csi §4 the snapshot CRDs print VolumeSnapshot restoreSize as a strin
   CHECK(column_type("volumesnapshotcontents.snapshot.storage.k8s.io", "RestoreSize") == "integer");
   CHECK(column_type("volumesnapshots.snapshot.storage.k8s.io", "CreationTime") == "date");
   CHECK(column_type("volumesnapshotclasses.snapshot.storage.k8s.io", "Driver") == "string");
+}
+
+TEST_CASE("csi §4 e switch snapshotCrds false: the snapshot resources are not served (velero #7823); true brings them back") {
+  World w;
+  w.control(R"({"snapshotCrds":false})");
+  CHECK(w.c.get("/apis/snapshot.storage.k8s.io/v1/volumesnapshotclasses").status == 404);
+  CHECK(w.c.get(kVs).status == 404);
+  w.control(R"({"snapshotCrds":true})");
+  eventually([&] { return w.c.get("/apis/snapshot.storage.k8s.io/v1/volumesnapshotclasses").status == 200; });
+  w.default_class();
+  w.snapshot_from_pvc("s");
+  w.status_when(std::string(kVs) + "/s", ready);
 }

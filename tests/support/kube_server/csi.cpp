@@ -6,6 +6,7 @@
 #include "kube_server/csi.hpp"
 #include "kube_server/handlers.hpp"
 #include "kube_server/util.hpp"
+#include "vbackup/error.hpp"
 
 #include <ctime>
 
@@ -135,7 +136,11 @@ void Api::csi_schedule_locked(std::chrono::milliseconds delay) {
     if (!*alive) return;
     std::unique_lock lock(store_.mutex);
     csi_.reconcile_pending = false;
-    csi_reconcile_locked();
+    try {
+      csi_reconcile_locked();
+    } catch (const std::exception&) {
+      // A write the API refused (a namespace being deleted): the next change runs the pass again.
+    }
   });
 }
 
@@ -369,8 +374,22 @@ json::object Api::csi_snapshots() const {
 }
 
 json::object Api::csi_control(const json::object& request) {
+  auto crds = request.find("snapshotCrds");
+  if (crds != request.end() && !crds->value().is_bool()) throw Error(ErrorCode::invalid, "control csi: snapshotCrds: expected true or false");
+  // snapshotCrds true installs the three snapshot CRDs (again); false deletes them, their objects
+  // with them, as a cluster without the external-snapshotter (csi §4 e, velero #7823).
+  if (crds != request.end() && crds->value().get_bool()) install_snapshot_crds();
   std::unique_lock lock(store_.mutex);
   csi_.configure(request);
+  if (crds != request.end() && !crds->value().get_bool()) {
+    for (const char* name : {"volumesnapshotclasses.snapshot.storage.k8s.io", "volumesnapshotcontents.snapshot.storage.k8s.io",
+                             "volumesnapshots.snapshot.storage.k8s.io"}) {
+      // Looked up each time: a CRD's deletion rebuilds discovery (the pointer would dangle).
+      const ApiResource* r = find_resource("apiextensions.k8s.io/v1", "customresourcedefinitions");
+      if (ObjectPtr old = store_.find("apiextensions.k8s.io/customresourcedefinitions", "", name); old && r)
+        do_delete(target_for(*r, "", name), old, false, false);
+    }
+  }
   csi_schedule_locked(std::chrono::milliseconds(0));
   return csi_.state();
 }

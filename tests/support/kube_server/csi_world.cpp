@@ -15,7 +15,8 @@ Error bad(const std::string& what) { return Error(ErrorCode::invalid, "control c
 
 void CsiWorld::configure(const json::object& request) {
   static const std::set<std::string, std::less<>> known = {"reset", "drivers", "readyAfterMilliseconds", "cutSnapshots",
-                                                           "contentError", "deleteHandle", "addHandle"};
+                                                           "contentError", "deleteHandle", "addHandle",
+                                                           "snapshotCrds"};  // Api::csi_control
   for (const auto& [k, v] : request)
     if (!known.contains(k)) throw bad("unknown key \"" + std::string(k) + "\"");
   auto it = request.find("reset");
