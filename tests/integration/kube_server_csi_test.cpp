@@ -111,6 +111,10 @@ TEST_CASE("csi §4 a dynamic VolumeSnapshot of a bound CSI PVC gets snapcontent-
   REQUIRE(h.size() == 1);
   CHECK(str(h[0].as_object(), "snapshotHandle") == str(cs, "snapshotHandle"));
   CHECK(str(h[0].as_object(), "sourceVolumeHandle") == "vol-data");
+  // The controller's finalizers: deletion waits for it.
+  CHECK(json::marshal(at(done, "metadata").at("finalizers")) ==
+        R"(["snapshot.storage.kubernetes.io/volumesnapshot-as-source-protection","snapshot.storage.kubernetes.io/volumesnapshot-bound-protection"])");
+  CHECK(json::marshal(at(vsc, "metadata").at("finalizers")) == R"(["snapshot.storage.kubernetes.io/volumesnapshotcontent-bound-protection"])");
 }
 
 TEST_CASE("csi §4 deletion: a VolumeSnapshot deleted with Delete takes its content and handle; Retain keeps both") {
@@ -120,8 +124,9 @@ TEST_CASE("csi §4 deletion: a VolumeSnapshot deleted with Delete takes its cont
     const std::string uid = str(at(w.snapshot_from_pvc("s1"), "metadata"), "uid");
     w.status_when(std::string(kVs) + "/s1", ready);
     REQUIRE(w.handles().size() == 1);
-    REQUIRE(w.send("DELETE", std::string(kVs) + "/s1").status == 200);
+    REQUIRE(w.send("DELETE", std::string(kVs) + "/s1").status == 202);  // held by the finalizers
     eventually([&] { return w.c.get(std::string(kVsc) + "/snapcontent-" + uid).status == 404; });
+    eventually([&] { return w.c.get(std::string(kVs) + "/s1").status == 404; });  // its finalizers released
     CHECK(w.handles().empty());
   }
   SUBCASE("Retain") {
@@ -129,7 +134,8 @@ TEST_CASE("csi §4 deletion: a VolumeSnapshot deleted with Delete takes its cont
     w.default_class("Retain");
     const std::string uid = str(at(w.snapshot_from_pvc("s1"), "metadata"), "uid");
     w.status_when(std::string(kVs) + "/s1", ready);
-    REQUIRE(w.send("DELETE", std::string(kVs) + "/s1").status == 200);
+    REQUIRE(w.send("DELETE", std::string(kVs) + "/s1").status == 202);  // held by the finalizers
+    eventually([&] { return w.c.get(std::string(kVs) + "/s1").status == 404; });
     CHECK(w.c.get(std::string(kVsc) + "/snapcontent-" + uid).status == 200);
     CHECK(w.handles().size() == 1);
     // Deleting the retained content keeps the storage snapshot too.

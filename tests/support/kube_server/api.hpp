@@ -180,6 +180,7 @@ class Api {
   std::optional<json::object> csi_get(const std::string& table, const char* api_version, const char* kind,
                                       const std::string& ns, const std::string& name) const;
   void csi_put(const char* api_version, const char* plural, json::object obj);
+  void csi_release_locked(const char* plural, json::object obj);
   std::int64_t csi_volume_size(const std::string& volume_handle) const;
   json::object csi_new_content(const json::object& vs, const std::string& content, std::string& error) const;
   std::string csi_snapshot_source(const std::string& ns, const std::string& name, const std::string& driver,

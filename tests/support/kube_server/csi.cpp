@@ -167,10 +167,44 @@ void Api::csi_put(const char* api_version, const char* plural, json::object obj)
   else do_create(t, std::move(obj), false, true);  // as the seed does: status kept
 }
 
+// Removes the snapshot controller's finalizers; a terminating object then goes.
+void Api::csi_release_locked(const char* plural, json::object obj) {
+  const std::string table = std::string("snapshot.storage.k8s.io/") + plural, name(json::metadata_string(obj, "name")),
+                    ns(json::metadata_string(obj, "namespace"));
+  ObjectPtr old = store_.find(table, ns, name);
+  const ApiResource* r = find_resource(kSnapGV, plural);
+  if (!old || !r) return;
+  json::object& md = metadata_of(obj);
+  json::array kept;
+  if (const json::array* f = json::find_array(md, "finalizers"))
+    for (const json::value& v : *f)
+      if (!v.is_string() || !std::string_view(v.get_string()).starts_with("snapshot.storage.kubernetes.io/")) kept.push_back(v);
+  if (kept.empty()) md.erase("finalizers");
+  else md["finalizers"] = std::move(kept);
+  do_update(target_for(*r, ns, name), std::move(obj), old, false, false, false);
+}
+
 void Api::csi_reconcile_locked() {
   if (!crd_tables_.contains(kVsTable) || !crd_tables_.contains(kVscTable)) {
     csi_provision_locked();
     return;
+  }
+  // 0. A VolumeSnapshot being deleted: its bound content is deleted (Delete) or released (Retain),
+  //    then the VolumeSnapshot's finalizers go (snapshot_controller.go processSnapshotWithDeletionTimestamp).
+  for (json::object& vs : csi_list(kVsTable, kSnapGV, "VolumeSnapshot")) {
+    if (json::metadata_string(vs, "deletionTimestamp").empty()) continue;
+    const std::string content = str_at(obj_at(vs, "status"), "boundVolumeSnapshotContentName");
+    const auto vsc = content.empty() ? std::nullopt : csi_get(kVscTable, kSnapGV, "VolumeSnapshotContent", "", content);
+    if (vsc && str_at(obj_at(obj_at(*vsc, "spec"), "volumeSnapshotRef"), "uid") == json::metadata_string(vs, "uid")) {
+      if (str_at(obj_at(*vsc, "spec"), "deletionPolicy") == "Delete") {
+        const ApiResource* r = find_resource(kSnapGV, "volumesnapshotcontents");
+        if (ObjectPtr old = store_.find(kVscTable, "", content); old && r && !old->terminating)
+          do_delete(target_for(*r, "", content), old, false, false);
+      } else {
+        csi_release_locked("volumesnapshotcontents", *vsc);
+      }
+    }
+    csi_release_locked("volumesnapshots", std::move(vs));
   }
   // 1. Dynamic VolumeSnapshots get their content (snapshot_controller.go createSnapshotContent).
   for (json::object& vs : csi_list(kVsTable, kSnapGV, "VolumeSnapshot")) {
@@ -200,6 +234,14 @@ void Api::csi_reconcile_locked() {
     const json::object& source = obj_at(spec, "source");
     json::object status = obj_at(vsc, "status");
     bool changed = false;
+    if (!json::metadata_string(vsc, "deletionTimestamp").empty()) {
+      // Its finalizer goes once no live VolumeSnapshot is bound to it.
+      const json::object& r = obj_at(spec, "volumeSnapshotRef");
+      const auto bound = csi_get(kVsTable, kSnapGV, "VolumeSnapshot", str_at(r, "namespace"), str_at(r, "name"));
+      if (!bound || json::metadata_string(*bound, "uid") != str_at(r, "uid") || !json::metadata_string(*bound, "deletionTimestamp").empty())
+        csi_release_locked("volumesnapshotcontents", std::move(vsc));
+      continue;
+    }
     if (!status.contains("snapshotHandle") && !status.contains("error")) {
       if (!str_at(source, "volumeHandle").empty()) {
         if (!csi_.content_error.empty()) {
@@ -275,7 +317,18 @@ void Api::csi_reconcile_locked() {
     if (cs.contains("creationTime")) status["creationTime"] = rfc3339_of_ns(int_at(cs, "creationTime"));
     if (cs.contains("restoreSize")) status["restoreSize"] = binary_si(int_at(cs, "restoreSize"));
     if (const json::object* e = json::find_object(cs, "error")) status["error"] = *e;
-    if (json::marshal(obj_at(vs, "status")) == json::marshal(status)) continue;
+    if (!json::metadata_string(vs, "deletionTimestamp").empty()) continue;
+    json::object& md = metadata_of(vs);
+    json::array finalizers = json::find_array(md, "finalizers") ? *json::find_array(md, "finalizers") : json::array{};
+    bool added = false;
+    for (const char* f : {"snapshot.storage.kubernetes.io/volumesnapshot-as-source-protection",
+                          "snapshot.storage.kubernetes.io/volumesnapshot-bound-protection"}) {
+      bool present = false;
+      for (const json::value& v : finalizers) present |= v.is_string() && v.get_string() == f;
+      if (!present) finalizers.push_back(json::value(f)), added = true;
+    }
+    if (added) md["finalizers"] = std::move(finalizers);
+    if (!added && json::marshal(obj_at(vs, "status")) == json::marshal(status)) continue;
     vs["status"] = std::move(status);
     csi_put(kSnapGV, "volumesnapshots", std::move(vs));
   }
@@ -346,7 +399,7 @@ json::object Api::csi_new_content(const json::object& vs, const std::string& con
             " does not match the driver " + driver + " of volume " + pv_name;
     return {};
   }
-  json::object md{{"name", content}};  // the bound-protection finalizers are not modelled (README)
+  json::object md{{"name", content}, {"finalizers", json::array{"snapshot.storage.kubernetes.io/volumesnapshotcontent-bound-protection"}}};
   const json::object& params = obj_at(*cls, "parameters");
   if (auto s = str_at(params, "csi.storage.k8s.io/snapshotter-secret-name"); !s.empty())
     md["annotations"] = json::object{{"snapshot.storage.kubernetes.io/deletion-secret-name", s},
