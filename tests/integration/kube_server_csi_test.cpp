@@ -228,6 +228,13 @@ TEST_CASE("csi §4 switches: readiness after N ms (WaitingForPluginOperations), 
     CHECK_FALSE(ready(at(vs, "status")));
     CHECK(w.handles().empty());
   }
+  SUBCASE("snapshotError: a temporary VolumeSnapshot error while the content is pending (csi §4 c)") {
+    w.control(R"({"cutSnapshots":false,"snapshotError":"waiting for the driver"})");
+    w.snapshot_from_pvc("s");
+    const json::object vs = w.status_when(std::string(kVs) + "/s", has_error);
+    CHECK(str(at(at(vs, "status"), "error"), "message") == "waiting for the driver");
+    CHECK(at(vs, "status").contains("boundVolumeSnapshotContentName"));
+  }
   SUBCASE("cutSnapshots false: the content never gets a handle") {
     w.control(R"({"cutSnapshots":false})");
     const std::string uid = str(at(w.snapshot_from_pvc("s"), "metadata"), "uid");

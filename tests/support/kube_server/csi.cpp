@@ -317,6 +317,8 @@ void Api::csi_reconcile_locked() {
     if (cs.contains("creationTime")) status["creationTime"] = rfc3339_of_ns(int_at(cs, "creationTime"));
     if (cs.contains("restoreSize")) status["restoreSize"] = binary_si(int_at(cs, "restoreSize"));
     if (const json::object* e = json::find_object(cs, "error")) status["error"] = *e;
+    else if (!cs.contains("snapshotHandle") && !csi_.snapshot_error.empty())
+      status["error"] = json::object{{"message", csi_.snapshot_error}, {"time", csi_.snapshot_error_time}};
     if (!json::metadata_string(vs, "deletionTimestamp").empty()) continue;
     json::object& md = metadata_of(vs);
     json::array finalizers = json::find_array(md, "finalizers") ? *json::find_array(md, "finalizers") : json::array{};

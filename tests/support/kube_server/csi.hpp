@@ -42,6 +42,9 @@ struct CsiWorld {
   std::chrono::milliseconds ready_after{0};  // a new snapshot is readyToUse after this long (-1: never)
   bool cut_snapshots = true;                 // false: new contents never get a snapshotHandle (csi §4 a)
   std::string content_error;                 // set: new contents get status.error with it (csi §4 b)
+  // set: a VolumeSnapshot whose content has no handle yet shows status.error with it, the
+  // temporary error Velero tolerates (csi §4 c); time = when the switch was set.
+  std::string snapshot_error, snapshot_error_time;
 
   // Controller bookkeeping.
   bool reconcile_pending = false;

@@ -1,5 +1,6 @@
 // The CSI world's state: the handle registry, its switches, and resource.Quantity in bytes.
 #include "kube_server/csi.hpp"
+#include "kube_server/util.hpp"
 #include "vbackup/error.hpp"
 
 #include <cctype>
@@ -16,7 +17,7 @@ Error bad(const std::string& what) { return Error(ErrorCode::invalid, "control c
 void CsiWorld::configure(const json::object& request) {
   static const std::set<std::string, std::less<>> known = {"reset", "drivers", "readyAfterMilliseconds", "cutSnapshots",
                                                            "contentError", "deleteHandle", "addHandle",
-                                                           "snapshotCrds"};  // Api::csi_control
+                                                           "snapshotCrds", "snapshotError"};  // Api::csi_control
   for (const auto& [k, v] : request)
     if (!known.contains(k)) throw bad("unknown key \"" + std::string(k) + "\"");
   auto it = request.find("reset");
@@ -24,6 +25,7 @@ void CsiWorld::configure(const json::object& request) {
     ready_after = std::chrono::milliseconds(0);
     cut_snapshots = true;
     content_error.clear();
+    snapshot_error.clear();
   }
   if (it = request.find("drivers"); it != request.end()) {
     if (!it->value().is_array()) throw bad("drivers: expected an array of driver names");
@@ -44,6 +46,12 @@ void CsiWorld::configure(const json::object& request) {
     if (it->value().is_null()) content_error.clear();
     else if (it->value().is_string()) content_error = std::string(it->value().get_string());
     else throw bad("contentError: expected a message or null");
+  }
+  if (it = request.find("snapshotError"); it != request.end()) {
+    if (it->value().is_null()) snapshot_error.clear();
+    else if (it->value().is_string()) snapshot_error = std::string(it->value().get_string());
+    else throw bad("snapshotError: expected a message or null");
+    snapshot_error_time = now_rfc3339();
   }
   if (it = request.find("deleteHandle"); it != request.end()) {
     if (!it->value().is_string()) throw bad("deleteHandle: expected a snapshot handle");
@@ -76,6 +84,7 @@ json::object CsiWorld::state() const {
                    {"readyAfterMilliseconds", static_cast<std::int64_t>(ready_after.count())},
                    {"cutSnapshots", cut_snapshots}};
   if (!content_error.empty()) out["contentError"] = content_error;
+  if (!snapshot_error.empty()) out["snapshotError"] = snapshot_error;
   return out;
 }
 
