@@ -344,6 +344,43 @@ spec:
   CHECK(kubectl("get volumesnapshot by-kubectl -o jsonpath={.status.restoreSize}").out == "1Gi");
   CHECK(kubectl("get vsc -o jsonpath={.items[0].status.restoreSize}").out == "1073741824");
   CHECK(kubectl("get vsclass csi-snap -o jsonpath={.driver}").out == kDriver);
+  // Velero creates its VolumeSnapshots with generateName "velero-<pvc>-" and reads the name back.
+  kubectl.write("gen.yaml", R"(apiVersion: snapshot.storage.k8s.io/v1
+kind: VolumeSnapshot
+metadata:
+  generateName: velero-data-
+  namespace: default
+spec:
+  source:
+    persistentVolumeClaimName: data
+)");
+  auto created = kubectl("create -f gen.yaml -o name");
+  REQUIRE(created.code == 0);
+  CHECK(created.out.starts_with("volumesnapshot.snapshot.storage.k8s.io/velero-data-"));
+  // The CEL rules reach kubectl as the API server's Invalid error.
+  kubectl.write("bad.yaml", R"(apiVersion: snapshot.storage.k8s.io/v1
+kind: VolumeSnapshotContent
+metadata:
+  name: bad
+spec:
+  deletionPolicy: Retain
+  driver: hostpath.csi.k8s.io
+  source:
+    snapshotHandle: h
+    volumeHandle: v
+  volumeSnapshotRef:
+    name: x
+    namespace: default
+)");
+  auto bad = kubectl("apply -f bad.yaml");
+  CHECK(bad.code != 0);
+  CHECK(bad.err.find("exactly one of volumeHandle and snapshotHandle must be set") != std::string::npos);
+  // kubectl delete waits for the finalizers: the controller deletes the content and the handle.
+  eventually([&] { return w.handles().size() == 2; });
+  auto deleted = kubectl("delete vs by-kubectl --timeout=20s");
+  CHECK(deleted.code == 0);
+  CHECK(kubectl("get vs by-kubectl").code != 0);
+  eventually([&] { return w.handles().size() == 1; });
 }
 
 TEST_CASE("csi §4 the snapshot CRDs print VolumeSnapshot restoreSize as a string and VolumeSnapshotContent's as an integer") {
