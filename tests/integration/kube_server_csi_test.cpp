@@ -94,6 +94,7 @@ TEST_CASE("csi §4 a dynamic VolumeSnapshot of a bound CSI PVC gets snapcontent-
   const json::object done = w.status_when(std::string(kVs) + "/velero-data-abcde", ready);
   const json::object& status = at(done, "status");
   CHECK(str(status, "boundVolumeSnapshotContentName") == "snapcontent-" + uid);
+  CHECK(str(at(done, "spec"), "volumeSnapshotClassName") == "csi-snap");  // SetDefaultSnapshotClass
   CHECK(str(status, "restoreSize") == "1Gi");  // VS: a Quantity
   CHECK(str(status, "creationTime").size() == 20);  // VS: an RFC3339 Time
   const json::object vsc = w.get(std::string(kVsc) + "/snapcontent-" + uid);
@@ -190,7 +191,7 @@ TEST_CASE("csi §4 d/§1.2 no VolumeSnapshotClass: the VolumeSnapshot gets statu
   World w;
   w.snapshot_from_pvc("s");
   const json::object vs = w.status_when(std::string(kVs) + "/s", has_error);
-  CHECK(str(at(at(vs, "status"), "error"), "message") == "cannot find default snapshot class");
+  CHECK(str(at(at(vs, "status"), "error"), "message") == "Failed to set default snapshot class with error cannot find default snapshot class");
   CHECK(w.get(kVsc).at("items").as_array().empty());
   // A named class that does not exist.
   HttpResult r = w.send("POST", kVs, R"({"apiVersion":"snapshot.storage.k8s.io/v1","kind":"VolumeSnapshot","metadata":{"name":"n"},
@@ -200,6 +201,17 @@ TEST_CASE("csi §4 d/§1.2 no VolumeSnapshotClass: the VolumeSnapshot gets statu
   CHECK(str(at(at(named, "status"), "error"), "message").find("\"gone\" not found") != std::string::npos);
 }
 
+TEST_CASE("csi §4 a VolumeSnapshot of a missing PVC with a named class: createSnapshotContent's error") {
+  World w;
+  w.default_class();
+  HttpResult r = w.send("POST", kVs, R"({"apiVersion":"snapshot.storage.k8s.io/v1","kind":"VolumeSnapshot","metadata":{"name":"s"},
+      "spec":{"volumeSnapshotClassName":"csi-snap","source":{"persistentVolumeClaimName":"nope"}}})");
+  REQUIRE(r.status == 201);
+  const json::object vs = w.status_when(std::string(kVs) + "/s", has_error);
+  CHECK(str(at(at(vs, "status"), "error"), "message") ==
+        R"(Failed to create snapshot content with error failed to get input parameters to create snapshot s: "failed to retrieve PVC nope from the lister: \"persistentvolumeclaim \\\"nope\\\" not found\"")");
+}
+
 TEST_CASE("csi §4 an unbound PVC cannot be snapshotted") {
   World w;
   w.default_class();
@@ -207,7 +219,8 @@ TEST_CASE("csi §4 an unbound PVC cannot be snapshotted") {
         "spec":{"resources":{"requests":{"storage":"1Gi"}}}})");
   w.snapshot_from_pvc("s", "loose");
   const json::object vs = w.status_when(std::string(kVs) + "/s", has_error);
-  CHECK(str(at(at(vs, "status"), "error"), "message") == "the PVC loose is not yet bound to a PV, will not attempt to take a snapshot");
+  CHECK(str(at(at(vs, "status"), "error"), "message") ==
+        "Failed to set default snapshot class with error the PVC loose is not yet bound to a PV, will not attempt to take a snapshot");
 }
 
 TEST_CASE("csi §4 switches: readiness after N ms (WaitingForPluginOperations), content status.error, no handle") {

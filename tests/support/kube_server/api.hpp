@@ -182,7 +182,8 @@ class Api {
   void csi_put(const char* api_version, const char* plural, json::object obj);
   void csi_release_locked(const char* plural, json::object obj);
   std::int64_t csi_volume_size(const std::string& volume_handle) const;
-  json::object csi_new_content(const json::object& vs, const std::string& content, std::string& error) const;
+  json::object csi_new_content(const json::object& vs, const std::string& content, std::string& error,
+                               std::string& default_class) const;
   std::string csi_snapshot_source(const std::string& ns, const std::string& name, const std::string& driver,
                                   std::int64_t request, std::string& handle) const;
 

@@ -48,6 +48,16 @@ json::object error_status(const std::string& message) {
   return json::object{{"message", message}, {"time", now_rfc3339()}};
 }
 
+// Go's %q of a string (the quoting the controllers' error messages use).
+std::string go_quote(const std::string& v) {
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
 Cause cel(const std::string& field, const std::string& message) {
   return {"FieldValueInvalid", "Invalid value: \"object\": " + message, field};
 }
@@ -213,8 +223,8 @@ void Api::csi_reconcile_locked() {
     if (pvc_name.empty() || json::metadata_string(vs, "deletionTimestamp").size()) continue;
     const std::string uid(json::metadata_string(vs, "uid")), content = "snapcontent-" + uid;
     if (store_.find(kVscTable, "", content)) continue;
-    std::string error;
-    json::object vsc = csi_new_content(vs, content, error);
+    std::string error, default_class;
+    json::object vsc = csi_new_content(vs, content, error, default_class);
     if (!error.empty()) {
       json::object& status = vs["status"].is_object() ? vs["status"].get_object() : (vs["status"] = json::object{}).get_object();
       if (str_at(obj_at(status, "error"), "message") == error) continue;
@@ -222,6 +232,11 @@ void Api::csi_reconcile_locked() {
       status["error"] = error_status(error);
       csi_put(kSnapGV, "volumesnapshots", std::move(vs));
       continue;
+    }
+    if (!default_class.empty()) {
+      // SetDefaultSnapshotClass patches the class into the VolumeSnapshot's spec.
+      vs["spec"].get_object()["volumeSnapshotClassName"] = default_class;
+      csi_put(kSnapGV, "volumesnapshots", std::move(vs));
     }
     csi_put(kSnapGV, "volumesnapshotcontents", std::move(vsc));
   }
@@ -347,30 +362,28 @@ std::int64_t Api::csi_volume_size(const std::string& volume_handle) const {
 }
 
 // The content the snapshot controller makes for a dynamic VolumeSnapshot, or `error` (set as the
-// VolumeSnapshot's status.error) when the class, the PVC or its PV do not allow one.
-json::object Api::csi_new_content(const json::object& vs, const std::string& content, std::string& error) const {
+// VolumeSnapshot's status.error) when the class, the PVC or its PV do not allow one, in the order and
+// with the messages of snapshot_controller(_base).go: checkAndUpdateSnapshotClass (a named class,
+// else SetDefaultSnapshotClass, which sets `default_class`), then createSnapshotContent.
+json::object Api::csi_new_content(const json::object& vs, const std::string& content, std::string& error,
+                                  std::string& default_class) const {
   const std::string ns(json::metadata_string(vs, "namespace")), vs_name(json::metadata_string(vs, "name"));
   const json::object& spec = obj_at(vs, "spec");
+  // getVolumeFromVolumeSnapshot.
+  std::string volume_error;
+  std::optional<json::object> pv;
   const std::string pvc_name = str_at(obj_at(spec, "source"), "persistentVolumeClaimName");
   const auto pvc = csi_get("/persistentvolumeclaims", "v1", "PersistentVolumeClaim", ns, pvc_name);
-  if (!pvc) {
-    error = "Failed to create snapshot content with error failed to get input parameters to create snapshot " + vs_name +
-            ": \"failed to retrieve PVC " + pvc_name + " from the lister: \\\"persistentvolumeclaim \\\\\\\"" + pvc_name +
-            "\\\\\\\" not found\\\"\"";
-    return {};
-  }
-  const std::string pv_name = str_at(obj_at(*pvc, "spec"), "volumeName");
-  if (str_at(obj_at(*pvc, "status"), "phase") != "Bound" || pv_name.empty()) {
-    error = "the PVC " + pvc_name + " is not yet bound to a PV, will not attempt to take a snapshot";
-    return {};
-  }
-  const auto pv = csi_get("/persistentvolumes", "v1", "PersistentVolume", "", pv_name);
+  const std::string pv_name = pvc ? str_at(obj_at(*pvc, "spec"), "volumeName") : "";
+  if (!pvc)
+    volume_error = "failed to retrieve PVC " + pvc_name + " from the lister: " +
+                   go_quote("persistentvolumeclaim \"" + pvc_name + "\" not found");
+  else if (str_at(obj_at(*pvc, "status"), "phase") != "Bound")
+    volume_error = "the PVC " + pvc_name + " is not yet bound to a PV, will not attempt to take a snapshot";
+  else if (!(pv = csi_get("/persistentvolumes", "v1", "PersistentVolume", "", pv_name)))
+    volume_error = "persistentvolumes \"" + pv_name + "\" not found";
   const json::object* csi = pv ? json::find_object(obj_at(*pv, "spec"), "csi") : nullptr;
-  if (!csi) {
-    error = "Failed to create snapshot content with error cannot find CSI PersistentVolumeSource for volume " + pv_name;
-    return {};
-  }
-  const std::string driver = str_at(*csi, "driver");
+
   std::string class_name = str_at(spec, "volumeSnapshotClassName");
   std::optional<json::object> cls;
   if (!class_name.empty()) {
@@ -380,39 +393,52 @@ json::object Api::csi_new_content(const json::object& vs, const std::string& con
       return {};
     }
   } else {
-    // SetDefaultSnapshotClass: the one class of the PV's driver annotated as default.
-    for (json::object& c : csi_list(kClassTable, kSnapGV, "VolumeSnapshotClass")) {
-      const json::object& ann = obj_at(obj_at(c, "metadata"), "annotations");
-      if (str_at(c, "driver") != driver || str_at(ann, "snapshot.storage.kubernetes.io/is-default-class") != "true") continue;
-      if (cls) {
-        error = "cannot take snapshot " + vs_name + ": " + "more than one default volumesnapshotclass for driver " + driver;
-        return {};
-      }
-      cls = std::move(c);
-    }
-    if (!cls) {
-      error = "cannot find default snapshot class";
+    const std::string failed = "Failed to set default snapshot class with error ";
+    if (!volume_error.empty()) {
+      error = failed + volume_error;
       return {};
     }
-    class_name = std::string(json::metadata_string(*cls, "name"));
+    if (!csi) {
+      error = failed + "snapshotting non-CSI volumes is not supported, snapshot:" + ns + "/" + vs_name;
+      return {};
+    }
+    std::size_t defaults = 0;
+    for (json::object& c : csi_list(kClassTable, kSnapGV, "VolumeSnapshotClass")) {
+      const json::object& ann = obj_at(obj_at(c, "metadata"), "annotations");
+      if (str_at(c, "driver") != str_at(*csi, "driver") || str_at(ann, "snapshot.storage.kubernetes.io/is-default-class") != "true") continue;
+      ++defaults;
+      cls = std::move(c);
+    }
+    if (defaults != 1) {
+      error = failed + (defaults == 0 ? std::string("cannot find default snapshot class")
+                                      : std::to_string(defaults) + " default snapshot classes were found");
+      return {};
+    }
+    class_name = default_class = std::string(json::metadata_string(*cls, "name"));
   }
-  if (str_at(*cls, "driver") != driver) {
-    error = "Failed to create snapshot content with error snapshot class " + class_name + " driver " + str_at(*cls, "driver") +
-            " does not match the driver " + driver + " of volume " + pv_name;
+  const std::string failed = "Failed to create snapshot content with error ";
+  if (!volume_error.empty()) {
+    error = failed + "failed to get input parameters to create snapshot " + vs_name + ": " + go_quote(volume_error);
     return {};
   }
+  if (!csi) {
+    error = failed + "cannot find CSI PersistentVolumeSource for volume " + pv_name;
+    return {};
+  }
+  const std::string driver = str_at(*csi, "driver");
   json::object md{{"name", content}, {"finalizers", json::array{"snapshot.storage.kubernetes.io/volumesnapshotcontent-bound-protection"}}};
   const json::object& params = obj_at(*cls, "parameters");
   if (auto s = str_at(params, "csi.storage.k8s.io/snapshotter-secret-name"); !s.empty())
     md["annotations"] = json::object{{"snapshot.storage.kubernetes.io/deletion-secret-name", s},
                                      {"snapshot.storage.kubernetes.io/deletion-secret-namespace",
                                       str_at(params, "csi.storage.k8s.io/snapshotter-secret-namespace")}};
+  // The content carries the class's driver: with a class of another driver no sidecar would cut it.
   return json::object{
       {"apiVersion", kSnapGV},
       {"kind", "VolumeSnapshotContent"},
       {"metadata", std::move(md)},
       {"spec", json::object{{"deletionPolicy", str_at(*cls, "deletionPolicy")},
-                            {"driver", driver},
+                            {"driver", str_at(*cls, "driver")},
                             {"source", json::object{{"volumeHandle", str_at(*csi, "volumeHandle")}}},
                             {"volumeSnapshotClassName", class_name},
                             {"volumeSnapshotRef", json::object{{"apiVersion", kSnapGV},
