@@ -330,6 +330,24 @@ TEST_CASE("csi §4 provisioner: a PVC from a ready VolumeSnapshot is bound to a 
   CHECK(str(at(w.get("/api/v1/namespaces/default/persistentvolumeclaims/late"), "status"), "phase") == "Pending");
 }
 
+TEST_CASE("csi §4 provisioner: a PVC from a VolumeSnapshot that is not ready stays Pending ('snapshot s is not Ready')") {
+  World w;
+  w.default_class();
+  w.control(R"({"readyAfterMilliseconds":-1})");
+  w.snapshot_from_pvc("s");
+  w.status_when(std::string(kVs) + "/s", [](const json::object& s) { return s.contains("boundVolumeSnapshotContentName"); });
+  HttpResult r = w.send("POST", "/api/v1/namespaces/default/persistentvolumeclaims",
+                        R"({"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"p"},"spec":{"accessModes":["ReadWriteOnce"],
+                            "storageClassName":"csi","resources":{"requests":{"storage":"1Gi"}},
+                            "dataSource":{"apiGroup":"snapshot.storage.k8s.io","kind":"VolumeSnapshot","name":"s"}}})");
+  REQUIRE(r.status == 201);
+  eventually([&] { return w.get("/api/v1/namespaces/default/events").at("items").as_array().size() == 1; });
+  const json::object events = w.get("/api/v1/namespaces/default/events");
+  CHECK(str(events.at("items").as_array()[0].as_object(), "message") ==
+        R"(failed to provision volume with StorageClass "csi": error getting handle for DataSource Type VolumeSnapshot by Name s: snapshot s is not Ready)");
+  CHECK(str(at(w.get("/api/v1/namespaces/default/persistentvolumeclaims/p"), "status"), "phase") == "Pending");
+}
+
 TEST_CASE("csi §4 real kubectl applies the snapshot objects and reads what the controller wrote") {
   World w;
   Kubectl kubectl(w.server);

@@ -185,7 +185,7 @@ class Api {
   json::object csi_new_content(const json::object& vs, const std::string& content, std::string& error,
                                std::string& default_class) const;
   std::string csi_snapshot_source(const std::string& ns, const std::string& name, const std::string& driver,
-                                  std::int64_t request, std::string& handle) const;
+                                  const std::string& sc_name, std::int64_t request, std::string& handle) const;
 
   Target target_for(const ApiResource& r, const std::string& ns, const std::string& name) const;
   const ApiResource* find_resource(const std::string& group_version, const std::string& plural) const;

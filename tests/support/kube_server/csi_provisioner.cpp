@@ -1,5 +1,5 @@
 // The fake CSI external-provisioner (csi §4, modelled on external-provisioner
-// pkg/controller/controller.go getSnapshotSource): a Pending PVC of a StorageClass whose provisioner
+// pkg/controller/controller.go getSnapshotSource, its messages as there): a Pending PVC of a StorageClass whose provisioner
 // is a driver of the CSI world gets a PV "pvc-<uid>" and is bound; with dataSource VolumeSnapshot
 // only once the snapshot passes every check, each failure a ProvisioningFailed Warning event.
 #include "kube_server/api.hpp"
@@ -23,30 +23,27 @@ std::string str_at(const json::object& o, std::string_view key) { return std::st
 // "" when the VolumeSnapshot `name` can be restored into a PVC of `driver` asking `request` bytes,
 // else the reason; `handle` is its snapshotHandle.
 std::string Api::csi_snapshot_source(const std::string& ns, const std::string& name, const std::string& driver,
-                                     std::int64_t request, std::string& handle) const {
+                                     const std::string& sc_name, std::int64_t request, std::string& handle) const {
   const auto vs = csi_get("snapshot.storage.k8s.io/volumesnapshots", "snapshot.storage.k8s.io/v1", "VolumeSnapshot", ns, name);
   if (!vs)
     return "error getting snapshot " + name + " from api server: volumesnapshots.snapshot.storage.k8s.io \"" + name + "\" not found";
-  if (!json::metadata_string(*vs, "deletionTimestamp").empty()) return "snapshot " + name + " is currently being deleted";
+  if (!json::metadata_string(*vs, "deletionTimestamp").empty()) return "snapshot " + name + " is being deleted";
   const json::object& status = obj_at(*vs, "status");
   const std::string content = str_at(status, "boundVolumeSnapshotContentName");
   if (content.empty()) return "snapshot " + name + " not bound";
   const auto vsc = csi_get("snapshot.storage.k8s.io/volumesnapshotcontents", "snapshot.storage.k8s.io/v1",
                            "VolumeSnapshotContent", "", content);
-  if (!vsc)
-    return "error getting snapshot:snapshotcontent " + name + ":" + content +
-           " from api server: volumesnapshotcontents.snapshot.storage.k8s.io \"" + content + "\" not found";
+  if (!vsc) return "error getting snapshotcontent " + content + " for snapshot " + name;
   const json::object& ref = obj_at(obj_at(*vsc, "spec"), "volumeSnapshotRef");
   if (str_at(ref, "uid") != json::metadata_string(*vs, "uid") || str_at(ref, "namespace") != ns || str_at(ref, "name") != name)
-    return "snapshotcontent " + content + " for snapshot " + ns + "/" + name + " is bound to a different snapshot";
+    return "snapshotcontent " + content + " for snapshot " + name + " is bound to a different snapshot";
   if (str_at(obj_at(*vsc, "spec"), "driver") != driver)
-    return "snapshotcontent " + content + " for snapshot " + ns + "/" + name + " has driver " +
-           str_at(obj_at(*vsc, "spec"), "driver") + " which does not match the storage class provisioner " + driver;
+    return "snapshotcontent " + content + " for snapshot " + name + " is not handled by CSI driver of StorageClass " + sc_name;
   auto ready = status.find("readyToUse");
   if (ready == status.end() || !ready->value().is_bool() || !ready->value().get_bool())
     return "snapshot " + name + " is not Ready";
   handle = str_at(obj_at(*vsc, "status"), "snapshotHandle");
-  if (handle.empty()) return "snapshot handle of " + content + " is not available";
+  if (handle.empty()) return "snapshot handle " + name + " is not available";
   const std::int64_t size = quantity_bytes(str_at(status, "restoreSize")).value_or(0);
   if (request < size)
     return "requested volume size " + std::to_string(request) + " is less than the size " + std::to_string(size) +
@@ -72,7 +69,7 @@ void Api::csi_provision_locked() {
     std::string from;
     const json::object& ds = obj_at(spec, "dataSource");
     if (str_at(ds, "kind") == "VolumeSnapshot" && str_at(ds, "apiGroup") == "snapshot.storage.k8s.io") {
-      std::string why = csi_snapshot_source(ns, str_at(ds, "name"), driver, request, from);
+      std::string why = csi_snapshot_source(ns, str_at(ds, "name"), driver, sc_name, request, from);
       if (!why.empty()) {
         std::string& last = csi_.provisioning_failure[uid];
         if (last == why) continue;
