@@ -227,7 +227,7 @@ TEST_CASE("csi §4 switches: readiness after N ms (WaitingForPluginOperations), 
   World w;
   w.default_class();
   SUBCASE("readyAfterMilliseconds") {
-    w.control(R"({"readyAfterMilliseconds":300})");
+    w.control(R"({"readyAfterMilliseconds":1500})");  // long enough for a loaded machine to see it unready
     w.snapshot_from_pvc("s");
     const json::object first = w.status_when(std::string(kVs) + "/s", [](const json::object& s) { return s.contains("boundVolumeSnapshotContentName"); });
     CHECK_FALSE(ready(at(first, "status")));
