@@ -306,6 +306,7 @@ class Reader {
         invalid(e.what());
       }
     }
+    if (use == PolicyUse::decode) return p;
     if (p.version != kSupportedVersion) {
       invalid("incompatible version number " + p.version + " with supported version " + std::string(kSupportedVersion));
     }
@@ -482,6 +483,7 @@ ResourcePolicies ResourcePolicies::parse(std::string_view yaml, std::string_view
   }
   try {
     ResourcePolicies p = reader.document(root, use);
+    if (use == PolicyUse::decode) return p;
     validate_cluster_scoped(p, reader);
     validate_namespaced(p, reader);
     return p;

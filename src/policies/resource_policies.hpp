@@ -62,8 +62,9 @@ struct IncludeExcludePolicy {
   std::vector<std::string> included_namespace_scoped_resources, excluded_namespace_scoped_resources;
 };
 
-// Which of Velero's validations runs after decoding.
-enum class PolicyUse { backup, restore };
+// Which of Velero's validations runs after decoding: Validate (backup), ValidateForRestore (restore),
+// or none (decode: getResourcePoliciesFromConfig's decoding and BuildPolicy only).
+enum class PolicyUse { backup, restore, decode };
 
 struct ResourcePolicies {
   std::string version;
