@@ -215,3 +215,65 @@ TEST_CASE("csi §1.1.3 getResourcePoliciesFromConfig: one data key, for the back
   auto two = object(R"({"metadata":{"namespace":"velero","name":"policy"},"data":{"a":"","b":""}})");
   CHECK_THROWS_WITH(ResourcePolicies::from_config_map(two, PolicyUse::backup), "illegal resource policies velero/policy configmap");
 }
+
+TEST_CASE("csi §1.1.3 TestGetMatchAction: PVs, pod volumes and PVCs against one-policy documents") {
+  struct Case {
+    const char* name;
+    const char* conditions;
+    const char* pv;       // JSON or nullptr
+    const char* pod_vol;  // JSON or nullptr
+    const char* pvc;      // JSON or nullptr
+    bool skip;
+  };
+  const Case cases[] = {
+      {"empty csi", "{csi: {}}", R"({"spec":{"csi":{"driver":"ebs.csi.aws.com"}}})", nullptr, nullptr, true},
+      {"empty csi with pv no csi driver", "{csi: {}}", R"({"spec":{"capacity":{"storage":"1Gi"}}})", nullptr, nullptr, false},
+      {"Skip AFS CSI condition with Disk volumes", "{csi: {driver: files.csi.driver}}",
+       R"({"spec":{"csi":{"driver":"disks.csi.driver"}}})", nullptr, nullptr, false},
+      {"Skip AFS CSI condition with AFS volumes", "{csi: {driver: files.csi.driver}}",
+       R"({"spec":{"csi":{"driver":"files.csi.driver"}}})", nullptr, nullptr, true},
+      {"Skip AFS NFS CSI condition with AFS SMB volumes", "{csi: {driver: files.csi.driver, volumeAttributes: {protocol: nfs}}}",
+       R"({"spec":{"csi":{"driver":"files.csi.driver","volumeAttributes":{"key1":"val1"}}}})", nullptr, nullptr, false},
+      {"Skip AFS NFS CSI condition with AFS NFS volumes", "{csi: {driver: files.csi.driver, volumeAttributes: {protocol: nfs}}}",
+       R"({"spec":{"csi":{"driver":"files.csi.driver","volumeAttributes":{"key1":"val1","protocol":"nfs"}}}})", nullptr,
+       nullptr, true},
+      {"csi not configured and testing capacity condition", "{capacity: '0,100Gi'}",
+       R"({"spec":{"capacity":{"storage":"1Gi"},"csi":{"driver":"ebs.csi.aws.com"}}})", nullptr, nullptr, true},
+      {"empty nfs", "{nfs: {}}", R"({"spec":{"nfs":{"server":"192.168.1.20"}}})", nullptr, nullptr, true},
+      {"empty nfs with pv no nfs volume source", "{capacity: '0,100Gi', nfs: {}}", R"({"spec":{"capacity":{"storage":"1Gi"}}})",
+       nullptr, nullptr, false},
+      {"match volume by types", "{capacity: '0,100Gi', volumeTypes: [local, hostPath]}",
+       R"({"spec":{"capacity":{"storage":"1Gi"},"hostPath":{"path":"/mnt/data"}}})", nullptr, nullptr, true},
+      {"mismatch volume by types", "{capacity: '0,100Gi', volumeTypes: [local]}",
+       R"({"spec":{"capacity":{"storage":"1Gi"},"hostPath":{"path":"/mnt/data"}}})", nullptr, nullptr, false},
+      {"PodVolume case with PVC labels match", "{pvcLabels: {environment: production}}", nullptr, R"({"name":"pod-vol-1"})",
+       R"({"metadata":{"name":"pvc-1","labels":{"environment":"production"}}})", true},
+      {"PodVolume case with PVC labels mismatch", "{pvcLabels: {environment: production}}", nullptr, R"({"name":"pod-vol-2"})",
+       R"({"metadata":{"name":"pvc-2","labels":{"environment":"staging"}}})", false},
+      {"PVC labels match don't match exactly", "{pvcLabels: {environment: production, app: frontend}}",
+       R"({"spec":{"capacity":{"storage":"1Gi"}}})", nullptr, R"({"metadata":{"labels":{"environment":"production"}}})", false},
+      {"PVC phase matching - Pending phase should skip", "{pvcPhase: [Pending]}", nullptr, nullptr,
+       R"({"status":{"phase":"Pending"}})", true},
+      {"PVC phase matching - Bound phase should not skip", "{pvcPhase: [Pending]}", nullptr, nullptr,
+       R"({"status":{"phase":"Bound"}})", false},
+      {"PVC volume mode matching - nil volume mode should not match Filesystem", "{pvcVolumeMode: Filesystem}",
+       R"({"spec":{}})", nullptr, R"({"spec":{}})", false},
+      {"PVC volume mode matching - non-PVC volume should not match", "{pvcVolumeMode: Filesystem}", nullptr,
+       R"({"name":"empty-dir-volume","emptyDir":{}})", nullptr, false},
+      {"PVC access modes matching - non-PVC volume should not match", "{pvcAccessModes: [ReadWriteOnce]}", nullptr,
+       R"({"name":"configmap-volume","configMap":{}})", nullptr, false},
+      {"PVC access modes matching - extra PVC access mode should not skip", "{pvcAccessModes: [ReadWriteOnce]}", nullptr,
+       nullptr, R"({"spec":{"accessModes":["ReadWriteOnce","ReadOnlyMany"]}})", false},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    auto p = backup_policy("version: v1\nvolumePolicies:\n- conditions: " + std::string(c.conditions) +
+                           "\n  action: {type: skip}\n");
+    std::optional<json::object> pv, pod_vol, pvc;
+    if (c.pv) pv = object(c.pv);
+    if (c.pod_vol) pod_vol = object(c.pod_vol);
+    if (c.pvc) pvc = object(c.pvc);
+    VolumeFilterData d{pv ? &*pv : nullptr, pod_vol ? &*pod_vol : nullptr, pvc ? &*pvc : nullptr};
+    CHECK(action_for(p, d) == (c.skip ? "skip" : "<none>"));
+  }
+}
