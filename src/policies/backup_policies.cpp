@@ -49,9 +49,78 @@ void combine(std::vector<std::string>& includes, std::vector<std::string>& exclu
   }
 }
 
+// GetGlobalResourcePolicies: the global ConfigMap's volume policies only.
+std::optional<ResourcePolicies> global_policies(const std::string& ns, const std::string& name, const ConfigMapGetter& get,
+                                                std::vector<std::string>& errors) {
+  const std::string id = ns + "/" + name;
+  std::optional<json::object> cm;
+  try {
+    cm = get(ns, name);
+    if (!cm) throw Error(ErrorCode::not_found, "configmaps \"" + name + "\" not found");
+  } catch (const Error& e) {
+    errors.push_back("fail to get global backup volume policies ConfigMap " + id + ": " + e.what());
+    return std::nullopt;
+  }
+  try {
+    ResourcePolicies::from_config_map(*cm, PolicyUse::decode);
+  } catch (const Error& e) {
+    errors.push_back("fail to read global backup volume policies from ConfigMap " + id + ": " + e.what());
+    return std::nullopt;
+  }
+  ResourcePolicies p;
+  try {
+    p = ResourcePolicies::from_config_map(*cm, PolicyUse::backup);
+  } catch (const Error& e) {
+    errors.push_back("fail to validate global backup volume policies in ConfigMap " + id + ": " + e.what());
+    return std::nullopt;
+  }
+  ResourcePolicies only;  // include/exclude and filter policies are ignored globally (Velero warns)
+  only.version = p.version;
+  only.volume_policies = std::move(p.volume_policies);
+  return only;
+}
+
+BackupResourcePolicies backup_policies(const velero::Backup& backup, const ConfigMapGetter& get);
+
 }  // namespace
 
-BackupResourcePolicies resolve_backup_resource_policies(const velero::Backup& backup, const ConfigMapGetter& get) {
+BackupResourcePolicies resolve_backup_resource_policies(const velero::Backup& backup, const ConfigMapGetter& get,
+                                                        const std::string& global_config_map) {
+  BackupResourcePolicies out = backup_policies(backup, get);
+  if (!global_config_map.empty() && out.validation_errors.empty()) {
+    if (auto global = global_policies(backup.metadata.namespace_, global_config_map, get, out.validation_errors)) {
+      if (!out.policies) {
+        out.policies = std::move(global);
+      } else {
+        for (auto& v : global->volume_policies) out.policies->volume_policies.push_back(std::move(v));
+      }
+    }
+  }
+  if (!out.policies) return out;
+  // prepareBackupRequest: the old resource filters cannot be combined with filter policies.
+  const auto& s = backup.spec;
+  filter::ResourceFilterSpec old;
+  old.included_resources = s.included_resources;
+  old.excluded_resources = s.excluded_resources;
+  old.include_cluster_resources = s.include_cluster_resources;
+  const bool old_filters = filter::use_old_resource_filters(old);
+  if (old_filters && out.policies->include_exclude_policy) {
+    out.validation_errors.push_back(
+        "include-resources, exclude-resources and include-cluster-resources are old filter parameters.\n"
+        "They cannot be used with include-exclude policies.");
+  }
+  if (old_filters &&
+      (!out.policies->namespaced_filter_policies.empty() || out.policies->cluster_scoped_filter_policy)) {
+    out.validation_errors.push_back(
+        "include-resources, exclude-resources and include-cluster-resources are old filter parameters.\n"
+        "They cannot be used with namespace-scoped or fine-grained global filter policies.");
+  }
+  return out;
+}
+
+namespace {
+
+BackupResourcePolicies backup_policies(const velero::Backup& backup, const ConfigMapGetter& get) {
   BackupResourcePolicies out;
   const auto& ref = backup.spec.resource_policy;
   if (!ref || !equal_fold(ref->kind, configmap_ref_type)) return out;
@@ -78,25 +147,10 @@ BackupResourcePolicies resolve_backup_resource_policies(const velero::Backup& ba
     out.validation_errors.push_back("fail to validate ResourcePolicies in ConfigMap " + backup_id + ": " + e.what());
     return out;
   }
-  const auto& s = backup.spec;
-  filter::ResourceFilterSpec old;
-  old.included_resources = s.included_resources;
-  old.excluded_resources = s.excluded_resources;
-  old.include_cluster_resources = s.include_cluster_resources;
-  const bool old_filters = filter::use_old_resource_filters(old);
-  if (old_filters && out.policies->include_exclude_policy) {
-    out.validation_errors.push_back(
-        "include-resources, exclude-resources and include-cluster-resources are old filter parameters.\n"
-        "They cannot be used with include-exclude policies.");
-  }
-  if (old_filters &&
-      (!out.policies->namespaced_filter_policies.empty() || out.policies->cluster_scoped_filter_policy)) {
-    out.validation_errors.push_back(
-        "include-resources, exclude-resources and include-cluster-resources are old filter parameters.\n"
-        "They cannot be used with namespace-scoped or fine-grained global filter policies.");
-  }
   return out;
 }
+
+}  // namespace
 
 void combine_with_policy(filter::ResourceFilterSpec& spec, const IncludeExcludePolicy& policy,
                          const filter::ResourceResolver& resolve) {

@@ -36,7 +36,17 @@ struct BackupResourcePolicies {
 //   fail to validate ResourcePolicies in ConfigMap <ns>/<backup>: <validation error>
 // (Velero names the Backup, not the ConfigMap, in the last two), then the old-filter conflicts
 // ("include-resources, exclude-resources and include-cluster-resources are old filter parameters…").
-BackupResourcePolicies resolve_backup_resource_policies(const velero::Backup& backup, const ConfigMapGetter& get);
+//
+// `global_config_map` (the server's --global-backup-volume-policies-configmap, read from the same
+// namespace; "" for none) is GetResourcePoliciesFromBackupWithGlobal: its volumePolicies only are
+// appended after the Backup's own (the Backup's win), its other sections ignored; errors
+// "fail to get global backup volume policies ConfigMap <ns>/<cm>: …" (read / validate alike). Without
+// errors, the caller sets global_annotation: <cm> on the Backup, as prepareBackupRequest does.
+BackupResourcePolicies resolve_backup_resource_policies(const velero::Backup& backup, const ConfigMapGetter& get,
+                                                        const std::string& global_config_map = {});
+
+// GlobalBackupVolumePolicyConfigMapAnnotation: set on the Backup when a global ConfigMap is configured.
+inline constexpr std::string_view global_annotation = "velero.io/global-backup-volume-policy-configmap";
 
 // CombineWithPolicy: each includeExcludePolicy entry, resolved as the scoped filters resolve theirs
 // (an entry of the other scope is dropped, an unknown one kept verbatim), is added to the spec's

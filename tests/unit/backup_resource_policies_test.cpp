@@ -129,3 +129,31 @@ TEST_CASE("csi §1.1.3 CombineWithPolicy: policy entries join the scoped lists u
   CHECK(spec.included_cluster_scoped_resources == std::vector<std::string>{"persistentvolumes", "widgets.example.io"});
   CHECK(spec.excluded_cluster_scoped_resources == std::vector<std::string>{"storageclasses"});
 }
+
+TEST_CASE("csi §1.1.3 GetResourcePoliciesFromBackupWithGlobal: global volume policies come after the Backup's") {
+  FakeCluster cluster;
+  cluster.config_maps["velero/policy"] = config_map("policy", kValid);
+  cluster.config_maps["velero/global"] = config_map(
+      "global", "version: v1\nvolumePolicies:\n- conditions: {}\n  action: {type: fs-backup}\n"
+                "includeExcludePolicy:\n  excludedNamespaceScopedResources: [secrets]\n");
+  auto both = resolve_backup_resource_policies(backup_with_policy("configmap", "policy"), cluster.getter(), "global");
+  CHECK(both.validation_errors.empty());
+  REQUIRE(both.policies);
+  REQUIRE(both.policies->volume_policies.size() == 2);
+  CHECK(both.policies->volume_policies[0].action.type == "skip");
+  CHECK(both.policies->volume_policies[1].action.type == "fs-backup");
+  CHECK_FALSE(both.policies->include_exclude_policy);  // ignored in the global ConfigMap
+
+  velero::Backup plain;
+  plain.metadata.namespace_ = "velero";
+  plain.metadata.name = "backup-2";
+  auto only_global = resolve_backup_resource_policies(plain, cluster.getter(), "global");
+  REQUIRE(only_global.policies);
+  CHECK(only_global.policies->volume_policies.size() == 1);
+
+  auto missing = resolve_backup_resource_policies(plain, cluster.getter(), "absent");
+  REQUIRE(missing.validation_errors.size() == 1);
+  CHECK(missing.validation_errors[0] ==
+        "fail to get global backup volume policies ConfigMap velero/absent: configmaps \"absent\" not found");
+  CHECK_FALSE(missing.policies);
+}
