@@ -242,7 +242,8 @@ std::string VolumeAction::data_mover() const {
     throw invalid_input("the \"dataMover\" parameter is only supported for the \"snapshot\" action");
   }
   auto it = parameters.find(data_mover_parameter);
-  if (it == parameters.end()) return "velero";  // GetDefaultBuiltInDataMover
+  // GetDefaultBuiltInDataMover: the file-system data mover, for no parameter, "" and "velero" alike.
+  if (it == parameters.end()) return "velero-fs";
   if (!it->value().is_string()) {
     throw invalid_input(std::string("parameter \"dataMover\" must be a string, got ") + go_type(it->value()));
   }
@@ -251,7 +252,7 @@ std::string VolumeAction::data_mover() const {
     throw invalid_input("invalid \"dataMover\" value \"" + m +
                         "\", valid values are \"\", \"velero\", \"velero-fs\", \"velero-block\"");
   }
-  return m.empty() ? "velero" : m;
+  return m.empty() || m == "velero" ? "velero-fs" : m;
 }
 
 std::string VolumeAction::snapshot_class() const {

@@ -27,7 +27,7 @@ struct VolumeAction {
   // string is a JSON string, 1 a number, true a bool, ~ null).
   json::object parameters;
 
-  // GetDataMover: "velero" for none, "" or "velero"; else the parameter. Throws Error(invalid) when the
+  // GetDataMover: "velero-fs" (GetDefaultBuiltInDataMover) for none, "" or "velero"; else the parameter. Throws Error(invalid) when the
   // action is not snapshot or the parameter is not a valid data mover.
   std::string data_mover() const;
   // GetSnapshotClass: the snapshotClass parameter, "" when absent. Throws as data_mover does.

@@ -200,8 +200,10 @@ TEST_CASE("csi §1.1.3 volume_resources_test: capacity, nfs, csi, volume types a
 TEST_CASE("csi §1.1.3 Action.GetDataMover and GetSnapshotClass") {
   auto p = backup_policy("version: v1\nvolumePolicies:\n- conditions: {}\n  action: {type: snapshot}\n"
                          "- conditions: {}\n  action: {type: snapshot, parameters: {dataMover: velero-block, snapshotClass: fast}}\n"
-                         "- conditions: {}\n  action: {type: skip}\n");
-  CHECK(p.volume_policies[0].action.data_mover() == "velero");
+                         "- conditions: {}\n  action: {type: skip}\n"
+                         "- conditions: {}\n  action: {type: snapshot, parameters: {dataMover: velero}}\n");
+  CHECK(p.volume_policies[3].action.data_mover() == "velero-fs");
+  CHECK(p.volume_policies[0].action.data_mover() == "velero-fs");  // GetDefaultBuiltInDataMover
   CHECK(p.volume_policies[0].action.snapshot_class() == "");
   CHECK(p.volume_policies[1].action.data_mover() == "velero-block");
   CHECK(p.volume_policies[1].action.snapshot_class() == "fast");
