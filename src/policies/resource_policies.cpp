@@ -1,7 +1,7 @@
 // The strict YAML reading mirrors go-yaml v3 decoding into Velero's structs with KnownFields(true):
 // unknown and repeated keys fail, any scalar reads as a string field's text, null as the zero value.
-// The validation is ValidateForRestore's, rule by rule, with its messages.
-#include "restore/plan/resource_policy.hpp"
+// The validation is Validate's (backup) or ValidateForRestore's, rule by rule, with their messages.
+#include "policies/resource_policies.hpp"
 
 #include "vbackup/error.hpp"
 #include "filter/filter.hpp"
@@ -9,10 +9,12 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdint>
 #include <map>
 #include <set>
+#include <tuple>
 
-namespace vbackup::restore {
+namespace vbackup::policies {
 
 namespace {
 
@@ -132,16 +134,157 @@ class Reader {
     return out;
   }
 
-  RestoreResourcePolicy document(const YAML::Node& root) {
+  // An untyped YAML value (map[string]any) as go-yaml v3 types it: quoted scalars are strings, plain
+  // ones null, bool, int or float when they read as such (YAML 1.2 core schema), else strings.
+  json::value any(const YAML::Node& n, const std::string& path) {
+    count(n, path);
+    if (!n.IsDefined() || n.IsNull()) return nullptr;
+    if (n.IsSequence()) {
+      json::array a;
+      for (std::size_t i = 0; i < n.size(); ++i) a.push_back(any(n[i], path + "[" + std::to_string(i) + "]"));
+      return a;
+    }
+    if (n.IsMap()) {
+      json::object o;
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        std::string key = str(it->first, path);
+        if (o.contains(key)) fail(it->first, path, "mapping key \"" + key + "\" already defined");
+        o[key] = any(it->second, path + "." + key);
+      }
+      return o;
+    }
+    const std::string& text = n.Scalar();
+    if (n.Tag() != "?") return json::string(text);  // quoted or explicitly tagged: a string
+    if (text == "true" || text == "True" || text == "TRUE") return true;
+    if (text == "false" || text == "False" || text == "FALSE") return false;
+    if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") return nullptr;
+    try {
+      std::size_t used = 0;
+      long long i = std::stoll(text, &used, 0);
+      if (used == text.size() && text.find_first_of("xX") == std::string::npos) return static_cast<std::int64_t>(i);
+    } catch (const std::exception&) {
+    }
+    try {
+      std::size_t used = 0;
+      double d = std::stod(text, &used);
+      if (used == text.size() && text.find_first_of("xXpP") == std::string::npos &&
+          text.find_first_of("0123456789") != std::string::npos) {
+        return d;
+      }
+    } catch (const std::exception&) {
+    }
+    return json::string(text);
+  }
+
+  // A plain scalar go-yaml would not decode as a string into map[string]any (the type checks
+  // unmarshalResourcePolicies makes on pvcVolumeMode and pvcAccessModes elements).
+  std::string go_type_of(const YAML::Node& n, const std::string& path) {
+    json::value v = any(n, path);
+    switch (v.kind()) {
+      case boost::json::kind::string: return "string";
+      case boost::json::kind::bool_: return "bool";
+      case boost::json::kind::int64: return "int";
+      case boost::json::kind::double_: return "float64";
+      case boost::json::kind::array: return "[]interface {}";
+      case boost::json::kind::object: return "map[string]interface {}";
+      default: return "<nil>";
+    }
+  }
+
+  std::map<std::string, std::string> string_map(const YAML::Node& n, const std::string& path) {
+    std::map<std::string, std::string> out;
+    if (absent(n)) return out;
+    if (!n.IsMap()) fail(n, path, "expected a mapping of strings");
+    for (auto kv = n.begin(); kv != n.end(); ++kv) {
+      std::string key = str(kv->first, path);
+      if (out.count(key)) fail(kv->first, path, "mapping key \"" + key + "\" already defined");
+      out[key] = str(kv->second, path + "." + key);
+    }
+    return out;
+  }
+
+  // unmarshalVolConditions: the conditions map decoded strictly into volumeConditions, after
+  // unmarshalResourcePolicies' type checks on pvcLabels, pvcVolumeMode and pvcAccessModes.
+  VolumeConditions conditions(const YAML::Node& n, const std::string& path) {
+    VolumeConditions c;
+    if (absent(n)) return c;
+    if (!n.IsMap()) fail(n, path, "expected a mapping");
+    if (const YAML::Node l = n["pvcLabels"]; l.IsDefined() && !l.IsNull() && !l.IsMap()) {
+      invalid("pvcLabels must be a map of string to string, got " + go_type_of(l, path));
+    }
+    if (const YAML::Node m = n["pvcVolumeMode"]; m.IsDefined() && go_type_of(m, path) != "string") {
+      invalid("pvcVolumeMode must be a string, got " + go_type_of(m, path));
+    }
+    if (const YAML::Node a = n["pvcAccessModes"]; a.IsDefined()) {
+      if (!a.IsSequence()) invalid("pvcAccessModes must be a list of strings, got " + go_type_of(a, path));
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        std::string t = go_type_of(a[i], path);
+        if (t != "string") invalid("pvcAccessModes must be a list of strings, got element " + t);
+      }
+    }
+    auto f = fields(n, path, {"capacity", "storageClass", "nfs", "csi", "volumeTypes", "pvcLabels", "pvcPhase",
+                              "pvcVolumeMode", "pvcAccessModes"});
+    c.capacity = str(f["capacity"], path + ".capacity");
+    c.storage_class = strings(f["storageClass"], path + ".storageClass");
+    // `nfs: {}` / `csi: {}` match any NFS / CSI volume; `nfs:` (null) is no condition, as in Go.
+    if (const YAML::Node& nfs = f["nfs"]; !absent(nfs)) {
+      auto nf = fields(nfs, path + ".nfs", {"server", "path"});
+      c.nfs = NfsVolumeSource{str(nf["server"], path + ".nfs.server"), str(nf["path"], path + ".nfs.path")};
+    }
+    if (const YAML::Node& csi = f["csi"]; !absent(csi)) {
+      auto cf = fields(csi, path + ".csi", {"driver", "volumeAttributes"});
+      c.csi = CsiVolumeSource{str(cf["driver"], path + ".csi.driver"),
+                              string_map(cf["volumeAttributes"], path + ".csi.volumeAttributes")};
+    }
+    c.volume_types = strings(f["volumeTypes"], path + ".volumeTypes");
+    c.pvc_labels = string_map(f["pvcLabels"], path + ".pvcLabels");
+    c.pvc_phase = strings(f["pvcPhase"], path + ".pvcPhase");
+    c.pvc_volume_mode = str(f["pvcVolumeMode"], path + ".pvcVolumeMode");
+    c.pvc_access_modes = strings(f["pvcAccessModes"], path + ".pvcAccessModes");
+    return c;
+  }
+
+  VolumePolicy volume_policy(const YAML::Node& n, const std::string& path) {
+    auto f = fields(n, path, {"conditions", "action"});
+    VolumePolicy p;
+    p.conditions = conditions(f["conditions"], path + ".conditions");
+    auto a = fields(f["action"], path + ".action", {"type", "parameters"});
+    p.action.type = str(a["type"], path + ".action.type");
+    if (const YAML::Node& params = a["parameters"]; !absent(params)) {
+      if (!params.IsMap()) fail(params, path + ".action.parameters", "expected a mapping");
+      p.action.parameters = any(params, path + ".action.parameters").as_object();
+    }
+    return p;
+  }
+
+  IncludeExcludePolicy include_exclude(const YAML::Node& n, const std::string& path) {
+    auto f = fields(n, path, {"includedClusterScopedResources", "excludedClusterScopedResources",
+                              "includedNamespaceScopedResources", "excludedNamespaceScopedResources"});
+    IncludeExcludePolicy p;
+    p.included_cluster_scoped_resources = strings(f["includedClusterScopedResources"], path + ".includedClusterScopedResources");
+    p.excluded_cluster_scoped_resources = strings(f["excludedClusterScopedResources"], path + ".excludedClusterScopedResources");
+    p.included_namespace_scoped_resources =
+        strings(f["includedNamespaceScopedResources"], path + ".includedNamespaceScopedResources");
+    p.excluded_namespace_scoped_resources =
+        strings(f["excludedNamespaceScopedResources"], path + ".excludedNamespaceScopedResources");
+    return p;
+  }
+
+  ResourcePolicies document(const YAML::Node& root, PolicyUse use) {
     if (absent(root)) fail(root, "", "failed to decode yaml data into resource policies: EOF (empty document)");
     auto f = fields(root, "", {"version", "volumePolicies", "includeExcludePolicy", "clusterScopedFilterPolicy",
                                "namespacedFilterPolicies"});
-    RestoreResourcePolicy p;
+    ResourcePolicies p;
     p.version = str(f["version"], "version");
-    const YAML::Node& volumes = f["volumePolicies"];
-    if (!absent(volumes) && !volumes.IsSequence()) fail(volumes, "volumePolicies", "expected a list");
-    const YAML::Node& include_exclude = f["includeExcludePolicy"];
-    if (!absent(include_exclude) && !include_exclude.IsMap()) fail(include_exclude, "includeExcludePolicy", "expected a mapping");
+    if (const YAML::Node& volumes = f["volumePolicies"]; !absent(volumes)) {
+      if (!volumes.IsSequence()) fail(volumes, "volumePolicies", "expected a list");
+      for (std::size_t i = 0; i < volumes.size(); ++i) {
+        p.volume_policies.push_back(volume_policy(volumes[i], "volumePolicies[" + std::to_string(i) + "]"));
+      }
+    }
+    if (const YAML::Node& ie = f["includeExcludePolicy"]; !absent(ie)) {
+      p.include_exclude_policy = include_exclude(ie, "includeExcludePolicy");
+    }
     if (const YAML::Node& cs = f["clusterScopedFilterPolicy"]; !absent(cs)) {
       auto c = fields(cs, "clusterScopedFilterPolicy", {"resourceFilters"});
       p.cluster_scoped_filter_policy = resource_filters(c["resourceFilters"], "clusterScopedFilterPolicy.resourceFilters");
@@ -155,13 +298,48 @@ class Reader {
             {strings(nf["namespaces"], path + ".namespaces"), resource_filters(nf["resourceFilters"], path + ".resourceFilters")});
       }
     }
-    // ValidateForRestore, in its order.
+    // BuildPolicy: every capacity parses (before any validation).
+    for (VolumePolicy& v : p.volume_policies) {
+      try {
+        std::tie(v.capacity_lower, v.capacity_upper) = parse_capacity(v.conditions.capacity);
+      } catch (const Error& e) {
+        invalid(e.what());
+      }
+    }
+    if (use == PolicyUse::decode) return p;
     if (p.version != kSupportedVersion) {
       invalid("incompatible version number " + p.version + " with supported version " + std::string(kSupportedVersion));
     }
-    if (!absent(volumes) && volumes.size() > 0) invalid("volumePolicies are not supported for restore");
-    if (!absent(include_exclude)) invalid("includeExcludePolicy is not supported for restore");
+    if (use == PolicyUse::restore) {  // ValidateForRestore
+      if (!p.volume_policies.empty()) invalid("volumePolicies are not supported for restore");
+      if (p.include_exclude_policy) invalid("includeExcludePolicy is not supported for restore");
+      return p;
+    }
+    // Validate: each volume policy's action and conditions, then the include/exclude policy.
+    for (std::size_t i = 0; i < p.volume_policies.size(); ++i) {
+      if (auto e = volume_policy_error(p.volume_policies[i])) invalid(*e);
+    }
+    if (p.include_exclude_policy) {
+      const auto& ie = *p.include_exclude_policy;
+      if (auto e = include_exclude_error(ie.included_cluster_scoped_resources, ie.excluded_cluster_scoped_resources)) {
+        invalid(*e);
+      }
+      if (auto e = include_exclude_error(ie.included_namespace_scoped_resources, ie.excluded_namespace_scoped_resources)) {
+        invalid(*e);
+      }
+    }
     return p;
+  }
+
+  // IncludeExcludePolicy.validateIncludeExclude; excludes are walked sorted (sets.String.List).
+  static std::optional<std::string> include_exclude_error(const std::vector<std::string>& includes,
+                                                          const std::vector<std::string>& excludes) {
+    std::set<std::string> in(includes.begin(), includes.end()), ex(excludes.begin(), excludes.end());
+    if (in.count("*") || ex.count("*")) return "cannot use '*' in includes or excludes filters in the policy";
+    for (const std::string& item : ex) {
+      if (in.count(item)) return "excludes list cannot contain an item in the includes list: " + item;
+    }
+    return std::nullopt;
   }
 
   [[noreturn]] void invalid(const std::string& problem) const { throw invalid_input(std::string(what_) + ": " + problem); }
@@ -203,7 +381,7 @@ void validate_filter(const PolicyResourceFilter& rf, const std::string& at, cons
   check_globs(rf.excluded_names, "excludedNames");
 }
 
-void validate_cluster_scoped(const RestoreResourcePolicy& p, const Reader& r) {
+void validate_cluster_scoped(const ResourcePolicies& p, const Reader& r) {
   if (!p.cluster_scoped_filter_policy) return;
   const auto& filters = *p.cluster_scoped_filter_policy;
   if (filters.empty()) {
@@ -226,7 +404,7 @@ void validate_cluster_scoped(const RestoreResourcePolicy& p, const Reader& r) {
   }
 }
 
-void validate_namespaced(const RestoreResourcePolicy& p, const Reader& r) {
+void validate_namespaced(const ResourcePolicies& p, const Reader& r) {
   std::map<std::string, std::vector<std::size_t>> patterns;
   for (std::size_t i = 0; i < p.namespaced_filter_policies.size(); ++i) {
     const auto& nfp = p.namespaced_filter_policies[i];
@@ -293,7 +471,7 @@ std::optional<std::string> namespace_pattern_error(std::string_view pattern) {
   return std::nullopt;
 }
 
-RestoreResourcePolicy RestoreResourcePolicy::parse(std::string_view yaml, std::string_view what) {
+ResourcePolicies ResourcePolicies::parse(std::string_view yaml, std::string_view what, PolicyUse use) {
   Reader reader(what);
   YAML::Node root;
   try {
@@ -304,7 +482,8 @@ RestoreResourcePolicy RestoreResourcePolicy::parse(std::string_view yaml, std::s
     throw invalid_input(msg + ": failed to decode yaml data into resource policies: " + e.msg);
   }
   try {
-    RestoreResourcePolicy p = reader.document(root);
+    ResourcePolicies p = reader.document(root, use);
+    if (use == PolicyUse::decode) return p;
     validate_cluster_scoped(p, reader);
     validate_namespaced(p, reader);
     return p;
@@ -313,14 +492,14 @@ RestoreResourcePolicy RestoreResourcePolicy::parse(std::string_view yaml, std::s
   }
 }
 
-RestoreResourcePolicy RestoreResourcePolicy::from_config_map(const json::object& config_map) {
+ResourcePolicies ResourcePolicies::from_config_map(const json::object& config_map, PolicyUse use) {
   std::string ns(json::metadata_string(config_map, "namespace")), name(json::metadata_string(config_map, "name"));
   std::string id = "configmap " + ns + "/" + name;
   const json::object* data = json::find_object(config_map, "data");
   if (!data || data->size() != 1) throw invalid_input("illegal resource policies " + ns + "/" + name + " configmap");
   const json::value& text = data->begin()->value();
   if (!text.is_string()) throw invalid_input(id + ": data." + std::string(data->begin()->key()) + ": expected a string");
-  return parse(std::string_view(text.as_string()), id);
+  return parse(std::string_view(text.as_string()), id, use);
 }
 
-}  // namespace vbackup::restore
+}  // namespace vbackup::policies
