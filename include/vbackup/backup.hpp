@@ -114,6 +114,13 @@ struct DeleteResult {
 DeleteResult delete_backup(storage::BackupStore& store, const std::string& name, Cluster* cluster,
                            const std::string& velero_namespace = "velero");
 
+// What delete_backup and delete_restore share: `delete_files` (the location's objects), then, with a
+// live `cluster`, the CR `name` of `plural` ("backups", "restores"; `kind` names it in messages) in
+// `velero_namespace`, with the rules above.
+DeleteResult delete_with_record(const std::function<std::vector<std::string>()>& delete_files, Cluster* cluster,
+                                std::string_view plural, std::string_view kind, const std::string& name,
+                                const std::string& velero_namespace);
+
 // "gzip" or "zstd"; anything else is Error(invalid) naming `what` (a flag, an options key).
 archive::Compression parse_compression(std::string_view name, std::string_view what);
 

@@ -7,6 +7,7 @@
 #include "vbackup/json.hpp"
 #include "vbackup/time.hpp"
 
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -98,6 +99,9 @@ class CrRecorder {
   // operation stopped before a terminal record (an exception), phase Failed with `failure_reason`
   // and completionTimestamp `now`. What cannot be written is said in note(), with how to remove it.
   void settle(std::string_view failure_reason, Timestamp now);
+  // settle() after an operation threw `error`: failureReason "cancelled" for Error(cancelled), the
+  // Error's message, or "internal error[: what]" for anything else.
+  void settle(std::exception_ptr error, Timestamp now);
   bool active() const;
   const std::string& note() const { return note_; }
 

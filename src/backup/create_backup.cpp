@@ -3,6 +3,8 @@
 #include "vbackup/backup.hpp"
 #include "vbackup/error.hpp"
 
+#include <cctype>
+
 namespace vbackup {
 
 archive::Compression parse_compression(std::string_view name, std::string_view what) {
@@ -84,16 +86,10 @@ BackupRun create_backup(Cluster& cluster, OpenedLocation& location, velero::Back
   std::optional<BackupRun> run;
   try {
     run.emplace(BackupRun{run_backup(std::move(backup), cluster.source(), *location.backups, location.location, options), {}});
-  } catch (const Error& e) {
+  } catch (...) {
     // A cancel (recorded Failed "cancelled" by run_backup) or an error thrown past it: never leave
     // the CR InProgress, where a Velero server counts it as running.
-    if (recorder) recorder->settle(e.code() == ErrorCode::cancelled ? "cancelled" : e.what(), now());
-    throw;
-  } catch (const std::exception& e) {
-    if (recorder) recorder->settle(std::string("internal error: ") + e.what(), now());
-    throw;
-  } catch (...) {
-    if (recorder) recorder->settle("internal error", now());
+    if (recorder) recorder->settle(std::current_exception(), now());
     throw;
   }
   if (recorder) {
@@ -103,32 +99,41 @@ BackupRun create_backup(Cluster& cluster, OpenedLocation& location, velero::Back
   return std::move(*run);
 }
 
-DeleteResult delete_backup(storage::BackupStore& store, const std::string& name, Cluster* cluster,
-                            const std::string& velero_namespace) {
-  // spec §2.8 (Velero's backup deletion): the files first, then the CR, so that Velero's sync never
-  // brings the CR back from a backup still in the bucket.
+DeleteResult delete_with_record(const std::function<std::vector<std::string>()>& delete_files, Cluster* cluster,
+                                std::string_view plural, std::string_view kind, const std::string& name,
+                                const std::string& velero_namespace) {
+  std::string what(kind);
+  if (!what.empty()) what[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(what[0])));
   DeleteResult out;
   bool in_location = true;
   try {
-    out.objects = delete_backup(store, name);
+    out.objects = delete_files();
   } catch (const Error& e) {
     if (e.code() != ErrorCode::not_found || !cluster || !cluster->live()) throw;
     in_location = false;
   }
   if (cluster && cluster->live()) {
     try {
-      out.cr_deleted = delete_recorded_cr(*cluster->client(), "backups", velero_namespace, name);
+      out.cr_deleted = delete_recorded_cr(*cluster->client(), plural, velero_namespace, name);
     } catch (const Error& e) {
       // The files are gone; a cluster that cannot be reached (or refuses) leaves the CR, and says so.
       if (e.code() != ErrorCode::kube || !in_location) throw;
-      out.note = "the Backup CR was not deleted: " + std::string(e.what());
+      out.note = "the " + std::string(kind) + " CR was not deleted: " + std::string(e.what());
     }
   }
   if (!in_location && !out.cr_deleted) {
-    throw not_found("backup " + name + ": not in the location, and no Backup of that name in namespace \"" +
-                    velero_namespace + "\" of " + cluster->describe());
+    throw not_found(what + " " + name + ": not in the location, and no " + std::string(kind) +
+                    " of that name in namespace \"" + velero_namespace + "\" of " + cluster->describe());
   }
   return out;
+}
+
+DeleteResult delete_backup(storage::BackupStore& store, const std::string& name, Cluster* cluster,
+                            const std::string& velero_namespace) {
+  // spec §2.8 (Velero's backup deletion): the files first, then the CR, so that Velero's sync never
+  // brings the CR back from a backup still in the bucket.
+  return delete_with_record([&] { return delete_backup(store, name); }, cluster, "backups", "Backup", name,
+                            velero_namespace);
 }
 
 }  // namespace vbackup

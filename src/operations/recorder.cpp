@@ -230,6 +230,18 @@ void CrRecorder::settle(std::string_view failure_reason, Timestamp now) {
            lower(kind_) + " " + st.name + " -n " + st.ns + "`";
 }
 
+void CrRecorder::settle(std::exception_ptr error, Timestamp now) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const Error& e) {
+    settle(e.code() == ErrorCode::cancelled ? std::string_view("cancelled") : std::string_view(e.what()), now);
+  } catch (const std::exception& e) {
+    settle(std::string("internal error: ") + e.what(), now);
+  } catch (...) {
+    settle("internal error", now);
+  }
+}
+
 bool delete_recorded_cr(kube::KubeClient& client, std::string_view resource, const std::string& ns,
                         const std::string& name) {
   const ApiResource* r = client.discovery().find("velero.io", resource);

@@ -237,15 +237,9 @@ RestoreRun create_restore(Cluster* cluster, OpenedLocation& location, velero::Re
   std::optional<RestoreRun> run;
   try {
     run.emplace(RestoreRun{run_restore(std::move(restore), *location.backups, *target, options), {}});
-  } catch (const Error& e) {
-    // A cancel (recorded Failed "cancelled" by run_restore) or an error past it: never InProgress.
-    if (recorder) recorder->settle(e.code() == ErrorCode::cancelled ? "cancelled" : e.what(), now());
-    throw;
-  } catch (const std::exception& e) {
-    if (recorder) recorder->settle(std::string("internal error: ") + e.what(), now());
-    throw;
   } catch (...) {
-    if (recorder) recorder->settle("internal error", now());
+    // A cancel (recorded Failed "cancelled" by run_restore) or an error past it: never InProgress.
+    if (recorder) recorder->settle(std::current_exception(), now());
     throw;
   }
   if (recorder) {
@@ -257,28 +251,8 @@ RestoreRun create_restore(Cluster* cluster, OpenedLocation& location, velero::Re
 
 DeleteResult delete_restore(storage::BackupStore& store, const std::string& name, Cluster* cluster,
                             const std::string& velero_namespace) {
-  DeleteResult out;
-  bool in_location = true;
-  try {
-    out.objects = delete_restore(store, name);
-  } catch (const Error& e) {
-    if (e.code() != ErrorCode::not_found || !cluster || !cluster->live()) throw;
-    in_location = false;
-  }
-  if (cluster && cluster->live()) {
-    try {
-      out.cr_deleted = delete_recorded_cr(*cluster->client(), "restores", velero_namespace, name);
-    } catch (const Error& e) {
-      // The files are gone; a cluster that cannot be reached (or refuses) leaves the CR, and says so.
-      if (e.code() != ErrorCode::kube || !in_location) throw;
-      out.note = "the Restore CR was not deleted: " + std::string(e.what());
-    }
-  }
-  if (!in_location && !out.cr_deleted) {
-    throw not_found("restore " + name + ": not in the location, and no Restore of that name in namespace \"" +
-                    velero_namespace + "\" of " + cluster->describe());
-  }
-  return out;
+  return delete_with_record([&] { return delete_restore(store, name); }, cluster, "restores", "Restore", name,
+                            velero_namespace);
 }
 
 // ---- JSON forms --------------------------------------------------------------------------------
