@@ -4,6 +4,7 @@
 // over the system tz database through Howard Hinnant's date/tz.h, so that DST behaves as in Go.
 #include "schedule/cron_internal.hpp"
 
+#include "core/encoding.hpp"
 #include "vbackup/error.hpp"
 
 #include <date/tz.h>
@@ -21,33 +22,6 @@ using Sec = std::chrono::sys_seconds;
 
 // A parse failure carrying robfig's message; parse_cron adds Velero's "invalid schedule: ".
 Error fail(std::string message) { return invalid_input(std::move(message)); }
-
-// strconv.Quote, enough for error messages: printable ASCII and UTF-8 kept, the rest escaped.
-std::string go_quote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\v': out += "\\v"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
 
 // strconv.Atoi: an optional sign and decimal digits, nothing else; errors as Go words them.
 long long atoi_go(std::string_view s) {
