@@ -86,6 +86,33 @@ std::optional<json::object> find_location(kube::KubeClient& client, const std::s
   return found;
 }
 
+// What the Backup and Restore controllers do once validation is over: either FailedValidation
+// recorded on the CR (and logged), or the location opened (spec.credential from its Secret, sync.hpp's
+// open_bsl) and the cluster connected.
+struct Started {
+  OpenedLocation location;
+  std::unique_ptr<Cluster> cluster;
+};
+
+std::optional<Started> start_or_fail(ControllerContext& ctx, const char* plural, const char* kind,
+                                     const json::object& object, const std::vector<std::string>& errors,
+                                     const std::optional<json::object>& bsl) {
+  if (!errors.empty()) {
+    record_status(ctx.client, plural, kind, object, failed_validation(errors));
+    std::string noun(kind);
+    noun[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(noun[0])));  // "backup NAME: …"
+    if (ctx.log) ctx.log("warning", noun + " " + std::string(json::metadata_string(object, "name")) +
+                                        ": FailedValidation: " + errors.front());
+    return std::nullopt;
+  }
+  Started s{open_bsl(ctx.client, velero::BackupStorageLocation::from_json(*bsl, "backup storage location"), ctx.namespace_),
+            nullptr};
+  ClusterOptions co;
+  co.connect = ctx.connect;
+  s.cluster = Cluster::open(co);
+  return s;
+}
+
 class BackupController final : public Controller {
  public:
   std::string name() const override { return "backup"; }
@@ -122,18 +149,9 @@ class BackupController final : public Controller {
                            " is in Unavailable status.");
       }
     }
-    if (!errors.empty()) {
-      ctx.metrics.backup_validation_failure(schedule);
-      record_status(ctx.client, "backups", "Backup", object, failed_validation(errors));
-      if (ctx.log) ctx.log("warning", "backup " + name + ": FailedValidation: " + errors.front());
-      return std::nullopt;
-    }
-    // spec.credential: the Secret's key, read from the Velero namespace (sync.hpp's open_bsl).
-    OpenedLocation location = open_bsl(ctx.client, velero::BackupStorageLocation::from_json(*bsl, "backup storage location"),
-                                       ctx.namespace_);
-    ClusterOptions co;
-    co.connect = ctx.connect;
-    auto cluster = Cluster::open(co);
+    if (!errors.empty()) ctx.metrics.backup_validation_failure(schedule);
+    auto started_with = start_or_fail(ctx, "backups", "Backup", object, errors, bsl);
+    if (!started_with) return std::nullopt;
     BackupOptions options;
     options.velero_namespace = ctx.namespace_;
     options.record_existing = true;
@@ -144,7 +162,7 @@ class BackupController final : public Controller {
     const auto started = std::chrono::steady_clock::now();
     BackupRun run;
     try {
-      run = create_backup(*cluster, location, std::move(*backup), std::move(options));
+      run = create_backup(*started_with->cluster, started_with->location, std::move(*backup), std::move(options));
     } catch (const Error& e) {
       ctx.metrics.backup_failure(schedule);
       if (ctx.log) ctx.log("error", "backup " + name + ": " + e.what());
@@ -232,18 +250,9 @@ class RestoreController final : public Controller {
         }
       }
     }
-    if (!errors.empty()) {
-      ctx.metrics.restore_validation_failed(schedule);
-      record_status(ctx.client, "restores", "Restore", object, failed_validation(errors));
-      if (ctx.log) ctx.log("warning", "restore " + name + ": FailedValidation: " + errors.front());
-      return std::nullopt;
-    }
-    // spec.credential: the Secret's key, read from the Velero namespace (sync.hpp's open_bsl).
-    OpenedLocation location = open_bsl(ctx.client, velero::BackupStorageLocation::from_json(*bsl, "backup storage location"),
-                                       ctx.namespace_);
-    ClusterOptions co;
-    co.connect = ctx.connect;
-    auto cluster = Cluster::open(co);
+    if (!errors.empty()) ctx.metrics.restore_validation_failed(schedule);
+    auto started_with = start_or_fail(ctx, "restores", "Restore", object, errors, bsl);
+    if (!started_with) return std::nullopt;
     RestoreOptions options;
     options.velero_namespace = ctx.namespace_;
     options.record_existing = true;
@@ -252,7 +261,7 @@ class RestoreController final : public Controller {
     options.on_progress = [stop](const RestoreProgress&) { return !stop.stop_requested(); };
     RestoreRun run;
     try {
-      run = create_restore(cluster.get(), location, std::move(*restore), std::move(options));
+      run = create_restore(started_with->cluster.get(), started_with->location, std::move(*restore), std::move(options));
     } catch (const Error& e) {
       ctx.metrics.restore_failed(schedule);
       if (ctx.log) ctx.log("error", "restore " + name + ": " + e.what());
