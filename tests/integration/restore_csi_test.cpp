@@ -142,7 +142,8 @@ struct CsiCluster {
   }
   // The fake driver's volume of a handle: "" when the claim's PV was not cut from a snapshot.
   std::string from_snapshot(const std::string& volume_handle) {
-    for (const auto& v : s.server.api().csi_snapshots().at("volumes").as_array()) {
+    const json::object world = s.server.api().csi_snapshots();
+    for (const auto& v : world.at("volumes").as_array()) {
       if (str(v.as_object(), "volumeHandle") == volume_handle) return str(v.as_object(), "fromSnapshotHandle");
     }
     FAIL("no volume " << volume_handle);
