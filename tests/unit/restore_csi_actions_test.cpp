@@ -396,3 +396,13 @@ TEST_CASE("csi §2 restore priorities: VolumeSnapshotClasses, contents, snapshot
                                           "persistentvolumeclaims", "configmaps"});
   fs::remove_all(spool);
 }
+
+TEST_CASE("csi §6 velero.io/dataupload: a backed-up DataUpload is never restored (no node agent would serve it)") {
+  Fixture f;
+  auto out = f.run("velero.io/dataupload", "datauploads.velero.io",
+                   R"({"apiVersion":"velero.io/v2alpha1","kind":"DataUpload","metadata":{"name":"b1-x7k2p","namespace":"velero"},
+                      "spec":{"snapshotType":"CSI","sourcePVC":"data","sourceNamespace":"app"},"status":{"phase":"Completed"}})",
+                   "velero");
+  CHECK(out.skip_restore);
+  CHECK(out.additional_items.empty());
+}

@@ -3,7 +3,7 @@
 // restore priorities (VolumeSnapshotClasses, then contents, then snapshots, before PVs and PVCs) the
 // content and the snapshot are restored in their own passes; the additional items the actions return
 // (VS from the PVC, VSC from the VS) only matter when a filter left those resources out, which is why
-// they are must-include.
+// they are must-include. And velero.io/dataupload, the data mover's other restore action.
 #include "restore/actions/builtin.hpp"
 #include "restore/actions/csi.hpp"
 #include "restore/actions/object_access.hpp"
@@ -219,6 +219,16 @@ class CsiVolumeSnapshotClassAction final : public ResourceAction {
   }
 };
 
+// velero.io/dataupload (dataupload_retrieve_action.go): a DataUpload of the backup is never restored
+// (SkipRestore). Velero first turns it into a DataUploadResult ConfigMap for the DataDownload that
+// csi-pvc-restorer creates; without a node agent there is no DataDownload (csi §6), so the ConfigMap,
+// which Velero deletes at the end of the restore anyway, is not made either.
+class DataUploadAction final : public ResourceAction {
+ public:
+  DataUploadAction() : ResourceAction("velero.io/dataupload", {"datauploads.velero.io"}) {}
+  ActionOutput execute(const ActionContext&, ActionInput input) const override { return skip(std::move(input.item)); }
+};
+
 }  // namespace
 
 std::vector<std::unique_ptr<RestoreItemAction>> make_csi_actions() {
@@ -227,6 +237,7 @@ std::vector<std::unique_ptr<RestoreItemAction>> make_csi_actions() {
   out.push_back(std::make_unique<CsiVolumeSnapshotAction>());
   out.push_back(std::make_unique<CsiVolumeSnapshotContentAction>());
   out.push_back(std::make_unique<CsiVolumeSnapshotClassAction>());
+  out.push_back(std::make_unique<DataUploadAction>());
   return out;
 }
 

@@ -26,9 +26,10 @@
 // csi-volumesnapshotclass-restorer; csi §2) are here too (csi_actions.cpp), always on: Velero runs them
 // only with the EnableCSI feature flag (ShouldSkipAction), which every CSI user sets.
 //
-// Not here (restore §2.5): velero.io/dataupload and the DataDownload path of csi-pvc-restorer (no node
-// agent: csi §6), the VolumeGroupSnapshot stubs of csi-volumesnapshot-restorer, and the restore-wait
-// injection of velero.io/pod-volume-restore (its strip of stale restore-wait containers is here).
+// velero.io/dataupload skips DataUploads as Velero does, without the DataUploadResult ConfigMap.
+// Not here (restore §2.5): the DataDownload path of csi-pvc-restorer (no node agent: csi §6), the
+// VolumeGroupSnapshot stubs of csi-volumesnapshot-restorer, and the restore-wait injection of
+// velero.io/pod-volume-restore (its strip of stale restore-wait containers is here).
 #pragma once
 
 #include "vbackup/json.hpp"
@@ -118,7 +119,7 @@ class RestoreItemAction {
 // add-pvc-from-pod, admission-webhook-configuration, apiservice, change-image-name,
 // change-storage-class, cluster-role-bindings, crd-preserve-fields, csi-pvc-restorer,
 // csi-volumesnapshot-restorer, csi-volumesnapshotclass-restorer, csi-volumesnapshotcontent-restorer,
-// init-restore-hook, job, pod, pod-volume-restore, pvc, role-bindings, secret, service, service-account
+// dataupload, init-restore-hook, job, pod, pod-volume-restore, pvc, role-bindings, secret, service, service-account
 // (all "velero.io/...").
 std::vector<std::unique_ptr<RestoreItemAction>> builtin_restore_item_actions();
 
