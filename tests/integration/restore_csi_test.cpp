@@ -39,7 +39,19 @@ struct CsiBackup {
   bool volume_info = true;        // Velero ≥ 1.13
   bool legacy_side_file = false;  // Velero ≤ 1.16: <b>-csi-volumesnapshots.json.gz
   bool move_data = false;         // spec.snapshotMoveData: the claim went through a DataUpload
+  bool crds = false;              // the snapshot CRDs, as Velero backs up the CRD of each custom resource
 };
+
+// A snapshot.storage.k8s.io/v1 CRD (enough of it for discovery).
+std::string snapshot_crd(const std::string& plural, const std::string& kind, const std::string& scope) {
+  std::string singular = kind;
+  for (auto& ch : singular) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return R"({"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":")" + plural +
+         R"(.snapshot.storage.k8s.io"},"spec":{"group":"snapshot.storage.k8s.io","scope":")" + scope +
+         R"(","names":{"plural":")" + plural + R"(","singular":")" + singular + R"(","kind":")" + kind + R"(","listKind":")" +
+         kind + R"(List"},"versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object",
+         "x-kubernetes-preserve-unknown-fields":true}}}]}})";
+}
 
 // Items as Velero 1.18 writes them (status included; the VS and VSC as re-read at finalize).
 std::vector<std::pair<std::string, std::string>> items_of(const CsiBackup& c) {
@@ -84,6 +96,13 @@ std::vector<std::pair<std::string, std::string>> items_of(const CsiBackup& c) {
   out.push_back({kVsClass, R"({"apiVersion":"snapshot.storage.k8s.io/v1","kind":"VolumeSnapshotClass","metadata":{"name":"csi-snap",
         "labels":{"velero.io/csi-volumesnapshot-class":"true"}},"driver":"hostpath.csi.k8s.io","deletionPolicy":"Delete"})"});
   for (auto& [gr, text] : out) text = replace(text, "HANDLE", c.handle);
+  if (c.crds) {
+    out.push_back({"customresourcedefinitions.apiextensions.k8s.io", snapshot_crd("volumesnapshots", "VolumeSnapshot", "Namespaced")});
+    out.push_back({"customresourcedefinitions.apiextensions.k8s.io",
+                   snapshot_crd("volumesnapshotcontents", "VolumeSnapshotContent", "Cluster")});
+    out.push_back({"customresourcedefinitions.apiextensions.k8s.io",
+                   snapshot_crd("volumesnapshotclasses", "VolumeSnapshotClass", "Cluster")});
+  }
   return out;
 }
 
@@ -386,4 +405,32 @@ TEST_CASE("csi §2 a dry run and a diff show the rewritten objects under the nam
   // Nothing was written.
   CHECK(c.s.list(kVsc).empty());
   CHECK_FALSE(c.s.get("persistentvolumeclaims", "app-copy", "data"));
+}
+
+TEST_CASE("csi §2 a dry run without a cluster (--output-dir) writes the rewritten snapshot, content and claim") {
+  RestoreLocation loc;
+  put_csi_backup(loc, {.crds = true});
+  TempDir out("restore-csi-plan");
+  velero::Restore r = restore_of("r1", "b1");
+  r.metadata.uid = "34343434-2222-4333-8444-555555555555";
+  r.spec.namespace_mapping = {{"app", "app-copy"}};
+  PlanLog plan;
+  auto run = create_restore(nullptr, loc.location, r, plan_options(plan, RestoreOptions::Mode::dry_run), out.path / "plan");
+  INFO(plan.dump());
+  CHECK(run.result.restore.status.errors == 0);
+  const std::string name = restore::csi_restore_name("34343434-2222-4333-8444-555555555555", kVsName);
+  CHECK(plan.action("snapshot.storage.k8s.io/v1/VolumeSnapshotContent /" + name) == "create");
+  CHECK(plan.action("snapshot.storage.k8s.io/v1/VolumeSnapshot app-copy/" + name) == "create");
+  CHECK(plan.action("v1/PersistentVolume /pvc-0b7f3c1e") == "skip");
+  std::string vsc, pvc;
+  for (const auto& e : std::filesystem::directory_iterator(out.path / "plan")) {
+    const std::string file = e.path().filename().string();
+    if (file.find("volumesnapshotcontent-" + name) != std::string::npos) vsc = read_file(e.path());
+    if (file.find("persistentvolumeclaim-app-copy-data") != std::string::npos) pvc = read_file(e.path());
+  }
+  CHECK(vsc.find("snapshotHandle: snapshot-77") != std::string::npos);
+  CHECK(vsc.find("volumeSnapshotClassName: csi-snap") != std::string::npos);  // the class the plan creates first
+  CHECK(vsc.find("namespace: app-copy") != std::string::npos);
+  CHECK(pvc.find("name: " + name) != std::string::npos);
+  CHECK(pvc.find("volumeName") == std::string::npos);
 }
