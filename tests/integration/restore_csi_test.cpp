@@ -236,10 +236,16 @@ TEST_CASE("csi §2 restore into another namespace: static content and snapshot u
   CsiCluster c("snapshot-77");
   PlanLog plan;
   RestoreOptions o = plan_options(plan);
+  Strings phases;
+  o.on_record = [&](const velero::Restore& r) {
+    if (phases.empty() || phases.back() != r.status.phase) phases.push_back(r.status.phase);
+  };
   auto r = run(c, loc, "r1", "11111111-2222-4333-8444-555555555555", [](velero::Restore& r) {
     r.spec.namespace_mapping = {{"app", "app-copy"}};
   }, o);
   INFO(plan.dump());
+  // restore §2.11: Finalizing while the finalizer waits for the claim and patches its new PV.
+  CHECK(phases == Strings{"InProgress", "Finalizing", "Completed"});
   CHECK(errors_of(loc, "r1") == Strings{});
   CHECK(r.restore.status.phase == "Completed");
   check_restored(c, "app-copy", "11111111-2222-4333-8444-555555555555", "snapshot-77", "r1");
@@ -289,7 +295,9 @@ TEST_CASE("csi §2 restoring the same backup twice: a new snapshot and content p
   INFO(plan.dump());
   CHECK(errors_of(loc, "r3") == Strings{});
   CHECK(r3.restore.status.phase == "Completed");
-  CHECK(plan.action("v1/PersistentVolumeClaim copy-1/data") != "failed");
+  CHECK(plan.action("v1/PersistentVolumeClaim copy-1/data") == "unchanged");  // ours: Velero's "skipped", same list entry
+  CHECK(plan.action("snapshot.storage.k8s.io/v1/VolumeSnapshotClass /csi-snap") == "unchanged");
+  CHECK(messages(loc.details("r3").results.warnings) == Strings{});
   CHECK(c.s.get(kVsc, "", restore::csi_restore_name("cccccccc-2222-4333-8444-555555555555", kVsName)));
   CHECK(str(at(*c.s.get("persistentvolumeclaims", "copy-1", "data"), "spec").at("dataSource").as_object(), "name") ==
         restore::csi_restore_name(uid1, kVsName));
@@ -433,4 +441,29 @@ TEST_CASE("csi §2 a dry run without a cluster (--output-dir) writes the rewritt
   CHECK(vsc.find("namespace: app-copy") != std::string::npos);
   CHECK(pvc.find("name: " + name) != std::string::npos);
   CHECK(pvc.find("volumeName") == std::string::npos);
+}
+
+TEST_CASE("csi §2 restore finalizer: a claim of a WaitForFirstConsumer class stays Pending and is not waited for") {
+  // patchDynamicPVWithVolumeInfo skips it (velero #4428): no pod, no binding, no error.
+  RestoreLocation loc;
+  put_csi_backup(loc, {});
+  CsiCluster c("snapshot-77");
+  c.s.server.api().put_object(parse(R"({"apiVersion":"storage.k8s.io/v1","kind":"StorageClass","metadata":{"name":"csi-wait"},
+      "provisioner":"hostpath.csi.k8s.io","reclaimPolicy":"Delete","volumeBindingMode":"WaitForFirstConsumer"})"));
+  RestoreOptions o;
+  o.resource_timeout = std::chrono::seconds(30);
+  // The claim moves to the WaitForFirstConsumer class (velero.io/change-storage-class's ConfigMap).
+  c.s.server.api().put_object(parse(R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"velero"}})"));
+  c.s.server.api().put_object(parse(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"change-sc","namespace":"velero",
+      "labels":{"velero.io/plugin-config":"","velero.io/change-storage-class":"RestoreItemAction"}},"data":{"csi":"csi-wait"}})"));
+  const auto start = std::chrono::steady_clock::now();
+  auto r = run(c, loc, "r1", "56565656-2222-4333-8444-555555555555", {}, o);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(15));
+  CHECK(errors_of(loc, "r1") == Strings{});
+  CHECK(r.restore.status.phase == "Completed");
+  auto pvc = c.s.get("persistentvolumeclaims", "app", "data");
+  REQUIRE(pvc);
+  CHECK(str(at(*pvc, "spec"), "storageClassName") == "csi-wait");
+  CHECK(str(at(*pvc, "status"), "phase") == "Pending");
+  CHECK(loc.logs("r1").find("has VolumeBindingMode set to WaitForFirstConsumer") != std::string::npos);
 }
