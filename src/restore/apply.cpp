@@ -84,8 +84,13 @@ void Restorer::apply(const Item& item, const ApiResource& r, json::object obj, c
     handle_existing(item, r, obj, *existing);
     return;
   }
+  // What a later action reads of the target must include what this restore would have created.
+  if (!writes() && item.group_resource == "volumesnapshotclasses.snapshot.storage.k8s.io") {
+    lookup_.planned(item.group_resource, obj);
+  }
   if (read_only_live()) {
-    record(item, avk, item.name, ItemOutcome::created, "",
+    // Under the name it would be created with (an action may rename it: csi §2), as the apply records it.
+    record(item, avk, name.empty() ? item.name : name, ItemOutcome::created, "",
            options_.mode == RestoreOptions::Mode::diff
                ? patch::unified_diff(json::value(nullptr), strip_for_diff(obj), "/dev/null", id)
                : std::string());

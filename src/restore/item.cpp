@@ -161,6 +161,7 @@ bool Restorer::restore_item_body(Item& item, json::object obj) {
       return true;
     }
     for (const auto& w : run.warnings) add_warning(item.target_namespace, w, where);
+    for (const auto& e : run.errors) add_error(item.target_namespace, e, where);
     if (run.skip_restore) {
       log_.info("Skipping restore because a registered plugin discarded it", where);
       record(item, avk, item.name, ItemOutcome::skipped, "skipped by " + run.skipped_by);

@@ -133,7 +133,8 @@ std::vector<std::string> Restorer::prepare(const velero::Backup& backup, storage
   }
 
   actions_ = restore::builtin_restore_item_actions();
-  action_context_ = std::make_unique<restore::ActionContext>(restore::ActionContext{restore_, vns, lookup_});
+  backup_ = backup;
+  action_context_ = std::make_unique<restore::ActionContext>(restore::ActionContext{restore_, vns, lookup_, &*backup_});
   const Discovery& d = target_.discovery();
   status_filter_ = restore::status_includes_excludes(spec, [&d](std::string_view name) -> std::optional<filter::ResolvedResource> {
     if (auto r = d.resolve(name)) return filter::ResolvedResource{r->group_resource(), r->namespaced};
@@ -145,6 +146,7 @@ std::vector<std::string> Restorer::prepare(const velero::Backup& backup, storage
   if (std::string key = store.backup_volume_info_key(b); store.objects().exists(key)) {
     volume_infos_ = read_list(store, key);
     volume_records_.volume_infos = &volume_infos_;
+    volume_info_list_ = restore::parse_volume_infos(volume_infos_, key);
   }
   volume_snapshots_ = read_list(store, store.backup_volume_snapshots_key(b));
   pod_volume_backups_ = read_list(store, store.backup_pod_volume_backups_key(b));

@@ -94,6 +94,11 @@ std::optional<json::object> PortLookup::get(std::string_view group_resource, std
   return target_.get(*r, std::string(ns), std::string(name));
 }
 
+void PortLookup::planned(std::string_view group_resource, json::object object) {
+  std::lock_guard lock(mu_);
+  planned_[std::string(group_resource)].push_back(std::move(object));
+}
+
 std::vector<json::object> PortLookup::list(std::string_view group_resource, std::string_view ns,
                                            std::string_view selector) {
   std::string key = std::string(group_resource) + "|" + std::string(ns) + "|" + std::string(selector);
@@ -107,6 +112,14 @@ std::vector<json::object> PortLookup::list(std::string_view group_resource, std:
     o.namespace_ = std::string(ns);
     o.label_selector = std::string(selector);
     target_.list(*r, o, [&](json::object&& obj) { out.push_back(std::move(obj)); });
+  }
+  if (selector.empty()) {
+    std::lock_guard lock(mu_);
+    if (auto it = planned_.find(group_resource); it != planned_.end()) {
+      for (const auto& o : it->second) {
+        if (ns.empty() || json::metadata_string(o, "namespace") == ns) out.push_back(o);
+      }
+    }
   }
   // Only the plugin ConfigMaps are listed by selector, once per restore; other lists stay fresh.
   if (!selector.empty()) {
@@ -190,6 +203,9 @@ void Restorer::record(const Item& item, std::string_view api_version_kind, std::
     entry += "(" + std::string(outcome == ItemOutcome::unchanged ? "skipped" : applied[i]) + ")";
     std::lock_guard lock(mu_);
     resource_list_.add(api_version_kind, entry);
+    if (outcome == ItemOutcome::created && api_version_kind == "v1/PersistentVolumeClaim") {
+      created_pvcs_.insert(item.target_namespace + "/" + std::string(name));
+    }
   }
   ++recorded_;
   if (options_.on_plan) {

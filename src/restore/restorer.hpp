@@ -7,6 +7,7 @@
 #include "operations/operation_log.hpp"
 #include "restore/actions/pv_decision.hpp"
 #include "restore/actions/restore_item_action.hpp"
+#include "restore/actions/volume_info.hpp"
 #include "restore/modifiers/resource_modifiers.hpp"
 #include "restore/plan/backup_contents.hpp"
 #include "restore/plan/selection.hpp"
@@ -32,12 +33,17 @@ class PortLookup final : public restore::TargetLookup {
   explicit PortLookup(ClusterTarget& target) : target_(target) {}
   std::optional<json::object> get(std::string_view group_resource, std::string_view ns, std::string_view name) override;
   std::vector<json::object> list(std::string_view group_resource, std::string_view ns, std::string_view selector) override;
+  // A dry run or a diff creates nothing, yet a later action must see what the restore would have
+  // created: the VolumeSnapshotClasses, restored before the contents whose class
+  // csi-volumesnapshotcontent-restorer picks from the target (csi §2). Added to unselected lists.
+  void planned(std::string_view group_resource, json::object object);
 
  private:
   const ApiResource* resolve(std::string_view group_resource);
   ClusterTarget& target_;
   std::mutex mu_;
   std::map<std::string, std::vector<json::object>> lists_;
+  std::map<std::string, std::vector<json::object>, std::less<>> planned_;  // group resource → objects
 };
 
 // How one item ended, for the resource list and the plan.
@@ -54,6 +60,11 @@ class Restorer {
   std::vector<std::string> prepare(const velero::Backup& backup, storage::BackupStore& store);
   // The walk: pass 1 (CRDs), discovery refreshed, pass 2 (everything else, in restore order).
   void run();
+  // Velero's restore finalizer, patchDynamicPVWithVolumeInfo (finalize.cpp): whether there is
+  // anything to do (a live restore that created claims of CSI-snapshotted or pod-volume-backed
+  // volumes the volume info describes), and doing it.
+  bool has_volumes_to_finalize() const;
+  void finalize_volumes();
 
   velero::Result errors() const;
   velero::Result warnings() const;
@@ -109,12 +120,15 @@ class Restorer {
   std::optional<filter::IncludesExcludes> status_filter_;
   json::array volume_infos_, volume_snapshots_, pod_volume_backups_, csi_volume_snapshots_;
   restore::BackupVolumeRecords volume_records_;
+  std::vector<restore::RestoreVolumeInfo> volume_info_list_;  // volume_infos_ parsed
   std::string backup_name_;
+  std::optional<velero::Backup> backup_;  // the actions read it (restore::ActionContext::backup)
 
   mutable std::mutex mu_;  // everything below
   velero::Result errors_, warnings_;
   ItemSet restored_;  // restore §2.3 step 4, keyed apiVersion/Kind|namespace|name
   std::set<std::string, std::less<>> pvs_to_provision_;
+  std::set<std::string> created_pvcs_;  // "<ns>/<name>" recorded created, for finalize_volumes
   std::set<std::string> namespaces_ensured_;
   std::map<std::string, std::optional<ApiResource>> resolved_;
   persistence::ResourceListWriter resource_list_;

@@ -138,6 +138,18 @@ RestoreResult run_restore(velero::Restore restore, storage::BackupStore& store, 
         return failed_validation();
       }
       restorer->run();
+      if (restorer->has_volumes_to_finalize()) {
+        // restore §2.11: Finalizing, while the restore finalizer waits for the re-provisioned claims
+        // (finalize.cpp) and puts the old PVs' reclaim policy and labels on the new ones.
+        st.phase = restorer->errors().count() > 0 ? phase::FinalizingPartiallyFailed : phase::Finalizing;
+        if (options.on_record) {
+          try {
+            options.on_record(restore);
+          } catch (const Error&) {
+          }
+        }
+        restorer->finalize_volumes();
+      }
     }
   } catch (const Error& e) {
     failure = e;
@@ -161,8 +173,8 @@ RestoreResult run_restore(velero::Restore restore, storage::BackupStore& store, 
   st.warnings = count(warnings);
   st.errors = count(errors);
   if (!failure) {
-    // No asynchronous item operations exist yet, so WaitingForPluginOperations and Finalizing pass at
-    // once (restore §2.11 phase flow); the finalizer has nothing to patch without volume data.
+    // No asynchronous item operations exist (no DataDownloads: csi §6), so WaitingForPluginOperations
+    // passes at once (restore §2.11 phase flow); Finalizing was the volume finalizer's, above.
     st.phase = st.errors > 0 ? phase::PartiallyFailed : phase::Completed;
     log.info("restore completed");
   }

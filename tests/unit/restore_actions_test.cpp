@@ -97,7 +97,9 @@ TEST_CASE("restore §2.5 built-in actions run in Velero's order: alphabetical by
   CHECK(names == std::vector<std::string>{
                      "velero.io/add-pvc-from-pod", "velero.io/admission-webhook-configuration", "velero.io/apiservice",
                      "velero.io/change-image-name", "velero.io/change-storage-class", "velero.io/cluster-role-bindings",
-                     "velero.io/crd-preserve-fields", "velero.io/init-restore-hook", "velero.io/job", "velero.io/pod",
+                     "velero.io/crd-preserve-fields", "velero.io/csi-pvc-restorer", "velero.io/csi-volumesnapshot-restorer",
+                     "velero.io/csi-volumesnapshotclass-restorer", "velero.io/csi-volumesnapshotcontent-restorer",
+                     "velero.io/dataupload", "velero.io/init-restore-hook", "velero.io/job", "velero.io/pod",
                      "velero.io/pod-volume-restore", "velero.io/pvc", "velero.io/role-bindings", "velero.io/secret", "velero.io/service",
                      "velero.io/service-account"});
 }

@@ -48,6 +48,9 @@ std::unique_ptr<RestoreItemAction> make_init_restore_hook_action();
 std::unique_ptr<RestoreItemAction> make_service_action();
 std::unique_ptr<RestoreItemAction> make_change_storage_class_action();
 std::unique_ptr<RestoreItemAction> make_change_image_name_action();
+// csi_actions.cpp: csi-pvc-restorer, csi-volumesnapshot-restorer, csi-volumesnapshotcontent-restorer,
+// csi-volumesnapshotclass-restorer (csi §2), and dataupload (skips DataUploads, csi §6).
+std::vector<std::unique_ptr<RestoreItemAction>> make_csi_actions();
 // builtin_actions.cpp: job, service-account, secret, role-bindings, cluster-role-bindings, pvc,
 // crd-preserve-fields, apiservice, admission-webhook-configuration.
 std::vector<std::unique_ptr<RestoreItemAction>> make_small_actions();

@@ -318,6 +318,7 @@ std::vector<std::unique_ptr<RestoreItemAction>> builtin_restore_item_actions() {
   out.push_back(detail::make_service_action());
   out.push_back(detail::make_change_storage_class_action());
   out.push_back(detail::make_change_image_name_action());
+  for (auto& a : detail::make_csi_actions()) out.push_back(std::move(a));
   // ServerMux.Names() is sorted: Velero runs its actions in name order.
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a->name() < b->name(); });
   return out;
@@ -336,6 +337,7 @@ ActionRun run_restore_item_actions(const std::vector<std::unique_ptr<RestoreItem
     const bool must_include = take_must_include_annotation(out.item) || out.must_include_additional_items;
     input.item = std::move(out.item);
     for (auto& w : out.warnings) run.warnings.push_back(std::string(action->name()) + ": " + w);
+    for (auto& e : out.errors) run.errors.push_back(std::string(action->name()) + ": " + e);
     if (out.skip_restore) {
       run.skip_restore = true;
       run.skipped_by = action->name();

@@ -22,12 +22,18 @@
 // * admission-webhook-configuration: an entry of `webhooks` that is not an object is dropped as Velero
 //   drops it, with a warning in the output instead of only a log line.
 //
-// Not here (restore §2.5): velero.io/dataupload, the CSI v2 actions and the restore-wait injection of
-// velero.io/pod-volume-restore (its strip of stale restore-wait containers is here): they belong to
-// the volume work of a later issue.
+// The CSI v2 actions (csi-pvc-restorer, csi-volumesnapshot-restorer, csi-volumesnapshotcontent-restorer,
+// csi-volumesnapshotclass-restorer; csi §2) are here too (csi_actions.cpp), always on: Velero runs them
+// only with the EnableCSI feature flag (ShouldSkipAction), which every CSI user sets.
+//
+// velero.io/dataupload skips DataUploads as Velero does, without the DataUploadResult ConfigMap.
+// Not here (restore §2.5): the DataDownload path of csi-pvc-restorer (no node agent: csi §6), the
+// VolumeGroupSnapshot stubs of csi-volumesnapshot-restorer, and the restore-wait injection of
+// velero.io/pod-volume-restore (its strip of stale restore-wait containers is here).
 #pragma once
 
 #include "vbackup/json.hpp"
+#include "vbackup/velero_backup.hpp"
 #include "vbackup/velero_restore.hpp"
 
 #include <memory>
@@ -71,6 +77,9 @@ struct ActionContext {  // one per restore
   const velero::Restore& restore;  // name, spec.namespaceMapping, preserveNodePorts, hooks, ...
   std::string velero_namespace = "velero";  // where plugin ConfigMaps live
   TargetLookup& target;
+  // The backup being restored (spec.snapshotMoveData for csi-pvc-restorer); nullptr = unknown, read
+  // as a backup without the data mover.
+  const velero::Backup* backup = nullptr;
 };
 
 struct ActionInput {
@@ -89,6 +98,9 @@ struct ActionOutput {
   // and strips the annotation for actions that set it the Velero way.)
   bool must_include_additional_items = false;
   std::vector<std::string> warnings;  // things the action dropped or ignored, for the restore's warnings
+  // Errors of the restore that do not stop this item (it is still restored as the output says), e.g.
+  // a PVC whose moved snapshot data cannot be restored without a node agent (csi §6).
+  std::vector<std::string> errors;
 };
 
 // Actions hold no state: one list serves every item of a restore, from several threads at once.
@@ -105,8 +117,10 @@ class RestoreItemAction {
 
 // Velero's built-in v1 actions in Velero's execution order (alphabetical by name, restore §2.5):
 // add-pvc-from-pod, admission-webhook-configuration, apiservice, change-image-name,
-// change-storage-class, cluster-role-bindings, crd-preserve-fields, init-restore-hook, job, pod,
-// pod-volume-restore, pvc, role-bindings, secret, service, service-account (all "velero.io/...").
+// change-storage-class, cluster-role-bindings, crd-preserve-fields, csi-pvc-restorer,
+// csi-volumesnapshot-restorer, csi-volumesnapshotclass-restorer, csi-volumesnapshotcontent-restorer,
+// dataupload, init-restore-hook, job, pod, pod-volume-restore, pvc, role-bindings, secret, service, service-account
+// (all "velero.io/...").
 std::vector<std::unique_ptr<RestoreItemAction>> builtin_restore_item_actions();
 
 // Runs every action of `actions` that applies to the input, in order, as restore §2.3 step 8 does: each
@@ -126,6 +140,7 @@ struct ActionRun {
   };
   std::vector<Additional> additional;  // only actions that returned some
   std::vector<std::string> warnings;   // "<action>: <warning>"
+  std::vector<std::string> errors;     // "<action>: <error>"
 };
 ActionRun run_restore_item_actions(const std::vector<std::unique_ptr<RestoreItemAction>>& actions,
                                    const ActionContext& context, ActionInput input);
