@@ -147,8 +147,9 @@ struct CsiSnapshotDeletion {
   // Without a cluster: "storage snapshots were not deleted …" naming the handles; "" otherwise.
   std::string note;
   bool ok() const { return failure.empty() && errors.empty(); }
-  json::object to_json() const;  // {"snapshotHandles", "legacyContents", "temporaryContents",
-                                 //  "cleanedVolumeSnapshots", "handlesNotDeleted", "failure", "errors", "note"}
+  // {"snapshotHandles", "legacyContents", "temporaryContents", "cleanedVolumeSnapshots",
+  //  "handlesNotDeleted", "errors", "tarballFound": false, "failure", "note"}, each only when not empty.
+  json::object to_json() const;
 };
 
 // Velero's backup deletion for CSI snapshots (backup_deletion_controller.go and the DeleteItemAction

@@ -221,12 +221,15 @@ void CsiDeleter::cleanup_volume_snapshots() {
 json::object CsiSnapshotDeletion::to_json() const {
   std::vector<std::string> handles;
   for (const auto& c : contents) handles.push_back(c.handle);
-  json::object o{{"snapshotHandles", strings(handles)},
-                 {"legacyContents", strings(legacy_contents)},
-                 {"temporaryContents", strings(temporary_contents)},
-                 {"cleanedVolumeSnapshots", strings(cleaned_volume_snapshots)},
-                 {"handlesNotDeleted", strings(handles_not_deleted)},
-                 {"errors", strings(errors)}};
+  // Lists only when not empty, as Velero's omitempty: a request's "errors" stay its own.
+  json::object o{{"snapshotHandles", strings(handles)}};
+  for (const auto& [key, list] : {std::pair<const char*, const std::vector<std::string>*>{"legacyContents", &legacy_contents},
+                                  {"temporaryContents", &temporary_contents},
+                                  {"cleanedVolumeSnapshots", &cleaned_volume_snapshots},
+                                  {"handlesNotDeleted", &handles_not_deleted},
+                                  {"errors", &errors}}) {
+    if (!list->empty()) o[key] = strings(*list);
+  }
   if (!tarball_found) o["tarballFound"] = false;
   if (!failure.empty()) o["failure"] = failure;
   if (!note.empty()) o["note"] = note;
