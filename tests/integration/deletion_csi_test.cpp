@@ -328,3 +328,37 @@ TEST_CASE("csi §3 label.GetValidName: a backup name over 63 characters matches 
   auto listed = deletion::backup_csi_snapshot_contents(*w.bucket.backups, name);
   CHECK(listed.size() == 1);
 }
+
+TEST_CASE("the demo (examples/manifests + examples/csi): a CSI StorageClass, the labelled VolumeSnapshotClass, a bound CSI claim the world snapshots") {
+  kubetest::KubeServerOptions o;
+  o.seed = {testing::source_root() / "examples" / "manifests", testing::source_root() / "examples" / "csi"};
+  kubetest::KubeServer server(o);
+  for (const auto& p : server.seed_problems()) MESSAGE(p);
+  kubetest::LoopbackClient c(server.port());
+  auto get = [&](const std::string& path) {
+    auto r = c.get(path);
+    INFO(path << " → " << r.status << " " << r.body);
+    REQUIRE(r.status == 200);
+    return parse(r.body);
+  };
+  CHECK(get("/apis/storage.k8s.io/v1/storageclasses/csi-hostpath").at("provisioner").as_string() == "hostpath.csi.k8s.io");
+  const json::object cls = get("/apis/snapshot.storage.k8s.io/v1/volumesnapshotclasses/csi-hostpath-snapclass");
+  CHECK(cls.at("driver").as_string() == "hostpath.csi.k8s.io");
+  CHECK(json::metadata_map(cls, "labels")->contains("velero.io/csi-volumesnapshot-class"));  // csi §1.2 (a)
+  CHECK(get("/api/v1/namespaces/demo/persistentvolumeclaims/web-snapshots").at("status").as_object().at("phase") == "Bound");
+  CHECK(get("/api/v1/persistentvolumes/pv-demo-web-snapshots").at("spec").as_object().contains("csi"));
+  // What a backup's VolumeSnapshot of the claim gets (csi §1.3): a content and a handle in storage.
+  auto r = c.request("POST", "/apis/snapshot.storage.k8s.io/v1/namespaces/demo/volumesnapshots",
+                     R"({"apiVersion":"snapshot.storage.k8s.io/v1","kind":"VolumeSnapshot","metadata":{"name":"velero-web-snapshots-abcde"},
+                         "spec":{"volumeSnapshotClassName":"csi-hostpath-snapclass","source":{"persistentVolumeClaimName":"web-snapshots"}}})",
+                     {{"Content-Type", "application/json"}});
+  REQUIRE(r.status == 201);
+  kubetest::testing::eventually([&] {
+    const json::object vs = get("/apis/snapshot.storage.k8s.io/v1/namespaces/demo/volumesnapshots/velero-web-snapshots-abcde");
+    const json::object* st = json::find_object(vs, "status");
+    return st && st->contains("readyToUse") && st->at("readyToUse").as_bool();
+  });
+  const json::object state = get("/__control/snapshots");
+  REQUIRE(state.at("snapshots").as_array().size() == 1);
+  CHECK(state.at("snapshots").as_array()[0].as_object().at("sourceVolumeHandle").as_string() == "vol-demo-web-snapshots");
+}
