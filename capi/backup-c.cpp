@@ -98,7 +98,9 @@ vbk_status vbk_backup_delete(vbk_location* location, const char* name) {
   return guarded([&] {
     vbackup::check_writable(location->location, std::string("delete backup ") + name);  // spec §2.2 accessMode
     // csi §3: without a cluster and without a result, the storage snapshots would be left silently.
-    auto csi = vbackup::deletion::delete_csi_snapshots(nullptr, *location->backups, name);
+    vbackup::deletion::CsiDeletionOptions csi_options;
+    csi_options.unreadable_tarball_fails = false;
+    auto csi = vbackup::deletion::delete_csi_snapshots(nullptr, *location->backups, name, csi_options);
     if (!csi.handles_not_deleted.empty()) {
       throw vbackup::Error(vbackup::ErrorCode::unsupported,
                            std::string("backup ") + name + ": " + csi.note +
@@ -123,7 +125,10 @@ vbk_status vbk_backup_delete_recorded(vbk_location* location, vbk_cluster* clust
     // csi §3: the storage snapshots first (the library call of a DeleteBackupRequest); a failure keeps
     // the backup. Without a live cluster they are left, and the result says so.
     vbackup::Cluster* c = cluster ? cluster->cluster.get() : nullptr;
-    auto csi = vbackup::deletion::delete_csi_snapshots(c && c->live() ? c->client() : nullptr, *location->backups, name);
+    vbackup::deletion::CsiDeletionOptions csi_options;
+    csi_options.unreadable_tarball_fails = false;  // a killed backup's half tarball still goes
+    auto csi = vbackup::deletion::delete_csi_snapshots(c && c->live() ? c->client() : nullptr, *location->backups, name,
+                                                       csi_options);
     if (!csi.ok()) {
       std::string why = csi.failure;
       for (const auto& e : csi.errors) why += (why.empty() ? "" : "; ") + e;
@@ -132,7 +137,9 @@ vbk_status vbk_backup_delete_recorded(vbk_location* location, vbk_cluster* clust
     auto d = vbackup::delete_backup(*location->backups, name, c, ns);
     json::object result{{"objects", d.objects.size()}, {"crDeleted", d.cr_deleted}};
     if (!d.note.empty()) result["note"] = d.note;
-    if (!csi.contents.empty() || !csi.cleaned_volume_snapshots.empty()) result["csiSnapshots"] = csi.to_json();
+    if (!csi.contents.empty() || !csi.cleaned_volume_snapshots.empty() || !csi.note.empty()) {
+      result["csiSnapshots"] = csi.to_json();
+    }
     if (result_json) *result_json = dup(pretty(result));
     return VBK_OK;
   });

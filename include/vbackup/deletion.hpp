@@ -129,6 +129,11 @@ struct CsiDeletionOptions {
   // (velero#9699). Tests shorten it.
   std::chrono::milliseconds temporary_content_gap{2000};
   std::function<void(std::string_view line)> log;  // Velero's log lines; may be empty
+  // Velero fails the deletion when the tarball cannot be extracted (the DeleteBackupRequest ends
+  // Processed with "error invoking delete item actions: …"). false (ours, for deleting what a location
+  // holds, a killed backup's half tarball too): the VolumeSnapshots labelled with the backup in the
+  // cluster are cleaned up as without a tarball, and `note` says the tarball could not be read.
+  bool unreadable_tarball_fails = true;
 };
 
 // What deleting a backup's CSI snapshots did.

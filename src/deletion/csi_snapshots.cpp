@@ -287,7 +287,16 @@ CsiSnapshotDeletion delete_csi_snapshots(kube::KubeClient* client, storage::Back
       return out;
     }
     // InvokeDeleteActions' "error extracting backup" / "Could not unmarshal item".
-    out.failure = "error invoking delete item actions: error extracting backup: " + std::string(e.what());
+    if (options.unreadable_tarball_fails) {
+      out.failure = "error invoking delete item actions: error extracting backup: " + std::string(e.what());
+      return out;
+    }
+    out.tarball_found = false;
+    out.contents.clear();
+    if (client) CsiDeleter(*client, backup, options, out).cleanup_volume_snapshots();
+    out.note = "the tarball could not be read (" + std::string(e.what()) +
+               "): the CSI snapshots it may name were not deleted";
+    say(options.log, out.note);
     return out;
   }
   if (!found) {

@@ -258,6 +258,7 @@ int backup_delete(const Common& c, const std::vector<std::string>& names, bool a
     // csi §3: the backup's storage snapshots first, through the cluster's CSI driver (the library call
     // a DeleteBackupRequest uses); without a cluster, a note names the snapshots left in storage.
     deletion::CsiDeletionOptions csi_options;
+    csi_options.unreadable_tarball_fails = false;  // a killed backup's half tarball still goes
     auto csi = deletion::delete_csi_snapshots(cluster && cluster->live() ? cluster->client() : nullptr, *store.backups,
                                               n, csi_options);
     if (!csi.ok()) {
