@@ -165,7 +165,8 @@ struct CsiSnapshotDeletion {
 // no class) is created, left for options.temporary_content_gap and deleted, so the CSI driver
 // deletes the storage snapshot. A handle already gone is no error (velero#9579). Without a tarball,
 // the VolumeSnapshots labelled with the backup in the cluster are cleaned up (CleanupVolumeSnapshot:
-// their content set to Delete, the snapshot deleted). `client` nullptr (a location without a cluster):
+// their content set to Delete, the snapshot deleted). A backup whose resource list names no
+// VolumeSnapshotContent is not downloaded (ours). `client` nullptr (a location without a cluster):
 // nothing is deleted, `note` says so and names the handles. Never throws for the cluster's answers.
 CsiSnapshotDeletion delete_csi_snapshots(kube::KubeClient* client, storage::BackupStore& store,
                                          const std::string& backup, const CsiDeletionOptions& options = {});

@@ -268,6 +268,27 @@ std::vector<CsiSnapshotContent> backup_csi_snapshot_contents(storage::BackupStor
   return out;
 }
 
+namespace {
+
+// Ours: the backup's resource list (<b>-resource-list.json.gz, every item the backup holds) says
+// whether the tarball has any VolumeSnapshotContent, so a backup without one is not downloaded
+// whole for nothing (Velero always downloads it). Absent or unreadable: the tarball decides.
+bool listed_without_contents(storage::BackupStore& store, const std::string& backup) {
+  try {
+    const std::string key = store.backup_resource_list_key(backup);
+    if (!store.objects().exists(key)) return false;
+    const auto list = velero::decode_resource_list(store.objects().get_all(key, velero::side_file_limit), key);
+    for (const auto& [gvk, items] : list) {
+      if (gvk.starts_with("snapshot.storage.k8s.io/") && gvk.ends_with("/VolumeSnapshotContent")) return false;
+    }
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace
+
 CsiSnapshotDeletion delete_csi_snapshots(kube::KubeClient* client, storage::BackupStore& store,
                                          const std::string& backup, const CsiDeletionOptions& options) {
   CsiSnapshotDeletion out;
@@ -275,6 +296,7 @@ CsiSnapshotDeletion delete_csi_snapshots(kube::KubeClient* client, storage::Back
   bool found = false;
   try {
     found = store.objects().exists(key);
+    if (found && listed_without_contents(store, backup)) return out;
     if (found) out.contents = backup_csi_snapshot_contents(store, backup);
   } catch (const std::exception& e) {
     if (!found) {

@@ -118,6 +118,10 @@ def with_snapshot(loc, name, handle="snapshot-1"):
             info.size = len(body)
             dst.addfile(info, io.BytesIO(body))
     tarball.write_bytes(out.getvalue())
+    listing = d / f"{name}-resource-list.json.gz"
+    resources = json.loads(gzip.decompress(listing.read_bytes()))
+    resources["snapshot.storage.k8s.io/v1/VolumeSnapshotContent"] = ["snapcontent-1111"]
+    listing.write_bytes(gzip.compress(json.dumps(resources).encode()))
     put_gz(d / f"{name}-volumeinfo.json.gz", VOLUMES)
     put_gz(d / f"{name}-itemoperations.json.gz", [OPERATION])
     record = json.loads((d / "velero-backup.json").read_text())

@@ -276,6 +276,26 @@ TEST_CASE("csi §3 a tarball that cannot be extracted ends the request with Vele
   CHECK(d.note.find("the tarball could not be read") != std::string::npos);
 }
 
+TEST_CASE("csi §3 ours: a backup whose resource list names no VolumeSnapshotContent is not downloaded") {
+  World w;
+  w.location();
+  w.backup("b1", {});
+  // A tarball that cannot be read would fail the request (above); the resource list says there is
+  // nothing to look for in it.
+  w.bucket.objects->put(w.bucket.backups->backup_contents_key("b1"), "not a tarball");
+  persistence::ResourceListWriter list;
+  list.add("v1/ConfigMap", "default/cm");
+  list.upload(*w.bucket.objects, w.bucket.backups->backup_resource_list_key("b1"));
+  auto d = deletion::delete_csi_snapshots(w.client.get(), *w.bucket.backups, "b1", quick());
+  CHECK(d.ok());
+  CHECK(d.contents.empty());
+  // Once it names one, the tarball is read.
+  persistence::ResourceListWriter with_content;
+  with_content.add("snapshot.storage.k8s.io/v1/VolumeSnapshotContent", "snapcontent-aaa");
+  with_content.upload(*w.bucket.objects, w.bucket.backups->backup_resource_list_key("b1"));
+  CHECK_FALSE(deletion::delete_csi_snapshots(w.client.get(), *w.bucket.backups, "b1", quick()).failure.empty());
+}
+
 TEST_CASE("csi §3 no tarball: the VolumeSnapshots labelled with the backup are cleaned up (CleanupVolumeSnapshot)") {
   World w;
   // A bound CSI volume and a Retain class; a snapshot a backup left behind before its tarball was written.

@@ -72,6 +72,10 @@ def with_snapshot(location, name, handle):
         info.size = len(body)
         dst.addfile(info, io.BytesIO(body))
     tarball.write_bytes(out.getvalue())
+    listing = d / f"{name}-resource-list.json.gz"
+    resources = json.loads(gzip.decompress(listing.read_bytes()))
+    resources["snapshot.storage.k8s.io/v1/VolumeSnapshotContent"] = ["snapcontent-1"]
+    listing.write_bytes(gzip.compress(json.dumps(resources).encode()))
     volumes = [{"pvcName": "web-data", "pvcNamespace": "demo", "pvName": "pvc-1", "backupMethod": "CSISnapshot",
                 "snapshotDataMoved": False, "preserveLocalSnapshot": True, "skipped": False, "result": "succeeded",
                 "csiSnapshotInfo": {"snapshotHandle": handle, "size": 1073741824, "driver": "hostpath.csi.k8s.io",
