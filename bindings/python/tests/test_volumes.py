@@ -108,3 +108,27 @@ def test_delete_without_a_cluster_says_which_snapshots_are_left(demo_manifests, 
         assert done["csiSnapshots"]["handlesNotDeleted"] == ["snapshot-9"]
         assert "storage snapshots were not deleted" in done["csiSnapshots"]["note"]
         assert l.list_backups() == []
+
+
+def control(url, body=None):
+    import urllib.request
+    req = urllib.request.Request(f"{url}/__control" + ("" if body else "/snapshots"),
+                                 data=json.dumps(body).encode() if body else None,
+                                 headers={"Content-Type": "application/json"}, method="POST" if body else "GET")
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read())
+
+
+def test_delete_with_a_cluster_deletes_the_storage_snapshot(kube_server, demo_manifests, location):
+    """csi §3: the handle leaves the fake CSI world's storage (GET /__control/snapshots)."""
+    control(kube_server.url, {"csi": {"addHandle": {"handle": "snapshot-9", "driver": "hostpath.csi.k8s.io",
+                                                    "restoreSize": 1073741824}}})
+    vbackup.backup(None, name="snap", location=location, from_manifests=demo_manifests, snapshot_volumes=False)
+    with_snapshot(location, "snap", "snapshot-9")
+    with vbackup.Location(location) as l, vbackup.Cluster(str(kube_server.kubeconfig)) as cluster:
+        done = l.delete_backup("snap", cluster=cluster)
+        assert done["csiSnapshots"]["snapshotHandles"] == ["snapshot-9"]
+        assert len(done["csiSnapshots"]["temporaryContents"]) == 1
+        assert "handlesNotDeleted" not in done["csiSnapshots"]
+        assert l.list_backups() == []
+    assert control(kube_server.url)["snapshots"] == []
