@@ -454,9 +454,14 @@ VBK_API vbk_status vbk_gc_once(vbk_cluster* cluster, const char* options_json, c
  * Restores of the backup (CRs and restores/<r>/), the Backup CR, then the requests of the backup. A
  * request Velero refuses ends Processed with its error in status.errors; that is VBK_OK too.
  * `options_json` may be NULL or {"veleroNamespace": "velero", "now": "RFC 3339" (a handled request
- * older than 24 h is deleted), "restoreWaitSeconds": 60}. *result_json: {"deleteBackupRequest": {…as
- * it ended}, "skipped", "requestExpired", "deletedObjects", "deletedRestores", "backupDeleted",
- * "deletedRequests"}. VBK_ENOTFOUND when there is no such request. */
+ * older than 24 h is deleted), "restoreWaitSeconds": 60, "temporaryContentGapMilliseconds": 2000 (csi §3:
+ * how long Velero's temporary VolumeSnapshotContent stays before it is deleted, velero#9700)}. Before
+ * the files, the backup's CSI snapshots are deleted as Velero deletes them (csi §3; a tarball that cannot
+ * be extracted ends the request with Velero's "error invoking delete item actions: …").
+ * *result_json: {"deleteBackupRequest": {…as it ended}, "skipped", "requestExpired", "deletedObjects",
+ * "deletedRestores", "backupDeleted", "deletedRequests", "csiSnapshots": {"snapshotHandles",
+ * "temporaryContents"?, "legacyContents"?, "cleanedVolumeSnapshots"?, "handlesNotDeleted"?, "errors"?,
+ * "failure"?}}. VBK_ENOTFOUND when there is no such request. */
 VBK_API vbk_status vbk_delete_backup_request_process(vbk_cluster* cluster, vbk_location* location, const char* name,
                                                      const char* options_json, char** result_json);
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import vbackup
+from test_deletion import velero_cluster  # noqa: F401  (a pytest fixture)
 
 VSC_GR = "volumesnapshotcontents.snapshot.storage.k8s.io"
 
@@ -132,3 +133,34 @@ def test_delete_with_a_cluster_deletes_the_storage_snapshot(kube_server, demo_ma
         assert "handlesNotDeleted" not in done["csiSnapshots"]
         assert l.list_backups() == []
     assert control(kube_server.url)["snapshots"] == []
+
+
+def test_delete_backup_request_deletes_the_storage_snapshot(velero_cluster, demo_manifests, location):
+    """csi §3 through a DeleteBackupRequest (the call the server's controller makes), with the
+    temporary content's pause shortened."""
+    from test_deletion import api
+    url, kubeconfig = velero_cluster
+    control(url, {"csi": {"addHandle": {"handle": "snapshot-5", "driver": "hostpath.csi.k8s.io",
+                                        "restoreSize": 1073741824}}})
+    b = vbackup.backup(None, name="snap", location=location, from_manifests=demo_manifests, snapshot_volumes=False)
+    with_snapshot(location, "snap", "snapshot-5")
+    bsl = b["spec"]["storageLocation"]
+    api(url, "POST", "backupstoragelocations", body={
+        "apiVersion": "velero.io/v1", "kind": "BackupStorageLocation", "metadata": {"name": bsl, "namespace": "velero"},
+        "spec": {"provider": "file", "objectStorage": {"bucket": str(bucket(location))}}, "status": {"phase": "Available"}})
+    api(url, "POST", "backups", body={"apiVersion": "velero.io/v1", "kind": "Backup",
+                                      "metadata": {"name": "snap", "namespace": "velero"},
+                                      "spec": b["spec"], "status": {"phase": "Completed"}})
+    api(url, "POST", "deletebackuprequests", body={"apiVersion": "velero.io/v1", "kind": "DeleteBackupRequest",
+                                                   "metadata": {"name": "snap-del", "namespace": "velero"},
+                                                   "spec": {"backupName": "snap"}})
+    done = vbackup.process_delete_backup_request("snap-del", location=location, kubeconfig=kubeconfig,
+                                                 temporary_content_gap_ms=10)
+    assert done["deleteBackupRequest"]["status"] == {"phase": "Processed"}
+    assert done["backupDeleted"] is True
+    assert done["csiSnapshots"]["snapshotHandles"] == ["snapshot-5"]
+    assert len(done["csiSnapshots"]["temporaryContents"]) == 1
+    assert control(url)["snapshots"] == []
+    with pytest.raises(vbackup.InvalidError):
+        vbackup.process_delete_backup_request("x", location=location, kubeconfig=kubeconfig,
+                                              temporary_content_gap_ms=-1)
