@@ -1,6 +1,7 @@
 // Backups: create, and read what the location holds (vbackup.h "backups").
 #include "capi_internal.hpp"
 
+#include "vbackup/deletion.hpp"
 #include "vbackup/persistence.hpp"
 
 using namespace vbackup::capi;
@@ -96,6 +97,16 @@ vbk_status vbk_backup_delete(vbk_location* location, const char* name) {
   VBK_REQUIRE(name);
   return guarded([&] {
     vbackup::check_writable(location->location, std::string("delete backup ") + name);  // spec §2.2 accessMode
+    // csi §3: without a cluster and without a result, the storage snapshots would be left silently.
+    vbackup::deletion::CsiDeletionOptions csi_options;
+    csi_options.unreadable_tarball_fails = false;
+    auto csi = vbackup::deletion::delete_csi_snapshots(nullptr, *location->backups, name, csi_options);
+    if (!csi.handles_not_deleted.empty()) {
+      throw vbackup::Error(vbackup::ErrorCode::unsupported,
+                           std::string("backup ") + name + ": " + csi.note +
+                               "; vbk_backup_delete cannot say so: use vbk_backup_delete_recorded (with a cluster "
+                               "to delete them)");
+    }
     vbackup::delete_backup(*location->backups, name);
     return VBK_OK;
   });
@@ -111,9 +122,24 @@ vbk_status vbk_backup_delete_recorded(vbk_location* location, vbk_cluster* clust
     std::string ns(json::get_string(o, "veleroNamespace"));
     if (ns.empty()) ns = "velero";
     vbackup::check_writable(location->location, std::string("delete backup ") + name);  // spec §2.2 accessMode
-    auto d = vbackup::delete_backup(*location->backups, name, cluster ? cluster->cluster.get() : nullptr, ns);
+    // csi §3: the storage snapshots first (the library call of a DeleteBackupRequest); a failure keeps
+    // the backup. Without a live cluster they are left, and the result says so.
+    vbackup::Cluster* c = cluster ? cluster->cluster.get() : nullptr;
+    vbackup::deletion::CsiDeletionOptions csi_options;
+    csi_options.unreadable_tarball_fails = false;  // a killed backup's half tarball still goes
+    auto csi = vbackup::deletion::delete_csi_snapshots(c && c->live() ? c->client() : nullptr, *location->backups, name,
+                                                       csi_options);
+    if (!csi.ok()) {
+      std::string why = csi.failure;
+      for (const auto& e : csi.errors) why += (why.empty() ? "" : "; ") + e;
+      throw vbackup::Error(vbackup::ErrorCode::kube, std::string("backup ") + name + ": " + why + " (the backup was not deleted)");
+    }
+    auto d = vbackup::delete_backup(*location->backups, name, c, ns);
     json::object result{{"objects", d.objects.size()}, {"crDeleted", d.cr_deleted}};
     if (!d.note.empty()) result["note"] = d.note;
+    if (!csi.contents.empty() || !csi.cleaned_volume_snapshots.empty() || !csi.note.empty()) {
+      result["csiSnapshots"] = csi.to_json();
+    }
     if (result_json) *result_json = dup(pretty(result));
     return VBK_OK;
   });

@@ -62,12 +62,17 @@ vbk_status vbk_delete_backup_request_process(vbk_cluster* cluster, vbk_location*
   VBK_REQUIRE(name);
   return guarded([&] {
     constexpr std::string_view what = "delete backup request options";
-    auto o = parse_options(options_json, what, {"veleroNamespace", "now", "restoreWaitSeconds"});
+    auto o = parse_options(options_json, what, {"veleroNamespace", "now", "restoreWaitSeconds", "temporaryContentGapMilliseconds"});
     deletion::DeletionOptions options;
     options.now = now_option(o, what);
     if (auto s = int_option(o, "restoreWaitSeconds", what)) {
       if (*s < 0) throw vbackup::invalid_input("delete backup request options: restoreWaitSeconds: must not be negative");
       options.restore_wait = std::chrono::seconds(*s);
+    }
+    // csi §3: the pause of Velero's temporary VolumeSnapshotContent (velero#9700; default 2000).
+    if (auto g = int_option(o, "temporaryContentGapMilliseconds", what)) {
+      if (*g < 0) throw vbackup::invalid_input("delete backup request options: temporaryContentGapMilliseconds: must not be negative");
+      options.temporary_content_gap = std::chrono::milliseconds(*g);
     }
     auto& client = live_client(cluster, "vbk_delete_backup_request_process");
     vbackup::velero::DeleteBackupRequest request;
@@ -87,12 +92,17 @@ vbk_status vbk_delete_backup_requests_process(vbk_cluster* cluster, vbk_location
   VBK_REQUIRE(cluster);
   return guarded([&] {
     constexpr std::string_view what = "delete backup request options";
-    auto o = parse_options(options_json, what, {"veleroNamespace", "now", "restoreWaitSeconds"});
+    auto o = parse_options(options_json, what, {"veleroNamespace", "now", "restoreWaitSeconds", "temporaryContentGapMilliseconds"});
     deletion::DeletionOptions options;
     options.now = now_option(o, what);
     if (auto s = int_option(o, "restoreWaitSeconds", what)) {
       if (*s < 0) throw vbackup::invalid_input("delete backup request options: restoreWaitSeconds: must not be negative");
       options.restore_wait = std::chrono::seconds(*s);
+    }
+    // csi §3: the pause of Velero's temporary VolumeSnapshotContent (velero#9700; default 2000).
+    if (auto g = int_option(o, "temporaryContentGapMilliseconds", what)) {
+      if (*g < 0) throw vbackup::invalid_input("delete backup request options: temporaryContentGapMilliseconds: must not be negative");
+      options.temporary_content_gap = std::chrono::milliseconds(*g);
     }
     deletion::StoreOpener open;
     if (location) {

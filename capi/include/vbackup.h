@@ -20,11 +20,17 @@
  *     A callback returning non-zero cancels the operation (VBK_ECANCELLED). The one struct a caller
  *     fills, vbk_callbacks, starts with its version (libgit2's convention) and grows at its end.
  *
+ * Volumes (issue 14): CSI snapshots as Velero takes, restores and deletes them (csi §1-§3), set in
+ * the Backup spec as velero's flags set it: "snapshotVolumes" (unset: true), "csiSnapshotTimeout"
+ * (default 10m), "itemOperationTimeout" (default 4h), "resourcePolicy": {"kind": "configmap", "name"}
+ * (volume policies), "snapshotMoveData"; in the Restore spec "restorePVs" (false: empty PVCs) and
+ * "itemOperationTimeout". vbk_backup_describe with details returns the volume info and item operations.
+ *
  * Does not support (yet): creating schedules (a restore may name one), bucket sync and the server
- * (issues to come); volume data (PVs are backed up and restored as objects only: snapshotVolumes and
- * file-system backup are refused with a warning, and restoring a PV whose backup holds a native
- * snapshot of it fails that item); backup hooks and backup resource policies (refused at
- * validation); restore exec hooks (refused at validation; init-container hooks are supported);
+ * (issues to come); the data mover (snapshotMoveData) and file-system backup, which need a node agent:
+ * those volumes fail, per item, as current Velero fails them without one; Velero-native volume
+ * snapshotters (out of scope: restoring a PV whose backup holds a native snapshot of it fails that
+ * item); backup hooks (refused at validation); restore exec hooks (refused at validation; init-container hooks are supported);
  * locations other than file, S3 and Azure Blob (VBK_EUNSUPPORTED); credentials held in a cluster
  * Secret (name a credentials file).
  */
@@ -235,14 +241,21 @@ VBK_API vbk_status vbk_backup_logs(vbk_location* location, const char* name, cha
 /* Copies the backup's tarball to `path` (streamed). */
 VBK_API vbk_status vbk_backup_download(vbk_location* location, const char* name, const char* path);
 
-/* Deletes every object of the backup (spec §2.8). VBK_ENOTFOUND if there is nothing to delete. */
+/* Deletes every object of the backup (spec §2.8). VBK_ENOTFOUND if there is nothing to delete;
+ * VBK_EUNSUPPORTED (nothing deleted) when the backup holds CSI snapshots, which only a cluster can
+ * delete (csi §3): vbk_backup_delete_recorded deletes them, or says they are left. */
 VBK_API vbk_status vbk_backup_delete(vbk_location* location, const char* name);
-/* vbk_backup_delete, then, when `cluster` (may be NULL) is a live one, the Backup CR of that name in
+/* The backup's CSI snapshots (csi §3: with a live `cluster`, through a temporary Delete
+ * VolumeSnapshotContent per snapshot, as Velero deletes them; a snapshot already gone is no error),
+ * then vbk_backup_delete, then, when `cluster` (may be NULL) is a live one, the Backup CR of that name in
  * the Velero namespace, so the cluster and the bucket agree. `options_json` may be NULL or
  * {"veleroNamespace": "velero"}. A name in only one of them is deleted there; VBK_ENOTFOUND when
  * neither has it; once the files are deleted, a cluster that cannot be reached is a "note" (why the
  * CR may be left), not an error. *result_json (may be NULL): {"objects": N, "crDeleted": true|false,
- * "note": "…" (when there is one)}. */
+ * "note": "…" (when there is one), "csiSnapshots": {"snapshotHandles", "temporaryContents",
+ * "legacyContents", "cleanedVolumeSnapshots", "handlesNotDeleted", "errors", "note": "storage snapshots
+ * were not deleted … <handles>" without a cluster} (when the backup has CSI snapshots)}. A snapshot
+ * that cannot be deleted is VBK_EKUBE and keeps the backup. */
 VBK_API vbk_status vbk_backup_delete_recorded(vbk_location* location, vbk_cluster* cluster, const char* name,
                                               const char* options_json, char** result_json);
 
@@ -441,9 +454,14 @@ VBK_API vbk_status vbk_gc_once(vbk_cluster* cluster, const char* options_json, c
  * Restores of the backup (CRs and restores/<r>/), the Backup CR, then the requests of the backup. A
  * request Velero refuses ends Processed with its error in status.errors; that is VBK_OK too.
  * `options_json` may be NULL or {"veleroNamespace": "velero", "now": "RFC 3339" (a handled request
- * older than 24 h is deleted), "restoreWaitSeconds": 60}. *result_json: {"deleteBackupRequest": {…as
- * it ended}, "skipped", "requestExpired", "deletedObjects", "deletedRestores", "backupDeleted",
- * "deletedRequests"}. VBK_ENOTFOUND when there is no such request. */
+ * older than 24 h is deleted), "restoreWaitSeconds": 60, "temporaryContentGapMilliseconds": 2000 (csi §3:
+ * how long Velero's temporary VolumeSnapshotContent stays before it is deleted, velero#9700)}. Before
+ * the files, the backup's CSI snapshots are deleted as Velero deletes them (csi §3; a tarball that cannot
+ * be extracted ends the request with Velero's "error invoking delete item actions: …").
+ * *result_json: {"deleteBackupRequest": {…as it ended}, "skipped", "requestExpired", "deletedObjects",
+ * "deletedRestores", "backupDeleted", "deletedRequests", "csiSnapshots": {"snapshotHandles",
+ * "temporaryContents"?, "legacyContents"?, "cleanedVolumeSnapshots"?, "handlesNotDeleted"?, "errors"?,
+ * "failure"?}}. VBK_ENOTFOUND when there is no such request. */
 VBK_API vbk_status vbk_delete_backup_request_process(vbk_cluster* cluster, vbk_location* location, const char* name,
                                                      const char* options_json, char** result_json);
 

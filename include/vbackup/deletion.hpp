@@ -5,6 +5,7 @@
 // that backup. Both act on the velero.io/v1 custom resources of one namespace of a cluster.
 #pragma once
 
+#include "vbackup/json.hpp"
 #include "vbackup/kube.hpp"
 #include "vbackup/layout.hpp"
 #include "vbackup/time.hpp"
@@ -104,6 +105,72 @@ GcItem gc_backup(kube::KubeClient& client, const velero::Backup& backup, const G
 // DeleteBackupRequest CRD. A Backup that fails is reported with action "error" and the pass goes on.
 GcResult gc_once(kube::KubeClient& client, const GcOptions& options = {});
 
+// ---- CSI snapshots of a backup (csi §3) ----------------------------------------------------------
+
+// One VolumeSnapshotContent item of a backup's tarball (resources/volumesnapshotcontents.
+// snapshot.storage.k8s.io/cluster/<name>.json) labelled velero.io/backup-name=GetValidName(backup):
+// the storage snapshot the backup keeps.
+struct CsiSnapshotContent {
+  std::string name;     // the content's name when it was backed up (snapcontent-<vs uid>)
+  std::string handle;   // status.snapshotHandle
+  std::string driver;   // spec.driver
+  json::object item;    // the item as the tarball holds it
+};
+
+// The backup's CSI snapshots, read from its tarball (streamed; only the un-versioned copies, which
+// Velero's archive parser reads; a later duplicate wins). Error(not_found) when the backup has no
+// tarball, Error(invalid) naming the tarball when it cannot be read as one.
+std::vector<CsiSnapshotContent> backup_csi_snapshot_contents(storage::BackupStore& store, const std::string& backup);
+
+struct CsiDeletionOptions {
+  // Velero's tempVSCCreateDeleteGap (2 s): the pause between creating the temporary content and
+  // deleting it. velero#9700: a snapshot-controller older than 1.33 adds its finalizer only after the
+  // content's status sync, and a content deleted before that is never handed to DeleteSnapshot
+  // (velero#9699). Tests shorten it.
+  std::chrono::milliseconds temporary_content_gap{2000};
+  std::function<void(std::string_view line)> log;  // Velero's log lines; may be empty
+  // Velero fails the deletion when the tarball cannot be extracted (the DeleteBackupRequest ends
+  // Processed with "error invoking delete item actions: …"). false (ours, for deleting what a location
+  // holds, a killed backup's half tarball too): the VolumeSnapshots labelled with the backup in the
+  // cluster are cleaned up as without a tarball, and `note` says the tarball could not be read.
+  bool unreadable_tarball_fails = true;
+};
+
+// What deleting a backup's CSI snapshots did.
+struct CsiSnapshotDeletion {
+  std::vector<CsiSnapshotContent> contents;  // the backup's contents found in the tarball
+  bool tarball_found = true;                 // false: the in-cluster VolumeSnapshots were cleaned up instead
+  std::vector<std::string> legacy_contents;     // in-cluster contents (≤ v1.15 backups) set to Delete and deleted
+  std::vector<std::string> temporary_contents;  // vsc-<uuid4> created with Delete and deleted
+  std::vector<std::string> cleaned_volume_snapshots;  // "<ns>/<name>": CleanupVolumeSnapshot (no tarball)
+  std::vector<std::string> handles_not_deleted;       // storage snapshots left (no cluster, or a failure)
+  // Velero's "error invoking delete item actions: …": the deletion of the backup stops here (the
+  // request is Processed with this one error, nothing else is deleted).
+  std::string failure;
+  // Errors that keep the backup's files and CR (Velero's errs): a tarball that could not be downloaded.
+  std::vector<std::string> errors;
+  // Without a cluster: "storage snapshots were not deleted …" naming the handles; "" otherwise.
+  std::string note;
+  bool ok() const { return failure.empty() && errors.empty(); }
+  // {"snapshotHandles", "legacyContents", "temporaryContents", "cleanedVolumeSnapshots",
+  //  "handlesNotDeleted", "errors", "tarballFound": false, "failure", "note"}, each only when not empty.
+  json::object to_json() const;
+};
+
+// Velero's backup deletion for CSI snapshots (backup_deletion_controller.go and the DeleteItemAction
+// velero.io/csi-volumesnapshotcontent-delete, csi §3), for every content of the backup's tarball
+// labelled with the backup: a content of that name still in the cluster with the label (a backup of
+// Velero ≤ 1.15) is patched to deletionPolicy Delete and deleted; otherwise a temporary content
+// vsc-<uuid4> (Delete, source.snapshotHandle from the tarball, volumeSnapshotRef ns-<uid>/name-<uid>,
+// no class) is created, left for options.temporary_content_gap and deleted, so the CSI driver
+// deletes the storage snapshot. A handle already gone is no error (velero#9579). Without a tarball,
+// the VolumeSnapshots labelled with the backup in the cluster are cleaned up (CleanupVolumeSnapshot:
+// their content set to Delete, the snapshot deleted). A backup whose resource list names no
+// VolumeSnapshotContent is not downloaded (ours). `client` nullptr (a location without a cluster):
+// nothing is deleted, `note` says so and names the handles. Never throws for the cluster's answers.
+CsiSnapshotDeletion delete_csi_snapshots(kube::KubeClient* client, storage::BackupStore& store,
+                                         const std::string& backup, const CsiDeletionOptions& options = {});
+
 // ---- deletion ----------------------------------------------------------------------------------
 
 struct DeletionOptions {
@@ -115,6 +182,8 @@ struct DeletionOptions {
   // Backup's phase says (InProgress, WaitingForPluginOperations*, Finalizing*), which is what the
   // tracker holds for a server that marks what a crash left InProgress as Failed on start.
   std::function<bool(const std::string& ns, const std::string& name)> backup_running;
+  // The pause of the temporary VolumeSnapshotContent (CsiDeletionOptions::temporary_content_gap).
+  std::chrono::milliseconds temporary_content_gap{2000};
 };
 
 struct DeletionResult {
@@ -125,6 +194,7 @@ struct DeletionResult {
   std::vector<std::string> deleted_restores;  // Restore CRs and restores/<r>/ folders of the backup
   bool backup_cr_deleted = false;
   std::vector<std::string> deleted_requests;  // other DeleteBackupRequests of the backup
+  CsiSnapshotDeletion csi_snapshots;          // the backup's CSI snapshots (csi §3)
   bool ok() const { return !skipped && request.status.errors.empty(); }
   json::object to_json() const;
 };
@@ -141,8 +211,9 @@ using StoreOpener = std::function<std::unique_ptr<storage::BackupStore>(const ve
 //    absent ("backup storage location <l> not found"), ReadOnly ("cannot delete backup because backup
 //    storage location <l> is currently in read-only mode") or not Available ("... is currently in
 //    Unavailable state"); other requests of the backup (by name) are deleted first;
-//  * else phase InProgress (with the name and uid labels), the Backup's phase Deleting, then
-//    (volume snapshots: issue 14) the objects under backups/<b>/, the Restore CRs whose
+//  * else phase InProgress (with the name and uid labels), the Backup's phase Deleting, then the
+//    backup's CSI snapshots (delete_csi_snapshots; its failure ends the request with that one error,
+//    its errors keep the files and the CR), the objects under backups/<b>/, the Restore CRs whose
 //    spec.backupName is the backup and their restores/<r>/ folders, the Backup CR (only when all
 //    before succeeded), phase Processed with status.errors, and, when there were no errors, every
 //    request of the backup (name and uid) — this one too.

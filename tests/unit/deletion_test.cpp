@@ -4,6 +4,7 @@
 #include "kube_server/kube_server.hpp"
 #include "kube_server/kubectl_runner.hpp"
 #include "test_helpers.hpp"
+#include "vbackup/archive.hpp"
 #include "vbackup/deletion.hpp"
 #include "vbackup/location.hpp"
 #include "vbackup/manifests.hpp"
@@ -80,7 +81,12 @@ struct World {
     b.status.phase = std::string(phase);
     b.status.expiration = expiration;
     persistence::put_backup_record(*bucket.backups, b);
-    bucket.objects->put(bucket.backups->backup_contents_key(name), "tarball");
+    {  // a tarball Velero's deletion can extract (csi §3 reads it for VolumeSnapshotContents)
+      auto out = bucket.objects->open_write(bucket.backups->backup_contents_key(name));
+      archive::ArchiveWriter w(*out, archive::Compression::gzip);
+      w.finish();
+      out->commit();
+    }
     bucket.objects->put(bucket.backups->backup_log_key(name), "log");
     return velero::Backup::from_json(create("backups", b.to_json()), "created");
   }

@@ -6,6 +6,7 @@
 #include "output.hpp"
 
 #include "vbackup/backup.hpp"
+#include "vbackup/deletion.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/labels.hpp"
 #include "vbackup/persistence.hpp"
@@ -33,7 +34,8 @@ struct CreateFlags {
   std::string compression = "gzip";
   std::vector<std::string> labels, annotations;
   std::vector<std::string> ordered_resources;
-  std::string snapshot_volumes, default_volumes_to_fs_backup;
+  std::string snapshot_volumes, default_volumes_to_fs_backup, snapshot_move_data;
+  std::string csi_snapshot_timeout, item_operation_timeout, resource_policies_configmap;
   std::string output, from_file;
   bool quiet = false, wait = false, submit = false;
   std::string record_in_cluster = "auto";
@@ -64,6 +66,19 @@ int backup_create(const Common& c, const CreateFlags& f) {
   if (auto v = parse_optional_bool("--snapshot-volumes", f.snapshot_volumes)) s.snapshot_volumes = v;
   if (auto v = parse_optional_bool("--default-volumes-to-fs-backup", f.default_volumes_to_fs_backup)) {
     s.default_volumes_to_fs_backup = v;
+  }
+  if (auto v = parse_optional_bool("--snapshot-move-data", f.snapshot_move_data)) s.snapshot_move_data = v;
+  if (!f.csi_snapshot_timeout.empty()) {
+    s.csi_snapshot_timeout = parse_duration_flag("--csi-snapshot-timeout", f.csi_snapshot_timeout);
+  }
+  if (!f.item_operation_timeout.empty()) {
+    s.item_operation_timeout = parse_duration_flag("--item-operation-timeout", f.item_operation_timeout);
+  }
+  if (!f.resource_policies_configmap.empty()) {  // velero: spec.resourcePolicy {kind: configmap, name}
+    velero::TypedLocalObjectReference ref;
+    ref.kind = "configmap";
+    ref.name = f.resource_policies_configmap;
+    s.resource_policy = ref;
   }
   if (!f.selector.empty()) s.label_selector = json::value(labels::parse_to_label_selector(f.selector));
   if (!f.or_selector.empty()) {
@@ -189,9 +204,11 @@ int backup_describe(const Common& c, const std::vector<std::string>& names, bool
   std::vector<std::string> list = names.empty() ? store.backups->list_backups() : names;
   bool first = true;
   for (const auto& n : list) {
-    auto d = describe_backup(*store.backups, n, details);
+    // The side files are read without --details too: velero's describe shows the volumes either way.
+    auto d = describe_backup(*store.backups, n, true);
     if (!output.empty()) {
-      print_object(std::cout, d.backup.to_json(), output);
+      // With --details, the side files too (resource list, results, volume info, item operations).
+      print_object(std::cout, details ? json::value(d.to_json()) : json::value(d.backup.to_json()), output);
       continue;
     }
     if (!first) std::cout << "\n\n";
@@ -238,6 +255,23 @@ int backup_delete(const Common& c, const std::vector<std::string>& names, bool a
   std::unique_ptr<Cluster> cluster;
   if (c.cluster_named()) cluster = open_cluster(c);
   for (const auto& n : list) {
+    // csi §3: the backup's storage snapshots first, through the cluster's CSI driver (the library call
+    // a DeleteBackupRequest uses); without a cluster, a note names the snapshots left in storage.
+    deletion::CsiDeletionOptions csi_options;
+    csi_options.unreadable_tarball_fails = false;  // a killed backup's half tarball still goes
+    auto csi = deletion::delete_csi_snapshots(cluster && cluster->live() ? cluster->client() : nullptr, *store.backups,
+                                              n, csi_options);
+    if (!csi.ok()) {
+      std::string why = csi.failure;
+      for (const auto& e : csi.errors) why += (why.empty() ? "" : "; ") + e;
+      throw Error(ErrorCode::kube, "backup " + n + ": " + why + " (the backup was not deleted)");
+    }
+    if (!csi.note.empty()) std::cerr << "Note: backup " << n << ": " << csi.note << "\n";
+    if (std::size_t k = csi.temporary_contents.size() + csi.legacy_contents.size()) {
+      std::string handles;
+      for (const auto& s : csi.contents) handles += (handles.empty() ? "" : ", ") + s.handle;
+      std::cout << "Backup \"" << n << "\": deletion of " << k << " CSI snapshots requested (" << handles << ").\n";
+    }
     auto d = delete_backup(*store.backups, n, cluster.get(), c.velero_namespace);
     std::cout << "Backup \"" << n << "\" deleted (" << d.objects.size() << " objects"
               << (d.cr_deleted ? ", and its Backup CR in namespace " + c.velero_namespace : std::string()) << ").\n";
@@ -285,7 +319,18 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
   create->add_option("--labels", cf->labels, "Labels to apply to the backup (key=value)")->delimiter(',');
   create->add_option("--annotations", cf->annotations, "Annotations to apply to the backup (key=value)")->delimiter(',');
   create->add_option("--ordered-resources", cf->ordered_resources, "Backup order of items: resource=ns/name,… (repeat per resource)");
-  add_optional_bool(*create, "--snapshot-volumes", cf->snapshot_volumes, "Recorded in the spec; volume data is not backed up");
+  add_optional_bool(*create, "--snapshot-volumes", cf->snapshot_volumes,
+                    "Take CSI snapshots of the PersistentVolumes (csi §1; unset: true). Velero-native snapshotters are "
+                    "not supported");
+  create->add_option("--csi-snapshot-timeout", cf->csi_snapshot_timeout,
+                     "How long to wait for CSI snapshot creation before timeout (default 10m)");
+  create->add_option("--item-operation-timeout", cf->item_operation_timeout,
+                     "How long to wait for async plugin operations (CSI snapshots becoming ready) before timeout (default 4h)");
+  create->add_option("--resource-policies-configmap", cf->resource_policies_configmap,
+                     "Reference to the resource policies ConfigMap (in the Velero namespace) that the backup uses");
+  add_optional_bool(*create, "--snapshot-move-data", cf->snapshot_move_data,
+                    "Specify whether snapshot data should be moved (the data mover needs a node agent, which this "
+                    "project does not have: such volumes fail)");
   add_optional_bool(*create, "--default-volumes-to-fs-backup", cf->default_volumes_to_fs_backup,
                     "Recorded in the spec; volume data is not backed up");
   create->add_option("-o,--output", cf->output, "Print the Backup (json|yaml) instead of running it");

@@ -33,7 +33,10 @@ void print_deletion(std::ostream& out, const deletion::DeletionResult& r) {
   if (r.skipped) {
     out << "already " << dbr.status.phase << (r.request_expired ? ", older than 24h: deleted" : ", skipped") << "\n";
   } else if (dbr.status.errors.empty()) {
+    const auto& csi = r.csi_snapshots;
+    const std::size_t snapshots = csi.temporary_contents.size() + csi.legacy_contents.size();
     out << "Processed: " << r.deleted_objects.size() << " objects, " << r.deleted_restores.size() << " restores"
+        << (snapshots ? ", " + std::to_string(snapshots) + " CSI snapshots" : std::string())
         << (r.backup_cr_deleted ? ", the Backup CR" : "") << " deleted\n";
   } else {
     out << "Processed with errors:\n";

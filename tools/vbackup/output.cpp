@@ -177,8 +177,10 @@ void print_backup_description(std::ostream& out, const BackupDetails& d, bool de
     out << "\nTotal items to be backed up:  " << st.progress->total_items << "\n";
     out << "Items backed up:              " << st.progress->items_backed_up << "\n";
   }
+  print_item_operations(out, d, details);
   if (!details) {
     out << "\nResource List:  <backup resource list not shown; use --details>\n";
+    print_backup_volumes(out, d, details);
     return;
   }
   out << "\nResource List:";
@@ -193,6 +195,7 @@ void print_backup_description(std::ostream& out, const BackupDetails& d, bool de
       for (const auto& i : items) out << "    - " << i << "\n";
     }
   }
+  print_backup_volumes(out, d, details);
   if (d.has_results) {
     out << "\n";
     print_result(out, "Errors", d.results.errors);

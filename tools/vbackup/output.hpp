@@ -51,6 +51,11 @@ void print_backup_table(std::ostream& out, const std::vector<velero::Backup>& ba
                         bool show_labels = false);
 std::string labels_cell(const velero::StringMap& labels);
 void print_backup_description(std::ostream& out, const BackupDetails& d, bool details);
+// velero's "Backup Item Operations" (when the status counts any; each operation with details) and
+// "Backup Volumes" (native snapshots, CSI snapshots with each PVC, skipped volumes, pod volume
+// backups) sections, each starting with a blank line (volumes_output.cpp).
+void print_item_operations(std::ostream& out, const BackupDetails& d, bool details);
+void print_backup_volumes(std::ostream& out, const BackupDetails& d, bool details);
 // The progress bar of `backup create`: items of the counted total, bytes uploaded, rate, ETA.
 std::string progress_line(const BackupProgress& p, double seconds, std::size_t width = 80);
 

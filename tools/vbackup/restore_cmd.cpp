@@ -333,7 +333,8 @@ void add_create(CLI::App& restore, const Common& common, int& rc) {
   create->add_option("--from-file", f->from_file, "A Restore (YAML or JSON, as -o yaml prints it) to run; flags given too override its fields. A key Velero does not know is an error");
   f->filters.add_to(*create);
   create->add_option("--namespace-mappings", f->namespace_mappings, "Namespace mappings from name in the backup to desired restored name in the form src1:dst1,src2:dst2,...")->delimiter(',');
-  add_optional_bool(*create, "--restore-volumes", f->restore_volumes, "Whether to restore volumes from snapshots (recorded; volume data is not restored)");
+  add_optional_bool(*create, "--restore-volumes", f->restore_volumes, "Whether to restore volumes from snapshots (CSI: a PVC provisioned from its VolumeSnapshot; "
+                    "false: an empty PVC)");
   add_optional_bool(*create, "--preserve-nodeports", f->preserve_nodeports, "Whether to preserve nodeports of Services when restoring");
   create->add_option("--existing-resource-policy", f->existing_resource_policy, "What to do with objects that exist: none (default) or update");
   create->add_option("--status-include-resources", f->status_include_resources, "Resources whose status is restored, formatted as resource.group")->delimiter(',');

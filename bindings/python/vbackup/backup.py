@@ -21,7 +21,10 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
            record_in_cluster: Union[bool, str] = "auto", strict_spec: bool = False,
            progress: Optional[Callable[[int, int, int], Optional[bool]]] = None,
            log: Optional[Callable[[str, str], None]] = None,
-           item_hook: Optional[ItemHook] = None) -> JSON:
+           item_hook: Optional[ItemHook] = None,
+           snapshot_volumes: Optional[bool] = None, csi_snapshot_timeout: Optional[str] = None,
+           item_operation_timeout: Optional[str] = None, resource_policies_configmap: Optional[str] = None,
+           snapshot_move_data: Optional[bool] = None) -> JSON:
     """Creates a backup and returns the Backup (a dict) with its status.
 
     The source is ``from_manifests`` (a folder of manifests), an open ``cluster``, or else the cluster
@@ -46,11 +49,26 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
     A key Velero does not know (``includedNamespace``) is a warning naming the closest known one in
     the backup's results; with ``strict_spec=True`` it fails validation (InvalidError).
 
+    Volumes (csi §1), as ``velero backup create``'s flags set them in the spec (given values win over
+    ``spec``): ``snapshot_volumes`` (CSI snapshots of the PVCs; None: yes), ``csi_snapshot_timeout``
+    and ``item_operation_timeout`` (Go durations, "10m", "4h"), ``resource_policies_configmap`` (the
+    ConfigMap of volume and resource policies in the Velero namespace: ``spec.resourcePolicy``),
+    ``snapshot_move_data`` (the data mover needs a node agent, which this project does not have: such
+    volumes fail).
+
     Raises InvalidError (failed validation; ``err.backup`` holds the status), AlreadyExistsError,
     Error (a failed backup), CancelledError, or the error of a callback that raised.
     """
     spec = dict(spec or {})
     body = spec if "spec" in spec or "metadata" in spec else {"spec": spec}
+    flags = {"snapshotVolumes": snapshot_volumes, "csiSnapshotTimeout": csi_snapshot_timeout,
+             "itemOperationTimeout": item_operation_timeout, "snapshotMoveData": snapshot_move_data,
+             "resourcePolicy": ({"kind": "configmap", "name": resource_policies_configmap}
+                                if resource_policies_configmap is not None else None)}
+    if any(v is not None for v in flags.values()):
+        body = dict(body)
+        body["spec"] = dict(body.get("spec") or {})
+        body["spec"].update({k: v for k, v in flags.items() if v is not None})
     if name is not None:
         body.setdefault("metadata", {})["name"] = name
     options = json.dumps({"compression": compression, "veleroNamespace": velero_namespace,

@@ -79,7 +79,9 @@ class Location:
         return _lib.call_json(_lib.backup_get, self._handle, _lib.enc(name))
 
     def describe_backup(self, name: str, details: bool = False) -> JSON:
-        """``{"backup": …}``, plus ``resourceList`` and ``results`` with details."""
+        """``{"backup": …}``, plus ``resourceList``, ``results``, ``volumeInfos`` (the volume info,
+        csi §1.7: each volume, its snapshot, handle, size, result, or why it was skipped) and
+        ``itemOperations`` (Velero's item operations, csi §1.4) with details, when present."""
         return _lib.call_json(_lib.backup_describe, self._handle, _lib.enc(name), 1 if details else 0)
 
     def backup_logs(self, name: str) -> str:
@@ -95,7 +97,12 @@ class Location:
         """Deletes every object of the backup (a folder without velero-backup.json too, and the
         uploads left unfinished in it) and, with a live ``cluster``, its Backup CR in
         ``velero_namespace``: ``{"objects": N, "crDeleted": bool}``. Raises NotFoundError when
-        neither has it."""
+        neither has it.
+
+        The backup's CSI snapshots go first (csi §3): with a live ``cluster``, through a temporary
+        Delete VolumeSnapshotContent each, as Velero deletes them; without one they are left, and
+        ``"csiSnapshots": {"handlesNotDeleted": [...], "note": …}`` says so. A backup with CSI
+        snapshots adds ``csiSnapshots`` (``snapshotHandles``, ``temporaryContents``, …)."""
         return _delete(_lib.backup_delete_recorded, self, name, cluster, velero_namespace)
 
     # ---- inspecting a backup (vbackup.inspect) ----

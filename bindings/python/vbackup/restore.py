@@ -61,7 +61,8 @@ def restore(spec: Optional[JSON] = None, *, name: Optional[str] = None, backup: 
             item_hook: Optional[ItemHook] = None,
             plan: Optional[Callable[[JSON], None]] = None,
             velero_namespace: str = "velero", record_in_cluster: Union[bool, str] = "auto",
-            strict_spec: bool = False) -> JSON:
+            strict_spec: bool = False,
+            restore_volumes: Optional[bool] = None, item_operation_timeout: Optional[str] = None) -> JSON:
     """Restores a backup and returns the Restore (a dict) with its status.
 
     ``spec`` is a Restore spec (``{"includedNamespaces": […], "namespaceMapping": {…}}``) or a whole
@@ -94,11 +95,19 @@ def restore(spec: Optional[JSON] = None, *, name: Optional[str] = None, backup: 
     A key Velero does not know (``includedNamespace``) is a warning naming the closest known one;
     with ``strict_spec=True`` it fails validation (InvalidError).
 
+    ``restore_volumes`` (``spec.restorePVs``; False: CSI-snapshotted PVCs come back empty, not from
+    their snapshots) and ``item_operation_timeout`` (a Go duration) are ``velero restore create``'s flags.
+
     Raises InvalidError (failed validation; ``err.restore`` holds the Restore with its status),
     AlreadyExistsError, Error (a failed restore, ``err.restore`` too), CancelledError, or the error
     of a callback that raised.
     """
     body = _restore_body(spec, name, backup, schedule)
+    # velero restore create --restore-volumes (csi §2: false restores empty PVCs), --item-operation-timeout.
+    flags = {"restorePVs": restore_volumes, "itemOperationTimeout": item_operation_timeout}
+    if any(v is not None for v in flags.values()):
+        body["spec"] = dict(body.get("spec") or {})
+        body["spec"].update({k: v for k, v in flags.items() if v is not None})
     options: Dict[str, Any] = {"mode": "diff" if diff else "dryRun" if dry_run else "apply",
                                "veleroNamespace": velero_namespace, "strictSpec": strict_spec,
                                "recordInCluster": _lib.record_option(record_in_cluster)}
