@@ -203,7 +203,7 @@ void CsiSnapshots::back_up_pvc(BackupItem& item) {
       policies::VolumeFilterData data{pv ? &*pv : nullptr, nullptr, &pvc};
       matched_policy = c_.policies->match_volume(data) != nullptr;
     }
-    if (!pv && pv_error && !matched_policy) throw *pv_error;
+    if (!pv && pv_error && !matched_policy) throw UnwrappedItemError(*pv_error);
     if (!should_perform_snapshot(&pvc, pv ? &*pv : nullptr)) {
       track(pv_name, std::string(kVolumeSnapshotApproach), std::string(kNotSatisfy));
       return;

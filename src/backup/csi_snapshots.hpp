@@ -40,6 +40,13 @@ struct CsiContext {
   std::chrono::milliseconds poll_interval{1000};
 };
 
+// An item error Velero reports as the item's own, not wrapped as the action's ("Error backing up
+// item: …"): the volume helper's, which item_backupper.go returns before running the action.
+class UnwrappedItemError : public Error {
+ public:
+  explicit UnwrappedItemError(const Error& e) : Error(e) {}
+};
+
 // The name of the PVC action, in item errors ("error executing custom action …").
 inline constexpr std::string_view csi_pvc_action = "velero.io/csi-pvc-backupper";
 inline constexpr std::string_view csi_vs_action = "velero.io/csi-volumesnapshot-backupper";

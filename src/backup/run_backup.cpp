@@ -59,7 +59,9 @@ void Runner::run() {
   try {
     run_passes();
   } catch (...) {
-    // A cancelled or failed backup leaves no VolumeSnapshot behind (CleanupVolumeSnapshot).
+    // A cancelled or failed backup leaves no VolumeSnapshot behind (CleanupVolumeSnapshot). Its log
+    // upload went with run_passes (a failed backup keeps no files).
+    log_.set_sink(nullptr);
     csi_.cleanup();
     throw;
   }

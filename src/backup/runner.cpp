@@ -357,6 +357,10 @@ bool Runner::back_up(const ApiResource& r, json::object obj, bool must_include) 
     } catch (const Error& e) {
       if (e.code() == ErrorCode::cancelled) throw;
       backed_up_.erase(key);
+      if (dynamic_cast<const UnwrappedItemError*>(&e)) {
+        record_error(ns, "Error backing up item: " + std::string(e.what()), where);
+        return false;
+      }
       record_error(ns, "error executing custom action (groupResource=" + gr + ", namespace=" + ns + ", name=" + name +
                            "): " + e.what(), where);
       return false;
