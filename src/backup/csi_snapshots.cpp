@@ -169,6 +169,22 @@ void CsiSnapshots::back_up_pv(const json::object& pv) {
 }
 
 void CsiSnapshots::back_up_pvc(BackupItem& item) {
+  // Velero runs its CSI actions only with the EnableCSI feature flag (ShouldSkipAction); ours is on
+  // when the cluster serves the snapshot API. Without it no volume can be snapshotted, and the PVC is
+  // backed up as an object, as Velero does with the flag off.
+  if (!c_.source.discovery().find("snapshot.storage.k8s.io", "volumesnapshots")) return;
+  if (kube_) return snapshot_pvc(item);
+  // Ours: a folder of manifests is no cluster. The decision only records skips; what would fail the
+  // item on a cluster (an unbound claim, a missing PV) is said in the log.
+  try {
+    snapshot_pvc(item);
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::cancelled) throw;
+    c_.log.info(std::string("No volume snapshot from manifests: ") + e.what());
+  }
+}
+
+void CsiSnapshots::snapshot_pvc(BackupItem& item) {
   json::object& pvc = item.object;
   const std::string ns(json::metadata_string(pvc, "namespace")), name(json::metadata_string(pvc, "name"));
   const std::string pv_name = csi_util::str(pvc, {"spec", "volumeName"});

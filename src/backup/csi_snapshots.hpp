@@ -92,6 +92,7 @@ class CsiSnapshots {
     json::object vsc_main;
   };
 
+  void snapshot_pvc(BackupItem& item);
   const ApiResource& resource(std::string_view group, std::string_view name, std::string_view kind_list);
   std::optional<json::object> get_pv(const std::string& name);
   json::object get_pv_for_pvc(const json::object& pvc);
