@@ -8,6 +8,7 @@
 #include "test_helpers.hpp"
 #include "vbackup/archive.hpp"
 #include "vbackup/backup.hpp"
+#include "vbackup/server.hpp"
 #include "vbackup/stream.hpp"
 #include "vbackup/velero.hpp"
 #include "vbackup/velero_volumes.hpp"
@@ -140,6 +141,11 @@ struct CsiCluster {
     return out;
   }
 };
+
+std::string lower_name(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
 
 std::string joined(const std::vector<std::string>& v) {
   std::string s;
@@ -496,4 +502,22 @@ TEST_CASE("csi §1.3 cancellation: a cancelled backup cleans up the VolumeSnapsh
   w.control(R"({"reset":true})");
   kt::testing::eventually([&] { return w.snapshot_objects() == 0; });
   CHECK(w.handles().empty());  // CleanupVolumeSnapshot: content → Delete
+}
+
+TEST_CASE("csi §1.5 server start: a Backup left WaitingForPluginOperations or Finalizing is in progress, marked Failed") {
+  // The backup waits and finalizes in-process, so after a restart nothing carries on with them.
+  CsiCluster w;
+  for (const char* phase : {"WaitingForPluginOperations", "FinalizingPartiallyFailed", "Completed"}) {
+    w.put(std::string(R"({"apiVersion":"velero.io/v1","kind":"Backup","metadata":{"name":")") + lower_name(phase) +
+          R"(","namespace":"velero"},"spec":{},"status":{"phase":")" + phase + R"("}})");
+  }
+  auto changed = server::mark_in_progress_failed(*w.cluster->client(), "velero");
+  CHECK(changed == std::vector<std::string>{"backups/finalizingpartiallyfailed", "backups/waitingforpluginoperations"});
+  auto cr = w.cluster->client()->try_get(w.resource("velero.io", "backups"), "velero", "waitingforpluginoperations");
+  REQUIRE(cr);
+  CHECK(str_at(*cr, {"status", "phase"}) == "Failed");
+  CHECK(str_at(*cr, {"status", "failureReason"}) ==
+        "found a backup with status \"WaitingForPluginOperations\" during the server starting, mark it as \"Failed\"");
+  CHECK(str_at(*w.cluster->client()->try_get(w.resource("velero.io", "backups"), "velero", "completed"), {"status", "phase"}) ==
+        "Completed");
 }
