@@ -84,8 +84,7 @@ json::object CsiSnapshots::get_pv_for_pvc(const json::object& pvc) {
   return std::move(*pv);
 }
 
-// shouldPerformFSBackupLegacy over the pods of the namespace mounting `claim`: the "pod/volume"
-// selected for fs-backup, or "".
+// The first "pod/volume" of the namespace mounting `claim` that is chosen for fs-backup, or "".
 std::string CsiSnapshots::fs_backup_pod_volume(const std::string& ns, const std::string& claim) {
   auto it = pods_.find(ns);
   if (it == pods_.end()) {
@@ -99,17 +98,6 @@ std::string CsiSnapshots::fs_backup_pod_volume(const std::string& ns, const std:
   }
   const bool opt_out = c_.backup.spec.default_volumes_to_fs_backup.value_or(false);
   for (const auto& pod : it->second) {
-    const json::object* ann = json::metadata_map(pod, "annotations");
-    auto listed = [&](std::string_view key, const std::string& volume) {
-      std::string_view list = ann ? json::get_string(*ann, key) : std::string_view();
-      while (!list.empty()) {
-        auto comma = list.find(',');
-        if (list.substr(0, comma) == volume) return true;
-        if (comma == std::string_view::npos) break;
-        list.remove_prefix(comma + 1);
-      }
-      return false;
-    };
     const json::object* spec = json::find_object(pod, "spec");
     const json::array* volumes = spec ? json::find_array(*spec, "volumes") : nullptr;
     if (!volumes) continue;
@@ -117,10 +105,22 @@ std::string CsiSnapshots::fs_backup_pod_volume(const std::string& ns, const std:
       if (!v.is_object()) continue;
       const json::object& vol = v.get_object();
       if (csi_util::str(vol, {"persistentVolumeClaim", "claimName"}) != claim) continue;
+      // shouldPerformFSBackupLegacy, as ShouldPerformSnapshot asks it.
       const std::string name(json::get_string(vol, "name"));
-      bool selected = opt_out ? !listed(velero::annotation::backup_volumes_excludes, name)
-                              : listed(velero::annotation::backup_volumes, name);
-      if (selected) return std::string(json::metadata_string(pod, "name")) + "/" + name;
+      const json::object* ann = json::metadata_map(pod, "annotations");
+      auto has = [&](std::string_view key) {
+        std::string_view list = ann ? json::get_string(*ann, key) : std::string_view();
+        while (!list.empty()) {
+          auto comma = list.find(',');
+          if (list.substr(0, comma) == name) return true;
+          if (comma == std::string_view::npos) break;
+          list.remove_prefix(comma + 1);
+        }
+        return false;
+      };
+      if (opt_out ? !has(velero::annotation::backup_volumes_excludes) : has(velero::annotation::backup_volumes)) {
+        return std::string(json::metadata_string(pod, "name")) + "/" + name;
+      }
     }
   }
   return {};
@@ -139,11 +139,9 @@ bool CsiSnapshots::should_perform_snapshot(const json::object* pvc, const json::
     const std::string claim = csi_util::str(*pv, {"spec", "claimRef", "name"});
     if (!claim.empty()) {
       if (std::string sel = fs_backup_pod_volume(ns, claim); !sel.empty()) {
-        // Velero's pod volume backup runs in the node agent, which this library does not have (csi §6).
-        if (pvc) {
-          c_.record_error(ns, "pod volume backup of " + ns + "/" + sel + " (PVC " + claim +
-                                  ") cannot proceed: node-agent is not ready: no ready pods found");
-        }
+        // Backed up with a PodVolumeBackup (the pod's item fails without a node agent: back_up_pod).
+        c_.log.info("Skipping snapshot of pv " + std::string(json::metadata_string(*pv, "name")) +
+                    " because it is backed up with PodVolumeBackup (" + ns + "/" + sel + ").");
         return false;
       }
     }

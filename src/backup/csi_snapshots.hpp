@@ -60,6 +60,10 @@ class CsiSnapshots {
   // and secrets added to item.additional, an item operation started). Throws Error (the item's
   // error) as Velero's action fails; the VolumeSnapshot is cleaned up first.
   void back_up_pvc(BackupItem& item);
+  // A pod's volumes chosen for fs-backup (policy action fs-backup, or the opt-in/opt-out
+  // annotations): a running pod fails with the node agent's error (UnwrappedItemError), as Velero's
+  // pod volume backupper does without a node agent; a pod that is not running is logged (csi §6).
+  void back_up_pod(const json::object& pod);
   // takePVSnapshot's bookkeeping for a PV written into the backup (volume info, skips).
   void back_up_pv(const json::object& pv);
 
@@ -98,6 +102,7 @@ class CsiSnapshots {
   json::object get_pv_for_pvc(const json::object& pvc);
   bool should_perform_snapshot(const json::object* pvc, const json::object* pv);
   std::string fs_backup_pod_volume(const std::string& ns, const std::string& claim);
+  bool fs_backup_selected(const json::object& pod, const json::object& volume, bool opt_out);
   json::object choose_class(const json::object& pvc, const std::string& provisioner, const std::string& policy_class,
                             const std::string& storage_class);
   json::object wait_for_handle(const json::object& vs);

@@ -396,6 +396,18 @@ bool Runner::back_up(const ApiResource& r, json::object obj, bool must_include) 
     back_up(*ar, std::move(*extra), false);
   }
 
+  // A pod's volumes chosen for fs-backup fail the pod (after its additional items, as Velero's pod
+  // volume backup comes after the actions), csi §6.
+  if (r.group.empty() && r.name == "pods") {
+    try {
+      csi_.back_up_pod(item.object);
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::cancelled) throw;
+      backed_up_.erase(key);
+      record_error(ns, "Error backing up item: " + std::string(e.what()), where);
+      return false;
+    }
+  }
   std::string& bytes = item_bytes_;  // its capacity is reused from item to item
   try {
     bytes.clear();

@@ -521,3 +521,23 @@ TEST_CASE("csi §1.5 server start: a Backup left WaitingForPluginOperations or F
   CHECK(str_at(*w.cluster->client()->try_get(w.resource("velero.io", "backups"), "velero", "completed"), {"status", "phase"}) ==
         "Completed");
 }
+
+TEST_CASE("csi §6 fs-backup: a running pod whose volume is opted in fails with the node agent's error; its PVC is not snapshotted") {
+  CsiCluster w;
+  w.snapshot_class();
+  w.volume("data");
+  w.put(R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"web","namespace":"app","annotations":{"backup.velero.io/backup-volumes":"store"}},
+        "spec":{"nodeName":"node-1","containers":[{"name":"c","image":"nginx"}],"volumes":[{"name":"store","persistentVolumeClaim":{"claimName":"data"}}]},
+        "status":{"phase":"Running"}})");
+  auto run = w.backup("fsb");
+  CHECK(run.result.backup.status.phase == "PartiallyFailed");
+  CHECK(w.errors("fsb") == std::vector<std::string>{"Error backing up item: daemonset pod not found in running state in node node-1"});
+  auto items = w.tarball("fsb");
+  CHECK_FALSE(items.count("resources/pods/namespaces/app/web.json"));
+  CHECK(items.count("resources/persistentvolumeclaims/namespaces/app/data.json"));  // the pod's additional item
+  CHECK(w.operations("fsb").empty());
+  auto infos = w.volume_infos("fsb");
+  REQUIRE(infos.size() == 1);
+  CHECK(infos[0].skipped_reason == "volumeSnapshot: not satisfy the criteria for VolumePolicy or the legacy snapshot way;");
+  CHECK(w.snapshot_objects() == 0);
+}
