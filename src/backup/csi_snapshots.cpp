@@ -167,10 +167,6 @@ void CsiSnapshots::back_up_pv(const json::object& pv) {
 }
 
 void CsiSnapshots::back_up_pvc(BackupItem& item) {
-  // Velero runs its CSI actions only with the EnableCSI feature flag (ShouldSkipAction); ours is on
-  // when the cluster serves the snapshot API. Without it no volume can be snapshotted, and the PVC is
-  // backed up as an object, as Velero does with the flag off.
-  if (!c_.source.discovery().find("snapshot.storage.k8s.io", "volumesnapshots")) return;
   if (kube_) return snapshot_pvc(item);
   // Ours: a folder of manifests is no cluster. The decision only records skips; what would fail the
   // item on a cluster (an unbound claim, a missing PV) is said in the log.
@@ -193,7 +189,8 @@ void CsiSnapshots::snapshot_pvc(BackupItem& item) {
     std::optional<json::object> pv;
     if (!pv_name.empty()) {
       pv = get_pv(pv_name);
-      if (!pv) throw Error(ErrorCode::not_found, "persistentvolumes \"" + pv_name + "\" not found");
+      // getMatchAction's error is returned as the item's, not wrapped as the action's.
+      if (!pv) throw UnwrappedItemError(Error(ErrorCode::not_found, "persistentvolumes \"" + pv_name + "\" not found"));
     }
     const policies::VolumeAction* a = c_.policies->match_volume({pv ? &*pv : nullptr, nullptr, &pvc});
     if (a && a->type == pa::skip) {
@@ -203,6 +200,10 @@ void CsiSnapshots::snapshot_pvc(BackupItem& item) {
       return;
     }
   }
+  // Velero runs its CSI actions only with the EnableCSI feature flag (ShouldSkipAction, checked after
+  // the policy above); ours is on when the cluster serves the snapshot API. Without it no volume can
+  // be snapshotted, and the PVC is backed up as an object, as Velero does with the flag off.
+  if (!c_.source.discovery().find("snapshot.storage.k8s.io", "volumesnapshots")) return;
   // csi §1.1 step 2: the volume helper; a Pending PVC no policy covers is the item's error.
   {
     std::optional<json::object> pv;
