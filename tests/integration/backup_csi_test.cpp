@@ -178,7 +178,13 @@ TEST_CASE("csi §1.1 §1.3 §1.5 §1.7 three PVCs: one snapshotted, one skipped 
       w.control(R"({"contentError":"driver failed"})");
     }
   };
+  std::vector<std::string> phases;
+  o.on_record = [&](const velero::Backup& b) {
+    if (phases.empty() || phases.back() != b.status.phase) phases.push_back(b.status.phase);
+  };
   auto run = w.backup("three", spec, o);
+  // csi §1.5: the operation is done at the first check, so the main pass goes straight to Finalizing.
+  CHECK(phases == std::vector<std::string>{"InProgress", "FinalizingPartiallyFailed", "PartiallyFailed"});
   const auto& b = run.result.backup;
   INFO(joined(w.errors("three")));
   CHECK(b.status.phase == "PartiallyFailed");
