@@ -93,9 +93,11 @@ struct CsiCluster {
     server.api().put_object(cm);
   }
 
-  BackupRun backup(const std::string& name, velero::BackupSpec spec = {}, BackupOptions o = {}) {
+  BackupRun backup(const std::string& name, velero::BackupSpec spec = {}, BackupOptions o = {},
+                   velero::StringMap annotations = {}) {
     velero::Backup b;
     b.metadata.name = name;
+    b.metadata.annotations = std::move(annotations);
     if (spec.included_namespaces.empty()) spec.included_namespaces = {"app"};
     b.spec = std::move(spec);
     return create_backup(*cluster, location, b, std::move(o));
@@ -374,27 +376,51 @@ TEST_CASE("csi §1.2 no VolumeSnapshotClass for the provisioner: Velero's error 
   CHECK(w.snapshot_objects() == 0);
 }
 
-TEST_CASE("csi §1.2 class order: the labelled class wins over the default; the PVC annotation over both") {
+TEST_CASE("csi §1.2 class order: PVC annotation, volume policy, Backup annotation per driver, the labelled class, the default") {
   CsiCluster w;
   w.snapshot_class("default-one");
   w.put(R"({"apiVersion":"snapshot.storage.k8s.io/v1","kind":"VolumeSnapshotClass","metadata":{"name":"labelled","labels":{"velero.io/csi-volumesnapshot-class":"false"}},"driver":"hostpath.csi.k8s.io","deletionPolicy":"Delete"})");
-  w.put(R"({"apiVersion":"snapshot.storage.k8s.io/v1","kind":"VolumeSnapshotClass","metadata":{"name":"chosen"},"driver":"hostpath.csi.k8s.io","deletionPolicy":"Retain"})");
+  for (const char* name : {"chosen", "gold", "by-backup"}) {
+    w.put(std::string(R"({"apiVersion":"snapshot.storage.k8s.io/v1","kind":"VolumeSnapshotClass","metadata":{"name":")") + name +
+          R"("},"driver":"hostpath.csi.k8s.io","deletionPolicy":"Retain"})");
+  }
+  w.put(R"({"apiVersion":"snapshot.storage.k8s.io/v1","kind":"VolumeSnapshotClass","metadata":{"name":"wrong-driver"},"driver":"ebs.csi.aws.com","deletionPolicy":"Delete"})");
   w.volume("a");
   w.volume("b");
+  w.volume("c", R"({"tier":"gold"})");
+  w.volume("d", R"({"tier":"gold"})");
+  // b: the PVC annotation, compared case-insensitively; d: a PVC annotation naming a class of another
+  // driver falls through to the policy's class.
   w.put(R"({"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"b","namespace":"app","annotations":{"velero.io/csi-volumesnapshot-class":"CHOSEN"}},
         "spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}},"storageClassName":"csi","volumeName":"pv-b"},"status":{"phase":"Bound"}})");
-  auto run = w.backup("classes");
-  CHECK(run.result.backup.status.phase == "Completed");
-  auto items = w.tarball("classes");
-  std::map<std::string, std::string> class_of;
-  for (const auto& [path, obj] : items) {
-    if (path.find("resources/volumesnapshots.snapshot.storage.k8s.io/namespaces/app/") == 0)
-      class_of[str_at(obj, {"spec", "source", "persistentVolumeClaimName"})] = str_at(obj, {"spec", "volumeSnapshotClassName"});
+  w.put(R"({"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"d","namespace":"app","labels":{"tier":"gold"},"annotations":{"velero.io/csi-volumesnapshot-class":"wrong-driver"}},
+        "spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}},"storageClassName":"csi","volumeName":"pv-d"},"status":{"phase":"Bound"}})");
+  w.policy("version: v1\nvolumePolicies:\n- conditions:\n    pvcLabels:\n      tier: gold\n  action:\n    type: snapshot\n    parameters:\n      snapshotClass: gold\n");
+  velero::BackupSpec spec;
+  spec.resource_policy = velero::TypedLocalObjectReference{{}, "configmap", "volume-policy", {}};
+  SUBCASE("without the Backup annotation") {
+    auto run = w.backup("classes", spec);
+    CHECK(run.result.backup.status.phase == "Completed");
+    auto items = w.tarball("classes");
+    std::map<std::string, std::string> class_of;
+    for (const auto& [path, obj] : items) {
+      if (path.find("resources/volumesnapshots.snapshot.storage.k8s.io/namespaces/app/") == 0)
+        class_of[str_at(obj, {"spec", "source", "persistentVolumeClaimName"})] = str_at(obj, {"spec", "volumeSnapshotClassName"});
+    }
+    CHECK(class_of == std::map<std::string, std::string>{{"a", "labelled"}, {"b", "chosen"}, {"c", "gold"}, {"d", "gold"}});
+    kt::testing::eventually([&] { return w.snapshot_objects() == 0; });
+    CHECK(w.handles().size() == 4);  // Retain and Delete classes alike: DeleteReadyVolumeSnapshot retains
   }
-  CHECK(class_of["a"] == "labelled");
-  CHECK(class_of["b"] == "chosen");  // the annotation compared case-insensitively
-  kt::testing::eventually([&] { return w.snapshot_objects() == 0; });
-  CHECK(w.handles().size() == 2);  // the Retain class's content too: DeleteReadyVolumeSnapshot retains
+  SUBCASE("with velero.io/csi-volumesnapshot-class_<driver> on the Backup") {
+    auto run = w.backup("classes", spec, {}, {{"velero.io/csi-volumesnapshot-class_hostpath.csi.k8s.io", "by-backup"}});
+    CHECK(run.result.backup.status.phase == "Completed");
+    std::map<std::string, std::string> class_of;
+    for (const auto& [path, obj] : w.tarball("classes")) {
+      if (path.find("resources/volumesnapshots.snapshot.storage.k8s.io/namespaces/app/") == 0)
+        class_of[str_at(obj, {"spec", "source", "persistentVolumeClaimName"})] = str_at(obj, {"spec", "volumeSnapshotClassName"});
+    }
+    CHECK(class_of == std::map<std::string, std::string>{{"a", "by-backup"}, {"b", "chosen"}, {"c", "gold"}, {"d", "gold"}});
+  }
 }
 
 TEST_CASE("csi §1.1 a Pending PVC no policy covers is the item's error; a pvcPhase policy skips it") {
