@@ -14,18 +14,6 @@ namespace {
 
 namespace pa = policies::volume_action;
 
-bool listed(const json::object& pod, std::string_view key, std::string_view volume) {
-  const json::object* ann = json::metadata_map(pod, "annotations");
-  std::string_view list = ann ? json::get_string(*ann, key) : std::string_view();
-  while (!list.empty()) {
-    auto comma = list.find(',');
-    if (list.substr(0, comma) == volume) return true;
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
 // shouldIncludeVolumeInBackup: what the node agent could not read, or what kube state holds.
 bool includable(const json::object& vol) {
   for (const char* source : {"hostPath", "secret", "configMap", "projected", "downwardAPI"})
@@ -54,8 +42,8 @@ bool CsiSnapshots::fs_backup_selected(const json::object& pod, const json::objec
     policies::VolumeFilterData data{pv ? &*pv : nullptr, pv ? nullptr : &vol, pvc ? &*pvc : &empty_pvc};
     if (const policies::VolumeAction* a = c_.policies->match_volume(data)) return a->type == pa::fs_backup;
   }
-  return opt_out ? !listed(pod, velero::annotation::backup_volumes_excludes, name)
-                 : listed(pod, velero::annotation::backup_volumes, name);
+  return opt_out ? !csi_util::annotation_lists(pod, velero::annotation::backup_volumes_excludes, name)
+                 : csi_util::annotation_lists(pod, velero::annotation::backup_volumes, name);
 }
 
 void CsiSnapshots::back_up_pod(const json::object& pod) {

@@ -84,46 +84,38 @@ json::object CsiSnapshots::get_pv_for_pvc(const json::object& pvc) {
   return std::move(*pv);
 }
 
-// The first "pod/volume" of the namespace mounting `claim` that is chosen for fs-backup, or "".
+// The first "pod/volume" of the namespace mounting `claim` that is chosen for fs-backup
+// (shouldPerformFSBackupLegacy, as ShouldPerformSnapshot asks it), or "". The namespace's pods are
+// streamed once; only the chosen claims are kept (Velero's PVC-to-pod cache holds the pods).
 std::string CsiSnapshots::fs_backup_pod_volume(const std::string& ns, const std::string& claim) {
-  auto it = pods_.find(ns);
-  if (it == pods_.end()) {
-    std::vector<json::object> pods;
+  auto it = fs_backup_claims_.find(ns);
+  if (it == fs_backup_claims_.end()) {
+    std::map<std::string, std::string> chosen;
+    const bool opt_out = c_.backup.spec.default_volumes_to_fs_backup.value_or(false);
     if (const ApiResource* r = c_.source.discovery().find("", "pods")) {
       ListOptions o;
       o.namespace_ = ns;
-      c_.source.list(*r, o, [&](json::object&& p) { pods.push_back(std::move(p)); });
-    }
-    it = pods_.emplace(ns, std::move(pods)).first;
-  }
-  const bool opt_out = c_.backup.spec.default_volumes_to_fs_backup.value_or(false);
-  for (const auto& pod : it->second) {
-    const json::object* spec = json::find_object(pod, "spec");
-    const json::array* volumes = spec ? json::find_array(*spec, "volumes") : nullptr;
-    if (!volumes) continue;
-    for (const auto& v : *volumes) {
-      if (!v.is_object()) continue;
-      const json::object& vol = v.get_object();
-      if (csi_util::str(vol, {"persistentVolumeClaim", "claimName"}) != claim) continue;
-      // shouldPerformFSBackupLegacy, as ShouldPerformSnapshot asks it.
-      const std::string name(json::get_string(vol, "name"));
-      const json::object* ann = json::metadata_map(pod, "annotations");
-      auto has = [&](std::string_view key) {
-        std::string_view list = ann ? json::get_string(*ann, key) : std::string_view();
-        while (!list.empty()) {
-          auto comma = list.find(',');
-          if (list.substr(0, comma) == name) return true;
-          if (comma == std::string_view::npos) break;
-          list.remove_prefix(comma + 1);
+      c_.source.list(*r, o, [&](json::object&& pod) {
+        const json::object* spec = json::find_object(pod, "spec");
+        const json::array* volumes = spec ? json::find_array(*spec, "volumes") : nullptr;
+        if (!volumes) return;
+        for (const auto& v : *volumes) {
+          if (!v.is_object()) continue;
+          const json::object& vol = v.get_object();
+          std::string claim_name = csi_util::str(vol, {"persistentVolumeClaim", "claimName"});
+          if (claim_name.empty()) continue;
+          const std::string name(json::get_string(vol, "name"));
+          if (opt_out ? !csi_util::annotation_lists(pod, velero::annotation::backup_volumes_excludes, name)
+                      : csi_util::annotation_lists(pod, velero::annotation::backup_volumes, name)) {
+            chosen.emplace(std::move(claim_name), std::string(json::metadata_string(pod, "name")) + "/" + name);
+          }
         }
-        return false;
-      };
-      if (opt_out ? !has(velero::annotation::backup_volumes_excludes) : has(velero::annotation::backup_volumes)) {
-        return std::string(json::metadata_string(pod, "name")) + "/" + name;
-      }
+      });
     }
+    it = fs_backup_claims_.emplace(ns, std::move(chosen)).first;
   }
-  return {};
+  auto found = it->second.find(claim);
+  return found == it->second.end() ? std::string() : found->second;
 }
 
 // volumeHelperImpl.ShouldPerformSnapshot for a PVC (pv: its PV, or nullptr when GetPVForPVC failed)

@@ -118,7 +118,8 @@ class CsiSnapshots {
   std::map<std::string, std::map<std::string, std::string>> skipped_;  // PV → approach → reason
   std::set<std::string> included_pvs_;
   std::map<std::string, PvRecord> pvs_;  // PVs written, for volume info
-  std::map<std::string, std::vector<json::object>> pods_;  // namespace → pods (fs-backup check)
+  // namespace → claim → "pod/volume" chosen for fs-backup by the pods' annotations.
+  std::map<std::string, std::map<std::string, std::string>> fs_backup_claims_;
   std::vector<Snapshot> snapshots_;  // one per operation, same order
   std::vector<velero::BackupOperation> operations_;
   std::vector<std::chrono::steady_clock::time_point> created_at_;  // itemOperationTimeout runs from here

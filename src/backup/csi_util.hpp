@@ -38,6 +38,19 @@ inline std::map<std::string, std::string> string_map(const json::object& o) {
   }
   return m;
 }
+// Whether the comma-separated annotation `key` of `obj` lists `item` (backup.velero.io/backup-volumes).
+inline bool annotation_lists(const json::object& obj, std::string_view key, std::string_view item) {
+  const json::object* ann = json::metadata_map(obj, "annotations");
+  std::string_view list = ann ? json::get_string(*ann, key) : std::string_view();
+  while (!list.empty()) {
+    auto comma = list.find(',');
+    if (list.substr(0, comma) == item) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 // metadata.<map>[key] = value, creating metadata and the map as needed.
 inline void set_map_entry(json::object& obj, std::string_view map, std::string_view key, std::string_view value) {
   if (!obj["metadata"].is_object()) obj["metadata"] = json::object();
