@@ -81,6 +81,20 @@ struct BackupOptions : OperationCallbacks<BackupProgress, velero::Backup> {
 // PartiallyFailed (item errors recorded in the results file). The tarball and side files go up
 // first and velero-backup.json last, so no reader sees a backup without its tarball (spec §3.1).
 // A callback that cancels throws Error(cancelled) after cleaning up.
+//
+// Volumes (velero-csi.md §1): a configmap spec.resourcePolicy is read from the Velero namespace
+// (its errors are validation errors) and applied: includeExcludePolicy joins the scoped filters,
+// volumePolicies decide each volume. On a live cluster serving snapshot.storage.k8s.io, each PVC
+// whose volume is to be snapshotted gets a CSI VolumeSnapshot (Velero's class choice, labels and
+// annotations, the handle awaited within spec.csiSnapshotTimeout); the backup then waits in-process
+// for the snapshots to be ready (phases WaitingForPluginOperations[PartiallyFailed] and
+// Finalizing[PartiallyFailed] go through on_record; spec.itemOperationTimeout), writes the final
+// VolumeSnapshots and contents into the still-open tarball, deletes them from the cluster keeping the
+// storage snapshot (contents set to Retain), and writes <b>-itemoperations.json.gz and
+// <b>-volumeinfo.json.gz (velero_volumes.hpp). Velero uploads the tarball twice; here the bucket is
+// written once, so a reader never sees a half-finished backup. A failed or cancelled backup deletes
+// the VolumeSnapshots it made, storage snapshot included. snapshotMoveData and fs-backup volumes need
+// Velero's node agent: those items fail as Velero fails them without one. Manifests only record skips.
 struct BackupResult {
   velero::Backup backup;
   Outcome outcome;  // typed: ok, invalid (FailedValidation), already_exists, or the failure's category

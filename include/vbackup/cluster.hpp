@@ -48,6 +48,9 @@ class ClusterSource {
   // an object in a non-preferred version cannot be converted, so the backup also keeps the plain
   // copy a default restore reads (spec §1.2 writes such objects only under <ver>/).
   virtual bool serves_objects_as_written() const { return false; }
+  // The client of a live cluster, for what a backup writes there (CSI VolumeSnapshots, csi §1.3);
+  // nullptr for manifests, which nothing can be written to.
+  virtual kube::KubeClient* kube() { return nullptr; }
 };
 
 // The write port: what a restore does to a cluster. Errors are kube::KubeError (a vbackup::Error

@@ -7,7 +7,6 @@
 #include "vbackup/velero.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <random>
 
 namespace vbackup::detail {
@@ -112,17 +111,8 @@ std::vector<std::string> validate_backup(const velero::Backup& b, const storage:
   for (std::size_t i = 0; i < s.or_label_selectors.size(); ++i) {
     check_selector(s.or_label_selectors[i], "spec.orLabelSelectors[" + std::to_string(i) + "]");
   }
-  // What this library does not do is refused, never silently skipped.
-  // GetResourcePoliciesFromBackup reads only a reference of kind configmap (case-insensitive) and
-  // ignores any other. Reading and applying the ConfigMap is policies::resolve_backup_resource_policies
-  // (policies/backup_policies.hpp), which needs the cluster; until run_backup calls it, a ConfigMap
-  // policy is refused rather than ignored.
-  if (s.resource_policy && s.resource_policy->kind.size() == 9 &&
-      std::equal(s.resource_policy->kind.begin(), s.resource_policy->kind.end(), "configmap",
-                 [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; })) {
-    errs.push_back("spec.resourcePolicy: resource policies are not applied by the backup yet (configmap " +
-                   s.resource_policy->name + ")");
-  }
+  // What this library does not do is refused, never silently skipped. (A configmap resourcePolicy
+  // is read by run_backup: policies::resolve_backup_resource_policies, csi §1.1.3.)
   if (auto* resources = json::find_array(s.hooks, "resources"); resources && !resources->empty()) {
     errs.push_back("spec.hooks: backup hooks (commands run in pods) are not supported by libvbackup yet");
   }

@@ -3,6 +3,8 @@
 // velero-backup.json last). The request (defaults, validation) is request.cpp, the built-in actions
 // actions.cpp. Items stream from the source into the tarball and on into the object store; memory
 // holds the keys of written items, not the items.
+#include "backup/runner.hpp"
+#include "policies/backup_policies.hpp"
 #include "backup/actions.hpp"
 #include "backup/request.hpp"
 #include "core/item_set.hpp"
@@ -43,70 +45,9 @@ bool label_is(const json::object& obj, std::string_view key, std::string_view va
 }
 
 // One backup in progress.
-class Runner {
- public:
-  Runner(velero::Backup& backup, ClusterSource& source, storage::BackupStore& store, const BackupOptions& options)
-      : b_(backup), source_(source), store_(store), options_(options),
-        log_("backup", options.velero_namespace + "/" + backup.metadata.name, options.now, options.on_log),
-        action_context_{backup.metadata.name, source,
-                        [this](const std::string& m) { record_error("", m); }},
-        actions_(detail::builtin_backup_item_actions(action_context_)) {
-    if (options.on_item) actions_.push_back(detail::hook_action(options.on_item));
-  }
+}  // namespace
 
-  void run();
-
- private:
-  struct Namespace {
-    std::string name;
-    json::object object;
-  };
-
-  void prepare_filters();
-  void warn_unknown_resources();
-  void warn_missing_namespaces();
-  void collect();
-  void collect_resource(const ApiResource& r);
-  void estimate_total(const std::vector<ApiResource>& order);
-  bool for_each_list(const ApiResource& r, const std::function<bool(const std::string& ns)>& each);
-  std::int64_t estimated_total_ = 0;  // from the source's counts; 0 when it could not tell
-  void back_up_ordered(const ApiResource& r);
-  void list_into(const ApiResource& r, const std::string& ns);
-  bool back_up(const ApiResource& r, json::object obj, bool must_include);
-  std::string item_bytes_;  // back_up's marshalling buffer
-  void back_up_namespaces();
-  void back_up_crds();
-  void progress();
-  void record_error(const std::string& ns, const std::string& message, detail::LogFields fields = {});
-  void record_warning(const std::string& ns, const std::string& message, detail::LogFields fields = {});
-  std::optional<ApiResource> resource_by_gr(const std::string& gr);
-
-  velero::Backup& b_;
-  ClusterSource& source_;
-  storage::BackupStore& store_;
-  const BackupOptions& options_;
-  detail::OperationLog log_;
-  detail::BackupActionContext action_context_;
-  std::vector<std::unique_ptr<BackupItemAction>> actions_;
-
-  std::unique_ptr<storage::ObjectWriter> tarball_;      // declared first: the archive writes into it
-  std::unique_ptr<archive::ArchiveWriter> archive_;
-  filter::NamespaceFilter namespaces_;
-  std::unique_ptr<filter::ResourceFilter> resources_;
-  std::vector<std::string> selectors_;  // one list call each (spec §5.10)
-  std::vector<labels::Selector> namespace_selectors_;
-  bool selector_set_ = false;
-  bool full_backup_hint_ = false;  // the user's lists ask for a full backup (full_backup_requested, spec §9.1)
-  std::vector<Namespace> cluster_namespaces_;
-  detail::ItemSet backed_up_;  // spec §5.8 check 6, about 18 bytes an item
-  std::set<std::string> namespaces_with_items_;
-  std::set<std::string> resources_with_items_;
-  std::map<std::string, std::string> non_preferred_;  // group resource → version seen, for one warning each
-  persistence::ResourceListWriter resource_list_;
-  velero::Result errors_, warnings_;
-  BackupProgress progress_;
-  std::chrono::steady_clock::time_point last_record_ = std::chrono::steady_clock::now();
-};
+namespace detail {
 
 void Runner::record_error(const std::string& ns, const std::string& message, detail::LogFields fields) {
   log_.error(message, std::move(fields));
@@ -146,7 +87,7 @@ std::optional<ApiResource> Runner::resource_by_gr(const std::string& gr) {
 // Ours (Velero is silent): a name in the resource lists that the cluster does not serve, or an
 // included namespace it does not have, matches nothing; most likely a typo. Patterns are left
 // alone. Called before the defaults append Velero's auto-excludes, which need not exist.
-bool is_pattern(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
+static bool is_pattern(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
 
 void Runner::warn_unknown_resources() {
   const auto& s = b_.spec;
@@ -230,7 +171,12 @@ void Runner::prepare_filters() {
     if (r) out = filter::ResolvedResource{r->group_resource(), r->namespaced};
     return memo->emplace(std::string(name), std::move(out)).first->second;
   };
-  resources_ = filter::make_resource_filter(detail::filter_spec(s), resolve, namespaces_, full_backup_hint_);
+  filter::ResourceFilterSpec spec = detail::filter_spec(s);
+  // csi §1.1.3: the resource policy's includeExcludePolicy joins the scoped filters (CombineWithPolicy).
+  if (policies_ && policies_->include_exclude_policy) {
+    policies::combine_with_policy(spec, *policies_->include_exclude_policy, resolve);
+  }
+  resources_ = filter::make_resource_filter(spec, resolve, namespaces_, full_backup_hint_);
   log_.info(resources_->describe());
 
   // spec §5.10: the selector goes to every list call; or-selectors make one call each.
@@ -411,6 +357,10 @@ bool Runner::back_up(const ApiResource& r, json::object obj, bool must_include) 
     } catch (const Error& e) {
       if (e.code() == ErrorCode::cancelled) throw;
       backed_up_.erase(key);
+      if (dynamic_cast<const UnwrappedItemError*>(&e)) {
+        record_error(ns, "Error backing up item: " + std::string(e.what()), where);
+        return false;
+      }
       record_error(ns, "error executing custom action (groupResource=" + gr + ", namespace=" + ns + ", name=" + name +
                            "): " + e.what(), where);
       return false;
@@ -419,6 +369,15 @@ bool Runner::back_up(const ApiResource& r, json::object obj, bool must_include) 
       backed_up_.erase(key);
       log_.info("Skipping item because an item action asked to", where);
       return false;
+    }
+  }
+  // takePVSnapshot (csi §1.1): a PV's volume decision and its record for the volume info.
+  if (r.group.empty() && r.name == "persistentvolumes") {
+    try {
+      csi_.back_up_pv(item.object);
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::cancelled) throw;
+      record_error(ns, "Error backing up item: " + std::string(e.what()), where);
     }
   }
   // Additional items are written before the item that brought them (executeActions first).
@@ -437,6 +396,18 @@ bool Runner::back_up(const ApiResource& r, json::object obj, bool must_include) 
     back_up(*ar, std::move(*extra), false);
   }
 
+  // A pod's volumes chosen for fs-backup fail the pod (after its additional items, as Velero's pod
+  // volume backup comes after the actions), csi §6.
+  if (r.group.empty() && r.name == "pods") {
+    try {
+      csi_.back_up_pod(item.object);
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::cancelled) throw;
+      backed_up_.erase(key);
+      record_error(ns, "Error backing up item: " + std::string(e.what()), where);
+      return false;
+    }
+  }
   std::string& bytes = item_bytes_;  // its capacity is reused from item to item
   try {
     bytes.clear();
@@ -522,146 +493,5 @@ void Runner::back_up_crds() {
   }
 }
 
-void Runner::run() {
-  auto& s = b_.spec;
-  auto& st = b_.status;
-  Timestamp start = options_.now();
-
-  full_backup_hint_ = detail::full_backup_requested(s);
-  warn_unknown_resources();
-  detail::apply_backup_defaults(b_, source_.server_version());
-
-  st.phase = phase::InProgress;
-  st.version = 1;
-  st.format_version = std::string(velero::backup_format_version);
-  st.start_timestamp = start;
-  st.expiration = start + std::chrono::duration_cast<std::chrono::seconds>(s.ttl);
-  log_.info("Setting up backup", {{"source", source_.describe()}, {"location", store_.objects().describe()}});
-  if (options_.on_record) options_.on_record(b_);
-
-  // Ours, not Velero's: what the request says that would otherwise pass unnoticed.
-  for (const auto& w : velero::unknown_fields(b_)) record_warning("", w);
-  if (auto w = compression_warning(options_.compression, b_.metadata.name); !w.empty()) record_warning("", w);
-  for (const auto& w : source_.warnings()) record_warning("", w);
-  for (const auto& e : source_.errors()) record_error("", e);
-  if (s.snapshot_volumes == true || s.default_volumes_to_fs_backup == true || s.snapshot_move_data == true) {
-    record_warning("", "volume data is not backed up by libvbackup: snapshotVolumes, defaultVolumesToFsBackup and "
-                       "snapshotMoveData have no effect; only Kubernetes objects are in this backup");
-  }
-
-  // Streams: items → tar → compressor → the tarball upload; log lines → gzip → the log upload.
-  auto log_upload = store_.objects().open_write(store_.backup_log_key(b_.metadata.name));
-  GzipOutputStream log_gz(*log_upload);
-  log_.set_sink(&log_gz);
-  tarball_ = store_.objects().open_write(store_.backup_contents_key(b_.metadata.name));
-  archive_ = std::make_unique<archive::ArchiveWriter>(*tarball_, options_.compression);
-
-  prepare_filters();
-  collect();
-  back_up_namespaces();
-  back_up_crds();
-  archive_->finish();
-  estimated_total_ = 0;  // at the end the total is what was backed up
-  progress();
-  tarball_->commit();
-
-  progress_.items_backed_up = static_cast<std::int64_t>(backed_up_.size());
-  st.progress = velero::BackupProgress{progress_.items_backed_up, progress_.items_backed_up, {}};
-  st.completion_timestamp = options_.now();
-  log_.info("Backup completed", {{"itemsBackedUp", std::to_string(progress_.items_backed_up)},
-                                 {"bytes", std::to_string(archive_->bytes_out())}});
-  st.warnings = log_.warnings();
-  st.errors = log_.errors();
-  st.phase = st.errors > 0 ? phase::PartiallyFailed : phase::Completed;
-
-  // Side files, then the record last (spec §2.6, §3.1). Velero uploads the list files even empty.
-  const auto& name = b_.metadata.name;
-  resource_list_.upload(store_.objects(), store_.backup_resource_list_key(name));
-  persistence::put_results(store_.objects(), store_.backup_results_key(name), errors_, warnings_);
-  persistence::put_empty_backup_side_files(store_, name);
-  log_.set_sink(nullptr);
-  log_gz.finish();
-  log_upload->commit();
-  persistence::put_backup_record(store_, b_);
-}
-
-}  // namespace
-
-BackupResult run_backup(velero::Backup backup, ClusterSource& source, storage::BackupStore& store,
-                        const storage::Location& location, const BackupOptions& in_options) {
-  BackupOptions options = in_options;
-  if (!options.now) options.now = [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); };
-  auto& st = backup.status;
-  if (backup.spec.storage_location.empty()) backup.spec.storage_location = location.name;
-  backup.metadata.namespace_ = options.velero_namespace;
-  if (backup.metadata.uid.empty()) backup.metadata.uid = detail::random_uid();
-  if (!backup.metadata.creation_timestamp) backup.metadata.creation_timestamp = options.now();
-  // No double space where a name is missing (a spec without metadata.name fails validation).
-  const std::string what = backup.metadata.name.empty() ? "backup" : "backup " + backup.metadata.name;
-  // Ours: a zstd tarball keeps Velero's name <b>.tar.gz, so the Backup says what it holds.
-  if (options.compression == archive::Compression::zstd) {
-    backup.metadata.annotations[std::string(compression_annotation)] = "zstd";
-  } else {
-    backup.metadata.annotations.erase(std::string(compression_annotation));
-  }
-
-  // The final record of every outcome; a recorder that fails now cannot change the result.
-  auto finish = [&](ErrorCode code, std::string message) {
-    if (options.on_record) {
-      try {
-        options.on_record(backup);
-      } catch (const Error&) {
-      }
-    }
-    return BackupResult{std::move(backup), Outcome{code, std::move(message)}};
-  };
-  st.validation_errors = detail::validate_backup(backup, location);
-  if (options.strict_spec) {
-    for (auto& e : velero::unknown_fields(backup)) st.validation_errors.push_back(std::move(e));
-  }
-  if (!st.validation_errors.empty()) {
-    st.phase = phase::FailedValidation;
-    std::string msg = what + " failed validation:";
-    for (const auto& e : st.validation_errors) msg += "\n  " + e;
-    return finish(ErrorCode::invalid, msg);
-  }
-  if (store.backup_exists(backup.metadata.name)) {
-    st.phase = phase::Failed;
-    st.failure_reason = "backup already exists in object storage";
-    return finish(ErrorCode::already_exists, what + " failed: " + st.failure_reason);
-  }
-  // Before the cluster is read: a location that cannot take the backup fails it now, not after
-  // every item was collected.
-  if (std::string problem = location_write_problem(location, store, true); !problem.empty()) {
-    st.phase = phase::Failed;
-    st.failure_reason = problem;
-    st.completion_timestamp = options.now();
-    return finish(ErrorCode::storage, what + " failed: " + problem);
-  }
-  std::optional<Error> failure;
-  {
-    Runner runner(backup, source, store, options);
-    try {
-      runner.run();
-    } catch (const Error& e) {
-      failure = e;
-    }
-  }  // uncommitted uploads vanish with the runner's writers
-  if (failure) {
-    // Nothing of a failed backup stays visible: what was already committed is removed too.
-    try {
-      store.delete_backup(backup.metadata.name);
-    } catch (const Error&) {
-    }
-    st.phase = phase::Failed;
-    st.failure_reason = failure->code() == ErrorCode::cancelled ? "cancelled" : failure->what();
-    st.completion_timestamp = options.now();
-    auto result = finish(failure->code() == ErrorCode::generic ? ErrorCode::generic : failure->code(),
-                         what + " failed: " + st.failure_reason);
-    if (failure->code() == ErrorCode::cancelled) throw *failure;
-    return result;
-  }
-  return finish(ErrorCode::ok, {});
-}
-
+}  // namespace detail
 }  // namespace vbackup

@@ -26,6 +26,7 @@ class LiveSource final : public ClusterSource {
   std::optional<json::object> get(const ApiResource& resource, const std::string& ns, const std::string& name) override {
     return client_.try_get(resource, ns, name);
   }
+  kube::KubeClient* kube() override { return &client_; }
   // Group versions discovery could not read (an aggregated API that is down): Velero logs and
   // skips them; the backup records them as warnings.
   std::vector<std::string> warnings() override {

@@ -290,15 +290,23 @@ std::vector<std::string> mark_in_progress_failed(kube::KubeClient& client, const
     bool status_subresource = false;
     for (const auto& sub : client.discovery().resources(r->group_version()))
       if (sub.name == std::string(plural) + "/status") status_subresource = true;
-    std::vector<std::string> names;
+    std::vector<std::pair<std::string, std::string>> names;  // name, phase
     ListOptions lo;
     lo.namespace_ = ns;
     client.list(*r, lo, [&](json::object&& o) {
-      if (phase_of(o) == "InProgress") names.emplace_back(json::metadata_string(o, "name"));
+      // A backup waits for its CSI item operations and finalizes in-process (csi §1.5): after a
+      // restart nothing carries on a WaitingForPluginOperations* or Finalizing* backup either.
+      // (Velero's operations and finalizer controllers resume those; here they are in progress.)
+      std::string_view p = phase_of(o);
+      if (p == "InProgress" || (std::string_view(plural) == "backups" &&
+                                (p == "WaitingForPluginOperations" || p == "WaitingForPluginOperationsPartiallyFailed" ||
+                                 p == "Finalizing" || p == "FinalizingPartiallyFailed"))) {
+        names.emplace_back(json::metadata_string(o, "name"), p);
+      }
     });
-    for (const auto& name : names) {
+    for (const auto& [name, phase] : names) {
       // server.go: "found a backup with status %q during the server starting, mark it as %q".
-      std::string reason = std::string("found a ") + kind + " with status \"InProgress\" during the server starting, "
+      std::string reason = std::string("found a ") + kind + " with status \"" + phase + "\" during the server starting, "
                            "mark it as \"Failed\"";
       json::object patch{{"status", json::object{{"phase", "Failed"}, {"failureReason", reason},
                                                  {"completionTimestamp", format_rfc3339(now_s())}}}};

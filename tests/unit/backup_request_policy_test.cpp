@@ -1,6 +1,7 @@
 // spec §4.2 / csi §1.1.3: the backup request's view of spec.resourcePolicy. Velero reads only a
 // reference of kind configmap (GetResourcePoliciesFromBackup, strings.EqualFold) and ignores others;
-// a ConfigMap policy is refused until run_backup applies it (policies/backup_policies.hpp).
+// validation leaves the reference to run_backup, which reads the ConfigMap and applies it
+// (policies/backup_policies.hpp; tests/integration/backup_csi_test.cpp).
 #include "backup/request.hpp"
 #include "vbackup/velero.hpp"
 
@@ -18,7 +19,7 @@ bool mentions_policy(const std::vector<std::string>& errs) {
 
 }  // namespace
 
-TEST_CASE("csi §1.1.3 validate_backup: only a configmap resourcePolicy is read, any case of the kind") {
+TEST_CASE("csi §1.1.3 validate_backup: a resourcePolicy of any kind is no longer refused (run_backup reads a configmap)") {
   velero::Backup b;
   b.metadata.name = "backup-1";
   storage::Location location;
@@ -30,6 +31,6 @@ TEST_CASE("csi §1.1.3 validate_backup: only a configmap resourcePolicy is read,
   CHECK_FALSE(mentions_policy(detail::validate_backup(b, location)));
   for (const char* kind : {"configmap", "ConfigMap", "CONFIGMAP"}) {
     b.spec.resource_policy->kind = kind;
-    CHECK(mentions_policy(detail::validate_backup(b, location)));
+    CHECK_FALSE(mentions_policy(detail::validate_backup(b, location)));
   }
 }
