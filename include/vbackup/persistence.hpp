@@ -6,6 +6,7 @@
 
 #include "vbackup/layout.hpp"
 #include "vbackup/velero.hpp"
+#include "vbackup/velero_volumes.hpp"
 
 #include <filesystem>
 #include <memory>
@@ -14,47 +15,17 @@
 
 namespace vbackup {
 
-// One entry of <b>-volumeinfo.json.gz (Velero's internal/volume BackupVolumeInfo, csi §1.7), the
-// fields `describe` shows; `raw` is the entry as stored.
-struct BackupVolumeInfo {
-  std::string pvc_name, pvc_namespace, pv_name;
-  std::string backup_method;  // CSISnapshot, NativeSnapshot, PodVolumeBackup, "" when skipped
-  bool skipped = false, snapshot_data_moved = false, preserve_local_snapshot = false;
-  std::string skipped_reason, result;
-  // csiSnapshotInfo
-  std::string snapshot_handle, driver, vsc_name, operation_id;
-  std::int64_t size = 0;
-  // nativeSnapshotInfo (Velero-native snapshotters: this project takes none, but reads Velero's backups)
-  std::string native_snapshot_handle, volume_type, volume_az, iops;
-  // snapshotDataMovementInfo
-  std::string data_mover, uploader_type, data_movement_operation_id;
-  std::int64_t data_movement_size = 0, incremental_size = 0;
-  json::object raw;
-};
-
-// One entry of <b>-itemoperations.json.gz (Velero's itemoperation.BackupOperation, csi §1.4).
-struct BackupItemOperation {
-  // spec.resourceIdentifier as "<resource>.<group> <ns>/<name>" parts
-  std::string resource, namespace_, name;
-  std::string backup_item_action, operation_id;
-  std::vector<std::string> post_operation_items;  // "<resource>.<group> <ns>/<name>" each
-  std::string phase, error, operation_units, description;
-  std::int64_t n_completed = 0, n_total = 0;
-  std::string created, started, updated;  // RFC 3339 as stored, "" when unset
-  json::object raw;
-};
-
 // What `describe` shows of a stored backup: its record and, when asked, its side files.
 struct BackupDetails {
   velero::Backup backup;
   velero::ResourceList resource_list;   // empty if the file is absent (older backups)
   velero::Results results;
-  std::vector<BackupVolumeInfo> volume_infos;      // <b>-volumeinfo.json.gz
-  std::vector<BackupItemOperation> item_operations;  // <b>-itemoperations.json.gz
+  std::vector<velero::BackupVolumeInfo> volume_infos;   // <b>-volumeinfo.json.gz (csi §1.7)
+  std::vector<velero::BackupOperation> item_operations;  // <b>-itemoperations.json.gz (csi §1.4)
   bool has_resource_list = false, has_results = false, has_volume_info = false, has_item_operations = false;
 
   // {"backup": {…}, "resourceList": {…}, "results": {"errors": {…}, "warnings": {…}},
-  //  "volumeInfos": [… as stored], "itemOperations": [… as stored]}, the side files only when
+  //  "volumeInfos": [… Velero's JSON], "itemOperations": [… Velero's JSON]}, the side files only when
   // present: what the C API, Python and `describe -o json --details` hand out.
   json::object to_json() const;
 };

@@ -54,6 +54,17 @@ struct PvInfo {
   std::optional<StringMap> labels;  // null for a PV without labels
 };
 
+// volume.NativeSnapshotInfo and volume.SnapshotDataMovementInfo: sections this library never writes
+// (no Velero-native snapshotter, no node agent) but reads from Velero's backups for describe.
+struct NativeSnapshotInfo {
+  std::string snapshot_handle, volume_type, volume_az, iops;
+};
+struct SnapshotDataMovementInfo {
+  std::string data_mover, uploader_type, snapshot_handle, operation_id, phase;
+  bool retained_snapshot = false;
+  std::int64_t size = 0, incremental_size = 0;
+};
+
 // volume.BackupVolumeInfo: the fields this library fills (CSI snapshots and skipped volumes); other
 // sections of an entry read from a Velero backup are kept in `extra` and written back.
 struct BackupVolumeInfo {
@@ -68,6 +79,9 @@ struct BackupVolumeInfo {
 
   json::object to_json() const;
   static BackupVolumeInfo from_json(const json::object& o, std::string_view what);
+  // The sections kept in `extra`, read leniently (absent or mistyped fields are empty).
+  std::optional<NativeSnapshotInfo> native_snapshot_info() const;
+  std::optional<SnapshotDataMovementInfo> snapshot_data_movement_info() const;
 };
 
 inline constexpr std::string_view csi_snapshot_method = "CSISnapshot";
@@ -77,5 +91,7 @@ std::string encode_item_operations(const std::vector<BackupOperation>& operation
 std::vector<BackupOperation> decode_item_operations(std::string_view gzipped, std::string_view what);
 std::string encode_volume_infos(const std::vector<BackupVolumeInfo>& infos);
 std::vector<BackupVolumeInfo> decode_volume_infos(std::string_view gzipped, std::string_view what);
+// The entries of an already decoded file (the restore reads the list once for several uses).
+std::vector<BackupVolumeInfo> volume_infos_from_json(const json::array& entries, std::string_view what);
 
 }  // namespace vbackup::velero

@@ -161,6 +161,47 @@ BackupVolumeInfo BackupVolumeInfo::from_json(const json::object& o, std::string_
 }
 
 namespace {
+std::string lenient_string(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end()) return {};
+  if (it->value().is_string()) return std::string(it->value().get_string());
+  if (it->value().is_int64()) return std::to_string(it->value().get_int64());  // an old iops as a number
+  return {};
+}
+std::int64_t lenient_int(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end()) return 0;
+  if (it->value().is_int64()) return it->value().get_int64();
+  if (it->value().is_uint64()) return static_cast<std::int64_t>(it->value().get_uint64());
+  return 0;
+}
+}  // namespace
+
+std::optional<NativeSnapshotInfo> BackupVolumeInfo::native_snapshot_info() const {
+  const json::object* n = json::find_object(extra, "nativeSnapshotInfo");
+  if (!n) return std::nullopt;
+  return NativeSnapshotInfo{lenient_string(*n, "snapshotHandle"), lenient_string(*n, "volumeType"),
+                            lenient_string(*n, "volumeAZ"), lenient_string(*n, "iops")};
+}
+
+std::optional<SnapshotDataMovementInfo> BackupVolumeInfo::snapshot_data_movement_info() const {
+  const json::object* d = json::find_object(extra, "snapshotDataMovementInfo");
+  if (!d) return std::nullopt;
+  SnapshotDataMovementInfo m;
+  m.data_mover = lenient_string(*d, "dataMover");
+  m.uploader_type = lenient_string(*d, "uploaderType");
+  m.snapshot_handle = lenient_string(*d, "snapshotHandle");
+  m.operation_id = lenient_string(*d, "operationID");
+  m.phase = lenient_string(*d, "phase");
+  if (m.phase.empty()) m.phase = lenient_string(*d, "Phase");  // csi §6 lists the field untagged
+  auto r = d->find("retainedSnapshot");
+  m.retained_snapshot = r != d->end() && r->value().is_bool() && r->value().get_bool();
+  m.size = lenient_int(*d, "size");
+  m.incremental_size = lenient_int(*d, "incrementalSize");
+  return m;
+}
+
+namespace {
 template <class T, class Encode>
 std::string encode_list(const std::vector<T>& list, Encode encode) {
   json::array a;
@@ -190,6 +231,14 @@ std::string encode_volume_infos(const std::vector<BackupVolumeInfo>& infos) {
 }
 std::vector<BackupVolumeInfo> decode_volume_infos(std::string_view gzipped, std::string_view what) {
   return decode_list<BackupVolumeInfo>(gzipped, what);
+}
+std::vector<BackupVolumeInfo> volume_infos_from_json(const json::array& entries, std::string_view what) {
+  std::vector<BackupVolumeInfo> out;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const std::string where = std::string(what) + "[" + std::to_string(i) + "]";
+    out.push_back(BackupVolumeInfo::from_json(detail::expect_object(entries[i], where, ""), where));
+  }
+  return out;
 }
 
 }  // namespace vbackup::velero

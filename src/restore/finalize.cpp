@@ -20,7 +20,7 @@ namespace vbackup::detail {
 namespace {
 
 struct Pending {
-  const restore::RestoreVolumeInfo* info;
+  const velero::BackupVolumeInfo* info;
   std::string namespace_;  // the claim's target namespace
 };
 
@@ -97,7 +97,7 @@ void Restorer::finalize_volumes() {
     const auto& want = *p.info->pv_info;
     json::object labels;
     const json::object* have = json::metadata_map(*pv, "labels");
-    for (const auto& [k, v] : want.labels) {
+    for (const auto& [k, v] : want.labels.value_or(velero::StringMap{})) {
       if (!have || !have->contains(k)) labels[k] = v;
     }
     json::object patch;

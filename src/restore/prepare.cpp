@@ -146,7 +146,7 @@ std::vector<std::string> Restorer::prepare(const velero::Backup& backup, storage
   if (std::string key = store.backup_volume_info_key(b); store.objects().exists(key)) {
     volume_infos_ = read_list(store, key);
     volume_records_.volume_infos = &volume_infos_;
-    volume_info_list_ = restore::parse_volume_infos(volume_infos_, key);
+    volume_info_list_ = velero::volume_infos_from_json(volume_infos_, key);
   }
   volume_snapshots_ = read_list(store, store.backup_volume_snapshots_key(b));
   pod_volume_backups_ = read_list(store, store.backup_pod_volume_backups_key(b));

@@ -7,7 +7,7 @@
 #include "operations/operation_log.hpp"
 #include "restore/actions/pv_decision.hpp"
 #include "restore/actions/restore_item_action.hpp"
-#include "restore/actions/volume_info.hpp"
+#include "vbackup/velero_volumes.hpp"
 #include "restore/modifiers/resource_modifiers.hpp"
 #include "restore/plan/backup_contents.hpp"
 #include "restore/plan/selection.hpp"
@@ -120,7 +120,7 @@ class Restorer {
   std::optional<filter::IncludesExcludes> status_filter_;
   json::array volume_infos_, volume_snapshots_, pod_volume_backups_, csi_volume_snapshots_;
   restore::BackupVolumeRecords volume_records_;
-  std::vector<restore::RestoreVolumeInfo> volume_info_list_;  // volume_infos_ parsed
+  std::vector<velero::BackupVolumeInfo> volume_info_list_;  // volume_infos_ parsed
   std::string backup_name_;
   std::optional<velero::Backup> backup_;  // the actions read it (restore::ActionContext::backup)
 

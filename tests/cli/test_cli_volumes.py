@@ -82,8 +82,9 @@ VOLUMES = [
                          "vscName": "snapcontent-1111", "operationID": OPERATION["spec"]["operationID"],
                          "ReadyToUse": True},
      "pvInfo": {"reclaimPolicy": "Delete", "labels": {}}},
-    {"pvcName": "cache", "pvcNamespace": "demo", "pvName": "pvc-2", "snapshotDataMoved": False, "skipped": True,
-     "skippedReason": "skipped due to resource policy ", "pvInfo": {"reclaimPolicy": "Delete"}},
+    {"pvcName": "cache", "pvcNamespace": "demo", "pvName": "pvc-2", "snapshotDataMoved": False,
+     "preserveLocalSnapshot": False, "skipped": True,
+     "skippedReason": "skipped due to resource policy ", "pvInfo": {"reclaimPolicy": "Delete", "labels": None}},
 ]
 
 

@@ -5,7 +5,7 @@
 #include "restore/actions/item_rules.hpp"
 #include "restore/actions/pv_decision.hpp"
 #include "restore/actions/restore_item_action.hpp"
-#include "restore/actions/volume_info.hpp"
+#include "vbackup/velero_volumes.hpp"
 #include "restore/plan/order.hpp"
 #include "vbackup/archive.hpp"
 #include "vbackup/error.hpp"
@@ -335,7 +335,7 @@ TEST_CASE("csi §2 / restore §2.8: the PV of a CSISnapshot volume (volume info,
   CHECK(decide_persistent_volume(ctx, pv, miss).action == PvAction::create);  // Retain, no snapshot of its claim
 }
 
-TEST_CASE("csi §1.7 volume info as the restore reads it: the CSI entry and pvInfo; a wrong type names the entry") {
+TEST_CASE("csi §1.7 volume info as the restore reads it (format room): the CSI entry and pvInfo; a wrong type names the entry") {
   json::array infos{obj(R"({"pvcName":"data","pvcNamespace":"app","pvName":"pvc-1111","backupMethod":"CSISnapshot",
     "snapshotDataMoved":false,"preserveLocalSnapshot":true,"skipped":false,"startTimestamp":"2026-12-01T10:00:00Z",
     "result":"succeeded","csiSnapshotInfo":{"snapshotHandle":"snapshot-1","size":1073741824,"driver":"hostpath.csi.k8s.io",
@@ -343,7 +343,7 @@ TEST_CASE("csi §1.7 volume info as the restore reads it: the CSI entry and pvIn
     "pvInfo":{"reclaimPolicy":"Retain","labels":{"tier":"gold"}}})"),
                     obj(R"({"pvcName":"cache","pvcNamespace":"app","pvName":"pvc-2222","snapshotDataMoved":false,
     "skipped":true,"skippedReason":"skipped due to resource policy"})")};
-  auto parsed = parse_volume_infos(infos, "b1-volumeinfo.json.gz");
+  auto parsed = velero::volume_infos_from_json(infos, "b1-volumeinfo.json.gz");
   REQUIRE(parsed.size() == 2);
   CHECK(parsed[0].backup_method == "CSISnapshot");
   REQUIRE(parsed[0].csi_snapshot_info);
@@ -351,13 +351,13 @@ TEST_CASE("csi §1.7 volume info as the restore reads it: the CSI entry and pvIn
   CHECK(parsed[0].csi_snapshot_info->size == 1073741824);
   REQUIRE(parsed[0].pv_info);
   CHECK(parsed[0].pv_info->reclaim_policy == "Retain");
-  CHECK(parsed[0].pv_info->labels.at("tier") == "gold");
+  CHECK(parsed[0].pv_info->labels->at("tier") == "gold");
   CHECK(parsed[1].skipped);
   CHECK(parsed[1].backup_method.empty());
   CHECK_FALSE(parsed[1].pv_info);
   json::array bad{obj(R"({"pvcName":7})")};
-  CHECK(error_of([&] { parse_volume_infos(bad, "b1-volumeinfo.json.gz"); }) ==
-        "b1-volumeinfo.json.gz: [0].pvcName: expected string, found number");
+  CHECK(error_of([&] { velero::volume_infos_from_json(bad, "b1-volumeinfo.json.gz"); }) ==
+        "b1-volumeinfo.json.gz[0]: pvcName: expected string");
 }
 
 TEST_CASE("csi §2 restore priorities: VolumeSnapshotClasses, contents, snapshots, then PVs and PVCs") {

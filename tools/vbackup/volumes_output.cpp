@@ -10,43 +10,42 @@
 namespace vbackup::cli {
 namespace {
 
-// metav1.Time.String() of a stored RFC 3339 time ("" stays as stored when it does not parse).
-std::string go_time(const std::string& rfc3339) {
-  try {
-    return format_time(parse_rfc3339(rfc3339));
-  } catch (const std::exception&) {
-    return rfc3339;
-  }
+// "<resource>.<group> <ns>/<name>" as velero prints a ResourceIdentifier.
+std::string identifier(const velero::ResourceIdentifier& r) {
+  return r.resource + (r.group.empty() ? "" : "." + r.group) + " " + r.namespace_ + "/" + r.name;
 }
 
-void item_operation(std::ostream& d, const BackupItemOperation& op) {
-  d << "\tOperation for " << op.resource << " " << op.namespace_ << "/" << op.name << ":\n";
+void item_operation(std::ostream& d, const velero::BackupOperation& op) {
+  const auto& st = op.status;
+  d << "\tOperation for " << identifier(op.resource_identifier) << ":\n";
   d << "\t\tBackup Item Action Plugin:\t" << op.backup_item_action << "\n";
   d << "\t\tOperation ID:\t" << op.operation_id << "\n";
   if (!op.post_operation_items.empty()) d << "\t\tItems to Update:\n";
-  for (const auto& i : op.post_operation_items) d << "\t\t\t" << i << "\n";
-  d << "\t\tPhase:\t" << op.phase << "\n";
-  if (!op.error.empty()) d << "\t\tOperation Error:\t" << op.error << "\n";
-  if (op.n_total > 0 || op.n_completed > 0) {
-    d << "\t\tProgress:\t" << op.n_completed << " of " << op.n_total << " complete (" << op.operation_units << ")\n";
+  for (const auto& i : op.post_operation_items) d << "\t\t\t" << identifier(i) << "\n";
+  d << "\t\tPhase:\t" << st.phase << "\n";
+  if (!st.error.empty()) d << "\t\tOperation Error:\t" << st.error << "\n";
+  if (st.n_total > 0 || st.n_completed > 0) {
+    d << "\t\tProgress:\t" << st.n_completed << " of " << st.n_total << " complete (" << st.operation_units << ")\n";
   }
-  if (!op.description.empty()) d << "\t\tProgress description:\t" << op.description << "\n";
-  if (!op.created.empty()) d << "\t\tCreated:\t" << go_time(op.created) << "\n";
-  if (!op.started.empty()) d << "\t\tStarted:\t" << go_time(op.started) << "\n";
-  if (!op.updated.empty()) d << "\t\tUpdated:\t" << go_time(op.updated) << "\n";
+  if (!st.description.empty()) d << "\t\tProgress description:\t" << st.description << "\n";
+  // metav1.Time.String()
+  if (st.created) d << "\t\tCreated:\t" << format_time(*st.created) << "\n";
+  if (st.started) d << "\t\tStarted:\t" << format_time(*st.started) << "\n";
+  if (st.updated) d << "\t\tUpdated:\t" << format_time(*st.updated) << "\n";
 }
 
 // describeLocalSnapshot and describeDataMovement.
-void csi_snapshot(std::ostream& d, const BackupVolumeInfo& v, bool details) {
+void csi_snapshot(std::ostream& d, const velero::BackupVolumeInfo& v, bool details) {
   d << "\t\t" << v.pvc_namespace << "/" << v.pvc_name << ":\n";
   if (v.preserve_local_snapshot) {
     if (details) {
+      const velero::CsiSnapshotInfo c = v.csi_snapshot_info.value_or(velero::CsiSnapshotInfo{});
       d << "\t\t\tSnapshot:\n";
-      if (!v.snapshot_data_moved && !v.operation_id.empty()) d << "\t\t\t\tOperation ID: " << v.operation_id << "\n";
-      d << "\t\t\t\tSnapshot Content Name: " << v.vsc_name << "\n";
-      d << "\t\t\t\tStorage Snapshot ID: " << v.snapshot_handle << "\n";
-      d << "\t\t\t\tSnapshot Size (bytes): " << v.size << "\n";
-      d << "\t\t\t\tCSI Driver: " << v.driver << "\n";
+      if (!v.snapshot_data_moved && !c.operation_id.empty()) d << "\t\t\t\tOperation ID: " << c.operation_id << "\n";
+      d << "\t\t\t\tSnapshot Content Name: " << c.vsc_name << "\n";
+      d << "\t\t\t\tStorage Snapshot ID: " << c.snapshot_handle << "\n";
+      d << "\t\t\t\tSnapshot Size (bytes): " << c.size << "\n";
+      d << "\t\t\t\tCSI Driver: " << c.driver << "\n";
       d << "\t\t\t\tResult: " << v.result << "\n";
     } else {
       d << "\t\t\tSnapshot: included, specify --details for more information\n";
@@ -54,12 +53,13 @@ void csi_snapshot(std::ostream& d, const BackupVolumeInfo& v, bool details) {
   }
   if (v.snapshot_data_moved) {
     if (details) {
+      const velero::SnapshotDataMovementInfo m = v.snapshot_data_movement_info().value_or(velero::SnapshotDataMovementInfo{});
       d << "\t\t\tData Movement:\n";
-      d << "\t\t\t\tOperation ID: " << v.data_movement_operation_id << "\n";
-      d << "\t\t\t\tData Mover: " << (v.data_mover.empty() ? "velero" : v.data_mover) << "\n";
-      d << "\t\t\t\tUploader Type: " << v.uploader_type << "\n";
-      d << "\t\t\t\tMoved data Size (bytes): " << v.data_movement_size << "\n";
-      if (v.incremental_size > 0) d << "\t\t\t\tIncremental data Size (bytes): " << v.incremental_size << "\n";
+      d << "\t\t\t\tOperation ID: " << m.operation_id << "\n";
+      d << "\t\t\t\tData Mover: " << (m.data_mover.empty() ? "velero" : m.data_mover) << "\n";
+      d << "\t\t\t\tUploader Type: " << m.uploader_type << "\n";
+      d << "\t\t\t\tMoved data Size (bytes): " << m.size << "\n";
+      if (m.incremental_size > 0) d << "\t\t\t\tIncremental data Size (bytes): " << m.incremental_size << "\n";
       d << "\t\t\t\tResult: " << v.result << "\n";
     } else {
       d << "\t\t\tData Movement: included, specify --details for more information\n";
@@ -87,7 +87,7 @@ void print_item_operations(std::ostream& out, const BackupDetails& d, bool detai
 void print_backup_volumes(std::ostream& out, const BackupDetails& d, bool details) {
   std::ostringstream t;
   t << "Backup Volumes:\n";
-  std::vector<const BackupVolumeInfo*> native, csi, skipped;
+  std::vector<const velero::BackupVolumeInfo*> native, csi, skipped;
   for (const auto& v : d.volume_infos) {
     if (v.backup_method == "NativeSnapshot") native.push_back(&v);
     if (v.backup_method == "CSISnapshot") csi.push_back(&v);
@@ -102,11 +102,12 @@ void print_backup_volumes(std::ostream& out, const BackupDetails& d, bool detail
         t << "\t\t" << v->pv_name << ": specify --details for more information\n";
         continue;
       }
+      const velero::NativeSnapshotInfo n = v->native_snapshot_info().value_or(velero::NativeSnapshotInfo{});
       t << "\t\t" << v->pv_name << ":\n";
-      t << "\t\t\tSnapshot ID:\t" << v->native_snapshot_handle << "\n";
-      t << "\t\t\tType:\t" << v->volume_type << "\n";
-      t << "\t\t\tAvailability Zone:\t" << v->volume_az << "\n";
-      t << "\t\t\tIOPS:\t" << v->iops << "\n";
+      t << "\t\t\tSnapshot ID:\t" << n.snapshot_handle << "\n";
+      t << "\t\t\tType:\t" << n.volume_type << "\n";
+      t << "\t\t\tAvailability Zone:\t" << n.volume_az << "\n";
+      t << "\t\t\tIOPS:\t" << n.iops << "\n";
       t << "\t\t\tResult:\t" << v->result << "\n";
     }
   }

@@ -80,11 +80,14 @@ def with_snapshot(location, name, handle):
     volumes = [{"pvcName": "web-data", "pvcNamespace": "demo", "pvName": "pvc-1", "backupMethod": "CSISnapshot",
                 "snapshotDataMoved": False, "preserveLocalSnapshot": True, "skipped": False, "result": "succeeded",
                 "csiSnapshotInfo": {"snapshotHandle": handle, "size": 1073741824, "driver": "hostpath.csi.k8s.io",
-                                    "vscName": "snapcontent-1", "operationID": "demo/vs/2026-12-06T08:00:00Z"}}]
-    operations = [{"spec": {"backupName": name, "backupItemAction": "velero.io/csi-volumesnapshot-backupper",
+                                    "vscName": "snapcontent-1", "operationID": "demo/vs/2026-12-06T08:00:00Z",
+                                    "ReadyToUse": True}}]
+    # Velero's shapes exactly (describe hands the side files out as Velero's structs encode them).
+    operations = [{"spec": {"backupName": name, "backupUID": "b-uid",
+                            "backupItemAction": "velero.io/csi-volumesnapshot-backupper",
                             "resourceIdentifier": {"Group": "snapshot.storage.k8s.io", "Resource": "volumesnapshots",
                                                    "Namespace": "demo", "Name": "vs"},
-                            "operationID": "demo/vs/2026-12-06T08:00:00Z"},
+                            "operationID": "demo/vs/2026-12-06T08:00:00Z", "postOperationItems": None},
                    "status": {"phase": "Completed"}}]
     (d / f"{name}-volumeinfo.json.gz").write_bytes(gzip.compress(json.dumps(volumes).encode()))
     (d / f"{name}-itemoperations.json.gz").write_bytes(gzip.compress(json.dumps(operations).encode()))
