@@ -7,6 +7,8 @@
 #    (a) against the installed library through pkg-config, with meson and with a bare `cc`, and
 #    (b) with libvbackup as a meson subproject; each program prints the version and backs up
 #    examples/manifests into a file location.
+# 3. pip install bindings/python (meson-python) into a venv, carrying the installed libvbackup.so: import
+#    vbackup with no VBACKUP_LIBRARY, __version__, a backup; VBACKUP_LIBRARY still overrides.
 # Fails on the first check that fails, naming it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -107,4 +109,28 @@ meson setup "$tmp/sub/build" "$tmp/sub" --wrap-mode=forcefallback --buildtype=pl
 ninja -C "$tmp/sub/build" ${VBK_PACKAGING_JOBS:+-j "$VBK_PACKAGING_JOBS"} consumer_c consumer_cpp >>"$tmp/sub.log" 2>&1 || { tail -50 "$tmp/sub.log"; fail "(b) build"; }
 grep -q "tests/unit" "$tmp/sub/build/build.ninja" && fail "(b) the subproject declares libvbackup's tests"
 run_consumers subproject "$tmp/sub/build"
+echo "   $((SECONDS - start)) s"
+
+step "(c) pip install bindings/python into a venv: a wheel that carries the installed libvbackup.so"
+# Debian's interpreter (python3-mesonpy); offline: no build isolation, no index.
+/usr/bin/python3 -m venv --system-site-packages "$tmp/venv"
+"$tmp/venv/bin/pip" install -q --no-build-isolation --no-index \
+  --config-settings=setup-args=-Dlibrary="$libdir/libvbackup.so.$version" "$src/bindings/python" >"$tmp/pip.log" 2>&1 ||
+  { cat "$tmp/pip.log"; fail "(c) pip install bindings/python"; }
+site=$("$tmp/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["platlib"])')
+[[ -f $site/vbackup/libvbackup.so && -f $site/vbackup/py.typed ]] || fail "(c) the wheel lacks vbackup/libvbackup.so or py.typed"
+(cd "$tmp" && env -u VBACKUP_LIBRARY "$tmp/venv/bin/python" - "$version" "$src/examples/manifests" "file://$tmp/backups-wheel" <<'PY'
+import os, sys
+import vbackup, vbackup._lib
+version, manifests, location = sys.argv[1:]
+assert vbackup.__version__ == version, vbackup.__version__
+assert vbackup._lib.lib._name == os.path.join(os.path.dirname(vbackup.__file__), "libvbackup.so"), vbackup._lib.lib._name
+r = vbackup.backup({}, name="wheel", location=location, from_manifests=manifests)
+assert r["status"]["phase"] == "Completed", r["status"]
+print("vbackup", vbackup.__version__, "from", vbackup._lib.lib._name, ":", r["status"]["phase"])
+PY
+) || fail "(c) import vbackup from the wheel and back up"
+[[ -f $tmp/backups-wheel/backups/wheel/velero-backup.json ]] || fail "(c) no backup in file://$tmp/backups-wheel"
+got=$(cd "$tmp" && VBACKUP_LIBRARY=$build/capi/libvbackup.so "$tmp/venv/bin/python" -c 'import vbackup._lib as l; print(l.lib._name)')
+[[ "$got" == "$build/capi/libvbackup.so" ]] || fail "(c) VBACKUP_LIBRARY does not override the wheel's library: $got"
 echo "packaging tests passed in $((SECONDS - start)) s"
