@@ -93,6 +93,12 @@ cc -std=c99 -Wall -Werror -pedantic "$src/tests/packaging/consumer/consumer.c" -
   fail "cc \$(pkg-config --cflags --libs vbackup)"
 out=$(LD_LIBRARY_PATH=$libdir "$tmp/bare_c" "$src/examples/manifests" "file://$tmp/backups-bare" bare 2>&1) || fail "bare cc consumer: $out"
 readelf -d "$tmp/bare_c" | grep -q "NEEDED.*\[libvbackup.so.$abi\]" || fail "the C consumer does not need libvbackup.so.$abi"
+# The C ABI from the static library: a C program linked with vbackup-cpp (the C++ driver, for its runtime).
+cc -std=c99 -c $(pkg-config --cflags vbackup) "$src/tests/packaging/consumer/consumer.c" -o "$tmp/static_c.o"
+c++ "$tmp/static_c.o" -o "$tmp/static_c" $(pkg-config --libs vbackup-cpp) || fail "a C program does not link with libvbackup.a"
+readelf -d "$tmp/static_c" | grep -q "NEEDED.*libvbackup" && fail "the static C consumer needs libvbackup.so"
+out=$(env -u LD_LIBRARY_PATH "$tmp/static_c" "$src/examples/manifests" "file://$tmp/backups-static" static 2>&1) ||
+  fail "static C consumer: $out"
 cp -r "$src/tests/packaging/consumer" "$tmp/pc"
 meson setup "$tmp/pc/build" "$tmp/pc" --wrap-mode=nofallback --buildtype=plain >"$tmp/pc.log" 2>&1 || { cat "$tmp/pc.log"; fail "(a) meson setup"; }
 ninja -C "$tmp/pc/build" >>"$tmp/pc.log" 2>&1 || { cat "$tmp/pc.log"; fail "(a) build"; }
