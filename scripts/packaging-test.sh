@@ -27,9 +27,9 @@ for t in json.load(sys.stdin):
     if t["installed"]:
         for f in t["filename"]:
             print(os.path.relpath(f, sys.argv[1]))' "$build")
-ninja -C "$build" "${installed[@]}" >/dev/null
+ninja -C "$build" "${installed[@]}" >"$tmp/ninja.log" 2>&1 || { tail -30 "$tmp/ninja.log"; fail "building ${installed[*]}"; }
 dest=$tmp/dest
-meson install -C "$build" --no-rebuild --destdir "$dest" --quiet
+meson install -C "$build" --no-rebuild --destdir "$dest" --quiet || fail "meson install --destdir"
 prefix=$(meson introspect "$build" --buildoptions | python3 -c '
 import json, sys
 o = {x["name"]: x["value"] for x in json.load(sys.stdin)}
@@ -130,6 +130,8 @@ import os, sys
 import vbackup, vbackup._lib
 version, manifests, location = sys.argv[1:]
 assert vbackup.__version__ == version, vbackup.__version__
+import importlib.metadata  # pyproject.toml's version is the library's
+assert importlib.metadata.version("vbackup") == version, importlib.metadata.version("vbackup")
 assert vbackup._lib.lib._name == os.path.join(os.path.dirname(vbackup.__file__), "libvbackup.so"), vbackup._lib.lib._name
 r = vbackup.backup({}, name="wheel", location=location, from_manifests=manifests)
 assert r["status"]["phase"] == "Completed", r["status"]
