@@ -7,8 +7,9 @@
 #    (a) against the installed library through pkg-config, with meson and with a bare `cc`, and
 #    (b) with libvbackup as a meson subproject; each program prints the version and backs up
 #    examples/manifests into a file location.
-# 3. pip install bindings/python (meson-python) into a venv, carrying the installed libvbackup.so: import
-#    vbackup with no VBACKUP_LIBRARY, __version__, a backup; VBACKUP_LIBRARY still overrides.
+# 3. pip install bindings/python (meson-python) into a venv, (c) carrying the installed libvbackup.so,
+#    (d) building it from source: import vbackup with no VBACKUP_LIBRARY, __version__, a backup;
+#    VBACKUP_LIBRARY still overrides.
 # Fails on the first check that fails, naming it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -111,7 +112,8 @@ unset PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
 cp -r "$src/tests/packaging/consumer" "$tmp/sub"
 mkdir "$tmp/sub/subprojects"
 ln -s "$src" "$tmp/sub/subprojects/vbackup"
-meson setup "$tmp/sub/build" "$tmp/sub" --wrap-mode=forcefallback --buildtype=plain >"$tmp/sub.log" 2>&1 || { cat "$tmp/sub.log"; fail "(b) meson setup"; }
+# -Db_ndebug=if-release as meson-python sets it: (d) then compiles the same commands and ccache serves them.
+meson setup "$tmp/sub/build" "$tmp/sub" --wrap-mode=forcefallback --buildtype=plain -Db_ndebug=if-release >"$tmp/sub.log" 2>&1 || { cat "$tmp/sub.log"; fail "(b) meson setup"; }
 ninja -C "$tmp/sub/build" ${VBK_PACKAGING_JOBS:+-j "$VBK_PACKAGING_JOBS"} consumer_c consumer_cpp >>"$tmp/sub.log" 2>&1 || { tail -50 "$tmp/sub.log"; fail "(b) build"; }
 grep -q "tests/unit" "$tmp/sub/build/build.ninja" && fail "(b) the subproject declares libvbackup's tests"
 run_consumers subproject "$tmp/sub/build"
@@ -125,7 +127,8 @@ step "(c) pip install bindings/python into a venv: a wheel that carries the inst
   { cat "$tmp/pip.log"; fail "(c) pip install bindings/python"; }
 site=$("$tmp/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["platlib"])')
 [[ -f $site/vbackup/libvbackup.so && -f $site/vbackup/py.typed ]] || fail "(c) the wheel lacks vbackup/libvbackup.so or py.typed"
-(cd "$tmp" && env -u VBACKUP_LIBRARY "$tmp/venv/bin/python" - "$version" "$src/examples/manifests" "file://$tmp/backups-wheel" <<'PY'
+check_wheel() {  # $1: the venv, $2: a label; import vbackup as installed, back up, check the version
+  (cd "$tmp" && env -u VBACKUP_LIBRARY "$1/bin/python" - "$version" "$src/examples/manifests" "file://$tmp/backups-$2" <<'PY'
 import os, sys
 import vbackup, vbackup._lib
 version, manifests, location = sys.argv[1:]
@@ -137,8 +140,23 @@ r = vbackup.backup({}, name="wheel", location=location, from_manifests=manifests
 assert r["status"]["phase"] == "Completed", r["status"]
 print("vbackup", vbackup.__version__, "from", vbackup._lib.lib._name, ":", r["status"]["phase"])
 PY
-) || fail "(c) import vbackup from the wheel and back up"
-[[ -f $tmp/backups-wheel/backups/wheel/velero-backup.json ]] || fail "(c) no backup in file://$tmp/backups-wheel"
+) || fail "($2) import vbackup from the wheel and back up"
+  [[ -f $tmp/backups-$2/backups/wheel/velero-backup.json ]] || fail "($2) no backup in file://$tmp/backups-$2"
+}
+check_wheel "$tmp/venv" wheel
 got=$(cd "$tmp" && VBACKUP_LIBRARY=$build/capi/libvbackup.so "$tmp/venv/bin/python" -c 'import vbackup._lib as l; print(l.lib._name)')
 [[ "$got" == "$build/capi/libvbackup.so" ]] || fail "(c) VBACKUP_LIBRARY does not override the wheel's library: $got"
+echo "   $((SECONDS - start)) s"
+
+step "(d) pip install bindings/python from source: the wheel builds libvbackup as a subproject"
+# buildtype plain and a build folder beside the sources, as (b)'s: the same compile commands, so ccache
+# reuses (b)'s objects (a cold build is the library's, some minutes on two cores).
+wheel_build=$src/bindings/python/build-packaging-test
+rm -rf "$wheel_build"
+trap 'rm -rf "$tmp" "$wheel_build"' EXIT
+/usr/bin/python3 -m venv --system-site-packages "$tmp/venv-src"
+"$tmp/venv-src/bin/pip" install -q --no-build-isolation --no-index --config-settings=builddir="$wheel_build" \
+  --config-settings=setup-args=-Dbuildtype=plain "$src/bindings/python" >"$tmp/pip-src.log" 2>&1 ||
+  { tail -40 "$tmp/pip-src.log"; fail "(d) pip install bindings/python (from source)"; }
+check_wheel "$tmp/venv-src" wheel-src
 echo "packaging tests passed in $((SECONDS - start)) s"
