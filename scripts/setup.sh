@@ -13,6 +13,7 @@ packages=(
   libyaml-cpp-dev doctest-dev libcli11-dev libspdlog-dev
   libhowardhinnant-date-dev
   python3-pytest
+  python3-mesonpy python3-venv python3-pip  # the wheel of bindings/python (scripts/packaging-test.sh)
   clang libclang-rt-14-dev
   tar gzip zstd
   awscli

@@ -12,6 +12,8 @@ meson test -C build --print-errorlogs --num-processes 2 | tee build/meson-test.t
 ran=$(grep -Eo '^Ok: +[0-9]+' build/meson-test.txt | grep -Eo '[0-9]+' || echo 0)
 if [[ "$ran" -eq 0 ]]; then echo "no meson test ran" >&2; exit 1; fi
 
+./scripts/packaging-test.sh build  # issue 15: meson install, exported symbols, pkg-config and subproject consumers, the wheel
+
 echo "== pytest (Python package, CLI)"
 # Debian's interpreter: it is the one python3-pytest installs for (test-infrastructure.md §2).
 # pytest exits 5 when it collects nothing, which fails this script as it should.

@@ -20,6 +20,7 @@ library path.
 from ._lib import (AlreadyExistsError, CancelledError, Error, InvalidError, KubeError, LocalIOError,
                    NotFoundError, StorageError, UnsupportedError)
 from ._lib import version_ as _version
+from ._lib import __version__  # issue 15: the library's version
 from .backup import backup
 from .cluster import Cluster, server_version
 from .deletion import (gc_once, process_delete_backup_request, process_delete_backup_requests,

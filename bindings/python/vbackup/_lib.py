@@ -66,6 +66,8 @@ _ERRORS = {cls.code: cls for cls in (Error, InvalidError, NotFoundError, Already
 
 
 def _find_library() -> str:
+    """$VBACKUP_LIBRARY, else the copy the wheel carries (bindings/python/meson.build), else a source
+    tree's build/capi/, else the system's (libvbackup.so.0, the soname of the ABI this package calls)."""
     env = os.environ.get("VBACKUP_LIBRARY")
     if env:
         return env
@@ -79,7 +81,8 @@ def _find_library() -> str:
     found = ctypes.util.find_library("vbackup")
     if found:
         return found
-    raise ImportError("libvbackup.so not found: build it (meson) or set VBACKUP_LIBRARY")
+    raise ImportError("libvbackup.so not found: pip install bindings/python (the wheel carries it), build it "
+                      "(meson), or set VBACKUP_LIBRARY")
 
 
 lib = ctypes.CDLL(_find_library())
@@ -112,6 +115,8 @@ _p = ctypes.c_void_p
 _s = ctypes.c_char_p
 _out = ctypes.POINTER(ctypes.c_void_p)  # char** / handle**
 version_ = _fn("vbk_version", [], _s)
+#: The version of the libvbackup loaded (the wheel carries the library of its own release).
+__version__: str = version_().decode()
 last_error = _fn("vbk_last_error", [], _s)
 free = _fn("vbk_free", [_p], None)
 location_open = _fn("vbk_location_open", [_s, _out])
