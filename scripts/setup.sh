@@ -16,6 +16,7 @@ packages=(
   clang libclang-rt-14-dev
   tar gzip zstd
   awscli
+  age
 )
 
 missing=()
