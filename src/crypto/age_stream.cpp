@@ -37,7 +37,7 @@ struct AgeEncryptor::State {
   State(OutputStream& s, std::string w) : sink(s), what(std::move(w)) {}
   OutputStream& sink;
   std::string what;
-  std::string key;
+  std::unique_ptr<ChaCha20Poly1305> aead;
   std::vector<unsigned char> plain = std::vector<unsigned char>(kChunk);
   std::vector<unsigned char> sealed = std::vector<unsigned char>(kEncChunk);
   std::size_t filled = 0;
@@ -46,7 +46,7 @@ struct AgeEncryptor::State {
 
   void seal(bool last) {
     auto nonce = chunk_nonce(counter++, last);
-    chacha20poly1305_seal_to(key, nonce.data(), plain.data(), filled, sealed.data());
+    aead->seal(nonce.data(), plain.data(), filled, sealed.data());
     sink.write(sealed.data(), filled + kTag);
     filled = 0;
   }
@@ -64,7 +64,7 @@ AgeEncryptor::AgeEncryptor(OutputStream& sink, const std::vector<AgeRecipient>& 
   std::vector<age::Stanza> stanzas;
   for (const auto& r : recipients) stanzas.push_back(age::wrap(r, file_key));
   std::string nonce = random_bytes(kNonceSize);
-  state_->key = payload_key(file_key, nonce);
+  state_->aead = std::make_unique<ChaCha20Poly1305>(payload_key(file_key, nonce));
   sink.write(age::format_header(stanzas, file_key));
   sink.write(nonce);
 }
@@ -99,7 +99,7 @@ struct AgeDecryptor::State {
   State(InputStream& s, std::string w) : source(s), what(std::move(w)) {}
   InputStream& source;
   std::string what;
-  std::string key;
+  std::unique_ptr<ChaCha20Poly1305> aead;
   std::string pending;  // bytes read past the header, consumed first
   std::size_t pending_pos = 0;
   std::vector<unsigned char> sealed = std::vector<unsigned char>(kEncChunk + 1);  // one chunk + 1 lookahead
@@ -128,7 +128,7 @@ struct AgeDecryptor::State {
 
   bool open(std::size_t size, bool last) {
     auto nonce = chunk_nonce(counter, last);
-    return chacha20poly1305_open_to(key, nonce.data(), sealed.data(), size, plain.data());
+    return aead->open(nonce.data(), sealed.data(), size, plain.data());
   }
 
   void next_chunk() {
@@ -184,7 +184,7 @@ AgeDecryptor::AgeDecryptor(InputStream& source, const std::vector<AgeIdentity>& 
     if (n == 0) throw Error(ErrorCode::invalid, s.what + ": age payload: truncated nonce (" + std::to_string(got) + " of 16 bytes)");
     got += n;
   }
-  s.key = payload_key(file_key, nonce);
+  s.aead = std::make_unique<ChaCha20Poly1305>(payload_key(file_key, nonce));
 }
 
 AgeDecryptor::~AgeDecryptor() = default;

@@ -89,39 +89,51 @@ std::string hkdf_sha256(std::string_view ikm, std::string_view salt, std::string
   return derive("HKDF", params, length);
 }
 
-void chacha20poly1305_seal_to(std::string_view key, const unsigned char* nonce, const unsigned char* in,
-                              std::size_t size, unsigned char* out) {
+ChaCha20Poly1305::ChaCha20Poly1305(std::string_view key) : encrypt_(EVP_CIPHER_CTX_new()), decrypt_(EVP_CIPHER_CTX_new()) {
   require_size(key, 32, "ChaCha20-Poly1305 key");
-  std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree> ctx(EVP_CIPHER_CTX_new());
+  auto* enc = static_cast<EVP_CIPHER_CTX*>(encrypt_);
+  auto* dec = static_cast<EVP_CIPHER_CTX*>(decrypt_);
+  if (!enc || !dec || EVP_EncryptInit_ex(enc, EVP_chacha20_poly1305(), nullptr, bytes(key), nullptr) != 1 ||
+      EVP_DecryptInit_ex(dec, EVP_chacha20_poly1305(), nullptr, bytes(key), nullptr) != 1) {
+    EVP_CIPHER_CTX_free(enc);
+    EVP_CIPHER_CTX_free(dec);
+    fail("ChaCha20-Poly1305 init");
+  }
+}
+
+ChaCha20Poly1305::~ChaCha20Poly1305() {
+  EVP_CIPHER_CTX_free(static_cast<EVP_CIPHER_CTX*>(encrypt_));
+  EVP_CIPHER_CTX_free(static_cast<EVP_CIPHER_CTX*>(decrypt_));
+}
+
+void ChaCha20Poly1305::seal(const unsigned char* nonce, const unsigned char* in, std::size_t size, unsigned char* out) {
+  auto* ctx = static_cast<EVP_CIPHER_CTX*>(encrypt_);
   int len = 0;
-  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_chacha20_poly1305(), nullptr, bytes(key), nonce) != 1 ||
-      (size && EVP_EncryptUpdate(ctx.get(), out, &len, in, static_cast<int>(size)) != 1) ||
-      EVP_EncryptFinal_ex(ctx.get(), out + size, &len) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, 16, out + size) != 1) {
+  if (EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce) != 1 ||
+      (size && EVP_EncryptUpdate(ctx, out, &len, in, static_cast<int>(size)) != 1) ||
+      EVP_EncryptFinal_ex(ctx, out + size, &len) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16, out + size) != 1) {
     fail("ChaCha20-Poly1305 seal");
   }
 }
 
-bool chacha20poly1305_open_to(std::string_view key, const unsigned char* nonce, const unsigned char* in,
-                              std::size_t size, unsigned char* out) {
-  require_size(key, 32, "ChaCha20-Poly1305 key");
+bool ChaCha20Poly1305::open(const unsigned char* nonce, const unsigned char* in, std::size_t size, unsigned char* out) {
   if (size < 16) return false;
+  auto* ctx = static_cast<EVP_CIPHER_CTX*>(decrypt_);
   std::size_t body = size - 16;
-  std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree> ctx(EVP_CIPHER_CTX_new());
   int len = 0;
-  if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_chacha20_poly1305(), nullptr, bytes(key), nonce) != 1 ||
-      (body && EVP_DecryptUpdate(ctx.get(), out, &len, in, static_cast<int>(body)) != 1) ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, 16, const_cast<unsigned char*>(in + body)) != 1) {
+  if (EVP_DecryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce) != 1 ||
+      (body && EVP_DecryptUpdate(ctx, out, &len, in, static_cast<int>(body)) != 1) ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, 16, const_cast<unsigned char*>(in + body)) != 1) {
     fail("ChaCha20-Poly1305 open");
   }
-  return EVP_DecryptFinal_ex(ctx.get(), out + body, &len) == 1;
+  return EVP_DecryptFinal_ex(ctx, out + body, &len) == 1;
 }
 
 std::string chacha20poly1305_seal(std::string_view key, std::string_view nonce, std::string_view plaintext) {
   require_size(nonce, 12, "ChaCha20-Poly1305 nonce");
   std::string out(plaintext.size() + 16, '\0');
-  chacha20poly1305_seal_to(key, bytes(nonce), bytes(plaintext), plaintext.size(),
-                           reinterpret_cast<unsigned char*>(out.data()));
+  ChaCha20Poly1305(key).seal(bytes(nonce), bytes(plaintext), plaintext.size(), reinterpret_cast<unsigned char*>(out.data()));
   return out;
 }
 
@@ -130,8 +142,8 @@ std::optional<std::string> chacha20poly1305_open(std::string_view key, std::stri
   require_size(nonce, 12, "ChaCha20-Poly1305 nonce");
   if (ciphertext.size() < 16) return std::nullopt;
   std::string out(ciphertext.size() - 16, '\0');
-  if (!chacha20poly1305_open_to(key, bytes(nonce), bytes(ciphertext), ciphertext.size(),
-                                reinterpret_cast<unsigned char*>(out.data()))) {
+  if (!ChaCha20Poly1305(key).open(bytes(nonce), bytes(ciphertext), ciphertext.size(),
+                                  reinterpret_cast<unsigned char*>(out.data()))) {
     return std::nullopt;
   }
   return out;

@@ -25,12 +25,22 @@ std::string hkdf_sha256(std::string_view ikm, std::string_view salt, std::string
 std::string chacha20poly1305_seal(std::string_view key, std::string_view nonce, std::string_view plaintext);
 std::optional<std::string> chacha20poly1305_open(std::string_view key, std::string_view nonce,
                                                  std::string_view ciphertext);
-// The same into caller buffers (the STREAM chunks, without allocation): out must hold in.size()
-// (+16 for seal, −16 for open). open returns false on a wrong tag.
-void chacha20poly1305_seal_to(std::string_view key, const unsigned char* nonce, const unsigned char* in,
-                              std::size_t size, unsigned char* out);
-bool chacha20poly1305_open_to(std::string_view key, const unsigned char* nonce, const unsigned char* in,
-                              std::size_t size, unsigned char* out);
+// The same into caller buffers, for the STREAM chunks: one cipher context set up with the key once,
+// then only the nonce per chunk. out must hold size (+16 for seal, −16 for open); open returns
+// false on a wrong tag.
+class ChaCha20Poly1305 {
+ public:
+  explicit ChaCha20Poly1305(std::string_view key);
+  ~ChaCha20Poly1305();
+  ChaCha20Poly1305(const ChaCha20Poly1305&) = delete;
+  ChaCha20Poly1305& operator=(const ChaCha20Poly1305&) = delete;
+  void seal(const unsigned char* nonce, const unsigned char* in, std::size_t size, unsigned char* out);
+  bool open(const unsigned char* nonce, const unsigned char* in, std::size_t size, unsigned char* out);
+
+ private:
+  void* encrypt_;  // EVP_CIPHER_CTX*
+  void* decrypt_;
+};
 
 // RFC 7914 scrypt with r = 8, p = 1 (age's parameters), N = 2^log_n.
 std::string scrypt(std::string_view passphrase, std::string_view salt, int log_n, std::size_t length = 32);
