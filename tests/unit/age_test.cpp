@@ -158,6 +158,14 @@ TEST_CASE("age identity file: comments, blank lines, CRLF, several keys; errors 
   CHECK(error_of([] { parse_age_identities("AGE-PLUGIN-YUBIKEY-1XYZ\n", "keys.txt"); }, &code) ==
         "keys.txt: line 1: age plugin identities are not supported");
   CHECK(code == ErrorCode::unsupported);
+  CHECK(error_of([] { parse_age_identities("-----BEGIN OPENSSH PRIVATE KEY-----\n", "keys.txt"); }) ==
+        "keys.txt: line 1: SSH and PEM keys are not supported as age identities");
+  // A secret with one character wrong: the message names the line, never the key's text.
+  std::string typo = a.to_string();
+  typo[20] = typo[20] == 'Q' ? 'P' : 'Q';
+  std::string message = error_of([&] { parse_age_identities(typo + "\n", "keys.txt"); });
+  CHECK(message == "keys.txt: line 1: not a valid age identity (bech32 \"AGE-SECRET-KEY-1…\")");
+  CHECK(message.find(typo.substr(15, 20)) == std::string::npos);
   // age-keygen's output, as a file.
   vbackup::testing::TempDir dir("age");
   auto path = dir.write("key.txt", text);
