@@ -264,6 +264,20 @@ TEST_CASE("age: the reader holds one chunk: it pulls at most one chunk ahead of 
   CHECK(in.pos <= 4096 + 65536 + 16 + 1 + 4096);
 }
 
+TEST_CASE("age: the writer holds one chunk: every full chunk goes out once a byte follows it") {
+  auto a = AgeIdentity::generate();
+  StringOutputStream out;
+  AgeEncryptor enc(out, {a.recipient()}, "w.age");
+  std::size_t header = out.str().size();  // the header and the nonce, written at construction
+  enc.write(kPlain.substr(0, 4 * 65536));
+  CHECK(out.str().size() == header + 3 * (65536 + 16));  // the 4th full chunk may still be the last
+  enc.write(kPlain.substr(4 * 65536, 37856));
+  CHECK(out.str().size() == header + 4 * (65536 + 16));
+  enc.finish();
+  CHECK(out.str().size() == header + 4 * (65536 + 16) + 37856 + 16);
+  CHECK(decrypt(out.str(), {a}) == kPlain.substr(0, 4 * 65536 + 37856));
+}
+
 // ---- errors -------------------------------------------------------------------------------------
 
 TEST_CASE("age: a wrong identity names the stanza types, the identities tried and the recorded recipients") {
