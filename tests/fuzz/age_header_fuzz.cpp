@@ -1,7 +1,8 @@
 // libFuzzer target for the age header parser and reader (C2SP age.md; src/crypto). Invariants beyond
 // "no crash": only vbackup::Error escapes; a header that parses is canonical (written again from its
 // stanzas it is the same text up to the MAC); a whole input decrypts or fails with Error, with the
-// CCTV vectors' X25519 identity, so seeds from tests/data/age reach the STREAM payload.
+// CCTV vectors' X25519 identity, so seeds from tests/data/age reach the STREAM payload. The input is
+// also read as an age identity file and recipients file: keys that parse write back to themselves.
 #include "crypto/age_format.hpp"
 #include "vbackup/crypto.hpp"
 #include "vbackup/error.hpp"
@@ -36,6 +37,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     char buf[4096];
     while (dec.read(buf, sizeof buf) > 0) {
     }
+  } catch (const Error&) {
+  }
+  try {
+    for (const auto& id : parse_age_identities(text, "fuzz")) check(AgeIdentity::parse(id.to_string(), "again").key == id.key);
+  } catch (const Error&) {
+  }
+  try {
+    for (const auto& r : parse_age_recipients(text, "fuzz")) check(AgeRecipient::parse(r.to_string(), "again").key == r.key);
   } catch (const Error&) {
   }
   return 0;
