@@ -264,6 +264,25 @@ TEST_CASE("age: the reader holds one chunk: it pulls at most one chunk ahead of 
   CHECK(in.pos <= 4096 + 65536 + 16 + 1 + 4096);
 }
 
+TEST_CASE("age: a source that trickles (a few bytes a read) decrypts the same") {
+  struct Trickle final : InputStream {
+    explicit Trickle(std::string d) : data(std::move(d)) {}
+    std::size_t read(void* buffer, std::size_t size) override {
+      std::size_t n = std::min({size, data.size() - pos, std::size_t(1 + pos % 7)});
+      std::copy_n(data.data() + pos, n, static_cast<char*>(buffer));
+      pos += n;
+      return n;
+    }
+    std::string data;
+    std::size_t pos = 0;
+  };
+  auto a = AgeIdentity::generate();
+  std::string plain = kPlain.substr(0, 140000);
+  Trickle in(encrypt(plain, {a.recipient()}, 1));  // also written a byte at a time
+  AgeDecryptor dec(in, {a}, "slow.age");
+  CHECK(read_all(dec, 1 << 20, "slow.age") == plain);
+}
+
 TEST_CASE("age: the writer holds one chunk: every full chunk goes out once a byte follows it") {
   auto a = AgeIdentity::generate();
   StringOutputStream out;
