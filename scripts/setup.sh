@@ -17,6 +17,7 @@ packages=(
   clang libclang-rt-14-dev
   tar gzip zstd
   awscli
+  age
 )
 
 missing=()
