@@ -118,6 +118,53 @@ def azurite(tmp_path):
             url=endpoint)
 
 
+@contextlib.contextmanager
+def csi_cluster(directory: Path):
+    """A test API server seeded with the demo application and its CSI volume (examples/csi: a
+    StorageClass and a labelled VolumeSnapshotClass of the fake driver hostpath.csi.k8s.io, a claim
+    bound to a CSI volume), its kubeconfig in `directory`. The fake CSI world answers on
+    /__control (csi_control)."""
+    binary = BUILD / "tests" / "support" / "kube-test-server"
+    if not binary.exists():
+        pytest.fail(f"{binary} is not built")
+    directory.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    kubeconfig = directory / "kubeconfig"
+    cmd = [str(binary), "--port", str(port), "--crd-delay-ms", "0", "--write-kubeconfig", str(kubeconfig),
+           "--seed", str(ROOT / "examples" / "manifests"), "--seed", str(ROOT / "examples" / "csi")]
+    with process(cmd, port, "kube-test-server"):
+        deadline = time.monotonic() + 10
+        while not kubeconfig.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        yield Emulator(location="", url=f"http://127.0.0.1:{port}", kubeconfig=kubeconfig)
+
+
+def csi_control(url: str, body=None):
+    """The fake CSI world's control endpoint: POST a switch ({"csi": {…}}), or GET the storage's
+    snapshot handles (no body)."""
+    import json
+    import urllib.request
+    req = urllib.request.Request(f"{url}/__control" + ("" if body else "/snapshots"),
+                                 data=json.dumps(body).encode() if body else None,
+                                 headers={"Content-Type": "application/json"}, method="POST" if body else "GET")
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read())
+
+
+def api_get(url: str, path: str):
+    """GET a path of the test API server as JSON (None on 404)."""
+    import json
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen(url + path) as r:
+            return json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        if e.code == 404:
+            return None
+        raise
+
+
 @pytest.fixture
 def kube_server(tmp_path):
     """The test API server seeded with the demo application, and a kubeconfig for it."""
