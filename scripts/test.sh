@@ -14,11 +14,11 @@ if [[ "$ran" -eq 0 ]]; then echo "no meson test ran" >&2; exit 1; fi
 
 ./scripts/packaging-test.sh build  # issue 15: meson install, exported symbols, pkg-config and subproject consumers, the wheel
 
-echo "== pytest (Python package, CLI)"
+echo "== pytest (Python package, CLI, examples)"
 # Debian's interpreter: it is the one python3-pytest installs for (test-infrastructure.md §2).
 # pytest exits 5 when it collects nothing, which fails this script as it should.
 VBACKUP_LIBRARY="$PWD/build/capi/libvbackup.so" VBACKUP_CLI="$PWD/build/tools/vbackup/vbackup" \
-  VBK_SOURCE_ROOT="$PWD" /usr/bin/python3 -m pytest -q -p no:cacheprovider bindings/python/tests tests/cli
+  VBK_SOURCE_ROOT="$PWD" /usr/bin/python3 -m pytest -q -p no:cacheprovider bindings/python/tests tests/cli tests/examples
 
 echo "== Python example"
 scratch=$(mktemp -d)
