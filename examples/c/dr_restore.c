@@ -8,6 +8,7 @@
 #include "vbackup.h"
 
 #include <stdio.h>
+#include <time.h>
 
 static const char* actions[] = {"create", "update", "unchanged", "skip", "fail"};
 static int counts[5];
@@ -26,7 +27,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   /* Plain names and paths: no JSON escaping needed here. */
-  char mapping[1024], cluster_options[1024], restore[2048], backup[256], phase[64], *out = NULL;
+  char mapping[1024], cluster_options[1024], restore[2048], backup[256], name[300], phase[64], *out = NULL;
   char* m = mapping; /* demo=demo-dr,a=b  ->  "demo":"demo-dr","a":"b" */
   *m++ = '"';
   for (const char* p = argv[4]; *p && m < mapping + sizeof mapping - 8; ++p) {
@@ -54,12 +55,17 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 5; ++i)
     if (counts[i]) printf(" %d %s", counts[i], actions[i]);
   printf("\n");
-  /* 2. The restore itself, recorded in the location under restores/<name>/. */
-  snprintf(restore, sizeof restore, "{\"metadata\": {\"name\": \"%s-dr\"}, \"spec\": {\"backupName\": \"%s\", "
-           "\"namespaceMapping\": {%s}}}", backup, backup, mapping);
+  /* 2. The restore itself, recorded in the location under restores/<name>/, named as `velero restore
+   *    create --from-backup` names it: <backup>-<yyyyMMddHHmmss>. */
+  time_t now = time(NULL);
+  char stamp[32];
+  strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", localtime(&now));
+  snprintf(name, sizeof name, "%s-%s", backup, stamp);
+  snprintf(restore, sizeof restore, "{\"metadata\": {\"name\": \"%s\"}, \"spec\": {\"backupName\": \"%s\", "
+           "\"namespaceMapping\": {%s}}}", name, backup, mapping);
   if (vbk_restore_create(target, location, restore, "{\"mode\": \"apply\"}", NULL, &out) != VBK_OK) goto fail;
   json_string(json_member(json_member(out, "status"), "phase"), phase, sizeof phase);
-  printf("restore %s-dr: %s\n", backup, phase);
+  printf("restore %s: %s\n", name, phase);
   vbk_free(out);
   rc = strcmp(phase, "Completed") == 0 ? 0 : 1;
   goto done;

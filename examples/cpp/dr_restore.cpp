@@ -5,6 +5,7 @@
 // Exits 1 with the message on any error.
 #include "vbackup/vbackup.hpp"
 
+#include <ctime>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -45,8 +46,12 @@ int main(int argc, char** argv) {
     for (const auto& [action, n] : actions) std::cout << " " << n << " " << action;
     std::cout << "\n";
 
-    // 2. The restore itself, recorded in the location under restores/<name>/.
-    restore.metadata.name = backup + "-dr";
+    // 2. The restore itself, recorded in the location under restores/<name>/, named as `velero
+    //    restore create --from-backup` names it: <backup>-<yyyyMMddHHmmss>.
+    char stamp[32];
+    const std::time_t now = std::time(nullptr);
+    std::strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", std::localtime(&now));
+    restore.metadata.name = backup + "-" + stamp;
     auto result = vbackup::create_restore(target.get(), location, restore).result;
     if (!result.outcome.ok()) throw vbackup::Error(result.outcome.code, result.outcome.message);
     const auto& status = result.restore.status;

@@ -25,14 +25,20 @@ def newest_completed(location: str, schedule: str) -> str:
     return max(backups, key=lambda b: (b["status"].get("startTimestamp", ""), b["metadata"]["name"]))["metadata"]["name"]
 
 
+def parse_mapping(text: str) -> dict:
+    pairs = [pair.split("=", 1) for pair in text.split(",")]
+    if any(len(p) != 2 or not all(p) for p in pairs):
+        raise ValueError(f"namespace mapping {text!r}: not OLD=NEW[,OLD=NEW...]")
+    return dict(pairs)
+
+
 def main() -> int:
     if len(sys.argv) != 5:
         print(__doc__, file=sys.stderr)
         return 2
     location, schedule, kubeconfig, mapping_arg = sys.argv[1:]
-    mapping = dict(pair.split("=", 1) for pair in mapping_arg.split(","))  # {"demo": "demo-dr"}
-    spec = {"namespaceMapping": mapping}
     try:
+        spec = {"namespaceMapping": parse_mapping(mapping_arg)}  # {"demo": "demo-dr"}
         backup = newest_completed(location, schedule)
         print(f"backup {backup}")
         with vbackup.Cluster(kubeconfig) as target:
@@ -43,7 +49,7 @@ def main() -> int:
             print("diff: " + ", ".join(f"{n} {a}" for a, n in sorted(actions.items())))
             # 2. The restore itself, recorded in the location under restores/<name>/.
             result = vbackup.restore(spec, backup=backup, location=location, cluster=target)
-    except vbackup.Error as e:
+    except (vbackup.Error, ValueError) as e:  # ValueError: a mapping that is not OLD=NEW
         print(f"error: {e}", file=sys.stderr)
         return 1
     status = result["status"]
