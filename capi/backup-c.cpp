@@ -115,6 +115,7 @@ vbk_status vbk_backup_delete(vbk_location* location, const char* name) {
 vbk_status vbk_backup_delete_recorded(vbk_location* location, vbk_cluster* cluster, const char* name,
                                       const char* options_json, char** result_json) {
   if (result_json) *result_json = nullptr;
+  VBK_OPTIONAL_HANDLE(cluster);
   VBK_REQUIRE(location);
   VBK_REQUIRE(name);
   return guarded([&] {

@@ -85,8 +85,8 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
         owned_cluster = Cluster(kubeconfig, context)
     try:
         out = ctypes.c_void_p()
-        status = _lib.backup_create(owned_cluster._handle, owned_location._handle, json.dumps(body).encode(), options,
-                                    ctypes.byref(callbacks.struct), ctypes.byref(out))
+        status = callbacks.call(_lib.backup_create, owned_cluster._handle, owned_location._handle,
+                                json.dumps(body).encode(), options, ctypes.byref(callbacks.struct), ctypes.byref(out))
         result = _lib.take_string(out)
         result_json = json.loads(result) if result else None
         callbacks.reraise()

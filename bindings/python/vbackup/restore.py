@@ -129,9 +129,9 @@ def restore(spec: Optional[JSON] = None, *, name: Optional[str] = None, backup: 
         if cluster is None and (kubeconfig is not None or context is not None or not (dry_run and not diff)):
             owned_cluster = Cluster(kubeconfig, context)
         out = ctypes.c_void_p()
-        status = _lib.restore_create(owned_cluster._handle if owned_cluster else None, owned_location._handle,
-                                     json.dumps(body).encode(), json.dumps(options).encode(),
-                                     ctypes.byref(callbacks.struct), ctypes.byref(out))
+        status = callbacks.call(_lib.restore_create, owned_cluster._handle if owned_cluster else None,
+                                owned_location._handle, json.dumps(body).encode(), json.dumps(options).encode(),
+                                ctypes.byref(callbacks.struct), ctypes.byref(out))
         result = _lib.take_string(out)
         result_json = json.loads(result) if result else None
         callbacks.reraise()
