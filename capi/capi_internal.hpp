@@ -70,6 +70,18 @@ std::optional<std::int64_t> int_option(const json::object& o, std::string_view k
 // "recordInCluster": "auto" (absent), "true"/true or "false"/false; anything else names `what`.
 RecordInCluster record_option(const json::object& o, std::string_view what);
 
+// The message of a failed operation: its outcome's, else (an outcome without one) the status's
+// failureReason or validationErrors, so that vbk_last_error() is never "" after a failure.
+template <class Status>
+std::string outcome_message(const std::string& message, const Status& status, std::string_view what) {
+  if (!message.empty()) return message;
+  if (!status.failure_reason.empty()) return std::string(what) + ": " + status.failure_reason;
+  std::string joined;
+  for (const auto& e : status.validation_errors) joined += (joined.empty() ? "" : "; ") + e;
+  if (!joined.empty()) return std::string(what) + ": " + joined;
+  return std::string(what) + ": failed (phase " + status.phase + ")";
+}
+
 // The caller's callbacks read as far as their version goes (a version 1 struct has no `plan`; the
 // fields it lacks read as NULL); none when `callbacks` is NULL. Error(invalid) for an unknown version.
 vbk_callbacks read_callbacks(const vbk_callbacks* callbacks);

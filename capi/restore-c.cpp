@@ -92,7 +92,10 @@ vbk_status vbk_restore_create(vbk_cluster* cluster, vbk_location* location, cons
     auto run = vbackup::create_restore(c, *location, std::move(restore), std::move(options), output_dir);
     if (restore_out) *restore_out = dup(pretty(run.result.restore.to_json()));
     const auto& outcome = run.result.outcome;  // typed: never read from failureReason
-    return outcome.ok() ? VBK_OK : fail(static_cast<vbk_status>(outcome.code), outcome.message);
+    return outcome.ok() ? VBK_OK
+                        : fail(static_cast<vbk_status>(outcome.code),
+                               outcome_message(outcome.message, run.result.restore.status,
+                                               "restore " + run.result.restore.metadata.name));
   });
 }
 

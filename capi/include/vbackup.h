@@ -107,8 +107,10 @@ typedef void (*vbk_log_fn)(void* user, const char* level, const char* line);
  * To change the item, set *result_json to a malloc'ed JSON document
  *   {"object": {…}, "skip": false, "additionalItems": [{"groupResource","namespace","name"}]}
  * (each key optional, no other key; the library frees it with free(); a restore's additional items
- * name archived items by their source namespace and are restored first). Leave *result_json NULL to
- * keep the item. Return non-zero to cancel the operation. */
+ * name archived items by their source namespace and are restored first), or {"error": "why"} to fail
+ * this item as a plugin's error does (the operation goes on and ends PartiallyFailed; the results
+ * name the item and say "item callback: why"). Leave *result_json NULL to keep the item. Return
+ * non-zero to cancel the operation. */
 typedef int (*vbk_item_fn)(void* user, const char* item_json, char** result_json);
 /* One line of a restore's plan (version 2): every object in restore order with what was, or would
  * be, done to it, also the ones skipped by a filter:

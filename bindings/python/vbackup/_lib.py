@@ -321,22 +321,28 @@ class CallbackSet:
         if threading.current_thread() is not threading.main_thread():
             return fn(*args)
         box: Dict[str, Any] = {}
+        done = threading.Event()
 
         def run() -> None:
             try:
                 box["result"] = fn(*args)
             except BaseException as e:  # ctypes argument errors: re-raised on the caller's thread
                 box["error"] = e
+            finally:
+                done.set()
 
-        worker = threading.Thread(target=run, name="vbackup-call", daemon=True)
+        # Not a daemon: the interpreter never ends while the library runs. Not Thread.join either: a
+        # KeyboardInterrupt in join() marks a running thread stopped (CPython bpo-45274's fix, 3.11).
+        worker = threading.Thread(target=run, name="vbackup-call")
         worker.start()
-        while worker.is_alive():
+        while not done.is_set():
             try:
-                worker.join(0.1)  # a short wait, so signal handlers run even if SIGINT hit another thread
+                done.wait(0.1)  # a short wait, so signal handlers run even if SIGINT hit another thread
             except KeyboardInterrupt as e:
                 if not self.raised:
                     self.raised.append(e)
                 self.interrupted.set()  # keep waiting: the library cleans up before it returns
+        worker.join()
         if "error" in box:
             raise box["error"]
         return box["result"]
