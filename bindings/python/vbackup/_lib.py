@@ -194,11 +194,13 @@ def take_string(p: ctypes.c_void_p) -> Optional[str]:
         free(p)
 
 
-def check(status: int, backup: Optional[JSON] = None, restore: Optional[JSON] = None) -> None:
-    """Raises the Error subclass of a failed call, with vbk_last_error() as its message."""
+def check(status: int, backup: Optional[JSON] = None, restore: Optional[JSON] = None,
+          message: Optional[bytes] = None) -> None:
+    """Raises the Error subclass of a failed call, with vbk_last_error() as its message (``message``:
+    the one read on the thread that made the call, vbk_last_error being per thread)."""
     if status != 0:
-        message = (last_error() or b"").decode("utf-8", "replace")
-        raise _ERRORS.get(status, Error)(message, backup, restore)
+        text = ((last_error() if message is None else message) or b"").decode("utf-8", "replace")
+        raise _ERRORS.get(status, Error)(text, backup, restore)
 
 
 def enc(s: PathLike) -> bytes:
@@ -250,6 +252,8 @@ class CallbackSet:
         self.raised: List[BaseException] = []
         #: Set by :meth:`call` on Ctrl-C: the next progress or item callback cancels.
         self.interrupted = threading.Event()
+        #: vbk_last_error() as the thread of the last :meth:`call` left it.
+        self.last_error: Optional[bytes] = None
 
         def on_progress(_user, done, total, written):
             if self.raised or self.interrupted.is_set():
@@ -319,13 +323,16 @@ class CallbackSet:
         The GIL is not held during the C call: the library is loaded with ctypes.CDLL, which
         releases it (PyDLL would not), and the callbacks take it back on whatever thread they run."""
         if threading.current_thread() is not threading.main_thread():
-            return fn(*args)
+            result = fn(*args)
+            self.last_error = last_error()
+            return result
         box: Dict[str, Any] = {}
         done = threading.Event()
 
         def run() -> None:
             try:
                 box["result"] = fn(*args)
+                self.last_error = last_error()  # per thread: read it here
             except BaseException as e:  # ctypes argument errors: re-raised on the caller's thread
                 box["error"] = e
             finally:

@@ -90,7 +90,7 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
         result = _lib.take_string(out)
         result_json = json.loads(result) if result else None
         callbacks.reraise()
-        _lib.check(status, backup=result_json)
+        _lib.check(status, backup=result_json, message=callbacks.last_error)
         return result_json
     finally:
         if owned_location is not location:

@@ -135,7 +135,7 @@ def restore(spec: Optional[JSON] = None, *, name: Optional[str] = None, backup: 
         result = _lib.take_string(out)
         result_json = json.loads(result) if result else None
         callbacks.reraise()
-        _lib.check(status, restore=result_json)
+        _lib.check(status, restore=result_json, message=callbacks.last_error)
         return result_json
     finally:
         if owned_location is not location:

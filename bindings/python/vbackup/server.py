@@ -42,4 +42,4 @@ def run_server(*, kubeconfig: Optional[str] = None, context: Optional[str] = Non
     callbacks = _lib.CallbackSet(progress=progress, log=log)
     status = callbacks.call(_lib.server_run, json.dumps(options).encode(), ctypes.byref(callbacks.struct))
     callbacks.reraise()
-    _lib.check(status)
+    _lib.check(status, message=callbacks.last_error)
