@@ -3,6 +3,7 @@ vbk_status, the Kubernetes HTTP status and reason where the API server refused a
 named in the message, closed handles refused, context managers, type hints and docstrings."""
 import inspect
 import json
+import re
 import time
 
 import pytest
@@ -65,8 +66,7 @@ def test_kubernetes_errors_carry_the_http_status(token_server, location):
             vbackup.request_backup_deletion("nope", cluster=c)
     port = free_port()  # nobody listens there
     unreachable = good.parent / "unreachable"
-    unreachable.write_text(good.read_text().replace(str(json.dumps(good.read_text()))[:0], "")
-                           .replace(good.read_text().split("server: ")[1].split()[0], f"http://127.0.0.1:{port}"))
+    unreachable.write_text(re.sub(r"server: \S+", f"server: http://127.0.0.1:{port}", good.read_text()))
     with vbackup.Cluster(unreachable, request_timeout="2s") as c:
         with pytest.raises(vbackup.KubeError) as err:
             c.version()
@@ -154,7 +154,8 @@ def public_callables():
                 continue
             yield name, obj
             for mname, m in vars(obj).items():
-                if callable(m) and not mname.startswith("_") or isinstance(m, classmethod):
+                public = not mname.startswith("_") or mname in ("__init__", "__enter__", "__exit__")
+                if (callable(m) or isinstance(m, classmethod)) and public:
                     yield f"{name}.{mname}", getattr(obj, mname)
         elif callable(obj):
             yield name, obj
@@ -163,7 +164,7 @@ def public_callables():
 def test_every_public_function_has_type_hints_and_a_docstring():
     missing = []
     for name, fn in public_callables():
-        if not (fn.__doc__ or "").strip():
+        if not (fn.__doc__ or "").strip() and not name.endswith(("__enter__", "__exit__", "__init__")):
             missing.append(f"{name}: no docstring")
         if inspect.isclass(fn):
             continue

@@ -22,7 +22,8 @@ class Cluster:
 
     def __init__(self, kubeconfig: Optional[PathLike] = None, context: Optional[str] = None, *,
                  qps: Optional[float] = None, burst: Optional[int] = None,
-                 request_timeout: Optional[str] = None, _manifests=None, _default_namespace: str = "default"):
+                 request_timeout: Optional[str] = None, _manifests: Optional[PathLike] = None,
+                 _default_namespace: str = "default") -> None:
         self._h: Optional[ctypes.c_void_p] = None
         handle = ctypes.c_void_p()
         if _manifests is not None:

@@ -22,7 +22,7 @@ class Location:
     (``"30s"``, ``"0"`` for none; default 1m) bounds each request to the store, retries included.
     Use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, location: Union[str, JSON] = ""):
+    def __init__(self, location: Union[str, JSON] = "") -> None:
         self._h: Optional[ctypes.c_void_p] = None
         text = json.dumps(location) if isinstance(location, dict) else str(location)
         handle = ctypes.c_void_p()
