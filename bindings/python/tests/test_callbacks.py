@@ -159,3 +159,16 @@ def test_a_progress_callback_returning_false_is_cancelled_error(many, location):
     assert not isinstance(err.value, KeyboardInterrupt)
     with vbackup.Location(location) as loc:
         assert loc.list_backups() == []
+
+
+def test_a_plan_callback_that_raises_cancels_a_dry_run(many, location):
+    vbackup.backup({"includedNamespaces": ["many-*"]}, name="b", location=location, from_manifests=many)
+    seen = []
+
+    def plan(p):
+        seen.append(p)
+        raise RuntimeError("stop planning")
+
+    with pytest.raises(RuntimeError, match="stop planning"):
+        vbackup.restore(name="r", backup="b", location=location, dry_run=True, plan=plan)
+    assert 1 <= len(seen) < NAMESPACES * PER_NAMESPACE

@@ -179,3 +179,20 @@ def test_every_public_function_has_type_hints_and_a_docstring():
     assert missing == []
     import importlib.resources
     assert (importlib.resources.files("vbackup") / "py.typed").is_file()
+
+
+def test_the_c_boundary_from_python(location):
+    """NULL, invalid JSON, a wrong type and an unknown key through the raw ctypes functions: each
+    InvalidError naming the argument or key (capi_boundary.c checks the same from C)."""
+    with vbackup.Location(location) as loc:
+        out = _lib.ctypes.c_void_p()
+        with pytest.raises(vbackup.InvalidError, match="vbk_backup_get: name must not be NULL"):
+            _lib.check(_lib.backup_get(loc._handle, None, _lib.ctypes.byref(out)))
+        with pytest.raises(vbackup.InvalidError, match='unknown key "graec"'):
+            _lib.call_json(_lib.location_prune, loc._handle, b'{"graec": "1h"}')
+        with pytest.raises(vbackup.InvalidError, match="prune options"):
+            _lib.call_json(_lib.location_prune, loc._handle, b'{"grace": ')
+        with pytest.raises(vbackup.InvalidError, match="grace"):
+            loc.prune(grace="soon")
+        with pytest.raises(vbackup.InvalidError, match="includeNames"):
+            _lib.call_json(_lib.backup_items, loc._handle, b"b", b'{"includeNames": "demo/*"}')

@@ -56,8 +56,17 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
     ``snapshot_move_data`` (the data mover needs a node agent, which this project does not have: such
     volumes fail).
 
+    An exception raised by ``item_hook`` fails that item only (it is left out of the backup, which
+    ends PartiallyFailed; its error in the results names the item and says ``item callback:
+    <ExceptionType>: <message>``). One raised by ``progress`` or ``log`` cancels the backup and is
+    raised by this call; so is a KeyboardInterrupt or SystemExit from any callback. Ctrl-C while
+    this call runs cancels the backup and raises KeyboardInterrupt; a cancelled backup leaves
+    nothing in the location. Callbacks run on a helper thread when called from the main thread
+    (so that Ctrl-C is seen at once), never two at once.
+
     Raises InvalidError (failed validation; ``err.backup`` holds the status), AlreadyExistsError,
-    Error (a failed backup), CancelledError, or the error of a callback that raised.
+    Error (a failed backup), CancelledError (``progress`` returned False), KeyboardInterrupt, or
+    the error of a progress or log callback that raised.
     """
     spec = dict(spec or {})
     body = spec if "spec" in spec or "metadata" in spec else {"spec": spec}
