@@ -7,7 +7,9 @@
  *     the last call on the calling thread is vbk_last_error() ("" after a call that succeeded) and its
  *     status vbk_last_error_code(); the message names the input and the problem.
  *  2. Handles are opaque; each *_open has a matching *_close (which accepts NULL). A handle may be
- *     used from any thread, but not from two threads at once.
+ *     used from any thread, but not from two threads at once. Using a handle after its close is
+ *     undefined, but caught in every build while its address is not reused: VBK_EINVALID naming
+ *     the argument ("… is not an open vbk_location"); a second close sets that last error too.
  *  3. Strings handed to the caller (char** out parameters) are malloc'ed, NUL-terminated UTF-8, and
  *     released with vbk_free(). On failure *out is set to NULL unless the comment says otherwise.
  *  4. Pointer arguments must be non-NULL unless the comment says "may be NULL".
