@@ -22,6 +22,23 @@ int checks = 0;
     }                                                                                            \
   } while (0)
 
+/* An item hook that fails the Service "web" ({"error"}), answers the Deployment with invalid JSON and
+ * keeps everything else: two item errors, named; the backup goes on and ends PartiallyFailed. */
+static int failing_hook(void* user, const char* item_json, char** result_json) {
+  (void)user;
+  const char* answer = NULL;
+  if (contains(item_json, "\"kind\":\"Service\"") && contains(item_json, "\"name\":\"web\"")) {
+    answer = "{\"error\": \"services are not wanted\"}";
+  } else if (contains(item_json, "\"kind\":\"Deployment\"")) {
+    answer = "{\"object\": ";
+  }
+  if (answer) {
+    *result_json = malloc(strlen(answer) + 1);
+    strcpy(*result_json, answer);
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: %s SOURCE_ROOT\n", argv[0]);
@@ -113,6 +130,20 @@ int main(int argc, char** argv) {
   cb.version = 99;
   CHECK_FAILS(vbk_backup_create(cluster, loc, "{\"metadata\": {\"name\": \"b7\"}}", NULL, &cb, NULL), VBK_EINVALID,
               "callbacks: version 99");
+
+  /* ---- what an item hook hands back is input too: {"error"} and invalid JSON fail that item only. */
+  vbk_callbacks hooks = VBK_CALLBACKS_INIT;
+  hooks.item = failing_hook;
+  CHECK(vbk_backup_create(cluster, loc, "{\"metadata\": {\"name\": \"hooked\"}, \"spec\": {\"includedNamespaces\": [\"demo\"]}}",
+                          NULL, &hooks, &backup) == VBK_OK);
+  CHECK(contains(backup, "\"phase\": \"PartiallyFailed\""));
+  vbk_free(backup);
+  CHECK(vbk_backup_describe(loc, "hooked", 1, &out) == VBK_OK);
+  CHECK(contains(out, "name=web): item callback: services are not wanted"));
+  CHECK(contains(out, "item callback result"));
+  vbk_free(out);
+  CHECK(vbk_backup_item(loc, "hooked", "services/demo/web", &out) == VBK_ENOTFOUND);
+  CHECK(out == NULL);
 
   /* ---- a handle used after close (vbackup.h 2: undefined, but caught: the registry of live handles
    * in capi_internal.hpp, active in every build). The pointer is only compared, never read, so this
