@@ -33,7 +33,10 @@ vbk_status vbk_backup_create(vbk_cluster* cluster, vbk_location* location, const
     auto run = vbackup::create_backup(*cluster->cluster, *location, std::move(backup), options);
     if (backup_out) *backup_out = dup(pretty(run.result.backup.to_json()));
     const auto& outcome = run.result.outcome;
-    return outcome.ok() ? VBK_OK : fail(static_cast<vbk_status>(outcome.code), outcome.message);
+    return outcome.ok() ? VBK_OK
+                        : fail(static_cast<vbk_status>(outcome.code),
+                               outcome_message(outcome.message, run.result.backup.status,
+                                               "backup " + run.result.backup.metadata.name));
   });
 }
 
@@ -115,6 +118,7 @@ vbk_status vbk_backup_delete(vbk_location* location, const char* name) {
 vbk_status vbk_backup_delete_recorded(vbk_location* location, vbk_cluster* cluster, const char* name,
                                       const char* options_json, char** result_json) {
   if (result_json) *result_json = nullptr;
+  VBK_OPTIONAL_HANDLE(cluster);
   VBK_REQUIRE(location);
   VBK_REQUIRE(name);
   return guarded([&] {

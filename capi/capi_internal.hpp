@@ -25,6 +25,9 @@ struct vbk_cluster {
   std::unique_ptr<vbackup::Cluster> cluster;
 };
 
+// The kind of a handle in the registry of live handles (below).
+enum class HandleKind { location, cluster };
+
 namespace vbackup::capi {
 
 // Records the outcome of the call on this thread (message and status) and returns the status.
@@ -67,6 +70,18 @@ std::optional<std::int64_t> int_option(const json::object& o, std::string_view k
 // "recordInCluster": "auto" (absent), "true"/true or "false"/false; anything else names `what`.
 RecordInCluster record_option(const json::object& o, std::string_view what);
 
+// The message of a failed operation: its outcome's, else (an outcome without one) the status's
+// failureReason or validationErrors, so that vbk_last_error() is never "" after a failure.
+template <class Status>
+std::string outcome_message(const std::string& message, const Status& status, std::string_view what) {
+  if (!message.empty()) return message;
+  if (!status.failure_reason.empty()) return std::string(what) + ": " + status.failure_reason;
+  std::string joined;
+  for (const auto& e : status.validation_errors) joined += (joined.empty() ? "" : "; ") + e;
+  if (!joined.empty()) return std::string(what) + ": " + joined;
+  return std::string(what) + ": failed (phase " + status.phase + ")";
+}
+
 // The caller's callbacks read as far as their version goes (a version 1 struct has no `plan`; the
 // fields it lacks read as NULL); none when `callbacks` is NULL. Error(invalid) for an unknown version.
 vbk_callbacks read_callbacks(const vbk_callbacks* callbacks);
@@ -75,7 +90,29 @@ vbk_callbacks read_callbacks(const vbk_callbacks* callbacks);
 void map_callbacks(const vbk_callbacks* callbacks, BackupOptions& options);
 void map_callbacks(const vbk_callbacks* callbacks, RestoreOptions& options);
 
+// Live handles (vbackup.h 2): every handle from an *_open is registered until its *_close, so a
+// closed, freed or foreign pointer is VBK_EINVALID naming the argument instead of undefined
+// behaviour. Always active, in every build type: a lookup under a mutex per call, nothing next to
+// the cost of a call, and no read of the handle's memory (so AddressSanitizer builds see no
+// use-after-free either). The one hole: an address reused by a later open is live again.
+void register_handle(const void* handle, HandleKind kind);
+// False when `handle` was not live (a second close, or never opened).
+bool unregister_handle(const void* handle);
+bool live_handle(const void* handle, HandleKind kind);
+
+// The argument checks of VBK_REQUIRE: non-NULL, and a live handle of its kind.
+vbk_status require(const char* func, const char* name, const void* p);
+vbk_status require(const char* func, const char* name, const vbk_location* p);
+vbk_status require(const char* func, const char* name, const vbk_cluster* p);
+
 }  // namespace vbackup::capi
 
+// `arg` must not be NULL (vbackup.h 4); a handle must also be open. Returns the failure.
 #define VBK_REQUIRE(arg) \
-  if (!(arg)) return ::vbackup::capi::fail(VBK_EINVALID, std::string(__func__) + ": " #arg " must not be NULL")
+  if (vbk_status vbk_require_rc_ = ::vbackup::capi::require(__func__, #arg, arg); vbk_require_rc_ != VBK_OK) \
+  return vbk_require_rc_
+// A handle that "may be NULL": checked when given.
+#define VBK_OPTIONAL_HANDLE(arg) \
+  if (vbk_status vbk_require_rc_ = (arg) ? ::vbackup::capi::require(__func__, #arg, arg) : VBK_OK; \
+      vbk_require_rc_ != VBK_OK)                                                                    \
+  return vbk_require_rc_

@@ -16,6 +16,7 @@ vbk_status vbk_cluster_open_manifests(const char* path, const char* options_json
     options.manifests = {path};
     if (auto ns = json::get_string(o, "defaultNamespace"); !ns.empty()) options.default_namespace = ns;
     *out = new vbk_cluster{vbackup::Cluster::open(options)};
+    register_handle(*out, HandleKind::cluster);
     return VBK_OK;
   });
 }
@@ -40,11 +41,20 @@ vbk_status vbk_cluster_open(const char* options_json, vbk_cluster** out) {
       options.burst = static_cast<int>(b->as_int64());
     }
     *out = new vbk_cluster{vbackup::Cluster::open(options)};
+    register_handle(*out, HandleKind::cluster);
     return VBK_OK;
   });
 }
 
-void vbk_cluster_close(vbk_cluster* cluster) { delete cluster; }
+void vbk_cluster_close(vbk_cluster* cluster) {
+  if (!cluster) return;
+  if (!unregister_handle(cluster)) {
+    fail(VBK_EINVALID, "vbk_cluster_close: cluster is not an open vbk_cluster (closed twice, or never opened)");
+    return;
+  }
+  succeed();
+  delete cluster;
+}
 
 vbk_status vbk_cluster_version(vbk_cluster* cluster, char** version_json) {
   VBK_REQUIRE(version_json);

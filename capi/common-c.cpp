@@ -6,7 +6,9 @@
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
+#include <unordered_map>
 
 namespace vbackup::capi {
 namespace {
@@ -23,6 +25,51 @@ vbk_status fail(vbk_status code, std::string message) {
 }
 
 const char* last_error_message() { return last_error.c_str(); }
+
+namespace {
+
+std::mutex handles_mu;
+std::unordered_map<const void*, HandleKind>& handles() {
+  static auto* h = new std::unordered_map<const void*, HandleKind>();  // never destroyed: handles may outlive main
+  return *h;
+}
+
+const char* kind_name(HandleKind k) { return k == HandleKind::location ? "vbk_location" : "vbk_cluster"; }
+
+vbk_status require_handle(const char* func, const char* name, const void* p, HandleKind kind) {
+  if (!p) return fail(VBK_EINVALID, std::string(func) + ": " + name + " must not be NULL");
+  if (live_handle(p, kind)) return VBK_OK;
+  return fail(VBK_EINVALID, std::string(func) + ": " + name + " is not an open " + kind_name(kind) +
+                                " (used after " + kind_name(kind) + "_close, or never opened)");
+}
+
+}  // namespace
+
+void register_handle(const void* handle, HandleKind kind) {
+  std::lock_guard lock(handles_mu);
+  handles()[handle] = kind;
+}
+
+bool unregister_handle(const void* handle) {
+  std::lock_guard lock(handles_mu);
+  return handles().erase(handle) > 0;
+}
+
+bool live_handle(const void* handle, HandleKind kind) {
+  std::lock_guard lock(handles_mu);
+  auto it = handles().find(handle);
+  return it != handles().end() && it->second == kind;
+}
+
+vbk_status require(const char* func, const char* name, const void* p) {
+  return p ? VBK_OK : fail(VBK_EINVALID, std::string(func) + ": " + name + " must not be NULL");
+}
+vbk_status require(const char* func, const char* name, const vbk_location* p) {
+  return require_handle(func, name, p, HandleKind::location);
+}
+vbk_status require(const char* func, const char* name, const vbk_cluster* p) {
+  return require_handle(func, name, p, HandleKind::cluster);
+}
 vbk_status last_error_status() { return last_code; }
 
 vbk_status succeed() {
@@ -134,7 +181,14 @@ std::optional<json::object> call_item_hook(const vbk_callbacks& cb, const json::
   std::unique_ptr<char, decltype(&std::free)> owned(result, &std::free);
   if (rc != 0) throw Error(ErrorCode::cancelled, "cancelled by the item callback");
   if (!result) return std::nullopt;
-  return parse_object(result, "item callback result");
+  json::object answer = parse_object(result, "item callback result");
+  // {"error": "why"} fails this item (recorded in the results, the operation goes on: PartiallyFailed),
+  // as a BackupItemAction/RestoreItemAction returning an error does; a binding's exception becomes it.
+  if (const json::value* e = answer.if_contains("error")) {
+    if (!e->is_string()) throw invalid_input("item callback result: error: expected a string");
+    throw Error(ErrorCode::generic, "item callback: " + std::string(e->get_string()));
+  }
+  return answer;
 }
 
 template <class Options>

@@ -59,6 +59,7 @@ vbk_status vbk_delete_backup_request_process(vbk_cluster* cluster, vbk_location*
   VBK_REQUIRE(result_json);
   *result_json = nullptr;
   VBK_REQUIRE(cluster);
+  VBK_OPTIONAL_HANDLE(location);
   VBK_REQUIRE(name);
   return guarded([&] {
     constexpr std::string_view what = "delete backup request options";
@@ -90,6 +91,7 @@ vbk_status vbk_delete_backup_requests_process(vbk_cluster* cluster, vbk_location
   VBK_REQUIRE(results_json);
   *results_json = nullptr;
   VBK_REQUIRE(cluster);
+  VBK_OPTIONAL_HANDLE(location);
   return guarded([&] {
     constexpr std::string_view what = "delete backup request options";
     auto o = parse_options(options_json, what, {"veleroNamespace", "now", "restoreWaitSeconds", "temporaryContentGapMilliseconds"});

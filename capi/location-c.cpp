@@ -18,11 +18,21 @@ vbk_status vbk_location_open(const char* location, vbk_location** out) {
   VBK_REQUIRE(location);
   return guarded([&] {
     *out = new vbk_location{vbackup::open_location(location)};
+    register_handle(*out, HandleKind::location);
     return VBK_OK;
   });
 }
 
-void vbk_location_close(vbk_location* location) { delete location; }
+void vbk_location_close(vbk_location* location) {
+  if (!location) return;
+  // A second close (or a pointer never opened) is reported, not a double free.
+  if (!unregister_handle(location)) {
+    fail(VBK_EINVALID, "vbk_location_close: location is not an open vbk_location (closed twice, or never opened)");
+    return;
+  }
+  succeed();
+  delete location;
+}
 
 vbk_status vbk_locations_list(char** locations_json) {
   VBK_REQUIRE(locations_json);

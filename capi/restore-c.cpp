@@ -80,6 +80,7 @@ extern "C" {
 vbk_status vbk_restore_create(vbk_cluster* cluster, vbk_location* location, const char* restore_json,
                               const char* options_json, const vbk_callbacks* callbacks, char** restore_out) {
   if (restore_out) *restore_out = nullptr;
+  VBK_OPTIONAL_HANDLE(cluster);
   VBK_REQUIRE(location);
   VBK_REQUIRE(restore_json);
   return guarded([&] {
@@ -91,7 +92,10 @@ vbk_status vbk_restore_create(vbk_cluster* cluster, vbk_location* location, cons
     auto run = vbackup::create_restore(c, *location, std::move(restore), std::move(options), output_dir);
     if (restore_out) *restore_out = dup(pretty(run.result.restore.to_json()));
     const auto& outcome = run.result.outcome;  // typed: never read from failureReason
-    return outcome.ok() ? VBK_OK : fail(static_cast<vbk_status>(outcome.code), outcome.message);
+    return outcome.ok() ? VBK_OK
+                        : fail(static_cast<vbk_status>(outcome.code),
+                               outcome_message(outcome.message, run.result.restore.status,
+                                               "restore " + run.result.restore.metadata.name));
   });
 }
 
@@ -152,6 +156,7 @@ vbk_status vbk_restore_delete(vbk_location* location, const char* name) {
 vbk_status vbk_restore_delete_recorded(vbk_location* location, vbk_cluster* cluster, const char* name,
                                        const char* options_json, char** result_json) {
   if (result_json) *result_json = nullptr;
+  VBK_OPTIONAL_HANDLE(cluster);
   VBK_REQUIRE(location);
   VBK_REQUIRE(name);
   return guarded([&] {

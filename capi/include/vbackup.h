@@ -7,7 +7,9 @@
  *     the last call on the calling thread is vbk_last_error() ("" after a call that succeeded) and its
  *     status vbk_last_error_code(); the message names the input and the problem.
  *  2. Handles are opaque; each *_open has a matching *_close (which accepts NULL). A handle may be
- *     used from any thread, but not from two threads at once.
+ *     used from any thread, but not from two threads at once. Using a handle after its close is
+ *     undefined, but caught in every build while its address is not reused: VBK_EINVALID naming
+ *     the argument ("… is not an open vbk_location"); a second close sets that last error too.
  *  3. Strings handed to the caller (char** out parameters) are malloc'ed, NUL-terminated UTF-8, and
  *     released with vbk_free(). On failure *out is set to NULL unless the comment says otherwise.
  *  4. Pointer arguments must be non-NULL unless the comment says "may be NULL".
@@ -107,8 +109,10 @@ typedef void (*vbk_log_fn)(void* user, const char* level, const char* line);
  * To change the item, set *result_json to a malloc'ed JSON document
  *   {"object": {…}, "skip": false, "additionalItems": [{"groupResource","namespace","name"}]}
  * (each key optional, no other key; the library frees it with free(); a restore's additional items
- * name archived items by their source namespace and are restored first). Leave *result_json NULL to
- * keep the item. Return non-zero to cancel the operation. */
+ * name archived items by their source namespace and are restored first), or {"error": "why"} to fail
+ * this item as a plugin's error does (the operation goes on and ends PartiallyFailed; the results
+ * name the item and say "item callback: why"). Leave *result_json NULL to keep the item. Return
+ * non-zero to cancel the operation. */
 typedef int (*vbk_item_fn)(void* user, const char* item_json, char** result_json);
 /* One line of a restore's plan (version 2): every object in restore order with what was, or would
  * be, done to it, also the ones skipped by a filter:

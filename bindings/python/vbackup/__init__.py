@@ -11,6 +11,14 @@ back as the Backup with its ``status``; a restore likewise with a Restore. Failu
                         output_dir="out", plan=print)
     print(r["status"]["phase"])
 
+Errors: one :class:`Error` subclass per vbk_status (InvalidError, NotFoundError, AlreadyExistsError,
+StorageError, KubeError, CancelledError, LocalIOError, UnsupportedError), each with ``code``,
+``message`` and, when the Kubernetes API refused a call, ``http_status`` and ``reason``. Callbacks:
+an item hook's exception is that item's error; a progress, log or plan callback's exception cancels
+the operation and is raised. Ctrl-C during a backup or restore cancels it cleanly and raises
+KeyboardInterrupt (not CancelledError, which is a progress callback returning False). Handles
+(:class:`Location`, :class:`Cluster`) are context managers; a closed one raises InvalidError.
+
 Modules: ``_lib`` (the shared library, errors, callbacks), ``location``, ``cluster``, ``backup``,
 ``restore``, ``inspect``; everything public is re-exported here. The shared library is found through
 ``$VBACKUP_LIBRARY``, next to this package, in the source tree's ``build/capi/``, or on the system

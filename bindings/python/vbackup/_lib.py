@@ -7,15 +7,26 @@ import ctypes
 import ctypes.util
 import json
 import os
+import re
+import threading
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
 JSON = Dict[str, Any]
 PathLike = Union[str, os.PathLike]
 
 
+# A failed Kubernetes API call as the library words it (include/vbackup/kube.hpp KubeError):
+# "<VERB> <url>: <HTTP code> <Reason>[: <Status message>]", possibly after a prefix naming the operation.
+_KUBE_STATUS = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE) \S+: (\d{3}) ([A-Z][A-Za-z]*)\b")
+
+
 class Error(Exception):
-    """A libvbackup failure; ``code`` is the C API's vbk_status, ``message`` names the input."""
+    """A libvbackup failure; ``code`` is the C API's vbk_status, ``message`` names the input.
+
+    ``http_status`` and ``reason`` are the Kubernetes API's answer (409 and "AlreadyExists",
+    404 and "NotFound", 403 and "Forbidden", ...) when the failure is a refused API call; None
+    otherwise (a name taken in the location, a file missing from a bucket)."""
 
     code = -1
 
@@ -26,38 +37,55 @@ class Error(Exception):
         self.backup = backup
         #: For a failed restore: the Restore with its status (phase, validationErrors, failureReason).
         self.restore = restore
+        m = _KUBE_STATUS.search(message)
+        #: The Kubernetes API's HTTP status (an int) when the API server refused a call, else None.
+        self.http_status: Optional[int] = int(m.group(1)) if m else None
+        #: The Kubernetes Status reason ("AlreadyExists", "Conflict", ...) with ``http_status``, else None.
+        self.reason: Optional[str] = m.group(2) if m else None
 
 
 class InvalidError(Error):
-    """Bad input: a spec, option, selector, manifest or archive; or an operation that failed validation."""
+    """VBK_EINVALID: bad input (a spec, option, selector, manifest or archive; a value of the wrong
+    type, an unknown option key, a closed handle), or an operation that failed validation
+    (``err.backup``/``err.restore`` in phase FailedValidation with ``validationErrors``)."""
     code = -2
 
 
 class NotFoundError(Error):
+    """VBK_ENOTFOUND: no such backup, restore, object or key (``http_status`` 404 from the API)."""
     code = -3
 
 
 class AlreadyExistsError(Error):
+    """VBK_EEXISTS: the name is taken, in the location or as a CR in the cluster (``http_status``
+    409 when the API server said AlreadyExists)."""
     code = -4
 
 
 class StorageError(Error):
+    """VBK_ESTORAGE: the object store failed (unreachable, refused, read-only for a write)."""
     code = -5
 
 
 class KubeError(Error):
+    """VBK_EKUBE: the Kubernetes API failed (``http_status`` when it answered, None when unreachable)."""
     code = -6
 
 
 class CancelledError(Error):
+    """VBK_ECANCELLED: a callback asked to stop (a progress callback returned False). Ctrl-C during a
+    call raises KeyboardInterrupt instead, after the operation was cancelled cleanly."""
     code = -7
 
 
 class LocalIOError(Error):
+    """VBK_EIO: local file system I/O failed (a manifests folder, an output directory, a download)."""
     code = -8
 
 
 class UnsupportedError(Error):
+    """VBK_EUNSUPPORTED: valid, but not implemented by this build (a folder of manifests where a
+    live cluster is needed, a location type not supported)."""
     code = -9
 
 
@@ -166,11 +194,13 @@ def take_string(p: ctypes.c_void_p) -> Optional[str]:
         free(p)
 
 
-def check(status: int, backup: Optional[JSON] = None, restore: Optional[JSON] = None) -> None:
-    """Raises the Error subclass of a failed call, with vbk_last_error() as its message."""
+def check(status: int, backup: Optional[JSON] = None, restore: Optional[JSON] = None,
+          message: Optional[bytes] = None) -> None:
+    """Raises the Error subclass of a failed call, with vbk_last_error() as its message (``message``:
+    the one read on the thread that made the call, vbk_last_error being per thread)."""
     if status != 0:
-        message = (last_error() or b"").decode("utf-8", "replace")
-        raise _ERRORS.get(status, Error)(message, backup, restore)
+        text = ((last_error() if message is None else message) or b"").decode("utf-8", "replace")
+        raise _ERRORS.get(status, Error)(text, backup, restore)
 
 
 def enc(s: PathLike) -> bytes:
@@ -193,18 +223,40 @@ def call_text(fn, *args) -> str:
 ItemHook = Callable[[JSON], Optional[JSON]]
 
 
+def _item_error(e: BaseException) -> str:
+    """The item error an item hook's exception becomes: its type and message."""
+    text = str(e)
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
+
+
+T = TypeVar("T")
+
+
 class CallbackSet:
-    """The Python callbacks of one operation as a vbk_callbacks struct. An exception raised in one is
-    kept and cancels the operation (at once from a progress or item callback, at the next progress
-    call from a log or plan callback); :meth:`reraise` raises it after the call returns."""
+    """The Python callbacks of one operation as a vbk_callbacks struct.
+
+    - An exception (an ``Exception``) raised in the item hook fails that item, as a Velero plugin's
+      error does: the item is not backed up (not restored), the operation goes on and ends
+      PartiallyFailed, and the item's error in the results names the item and says
+      ``item callback: <ExceptionType>: <message>``.
+    - An exception raised in a progress, log or plan callback, and a BaseException that is not an
+      Exception (KeyboardInterrupt, SystemExit) raised in any callback, cancels the operation (at
+      once from a progress or item callback, at the next progress call from a log or plan callback);
+      the call then raises that exception, not CancelledError.
+    - :meth:`call` runs the C call so that Ctrl-C cancels it (see there).
+    """
 
     def __init__(self, progress: Optional[Callable[..., Optional[bool]]] = None,
                  log: Optional[Callable[[str, str], None]] = None, item_hook: Optional[ItemHook] = None,
                  plan: Optional[Callable[[JSON], None]] = None, progress_args: int = 3):
         self.raised: List[BaseException] = []
+        #: Set by :meth:`call` on Ctrl-C: the next progress or item callback cancels.
+        self.interrupted = threading.Event()
+        #: vbk_last_error() as the thread of the last :meth:`call` left it.
+        self.last_error: Optional[bytes] = None
 
         def on_progress(_user, done, total, written):
-            if self.raised:
+            if self.raised or self.interrupted.is_set():
                 return 1
             if progress is None:
                 return 0
@@ -221,16 +273,30 @@ class CallbackSet:
             except BaseException as e:
                 self.raised.append(e)
 
+        def give(answer: JSON, result) -> None:
+            data = json.dumps(answer).encode()
+            buf = _libc.malloc(len(data) + 1)  # the library frees it with free()
+            if not buf:
+                raise MemoryError("item hook answer")
+            ctypes.memmove(buf, data + b"\0", len(data) + 1)
+            result[0] = buf
+
         def on_item(_user, item_json, result):
+            if self.raised or self.interrupted.is_set():
+                return 1
             try:
                 answer = item_hook(json.loads(item_json))
                 if answer is not None:
-                    data = json.dumps(answer).encode()
-                    buf = _libc.malloc(len(data) + 1)  # the library frees it with free()
-                    ctypes.memmove(buf, data + b"\0", len(data) + 1)
-                    result[0] = buf
+                    give(answer, result)
                 return 0
-            except BaseException as e:
+            except Exception as e:  # the item's error (vbackup.h: {"error": …} fails the item)
+                try:
+                    give({"error": _item_error(e)}, result)
+                    return 0
+                except BaseException as e2:
+                    self.raised.append(e2)
+                    return 1
+            except BaseException as e:  # KeyboardInterrupt, SystemExit: stop the operation
                 self.raised.append(e)
                 return 1
 
@@ -244,7 +310,52 @@ class CallbackSet:
         self.struct = Callbacks(CALLBACKS_VERSION, PROGRESS(on_progress), LOG(on_log) if log else LOG(),
                                 ITEM(on_item) if item_hook else ITEM(), None, PLAN(on_plan) if plan else PLAN())
 
+    def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)``, cancellable with Ctrl-C.
+
+        Python runs signal handlers only on the main thread, between bytecodes: while the main
+        thread waits in a long C call (whose callbacks may run on the library's worker threads) a
+        SIGINT would wait for the call to end. So from the main thread the call runs on a helper
+        thread while the main thread waits, interruptibly; a KeyboardInterrupt there sets
+        :attr:`interrupted`, the next progress or item callback returns non-zero, the library
+        cancels (nothing half-written stays visible) and the call returns VBK_ECANCELLED, after which
+        :meth:`reraise` raises KeyboardInterrupt. Called from another thread, ``fn`` runs there.
+        The GIL is not held during the C call: the library is loaded with ctypes.CDLL, which
+        releases it (PyDLL would not), and the callbacks take it back on whatever thread they run."""
+        if threading.current_thread() is not threading.main_thread():
+            result = fn(*args)
+            self.last_error = last_error()
+            return result
+        box: Dict[str, Any] = {}
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                box["result"] = fn(*args)
+                self.last_error = last_error()  # per thread: read it here
+            except BaseException as e:  # ctypes argument errors: re-raised on the caller's thread
+                box["error"] = e
+            finally:
+                done.set()
+
+        # Not a daemon: the interpreter never ends while the library runs. Not Thread.join either: a
+        # KeyboardInterrupt in join() marks a running thread stopped (CPython bpo-45274's fix, 3.11).
+        worker = threading.Thread(target=run, name="vbackup-call")
+        worker.start()
+        while not done.is_set():
+            try:
+                done.wait(0.1)  # a short wait, so signal handlers run even if SIGINT hit another thread
+            except KeyboardInterrupt as e:
+                if not self.raised:
+                    self.raised.append(e)
+                self.interrupted.set()  # keep waiting: the library cleans up before it returns
+        worker.join()
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
+
     def reraise(self) -> None:
+        """Raises what a callback raised (or the KeyboardInterrupt :meth:`call` caught), if anything."""
         if self.raised:
             raise self.raised[0]
 server_run = _fn("vbk_server_run", [_s, ctypes.POINTER(Callbacks)])  # brief i13-server

@@ -56,8 +56,17 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
     ``snapshot_move_data`` (the data mover needs a node agent, which this project does not have: such
     volumes fail).
 
+    An exception raised by ``item_hook`` fails that item only (it is left out of the backup, which
+    ends PartiallyFailed; its error in the results names the item and says ``item callback:
+    <ExceptionType>: <message>``). One raised by ``progress`` or ``log`` cancels the backup and is
+    raised by this call; so is a KeyboardInterrupt or SystemExit from any callback. Ctrl-C while
+    this call runs cancels the backup and raises KeyboardInterrupt; a cancelled backup leaves
+    nothing in the location. Callbacks run on a helper thread when called from the main thread
+    (so that Ctrl-C is seen at once), never two at once.
+
     Raises InvalidError (failed validation; ``err.backup`` holds the status), AlreadyExistsError,
-    Error (a failed backup), CancelledError, or the error of a callback that raised.
+    Error (a failed backup), CancelledError (``progress`` returned False), KeyboardInterrupt, or
+    the error of a progress or log callback that raised.
     """
     spec = dict(spec or {})
     body = spec if "spec" in spec or "metadata" in spec else {"spec": spec}
@@ -85,12 +94,12 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
         owned_cluster = Cluster(kubeconfig, context)
     try:
         out = ctypes.c_void_p()
-        status = _lib.backup_create(owned_cluster._handle, owned_location._handle, json.dumps(body).encode(), options,
-                                    ctypes.byref(callbacks.struct), ctypes.byref(out))
+        status = callbacks.call(_lib.backup_create, owned_cluster._handle, owned_location._handle,
+                                json.dumps(body).encode(), options, ctypes.byref(callbacks.struct), ctypes.byref(out))
         result = _lib.take_string(out)
         result_json = json.loads(result) if result else None
         callbacks.reraise()
-        _lib.check(status, backup=result_json)
+        _lib.check(status, backup=result_json, message=callbacks.last_error)
         return result_json
     finally:
         if owned_location is not location:

@@ -22,8 +22,9 @@ class Cluster:
 
     def __init__(self, kubeconfig: Optional[PathLike] = None, context: Optional[str] = None, *,
                  qps: Optional[float] = None, burst: Optional[int] = None,
-                 request_timeout: Optional[str] = None, _manifests=None, _default_namespace: str = "default"):
-        self._handle = None
+                 request_timeout: Optional[str] = None, _manifests: Optional[PathLike] = None,
+                 _default_namespace: str = "default") -> None:
+        self._h: Optional[ctypes.c_void_p] = None
         handle = ctypes.c_void_p()
         if _manifests is not None:
             options = json.dumps({"defaultNamespace": _default_namespace}).encode()
@@ -31,7 +32,19 @@ class Cluster:
         else:
             _lib.check(_lib.cluster_open(_cluster_options(kubeconfig, context, qps, burst, request_timeout),
                                          ctypes.byref(handle)))
-        self._handle = handle
+        self._h = handle
+
+    @property
+    def _handle(self) -> ctypes.c_void_p:
+        """The vbk_cluster; InvalidError once closed (never a dangling pointer handed to C)."""
+        if self._h is None:
+            raise _lib.InvalidError("vbackup.Cluster: used after close()")
+        return self._h
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` ran."""
+        return getattr(self, "_h", None) is None
 
     @classmethod
     def from_manifests(cls, path: PathLike, default_namespace: str = "default") -> "Cluster":
@@ -44,14 +57,15 @@ class Cluster:
         return _lib.call_json(_lib.cluster_version, self._handle)
 
     def close(self) -> None:
-        if getattr(self, "_handle", None):
-            _lib.cluster_close(self._handle)
-            self._handle = None
+        """Releases the cluster; closing twice is fine. Using it afterwards raises InvalidError."""
+        if getattr(self, "_h", None) is not None:
+            _lib.cluster_close(self._h)
+            self._h = None
 
     def __enter__(self) -> "Cluster":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __del__(self) -> None:

@@ -22,22 +22,35 @@ class Location:
     (``"30s"``, ``"0"`` for none; default 1m) bounds each request to the store, retries included.
     Use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, location: Union[str, JSON] = ""):
-        self._handle = None
+    def __init__(self, location: Union[str, JSON] = "") -> None:
+        self._h: Optional[ctypes.c_void_p] = None
         text = json.dumps(location) if isinstance(location, dict) else str(location)
         handle = ctypes.c_void_p()
         _lib.check(_lib.location_open(_lib.enc(text), ctypes.byref(handle)))
-        self._handle = handle
+        self._h = handle
+
+    @property
+    def _handle(self) -> ctypes.c_void_p:
+        """The vbk_location; InvalidError once closed (never a dangling pointer handed to C)."""
+        if self._h is None:
+            raise _lib.InvalidError("vbackup.Location: used after close()")
+        return self._h
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` ran."""
+        return getattr(self, "_h", None) is None
 
     def close(self) -> None:
-        if getattr(self, "_handle", None):
-            _lib.location_close(self._handle)
-            self._handle = None
+        """Releases the location; closing twice is fine. Using it afterwards raises InvalidError."""
+        if getattr(self, "_h", None) is not None:
+            _lib.location_close(self._h)
+            self._h = None
 
     def __enter__(self) -> "Location":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __del__(self) -> None:

@@ -98,9 +98,19 @@ def restore(spec: Optional[JSON] = None, *, name: Optional[str] = None, backup: 
     ``restore_volumes`` (``spec.restorePVs``; False: CSI-snapshotted PVCs come back empty, not from
     their snapshots) and ``item_operation_timeout`` (a Go duration) are ``velero restore create``'s flags.
 
+    An exception raised by ``item_hook`` fails that item only (not restored; the restore ends
+    PartiallyFailed, the item's error says ``item callback: <ExceptionType>: <message>``, its plan
+    action is ``fail``). One raised by ``progress``, ``log`` or ``plan`` cancels the restore and is
+    raised by this call; so is a KeyboardInterrupt or SystemExit from any callback. Ctrl-C while
+    this call runs cancels the restore, also while the callbacks run on its worker threads, and
+    raises KeyboardInterrupt: what was already created stays in the cluster and the location keeps
+    the restore's whole record, phase Failed, failureReason "cancelled" (a dry run or a diff
+    records nothing). The callbacks take the GIL on whatever thread calls them; the GIL is free
+    while the library works.
+
     Raises InvalidError (failed validation; ``err.restore`` holds the Restore with its status),
-    AlreadyExistsError, Error (a failed restore, ``err.restore`` too), CancelledError, or the error
-    of a callback that raised.
+    AlreadyExistsError, Error (a failed restore, ``err.restore`` too), CancelledError (``progress``
+    returned False), KeyboardInterrupt, or the error of a progress, log or plan callback that raised.
     """
     body = _restore_body(spec, name, backup, schedule)
     # velero restore create --restore-volumes (csi §2: false restores empty PVCs), --item-operation-timeout.
@@ -129,13 +139,13 @@ def restore(spec: Optional[JSON] = None, *, name: Optional[str] = None, backup: 
         if cluster is None and (kubeconfig is not None or context is not None or not (dry_run and not diff)):
             owned_cluster = Cluster(kubeconfig, context)
         out = ctypes.c_void_p()
-        status = _lib.restore_create(owned_cluster._handle if owned_cluster else None, owned_location._handle,
-                                     json.dumps(body).encode(), json.dumps(options).encode(),
-                                     ctypes.byref(callbacks.struct), ctypes.byref(out))
+        status = callbacks.call(_lib.restore_create, owned_cluster._handle if owned_cluster else None,
+                                owned_location._handle, json.dumps(body).encode(), json.dumps(options).encode(),
+                                ctypes.byref(callbacks.struct), ctypes.byref(out))
         result = _lib.take_string(out)
         result_json = json.loads(result) if result else None
         callbacks.reraise()
-        _lib.check(status, restore=result_json)
+        _lib.check(status, restore=result_json, message=callbacks.last_error)
         return result_json
     finally:
         if owned_location is not location:

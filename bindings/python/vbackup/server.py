@@ -40,6 +40,6 @@ def run_server(*, kubeconfig: Optional[str] = None, context: Optional[str] = Non
         return not (stop.is_set() if isinstance(stop, threading.Event) else stop())
 
     callbacks = _lib.CallbackSet(progress=progress, log=log)
-    status = _lib.server_run(json.dumps(options).encode(), ctypes.byref(callbacks.struct))
+    status = callbacks.call(_lib.server_run, json.dumps(options).encode(), ctypes.byref(callbacks.struct))
     callbacks.reraise()
-    _lib.check(status)
+    _lib.check(status, message=callbacks.last_error)
