@@ -3,6 +3,7 @@
 // exception), and the keeping of Velero's custom resource in the cluster while the operation runs.
 #pragma once
 
+#include "vbackup/discovery.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/json.hpp"
 #include "vbackup/time.hpp"
@@ -116,6 +117,14 @@ class CrRecorder {
   std::unique_ptr<State> state_;
   std::string note_;
 };
+
+// The velero.io/v1 resource `plural` as the cluster serves it, discovery refreshed once when it is
+// absent (Velero's CRDs installed since). Error(unsupported) otherwise, in the words of
+// velero_crds_missing.
+const ApiResource& velero_resource(kube::KubeClient& client, std::string_view plural, std::string_view kind);
+// "the cluster <server> has no velero.io/v1 <Kind> resource (<plural>.velero.io: Velero's CRDs are not
+// installed; `vbackup install --crds-only` installs them)".
+std::string velero_crds_missing(kube::KubeClient& client, std::string_view plural, std::string_view kind);
 
 // Deletes the recorded velero.io/v1 `resource` ("backups", "restores") `name` in `ns`: true when
 // one was deleted, false when there is none or the cluster serves no such CRD. Other failures

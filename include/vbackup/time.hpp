@@ -25,6 +25,9 @@ using Timestamp = std::chrono::sys_seconds;
 // because they could not be written back as RFC 3339.
 Timestamp parse_rfc3339(std::string_view text);
 
+// metav1.Now() as a Timestamp: the current time, UTC, whole seconds.
+Timestamp now_timestamp();
+
 // metav1.Time marshalling: t.UTC().Format(time.RFC3339), e.g. "2023-07-25T05:34:38Z".
 std::string format_rfc3339(Timestamp t);
 

@@ -82,7 +82,7 @@ BackupRun create_backup(Cluster& cluster, OpenedLocation& location, velero::Back
     };
   }
   std::function<Timestamp()> now = options.now;
-  if (!now) now = [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); };
+  if (!now) now = [] { return now_timestamp(); };
   std::optional<BackupRun> run;
   try {
     run.emplace(BackupRun{run_backup(std::move(backup), cluster.source(), *location.backups, location.location, options), {}});

@@ -178,7 +178,7 @@ void Runner::run_passes() {
 BackupResult run_backup(velero::Backup backup, ClusterSource& source, storage::BackupStore& store,
                         const storage::Location& location, const BackupOptions& in_options) {
   BackupOptions options = in_options;
-  if (!options.now) options.now = [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); };
+  if (!options.now) options.now = [] { return now_timestamp(); };
   auto& st = backup.status;
   if (backup.spec.storage_location.empty()) backup.spec.storage_location = location.name;
   backup.metadata.namespace_ = options.velero_namespace;

@@ -280,6 +280,8 @@ Timestamp parse_rfc3339(std::string_view text) {
   return t;
 }
 
+Timestamp now_timestamp() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
+
 std::string format_rfc3339(Timestamp t) {
   using namespace std::chrono;
   const sys_days day_point = floor<days>(t);

@@ -6,15 +6,9 @@
 
 namespace vbackup::deletion::detail {
 
-const ApiResource& velero_resource(kube::KubeClient& client, std::string_view plural, std::string_view kind) {
-  if (const ApiResource* r = client.discovery().find("velero.io", plural)) return *r;
-  throw Error(ErrorCode::unsupported, "the cluster " + client.config().server + " has no velero.io/v1 " +
-                                          std::string(kind) + " CRD (" + std::string(plural) +
-                                          ".velero.io): install Velero's CRDs first");
-}
 
 Timestamp clock_now(const std::optional<Timestamp>& now) {
-  return now ? *now : std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  return now ? *now : now_timestamp();
 }
 
 std::string error_text(const std::exception& e) {
@@ -29,7 +23,7 @@ bool is_not_found(const std::exception& e) {
 
 velero::DeleteBackupRequest create_delete_backup_request(kube::KubeClient& client,
                                                          const velero::DeleteBackupRequest& request) {
-  const ApiResource& r = velero_resource(client, "deletebackuprequests", "DeleteBackupRequest");
+  const ApiResource& r = vbackup::velero_resource(client, "deletebackuprequests", "DeleteBackupRequest");
   const bool generated = request.metadata.name.empty() && !request.metadata.generate_name.empty();
   for (int attempt = 1;; ++attempt) {
     try {

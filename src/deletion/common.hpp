@@ -2,6 +2,7 @@
 // clock, Velero's words for API errors, a request created with generateName.
 #pragma once
 
+#include "vbackup/operation.hpp"
 #include "vbackup/deletion.hpp"
 #include "vbackup/discovery.hpp"
 #include "vbackup/json.hpp"
@@ -13,7 +14,6 @@ namespace vbackup::deletion::detail {
 
 // The velero.io resource `plural` the cluster serves; Error(unsupported) naming the server and
 // the CRD when it does not (the CRDs are installed by `vbackup install` or Velero's).
-const ApiResource& velero_resource(kube::KubeClient& client, std::string_view plural, std::string_view kind);
 
 Timestamp clock_now(const std::optional<Timestamp>& now);
 

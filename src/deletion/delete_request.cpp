@@ -52,10 +52,10 @@ class Deletion {
  public:
   Deletion(kube::KubeClient& client, const velero::DeleteBackupRequest& request, const DeletionOptions& options)
       : client_(client), options_(options),
-        dbrs_(detail::velero_resource(client, "deletebackuprequests", "DeleteBackupRequest")),
-        backups_(detail::velero_resource(client, "backups", "Backup")),
-        bsls_(detail::velero_resource(client, "backupstoragelocations", "BackupStorageLocation")),
-        restores_(detail::velero_resource(client, "restores", "Restore")),
+        dbrs_(vbackup::velero_resource(client, "deletebackuprequests", "DeleteBackupRequest")),
+        backups_(vbackup::velero_resource(client, "backups", "Backup")),
+        bsls_(vbackup::velero_resource(client, "backupstoragelocations", "BackupStorageLocation")),
+        restores_(vbackup::velero_resource(client, "restores", "Restore")),
         ns_(request.metadata.namespace_), name_(request.metadata.name) {
     if (name_.empty() || ns_.empty()) {
       throw invalid_input("DeleteBackupRequest: metadata.name and metadata.namespace are required");
@@ -347,7 +347,7 @@ DeletionResult process_delete_backup_request(kube::KubeClient& client, const std
 
 std::vector<DeletionResult> process_delete_backup_requests(kube::KubeClient& client, const std::string& ns,
                                                            const DeletionOptions& options, const StoreOpener& open) {
-  const ApiResource& dbrs = detail::velero_resource(client, "deletebackuprequests", "DeleteBackupRequest");
+  const ApiResource& dbrs = vbackup::velero_resource(client, "deletebackuprequests", "DeleteBackupRequest");
   std::vector<std::string> pending;
   ListOptions lo;
   lo.namespace_ = ns;
@@ -369,7 +369,7 @@ std::vector<DeletionResult> process_delete_backup_requests(kube::KubeClient& cli
 
 velero::DeleteBackupRequest request_backup_deletion(kube::KubeClient& client, const std::string& ns,
                                                     const std::string& name) {
-  const ApiResource& backups = detail::velero_resource(client, "backups", "Backup");
+  const ApiResource& backups = vbackup::velero_resource(client, "backups", "Backup");
   velero::Backup backup = velero::Backup::from_json(client.get(backups, ns, name), "Backup " + ns + "/" + name);
   velero::DeleteBackupRequest r = make_delete_backup_request(backup);
   r.metadata.namespace_ = ns;

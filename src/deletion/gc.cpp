@@ -94,7 +94,7 @@ void patch_gc_label(kube::KubeClient& client, const ApiResource& backups, const 
 }  // namespace
 
 GcItem gc_backup(kube::KubeClient& client, const velero::Backup& backup, const GcOptions& options) {
-  const ApiResource& backups = detail::velero_resource(client, "backups", "Backup");
+  const ApiResource& backups = vbackup::velero_resource(client, "backups", "Backup");
   GcItem item;
   item.backup = backup.metadata.name;
   const Timestamp now = detail::clock_now(options.now);
@@ -103,7 +103,7 @@ GcItem gc_backup(kube::KubeClient& client, const velero::Backup& backup, const G
     return item;
   }
   GcLocation where;
-  const ApiResource& bsls = detail::velero_resource(client, "backupstoragelocations", "BackupStorageLocation");
+  const ApiResource& bsls = vbackup::velero_resource(client, "backupstoragelocations", "BackupStorageLocation");
   const std::string ns = backup.metadata.namespace_.empty() ? options.namespace_ : backup.metadata.namespace_;
   std::string get_error;
   try {
@@ -132,7 +132,7 @@ GcItem gc_backup(kube::KubeClient& client, const velero::Backup& backup, const G
     patch_gc_label(client, backups, ns, backup, std::nullopt);
   }
   // An unprocessed request for this backup (phase "", New or InProgress): none is created.
-  const ApiResource& dbrs = detail::velero_resource(client, "deletebackuprequests", "DeleteBackupRequest");
+  const ApiResource& dbrs = vbackup::velero_resource(client, "deletebackuprequests", "DeleteBackupRequest");
   bool pending = false;
   ListOptions lo;
   lo.namespace_ = ns;
@@ -164,8 +164,8 @@ GcItem gc_backup(kube::KubeClient& client, const velero::Backup& backup, const G
 }
 
 GcResult gc_once(kube::KubeClient& client, const GcOptions& options) {
-  const ApiResource& backups = detail::velero_resource(client, "backups", "Backup");
-  detail::velero_resource(client, "deletebackuprequests", "DeleteBackupRequest");
+  const ApiResource& backups = vbackup::velero_resource(client, "backups", "Backup");
+  vbackup::velero_resource(client, "deletebackuprequests", "DeleteBackupRequest");
   GcResult result;
   result.dry_run = options.dry_run;
   ListOptions lo;

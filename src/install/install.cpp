@@ -124,7 +124,7 @@ bool wait_for_deployment(kube::KubeClient& client, std::string_view ns, std::chr
   while (true) {
     if (auto d = client.try_get(*deployments, ns, "velero")) {
       state = "not Available for 10s";
-      auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+      auto now = now_timestamp();
       if (const json::object* status = json::find_object(*d, "status")) {
         if (const json::array* conds = json::find_array(*status, "conditions")) {
           for (const auto& c : *conds) {

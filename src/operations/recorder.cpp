@@ -96,8 +96,7 @@ void CrRecorder::start(const json::object& cr) {
   };
   const ApiResource* r = client_.discovery().find("velero.io", resource_);
   if (!r) {
-    return cannot(ErrorCode::unsupported, "the cluster " + client_.config().server + " has no velero.io/v1 " + kind_ +
-                                              " resource (Velero's CRDs are not installed)");
+    return cannot(ErrorCode::unsupported, velero_crds_missing(client_, resource_, kind_));
   }
   st.resource = *r;
   for (const auto& sub : client_.discovery().resources(r->group_version())) {
@@ -240,6 +239,18 @@ void CrRecorder::settle(std::exception_ptr error, Timestamp now) {
   } catch (...) {
     settle("internal error", now);
   }
+}
+
+std::string velero_crds_missing(kube::KubeClient& client, std::string_view plural, std::string_view kind) {
+  return "the cluster " + client.config().server + " has no velero.io/v1 " + std::string(kind) + " resource (" +
+         std::string(plural) + ".velero.io: Velero's CRDs are not installed; `vbackup install --crds-only` installs them)";
+}
+
+const ApiResource& velero_resource(kube::KubeClient& client, std::string_view plural, std::string_view kind) {
+  const ApiResource* r = client.discovery().find("velero.io", plural);
+  if (!r) r = client.refresh_discovery().find("velero.io", plural);
+  if (!r) throw Error(ErrorCode::unsupported, velero_crds_missing(client, plural, kind));
+  return *r;
 }
 
 bool delete_recorded_cr(kube::KubeClient& client, std::string_view resource, const std::string& ns,

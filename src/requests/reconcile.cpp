@@ -1,5 +1,6 @@
 // The request controllers against a cluster: the CR lookups and one reconcile (GET, process, then
 // a status patch or a DELETE, as Velero's controllers write through controller-runtime).
+#include "vbackup/operation.hpp"
 #include "vbackup/requests.hpp"
 
 #include "vbackup/error.hpp"
@@ -54,12 +55,7 @@ void remove_request(kube::KubeClient& client, const ApiResource& r, const std::s
 }
 
 const ApiResource& require_resource(kube::KubeClient& client, std::string_view plural, std::string_view kind) {
-  const ApiResource* r = velero_resource(client, plural);
-  if (!r) {
-    throw Error(ErrorCode::unsupported, "the cluster " + client.config().server + " has no velero.io/v1 " +
-                                            std::string(kind) + " resource (Velero's CRDs are not installed)");
-  }
-  return *r;
+  return vbackup::velero_resource(client, plural, kind);
 }
 
 json::object status_of(const json::object& o) {

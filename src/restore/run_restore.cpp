@@ -41,7 +41,7 @@ std::int64_t count(const velero::Result& r) { return static_cast<std::int64_t>(r
 RestoreResult run_restore(velero::Restore restore, storage::BackupStore& store, ClusterTarget& target,
                           const RestoreOptions& in_options) {
   RestoreOptions options = in_options;
-  if (!options.now) options.now = [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); };
+  if (!options.now) options.now = [] { return now_timestamp(); };
   const bool apply = options.mode == RestoreOptions::Mode::apply;
   auto& st = restore.status;
   restore.metadata.namespace_ = options.velero_namespace;
@@ -245,7 +245,7 @@ RestoreRun create_restore(Cluster* cluster, OpenedLocation& location, velero::Re
     };
   }
   std::function<Timestamp()> now = options.now;
-  if (!now) now = [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); };
+  if (!now) now = [] { return now_timestamp(); };
   std::optional<RestoreRun> run;
   try {
     run.emplace(RestoreRun{run_restore(std::move(restore), *location.backups, *target, options), {}});

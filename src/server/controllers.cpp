@@ -1,6 +1,7 @@
 // Velero's backup and restore controllers (pkg/controller/backup_controller.go,
 // restore_controller.go) over create_backup / create_restore, and the start-up sweep of
 // pkg/cmd/server/server.go (markInProgressCRsFailed).
+#include "vbackup/operation.hpp"
 #include "vbackup/backup.hpp"
 #include "vbackup/cluster.hpp"
 #include "vbackup/location.hpp"
@@ -13,7 +14,6 @@ namespace vbackup::server {
 
 namespace {
 
-Timestamp now_s() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
 std::string_view phase_of(const json::object& o) {
   const json::object* st = json::find_object(o, "status");
@@ -26,13 +26,6 @@ std::string schedule_of(const json::object& o) {
   return labels ? std::string(json::get_string(*labels, "velero.io/schedule-name")) : std::string();
 }
 
-const ApiResource& velero_resource(kube::KubeClient& client, std::string_view plural) {
-  const ApiResource* r = client.discovery().find("velero.io", plural);
-  if (!r) r = client.refresh_discovery().find("velero.io", plural);
-  if (!r) throw Error(ErrorCode::unsupported, "the cluster " + client.config().server + " has no velero.io/v1 " +
-                                                  std::string(plural) + " (Velero's CRDs are not installed)");
-  return *r;
-}
 
 // Writes a terminal status the controller decided itself (FailedValidation) onto the existing CR,
 // through CrRecorder (status subresource or not).
@@ -48,7 +41,7 @@ json::object failed_validation(const std::vector<std::string>& errors) {
   json::array list;
   for (const auto& e : errors) list.emplace_back(e);
   return json::object{{"phase", "FailedValidation"}, {"validationErrors", std::move(list)},
-                      {"completionTimestamp", format_rfc3339(now_s())}};
+                      {"completionTimestamp", format_rfc3339(now_timestamp())}};
 }
 
 // The BackupStorageLocation a Backup names: the default location when it names none
@@ -56,7 +49,7 @@ json::object failed_validation(const std::vector<std::string>& errors) {
 // "default", unless a BSL is marked spec.default). The BSL object, or the validation error.
 std::optional<json::object> find_location(kube::KubeClient& client, const std::string& ns, std::string& name,
                                           std::vector<std::string>& errors) {
-  const ApiResource& bsl = velero_resource(client, "backupstoragelocations");
+  const ApiResource& bsl = velero_resource(client, "backupstoragelocations", "BackupStorageLocation");
   const bool unnamed = name.empty();
   if (unnamed) {
     name = "default";
@@ -172,7 +165,7 @@ class BackupController final : public Controller {
     const auto& st = run.result.backup.status;
     if (st.phase == "Completed") {
       ctx.metrics.backup_success(schedule);
-      ctx.metrics.backup_last_successful(schedule, double(std::chrono::system_clock::to_time_t(now_s())));
+      ctx.metrics.backup_last_successful(schedule, double(std::chrono::system_clock::to_time_t(now_timestamp())));
     } else if (st.phase == "PartiallyFailed") {
       ctx.metrics.backup_partial_failure(schedule);
     } else if (st.phase == "FailedValidation") {
@@ -211,7 +204,7 @@ class RestoreController final : public Controller {
     }
     std::optional<json::object> backup_cr, bsl;
     if (restore) {
-      const ApiResource& backups = velero_resource(ctx.client, "backups");
+      const ApiResource& backups = velero_resource(ctx.client, "backups", "Backup");
       if (restore->spec.backup_name.empty() == restore->spec.schedule_name.empty()) {
         errors.push_back("Either a backup or schedule must be specified as a source for the restore, but not both");
       } else if (!restore->spec.schedule_name.empty()) {
@@ -287,6 +280,7 @@ std::vector<std::string> mark_in_progress_failed(kube::KubeClient& client, const
   for (auto [plural, kind] : {std::pair{"backups", "backup"}, std::pair{"restores", "restore"}}) {
     const ApiResource* r = client.discovery().find("velero.io", plural);
     if (!r) continue;
+    const bool is_backups = std::string_view(plural) == "backups";  // a lambda below: clang 14 cannot capture a binding
     bool status_subresource = false;
     for (const auto& sub : client.discovery().resources(r->group_version()))
       if (sub.name == std::string(plural) + "/status") status_subresource = true;
@@ -298,7 +292,7 @@ std::vector<std::string> mark_in_progress_failed(kube::KubeClient& client, const
       // restart nothing carries on a WaitingForPluginOperations* or Finalizing* backup either.
       // (Velero's operations and finalizer controllers resume those; here they are in progress.)
       std::string_view p = phase_of(o);
-      if (p == "InProgress" || (std::string_view(plural) == "backups" &&
+      if (p == "InProgress" || (is_backups &&
                                 (p == "WaitingForPluginOperations" || p == "WaitingForPluginOperationsPartiallyFailed" ||
                                  p == "Finalizing" || p == "FinalizingPartiallyFailed"))) {
         names.emplace_back(json::metadata_string(o, "name"), p);
@@ -309,7 +303,7 @@ std::vector<std::string> mark_in_progress_failed(kube::KubeClient& client, const
       std::string reason = std::string("found a ") + kind + " with status \"" + phase + "\" during the server starting, "
                            "mark it as \"Failed\"";
       json::object patch{{"status", json::object{{"phase", "Failed"}, {"failureReason", reason},
-                                                 {"completionTimestamp", format_rfc3339(now_s())}}}};
+                                                 {"completionTimestamp", format_rfc3339(now_timestamp())}}}};
       try {
         std::string path = kube::KubeClient::path(*r, ns, name) + (status_subresource ? "/status" : "");
         client.request("PATCH", path, json::marshal(patch), "application/merge-patch+json");

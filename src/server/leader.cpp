@@ -173,7 +173,7 @@ std::optional<std::string> running_server(kube::KubeClient& client, const std::s
   } catch (const Error&) {
     return std::nullopt;
   }
-  auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto now = now_timestamp();
   if (renew_time + std::chrono::seconds(duration->get_int64()) + std::chrono::seconds(1) < now) return std::nullopt;
   return holder;
 }

@@ -3,6 +3,7 @@
 // validation and backup sync (src/sync, backup_storage_location_controller.go and
 // backup_sync_controller.go), GC and DeleteBackupRequests (src/deletion, gc_controller.go and
 // backup_deletion_controller.go), DownloadRequests and ServerStatusRequests (src/requests).
+#include "vbackup/operation.hpp"
 #include "vbackup/deletion.hpp"
 #include "vbackup/requests.hpp"
 #include "vbackup/schedule.hpp"
@@ -19,17 +20,7 @@ namespace {
 
 using std::chrono::milliseconds;
 
-Timestamp now_s() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
-const ApiResource& velero_resource(kube::KubeClient& client, std::string_view plural) {
-  const ApiResource* r = client.discovery().find("velero.io", plural);
-  if (!r) r = client.refresh_discovery().find("velero.io", plural);
-  if (!r) {
-    throw Error(ErrorCode::unsupported, "the cluster " + client.config().server + " has no velero.io/v1 " +
-                                            std::string(plural) + " (Velero's CRDs are not installed)");
-  }
-  return *r;
-}
 
 milliseconds until(Timestamp when, Timestamp now, milliseconds at_least = milliseconds(1000)) {
   return std::max(at_least, std::chrono::duration_cast<milliseconds>(when - now));
@@ -53,14 +44,14 @@ class ScheduleController : public Controller {
   std::optional<milliseconds> reconcile(const json::object& object, ControllerContext& c) override {
     auto s = velero::Schedule::from_json(object, "schedule");
     if (s.spec.paused) return std::nullopt;  // paused schedules are filtered out (a spec change wakes them)
-    const auto& schedules = velero_resource(c.client, "schedules");
-    const auto& backups = velero_resource(c.client, "backups");
+    const auto& schedules = velero_resource(c.client, "schedules", "Schedule");
+    const auto& backups = velero_resource(c.client, "backups", "Backup");
     std::vector<velero::Backup> mine;
     ListOptions lo;
     lo.namespace_ = s.metadata.namespace_;
     lo.label_selector = std::string(velero::label::schedule_name) + "=" + s.metadata.name;
     c.client.list(backups, lo, [&](json::object&& b) { mine.push_back(velero::Backup::from_json(b, "backup")); });
-    const Timestamp now = now_s();
+    const Timestamp now = now_timestamp();
     auto d = schedule::decide(s, now, defaults_, schedule::backup_running(s, mine));
     const std::string& ns = s.metadata.namespace_;
     if (!d.patch.empty()) c.client.patch(schedules, ns, s.metadata.name, kube::PatchType::merge, json::marshal(d.patch));
@@ -89,7 +80,7 @@ class LocationController : public Controller {
 
   std::optional<milliseconds> reconcile(const json::object& object, ControllerContext& c) override {
     auto bsl = velero::BackupStorageLocation::from_json(object, "backup storage location");
-    const Timestamp now = now_s();
+    const Timestamp now = now_timestamp();
     ensure_single_default(c.client, c.namespace_);
     if (validation_due(bsl, now, options_.validation_frequency)) {
       auto status = validate_location(bsl, &c.client, c.namespace_, now, location_options(c));
@@ -176,7 +167,7 @@ class DownloadRequestController : public Controller {
   std::string name() const override { return "download-request"; }
   std::string resource() const override { return "downloadrequests"; }
   std::optional<milliseconds> reconcile(const json::object& object, ControllerContext& c) override {
-    const Timestamp now = now_s();
+    const Timestamp now = now_timestamp();
     auto out = requests::reconcile_download_request(c.client, std::string(json::metadata_string(object, "namespace")),
                                                     std::string(json::metadata_string(object, "name")), now,
                                                     location_options(c));
@@ -197,7 +188,7 @@ class ServerStatusRequestController : public Controller {
   std::optional<milliseconds> reconcile(const json::object& object, ControllerContext& c) override {
     auto out = requests::reconcile_server_status_request(
         c.client, std::string(json::metadata_string(object, "namespace")),
-        std::string(json::metadata_string(object, "name")), now_s());
+        std::string(json::metadata_string(object, "name")), now_timestamp());
     if (!out.message.empty() && c.log) c.log("error", out.message);
     if (out.retry) return milliseconds(5000);
     if (out.requeue_after) return std::chrono::duration_cast<milliseconds>(*out.requeue_after);

@@ -39,7 +39,7 @@ class MemoryWriter final : public ObjectWriter {
     auto bytes = std::make_shared<const std::string>(std::move(buffer_));
     std::lock_guard lock(bucket_->mutex);
     bucket_->objects[key_] = std::move(bytes);
-    bucket_->modified[key_] = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    bucket_->modified[key_] = now_timestamp();
     committed_ = true;
   }
   std::uint64_t bytes_written() const override { return written_; }

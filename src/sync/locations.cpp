@@ -2,6 +2,7 @@
 // validation on validationFrequency (Velero's backup_storage_location_controller.go and
 // internal/storage/storagelocation.go) and the single default location.
 #include "core/encoding.hpp"
+#include "vbackup/operation.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/kube.hpp"
 #include "vbackup/manifests.hpp"
@@ -16,14 +17,6 @@ namespace vbackup {
 
 namespace sync_detail {
 
-const ApiResource& velero_resource(kube::KubeClient& client, std::string_view plural, std::string_view kind) {
-  const ApiResource* r = client.discovery().find("velero.io", plural);
-  if (!r) {
-    throw Error(ErrorCode::unsupported, "the cluster " + client.config().server + " has no velero.io/v1 " +
-                                            std::string(kind) + " resource (Velero's CRDs are not installed)");
-  }
-  return *r;
-}
 
 bool has_status_subresource(kube::KubeClient& client, const ApiResource& r) {
   for (const auto& sub : client.discovery().resources(r.group_version())) {
@@ -34,7 +27,6 @@ bool has_status_subresource(kube::KubeClient& client, const ApiResource& r) {
 
 }  // namespace sync_detail
 
-using sync_detail::velero_resource;
 
 std::vector<velero::BackupStorageLocation> list_locations(kube::KubeClient& client, const std::string& ns) {
   const ApiResource& r = velero_resource(client, "backupstoragelocations", "BackupStorageLocation");

@@ -1,5 +1,6 @@
 // One pass of Velero's backup sync controller (pkg/controller/backup_sync_controller.go, spec §3.1):
 // the bucket is the source of truth for the Backup CRs of one location.
+#include "vbackup/operation.hpp"
 #include "vbackup/cluster.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/kube.hpp"
@@ -14,7 +15,6 @@
 namespace vbackup {
 
 using sync_detail::has_status_subresource;
-using sync_detail::velero_resource;
 
 bool sync_due(const velero::BackupStorageLocation& bsl, Timestamp now, std::chrono::nanoseconds server_period) {
   auto period = server_period;
@@ -325,7 +325,7 @@ SyncResult sync_once(kube::KubeClient& client, const velero::BackupStorageLocati
                      const SyncOptions& options) {
   SyncResult result;
   result.location = bsl.metadata.name;
-  Timestamp now = options.now ? options.now() : std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  Timestamp now = options.now ? options.now() : now_timestamp();
   Pass{client, bsl, store, options, result, now}.run();
   return result;
 }
@@ -339,7 +339,7 @@ std::vector<velero::BackupStorageLocation> sync_order(std::vector<velero::Backup
 std::vector<SyncResult> sync_due_locations(kube::KubeClient& client, const SyncOptions& options,
                                            std::chrono::nanoseconds server_period,
                                            const LocationOptions& location_options) {
-  const Timestamp now = options.now ? options.now() : std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  const Timestamp now = options.now ? options.now() : now_timestamp();
   std::vector<SyncResult> out;
   for (const auto& bsl : sync_order(list_locations(client, options.velero_namespace))) {
     if (!sync_due(bsl, now, server_period)) continue;

@@ -9,7 +9,6 @@
 namespace vbackup::sync_detail {
 
 // The velero.io resource `plural`; Error(unsupported) naming `kind` when the cluster lacks the CRD.
-const ApiResource& velero_resource(kube::KubeClient& client, std::string_view plural, std::string_view kind);
 // Whether the CRD defines the status subresource (discovery lists "<plural>/status").
 bool has_status_subresource(kube::KubeClient& client, const ApiResource& resource);
 

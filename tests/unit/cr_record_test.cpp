@@ -138,7 +138,7 @@ TEST_CASE("record in cluster auto/true/false for a backup") {
     Server s({});
     auto run = create_backup(*s.cluster, l.location, demo_backup("b"), {});
     CHECK(run.result.outcome.ok());
-    CHECK(run.note.find("no velero.io/v1 Backup resource (Velero's CRDs are not installed)") != std::string::npos);
+    CHECK(run.note.find("no velero.io/v1 Backup resource (backups.velero.io: Velero's CRDs are not installed; `vbackup install --crds-only` installs them)") != std::string::npos);
   }
   SUBCASE("true without Velero's CRDs: the backup fails, says why, and leaves nothing in the location") {
     Server s({});

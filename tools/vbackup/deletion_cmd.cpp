@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "output.hpp"
 
+#include "vbackup/operation.hpp"
 #include "vbackup/deletion.hpp"
 #include "vbackup/labels.hpp"
 
@@ -18,14 +19,6 @@
 namespace vbackup::cli {
 namespace {
 
-const ApiResource& velero_resource(kube::KubeClient& client, std::string_view plural) {
-  const ApiResource* r = client.discovery().find("velero.io", plural);
-  if (!r) {
-    throw Error(ErrorCode::unsupported, "the cluster " + client.config().server + " has no velero.io/v1 " +
-                                            std::string(plural) + " CRD: install Velero's CRDs (vbackup install --crds-only)");
-  }
-  return *r;
-}
 
 void print_deletion(std::ostream& out, const deletion::DeletionResult& r) {
   const auto& dbr = r.request;
@@ -84,8 +77,8 @@ int run_gc(const Common& c, bool dry_run, bool process, const std::string& outpu
 // --wait: until every Backup CR submitted is gone, or its request ends Processed with errors.
 int wait_for_deletions(kube::KubeClient& client, const std::string& ns,
                        std::vector<std::pair<std::string, std::string>> pending /* backup, request */) {
-  const ApiResource& backups = velero_resource(client, "backups");
-  const ApiResource& dbrs = velero_resource(client, "deletebackuprequests");
+  const ApiResource& backups = velero_resource(client, "backups", "Backup");
+  const ApiResource& dbrs = velero_resource(client, "deletebackuprequests", "DeleteBackupRequest");
   std::cout << "Waiting for the backups to be deleted; you may safely press ctrl-c to stop waiting - "
                "the deletion will continue in the background.\n";
   int rc = 0;
@@ -123,7 +116,7 @@ int submit_backup_deletion(const Common& c, const std::vector<std::string>& name
   // pkg/cmd/cli/backup/delete.go: confirmation first, then the Backup CRs, then one request each.
   if (!confirmed("backup delete", confirm)) return 0;
   kube::KubeClient client(kube::load_rest_config(c.connect()));
-  const ApiResource& backups = velero_resource(client, "backups");
+  const ApiResource& backups = velero_resource(client, "backups", "Backup");
   std::vector<std::string> list;
   int rc = 0;
   if (!names.empty()) {
