@@ -17,7 +17,7 @@ packages=(
   clang libclang-rt-14-dev
   tar gzip zstd
   awscli
-  age
+  age openssh-client  # age -d / -e and ssh-keygen -Y: the crypto room's interop tests
 )
 
 missing=()
