@@ -1,6 +1,7 @@
 // The resources of `vbackup install`, built as Velero's pkg/install/resources.go and deployment.go
 // build them (facts copied: names, labels, the order, the pod template), for a Deployment that runs
 // `vbackup server`.
+#include "core/quantity.hpp"
 #include "install_internal.hpp"
 
 #include "core/encoding.hpp"
@@ -14,8 +15,6 @@
 #include <boost/json.hpp>
 
 #include <cctype>
-#include <cmath>
-#include <cstring>
 
 namespace vbackup {
 namespace {
@@ -97,46 +96,9 @@ json::object volume_snapshot_location(const InstallOptions& o) {
   return v;
 }
 
-// resource.ParseQuantity, as far as comparing a request with a limit needs it: a signed decimal
-// number and a suffix (binary Ki…Ei, decimal n u m k M G T P E, or an exponent e3/E-2). The value as
-// a long double is exact enough to order two quantities. Error(invalid) with apimachinery's messages.
+// resource.ParseQuantity (core/quantity.hpp) with the words of velero install's errors.
 long double parse_quantity(const std::string& flag_what, const std::string& text) {
-  const std::string format =
-      "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
-  auto fail = [&](const std::string& why) {
-    return invalid_input("couldn't parse " + flag_what + " \"" + text + "\": " + why);
-  };
-  std::size_t i = 0;
-  if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
-  bool digit = false;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
-    digit |= text[i] != '.';
-    ++i;
-  }
-  if (!digit) throw fail(format);
-  long double value = 0;
-  try {
-    value = std::stold(text.substr(0, i));
-  } catch (const std::exception&) {
-    throw fail(format);
-  }
-  const std::string suffix = text.substr(i);
-  static const std::map<std::string, long double> units = {
-      {"", 1},       {"n", 1e-9L},  {"u", 1e-6L},  {"m", 1e-3L},  {"k", 1e3L},   {"M", 1e6L},
-      {"G", 1e9L},   {"T", 1e12L},  {"P", 1e15L},  {"E", 1e18L},  {"Ki", 0x1p10L}, {"Mi", 0x1p20L},
-      {"Gi", 0x1p30L}, {"Ti", 0x1p40L}, {"Pi", 0x1p50L}, {"Ei", 0x1p60L}};
-  if (auto u = units.find(suffix); u != units.end()) return value * u->second;
-  if ((suffix[0] == 'e' || suffix[0] == 'E') && suffix.size() > 1) {
-    std::size_t j = 1;
-    if (suffix[j] == '+' || suffix[j] == '-') ++j;
-    bool exponent_digits = j < suffix.size();
-    for (std::size_t k = j; k < suffix.size(); ++k) exponent_digits &= std::isdigit(static_cast<unsigned char>(suffix[k])) != 0;
-    if (exponent_digits) return value * std::pow(10.0L, std::stold(suffix.substr(1)));
-  }
-  for (char c : suffix) {
-    if (!std::isdigit(static_cast<unsigned char>(c)) && !std::strchr("eEinumkKMGTP+-", c)) throw fail(format);
-  }
-  throw fail("unable to parse quantity's suffix");
+  return vbackup::parse_quantity(text, "couldn't parse " + flag_what + " \"" + text + "\": ");
 }
 
 // kubeutil.ParseCPUAndMemoryResources: each quantity must parse, a request may not exceed its limit

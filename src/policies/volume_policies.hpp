@@ -4,6 +4,8 @@
 // VolumeFilterData for a PV (with its PVC) or a pod volume and asks ResourcePolicies::match_volume.
 #pragma once
 
+#include "core/quantity.hpp"
+
 #include "vbackup/json.hpp"
 
 #include <map>
@@ -91,7 +93,7 @@ bool matches(const VolumePolicy& policy, const StructuredVolume& volume);
 // resource.ParseQuantity's value in base units (bytes), for comparisons. Throws Error(invalid) with
 // apimachinery's message ("quantities must match the regular expression …" / "unable to parse
 // quantity's suffix") prefixed by `what`.
-long double parse_quantity(std::string_view text, std::string_view what);
+using vbackup::parse_quantity;  // core/quantity.hpp
 
 // parseCapacity: {lower, upper}; throws `wrong format of Capacity <text>` (no comma, or more than one)
 // or `wrong format of Capacity <side> with err <quantity error>`.
