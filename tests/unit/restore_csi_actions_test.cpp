@@ -11,6 +11,8 @@
 #include "vbackup/error.hpp"
 #include "vbackup/stream.hpp"
 
+#include "fake_target_lookup.hpp"
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -27,28 +29,7 @@ namespace {
 json::object obj(std::string_view text) { return json::parse(text, "test").as_object(); }
 std::string compact(const json::value& v) { return json::marshal(v); }
 
-class FakeTarget final : public TargetLookup {
- public:
-  void add(std::string gr, std::string ns, json::object o) {
-    std::string name(json::metadata_string(o, "name"));
-    objects_[{std::move(gr), std::move(ns), std::move(name)}] = std::move(o);
-  }
-  std::optional<json::object> get(std::string_view gr, std::string_view ns, std::string_view name) override {
-    auto it = objects_.find({std::string(gr), std::string(ns), std::string(name)});
-    if (it == objects_.end()) return std::nullopt;
-    return it->second;
-  }
-  std::vector<json::object> list(std::string_view gr, std::string_view ns, std::string_view) override {
-    std::vector<json::object> out;
-    for (const auto& [key, o] : objects_) {
-      if (std::get<0>(key) == gr && std::get<1>(key) == ns) out.push_back(o);
-    }
-    return out;
-  }
-
- private:
-  std::map<std::tuple<std::string, std::string, std::string>, json::object> objects_;
-};
+using testing::FakeTarget;
 
 // What Velero 1.18 writes for one CSI-snapshotted claim app/data (csi §1.3–§1.6), post-operation.
 const char* kPvc = R"({"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"data","namespace":"app",

@@ -8,6 +8,8 @@
 #include "vbackup/labels.hpp"
 #include "vbackup/velero_meta.hpp"
 
+#include "fake_target_lookup.hpp"
+
 #include <doctest/doctest.h>
 
 #include <map>
@@ -21,29 +23,7 @@ namespace {
 json::object obj(std::string_view text) { return json::parse(text, "test").as_object(); }
 std::string compact(const json::object& o) { return json::marshal(o, {.sort_keys = false}); }
 
-class FakeTarget final : public TargetLookup {
- public:
-  void add(std::string gr, std::string ns, json::object o) {
-    std::string name(json::metadata_string(o, "name"));
-    objects_[{std::move(gr), std::move(ns), std::move(name)}] = std::move(o);
-  }
-  std::optional<json::object> get(std::string_view gr, std::string_view ns, std::string_view name) override {
-    auto it = objects_.find({std::string(gr), std::string(ns), std::string(name)});
-    if (it == objects_.end()) return std::nullopt;
-    return it->second;
-  }
-  std::vector<json::object> list(std::string_view gr, std::string_view ns, std::string_view selector) override {
-    auto sel = labels::Selector::parse(selector);
-    std::vector<json::object> out;
-    for (const auto& [key, o] : objects_) {
-      if (std::get<0>(key) == gr && std::get<1>(key) == ns && sel.matches(json::metadata_map(o, "labels"))) out.push_back(o);
-    }
-    return out;
-  }
-
- private:
-  std::map<std::tuple<std::string, std::string, std::string>, json::object> objects_;
-};
+using testing::FakeTarget;
 
 std::string error_of(auto&& f) {
   try {
