@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <mutex>
 #include <new>
 #include <unordered_map>
@@ -15,12 +16,28 @@ namespace {
 
 thread_local std::string last_error;
 thread_local vbk_status last_code = VBK_OK;
+// brief s3-docs: the HTTP answer behind the failure (vbk_last_error_http_status/_reason).
+thread_local int last_http_status = 0;
+thread_local std::string last_http_reason;
 
 }  // namespace
 
 vbk_status fail(vbk_status code, std::string message) {
   last_error = std::move(message);
   last_code = code;
+  last_http_status = 0;
+  last_http_reason.clear();
+  // guarded() calls this from its catch handlers: the Error being handled carries the HTTP answer,
+  // if one arrived (vbackup::Error::http_status), so every call site keeps its one-line fail().
+  if (std::exception_ptr current = std::current_exception()) {
+    try {
+      std::rethrow_exception(current);
+    } catch (const Error& e) {
+      last_http_status = e.http_status();
+      last_http_reason = e.http_reason();
+    } catch (...) {
+    }
+  }
   return code;
 }
 
@@ -75,6 +92,8 @@ vbk_status last_error_status() { return last_code; }
 vbk_status succeed() {
   last_error.clear();
   last_code = VBK_OK;
+  last_http_status = 0;
+  last_http_reason.clear();
   return VBK_OK;
 }
 
@@ -245,6 +264,10 @@ const char* vbk_version(void) { return vbackup::version(); }
 const char* vbk_last_error(void) { return last_error_message(); }
 
 vbk_status vbk_last_error_code(void) { return last_error_status(); }
+
+int vbk_last_error_http_status(void) { return last_http_status; }
+
+const char* vbk_last_error_reason(void) { return last_http_reason.c_str(); }
 
 void vbk_free(void* p) { std::free(p); }
 

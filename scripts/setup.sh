@@ -18,6 +18,7 @@ packages=(
   tar gzip zstd
   awscli
   age openssh-client  # age -d / -e and ssh-keygen -Y: the crypto room's interop tests
+  doxygen  # the C API reference, docs/Doxyfile (brief s3-docs)
 )
 
 missing=()

@@ -67,8 +67,8 @@ extern "C" {
 #define VBK_API
 #endif
 
-typedef int vbk_status;
-#define VBK_OK 0
+typedef int vbk_status; /* VBK_OK or one of the negative categories below */
+#define VBK_OK 0         /* success */
 #define VBK_ERROR -1        /* anything without a better category */
 #define VBK_EINVALID -2     /* bad input: a spec, option, selector, manifest, archive; a failed validation */
 #define VBK_ENOTFOUND -3    /* no such backup, object or key */
@@ -87,6 +87,15 @@ VBK_API const char* vbk_version(void);
 VBK_API const char* vbk_last_error(void);
 /* The status the last call on this thread returned (VBK_OK if it succeeded). */
 VBK_API vbk_status vbk_last_error_code(void);
+/* The HTTP status of the answer that made the last call on this thread fail: the Kubernetes API
+ * server's (403 Forbidden, 404 NotFound, 409 AlreadyExists, …) or the object store's (404
+ * NoSuchBucket, 403 AuthorizationFailure, …); 0 when the failure came from no HTTP answer (bad
+ * input, local I/O, an unreachable server) or the call succeeded (brief s3-docs). */
+VBK_API int vbk_last_error_http_status(void);
+/* The reason the server gave with that status: the Kubernetes Status reason ("AlreadyExists",
+ * "Forbidden", …) or the S3 or Azure error code ("NoSuchBucket", "AuthorizationFailure", …); ""
+ * when it gave none. Valid until the next vbk_* call on this thread; do not free. */
+VBK_API const char* vbk_last_error_reason(void);
 
 /* Releases a string the library handed out. NULL is fine. */
 VBK_API void vbk_free(void* p);
@@ -126,22 +135,23 @@ typedef void (*vbk_plan_fn)(void* user, const char* plan_item_json);
  * writes) only the fields of the version a struct carries, so a caller built against an older
  * header keeps working. */
 #define VBK_CALLBACKS_VERSION 2
+/* The callbacks of an operation; initialise with VBK_CALLBACKS_INIT or vbk_callbacks_init. */
 typedef struct vbk_callbacks {
   unsigned version;         /* VBK_CALLBACKS_VERSION */
   vbk_progress_fn progress; /* may be NULL */
   vbk_log_fn log;           /* may be NULL */
   vbk_item_fn item;         /* may be NULL */
-  void* user;
+  void* user;               /* handed to every callback */
   vbk_plan_fn plan;         /* version 2; may be NULL; restores only (a backup has no plan) */
 } vbk_callbacks;
-#define VBK_CALLBACKS_INIT {VBK_CALLBACKS_VERSION, NULL, NULL, NULL, NULL, NULL}
+#define VBK_CALLBACKS_INIT {VBK_CALLBACKS_VERSION, NULL, NULL, NULL, NULL, NULL} /* no callbacks */
 /* Fills *callbacks as VBK_CALLBACKS_INIT for `version` (1 or 2), writing only that version's
  * fields; VBK_EINVALID for a version this library does not know. */
 VBK_API vbk_status vbk_callbacks_init(vbk_callbacks* callbacks, unsigned version);
 
 /* ---- locations: where backups live ----------------------------------------------------------- */
 
-typedef struct vbk_location vbk_location;
+typedef struct vbk_location vbk_location; /* an open location (vbk_location_open) */
 
 /* Opens a backup storage location: a URL (file://DIR[?prefix=P], s3://BUCKET[/PREFIX]?region=…,
  * azure://CONTAINER[/PREFIX]?storageAccount=…), a BackupStorageLocation (velero.io/v1) as JSON, the
@@ -155,6 +165,7 @@ VBK_API vbk_status vbk_location_open(const char* location, vbk_location** out);
 /* The named locations of the locations file (see vbk_location_open) as a JSON array of
  * BackupStorageLocations, in file order; [] when there is no file. */
 VBK_API vbk_status vbk_locations_list(char** locations_json);
+/* Closes a location opened by vbk_location_open. NULL is fine. */
 VBK_API void vbk_location_close(vbk_location* location);
 
 /* Velero's validity check of a location (spec §2.2): *status_json is a BackupStorageLocation status,
@@ -183,7 +194,7 @@ VBK_API vbk_status vbk_location_prune(vbk_location* location, const char* option
 
 /* ---- clusters: what is backed up, and restored into ----------------------------------------- */
 
-typedef struct vbk_cluster vbk_cluster;
+typedef struct vbk_cluster vbk_cluster; /* an open cluster (vbk_cluster_open, vbk_cluster_open_manifests) */
 
 /* A directory or file of Kubernetes manifests (YAML or JSON) standing in for a cluster (read only;
  * a restore into it can only be a dry run, as with no cluster).
@@ -198,6 +209,7 @@ VBK_API vbk_status vbk_cluster_open_manifests(const char* path, const char* opti
  * default 1m). Connecting is lazy: errors of an unreachable server come from the first call that
  * uses the cluster, naming the server URL. */
 VBK_API vbk_status vbk_cluster_open(const char* options_json, vbk_cluster** out);
+/* Closes a cluster opened by vbk_cluster_open or vbk_cluster_open_manifests. NULL is fine. */
 VBK_API void vbk_cluster_close(vbk_cluster* cluster);
 
 /* The Kubernetes API server's version (GET /version): {"gitVersion", "major", "minor", "server"}.

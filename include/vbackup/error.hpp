@@ -29,8 +29,23 @@ class Error : public std::runtime_error {
   Error(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
   ErrorCode code() const noexcept { return code_; }
 
+  // The HTTP answer behind the error, where one arrived (issue 15: "the Kubernetes HTTP status
+  // where there is one"): its status code, 0 when the error came from no HTTP answer; and the
+  // server's reason: the Kubernetes Status reason ("AlreadyExists", "Forbidden") or the object
+  // store's error code ("NoSuchBucket", "AuthorizationFailure"), "" when it sent none.
+  int http_status() const noexcept { return http_status_; }
+  const std::string& http_reason() const noexcept { return http_reason_; }
+  // Set where the answer is read (kube::error_from_response, the S3 and Azure stores).
+  Error& with_http(int http_status, std::string reason) {
+    http_status_ = http_status;
+    http_reason_ = std::move(reason);
+    return *this;
+  }
+
  private:
   ErrorCode code_;
+  int http_status_ = 0;
+  std::string http_reason_;
 };
 
 // Shorthands that read well at the throw site: throw invalid_input("selector: …").

@@ -232,9 +232,10 @@ class KubeError : public Error {
  public:
   KubeError(ErrorCode code, const std::string& message, int http_status, Reason reason, std::string reason_text,
             std::vector<StatusCause> causes = {}, std::optional<std::chrono::seconds> retry_after = {})
-      : Error(code, message), http_status_(http_status), reason_(reason), reason_text_(std::move(reason_text)),
-        causes_(std::move(causes)), retry_after_(retry_after) {}
-  int http_status() const noexcept { return http_status_; }  // 0 when no response arrived
+      : Error(code, message), reason_(reason), reason_text_(std::move(reason_text)), causes_(std::move(causes)),
+        retry_after_(retry_after) {
+    with_http(http_status, reason_text_);  // Error::http_status(): 0 when no response arrived
+  }
   Reason reason() const noexcept { return reason_; }
   const std::string& reason_text() const noexcept { return reason_text_; }  // Status.reason as sent
   const std::vector<StatusCause>& causes() const noexcept { return causes_; }
@@ -246,7 +247,6 @@ class KubeError : public Error {
 
  private:
   std::string status_message_;
-  int http_status_;
   Reason reason_;
   std::string reason_text_;
   std::vector<StatusCause> causes_;

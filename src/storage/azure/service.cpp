@@ -83,20 +83,22 @@ Error Service::failure(const http::Response& response, std::string_view operatio
   if (!body && !response.body.empty()) detail += " (the error body is not the service's XML)";
 
   if (response.status == 404 && code == "BlobNotFound") {
-    return not_found(describe_ + ": " + std::string(key) + ": no such object");
+    return not_found(describe_ + ": " + std::string(key) + ": no such object").with_http(response.status, code);
   }
   if (code == "ContainerNotFound") {
     return Error(ErrorCode::storage, what + ": container \"" + config_.container + "\" does not exist in storage account \"" +
-                                         config_.storage_account + "\" (" + detail + ")");
+                                         config_.storage_account + "\" (" + detail + ")")
+        .with_http(response.status, code);
   }
   if (response.status == 403 || code == "AuthenticationFailed" || code == "AuthorizationFailure") {
     return Error(ErrorCode::storage, what + ": authorization failed for storage account \"" + config_.storage_account +
-                                         "\" (" + detail + "); check the key in " + config_.key_env_var);
+                                         "\" (" + detail + "); check the key in " + config_.key_env_var)
+        .with_http(response.status, code);
   }
   if (response.status == 404 && code.empty() && !key.empty()) {
-    return not_found(describe_ + ": " + std::string(key) + ": no such object");
+    return not_found(describe_ + ": " + std::string(key) + ": no such object").with_http(response.status, code);
   }
-  return Error(ErrorCode::storage, what + ": " + detail);
+  return Error(ErrorCode::storage, what + ": " + detail).with_http(response.status, code);
 }
 
 std::string Service::read_sas_url(std::string_view key, std::chrono::seconds ttl) const {

@@ -204,16 +204,20 @@ Error S3Store::error_from(const http::Response& r, std::string_view body, const 
   bool is_denied = r.status == 403 || std::find(std::begin(denied), std::end(denied), code) != std::end(denied);
   if (is_denied) {
     return Error(ErrorCode::storage, scrub(what + ": access denied (" + cause + ") for access key id " +
-                                           creds_.access_key_id + " from " + creds_.source));
+                                           creds_.access_key_id + " from " + creds_.source))
+        .with_http(r.status, code);
   }
   if (code == "NoSuchBucket") {
-    return Error(ErrorCode::storage, scrub(what + ": bucket \"" + cfg_.bucket + "\" does not exist (NoSuchBucket)"));
+    return Error(ErrorCode::storage, scrub(what + ": bucket \"" + cfg_.bucket + "\" does not exist (NoSuchBucket)"))
+        .with_http(r.status, code);
   }
-  if (r.status == 404 && (code.empty() || code == "NoSuchKey")) return not_found(scrub(what + ": no such object"));
+  if (r.status == 404 && (code.empty() || code == "NoSuchKey")) {
+    return not_found(scrub(what + ": no such object")).with_http(r.status, code);
+  }
   if (!region_hint.empty() && region_hint != region_) {
     cause += "; the bucket is in region " + region_hint + ", not " + region_;
   }
-  return Error(ErrorCode::storage, scrub(what + ": " + cause));
+  return Error(ErrorCode::storage, scrub(what + ": " + cause)).with_http(r.status, code);
 }
 
 }  // namespace vbackup::s3

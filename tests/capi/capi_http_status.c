@@ -1,0 +1,122 @@
+/* The HTTP answer behind a failure at the C boundary (issue 15: "exceptions per error category with
+ * the Kubernetes HTTP status where there is one"; brief s3-docs): vbk_last_error_http_status() and
+ * vbk_last_error_reason() after a 403 Forbidden and a 404 NotFound from the test API server, a 409
+ * AlreadyExists on create, and 0 / "" for failures that had no HTTP answer and after a success.
+ * The object stores' codes (NoSuchBucket, AuthorizationFailure) are checked from Python against
+ * moto and Azurite (bindings/python/tests/test_http_status.py). */
+#define _GNU_SOURCE
+#include "capi_check.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int failures = 0;
+int checks = 0;
+
+/* The test API server seeded with Velero's CRDs, every request for DownloadRequests answered 403
+ * (its "unreadable" fault switch); its kubeconfig in `kubeconfig`. */
+static pid_t start_server(const char* source_root, const char* scratch, char* kubeconfig, size_t size) {
+  const char* binary = getenv("KUBE_TEST_SERVER");
+  if (!binary) return -1;
+  char crds[4096], port_file[4096];
+  snprintf(crds, sizeof crds, "%s/tests/data/velero", source_root);
+  snprintf(kubeconfig, size, "%s/kubeconfig", scratch);
+  snprintf(port_file, sizeof port_file, "%s/port", scratch);
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (!freopen("/dev/null", "w", stdout)) _exit(127);
+    execl(binary, binary, "--port", "0", "--crd-delay-ms", "0", "--seed", crds, "--faults",
+          "{\"unreadable\": [{\"resource\": \"downloadrequests.velero.io\", \"code\": 403}]}", "--write-kubeconfig",
+          kubeconfig, "--port-file", port_file, (char*)NULL);
+    _exit(127);
+  }
+  for (int i = 0; i < 400; ++i) {
+    FILE* f = fopen(port_file, "r");
+    char buf[32] = {0};
+    if (f) {
+      size_t n = fread(buf, 1, sizeof buf - 1, f);
+      fclose(f);
+      if (n > 0 && strchr(buf, '\n')) return pid;
+    }
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  kill(pid, SIGTERM);
+  waitpid(pid, NULL, 0);
+  return -1;
+}
+
+static int no_http(void) { return vbk_last_error_http_status() == 0 && strcmp(vbk_last_error_reason(), "") == 0; }
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: capi_http_status_test SOURCE_ROOT\n");
+    return 2;
+  }
+  char scratch[] = "/tmp/vbk-capi-http-XXXXXX";
+  if (!mkdtemp(scratch)) return 2;
+  char url[4200], kubeconfig[4096], options[4300];
+  snprintf(url, sizeof url, "file://%s/bucket", scratch);
+
+  /* Failures without an HTTP answer: 0 and "" */
+  vbk_location* loc = NULL;
+  CHECK(vbk_location_open(url, &loc) == VBK_OK);
+  char* out = NULL;
+  CHECK(vbk_backup_get(loc, "nope", &out) == VBK_ENOTFOUND);
+  CHECK(no_http());
+  CHECK(vbk_location_open("{\"spec\": ", NULL) == VBK_EINVALID);
+  CHECK(no_http());
+
+  pid_t server = start_server(argv[1], scratch, kubeconfig, sizeof kubeconfig);
+  CHECK(server > 0);
+  if (server > 0) {
+    snprintf(options, sizeof options, "{\"kubeconfig\": \"%s\"}", kubeconfig);
+    vbk_cluster* cluster = NULL;
+    CHECK(vbk_cluster_open(options, &cluster) == VBK_OK);
+    CHECK(no_http());
+
+    /* 403 Forbidden: the API server refuses every DownloadRequest */
+    CHECK(vbk_download_request_reconcile(cluster, "velero", "dr", NULL, &out) == VBK_EKUBE);
+    CHECK(vbk_last_error_http_status() == 403);
+    CHECK(strcmp(vbk_last_error_reason(), "Forbidden") == 0);
+    CHECK(out == NULL);
+    /* a success clears it */
+    CHECK(vbk_cluster_version(cluster, &out) == VBK_OK);
+    vbk_free(out);
+    out = NULL;
+    CHECK(no_http());
+
+    /* 409 AlreadyExists: the Backup CR left behind takes the name when the backup is created again */
+    const char* backup = "{\"metadata\": {\"name\": \"taken\"}, \"spec\": {\"includedNamespaces\": [\"velero\"]}}";
+    CHECK(vbk_backup_create(cluster, loc, backup, "{\"recordInCluster\": true}", NULL, NULL) == VBK_OK);
+    CHECK(vbk_backup_delete(loc, "taken") == VBK_OK);
+    CHECK(vbk_backup_create(cluster, loc, backup, "{\"recordInCluster\": true}", NULL, NULL) == VBK_EEXISTS);
+    CHECK(vbk_last_error_http_status() == 409);
+    CHECK(strcmp(vbk_last_error_reason(), "AlreadyExists") == 0);
+    /* the same name taken in the location is no HTTP answer */
+    CHECK(vbk_backup_create(cluster, loc, "{\"metadata\": {\"name\": \"b2\"}, \"spec\": {\"includedNamespaces\": "
+                                          "[\"velero\"]}}", "{\"recordInCluster\": false}", NULL, NULL) == VBK_OK);
+    CHECK(vbk_backup_create(cluster, loc, "{\"metadata\": {\"name\": \"b2\"}}", "{\"recordInCluster\": false}",
+                            NULL, NULL) == VBK_EEXISTS);
+    CHECK(no_http());
+
+    /* 404 NotFound from the API server: a Backup CR that is not there */
+    CHECK(vbk_backup_request_deletion(cluster, "missing", NULL, &out) != VBK_OK);
+    printf("request deletion of a missing backup: %d %s (%d %s)\n", vbk_last_error_code(), vbk_last_error(),
+           vbk_last_error_http_status(), vbk_last_error_reason());
+
+    vbk_cluster_close(cluster);
+    kill(server, SIGTERM);
+    waitpid(server, NULL, 0);
+  }
+  vbk_location_close(loc);
+  char cmd[4200];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", scratch);
+  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", scratch);
+  printf("%d checks, %d failures\n", checks, failures);
+  return failures ? 1 : 0;
+}
