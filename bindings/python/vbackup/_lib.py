@@ -24,24 +24,30 @@ _KUBE_STATUS = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE) \S+: (\d{3}) ([A-Z][
 class Error(Exception):
     """A libvbackup failure; ``code`` is the C API's vbk_status, ``message`` names the input.
 
-    ``http_status`` and ``reason`` are the Kubernetes API's answer (409 and "AlreadyExists",
-    404 and "NotFound", 403 and "Forbidden", ...) when the failure is a refused API call; None
-    otherwise (a name taken in the location, a file missing from a bucket)."""
+    ``http_status`` and ``reason`` are the server's answer when an HTTP answer made the call fail
+    (vbk_last_error_http_status/_reason): the Kubernetes API's (409 and "AlreadyExists", 404 and
+    "NotFound", 403 and "Forbidden", ...) or the object store's (404 and "NoSuchBucket", 403 and
+    "AuthorizationFailure", ...); None otherwise (a name taken in the location, bad input, a server
+    that did not answer)."""
 
     code = -1
 
-    def __init__(self, message: str, backup: Optional[JSON] = None, restore: Optional[JSON] = None):
+    def __init__(self, message: str, backup: Optional[JSON] = None, restore: Optional[JSON] = None,
+                 http_status: Optional[int] = None, reason: Optional[str] = None):
         super().__init__(message)
         self.message = message
         #: For a failed backup: the Backup with its status (phase, validationErrors, failureReason).
         self.backup = backup
         #: For a failed restore: the Restore with its status (phase, validationErrors, failureReason).
         self.restore = restore
-        m = _KUBE_STATUS.search(message)
-        #: The Kubernetes API's HTTP status (an int) when the API server refused a call, else None.
-        self.http_status: Optional[int] = int(m.group(1)) if m else None
-        #: The Kubernetes Status reason ("AlreadyExists", "Conflict", ...) with ``http_status``, else None.
-        self.reason: Optional[str] = m.group(2) if m else None
+        # The library's own record first (brief s3-docs); an API answer quoted in the message otherwise
+        # (an Error made from a message, or a failure the library words without keeping the answer).
+        m = None if http_status else _KUBE_STATUS.search(message)
+        #: The HTTP status (an int) of the answer that made the call fail, else None.
+        self.http_status: Optional[int] = http_status or (int(m.group(1)) if m else None)
+        #: The Kubernetes Status reason or the object store's error code with ``http_status``
+        #: ("AlreadyExists", "NoSuchBucket", ...), else None.
+        self.reason: Optional[str] = (reason or None) if http_status else (m.group(2) if m else None)
 
 
 class InvalidError(Error):
@@ -146,6 +152,22 @@ version_ = _fn("vbk_version", [], _s)
 #: The version of the libvbackup loaded (the wheel carries the library of its own release).
 __version__: str = version_().decode()
 last_error = _fn("vbk_last_error", [], _s)
+last_error_http_status = _fn("vbk_last_error_http_status", [], ctypes.c_int)  # brief s3-docs
+last_error_reason = _fn("vbk_last_error_reason", [], _s)
+
+
+class LastError(bytes):
+    """vbk_last_error() with the HTTP answer of the same call (``http_status`` 0 when none, and
+    ``reason``), read together on the thread that made the call: they are per thread."""
+    http_status: int = 0
+    reason: str = ""
+
+
+def read_last_error() -> LastError:
+    e = LastError(last_error() or b"")
+    e.http_status = last_error_http_status()
+    e.reason = (last_error_reason() or b"").decode("utf-8", "replace")
+    return e
 free = _fn("vbk_free", [_p], None)
 location_open = _fn("vbk_location_open", [_s, _out])
 location_close = _fn("vbk_location_close", [_p], None)
@@ -199,8 +221,10 @@ def check(status: int, backup: Optional[JSON] = None, restore: Optional[JSON] = 
     """Raises the Error subclass of a failed call, with vbk_last_error() as its message (``message``:
     the one read on the thread that made the call, vbk_last_error being per thread)."""
     if status != 0:
-        text = ((last_error() if message is None else message) or b"").decode("utf-8", "replace")
-        raise _ERRORS.get(status, Error)(text, backup, restore)
+        detail = read_last_error() if message is None else message
+        text = (detail or b"").decode("utf-8", "replace")
+        raise _ERRORS.get(status, Error)(text, backup, restore, http_status=getattr(detail, "http_status", 0),
+                                         reason=getattr(detail, "reason", ""))
 
 
 def enc(s: PathLike) -> bytes:
@@ -324,7 +348,7 @@ class CallbackSet:
         releases it (PyDLL would not), and the callbacks take it back on whatever thread they run."""
         if threading.current_thread() is not threading.main_thread():
             result = fn(*args)
-            self.last_error = last_error()
+            self.last_error = read_last_error()
             return result
         box: Dict[str, Any] = {}
         done = threading.Event()
@@ -332,7 +356,7 @@ class CallbackSet:
         def run() -> None:
             try:
                 box["result"] = fn(*args)
-                self.last_error = last_error()  # per thread: read it here
+                self.last_error = read_last_error()  # per thread: read it here
             except BaseException as e:  # ctypes argument errors: re-raised on the caller's thread
                 box["error"] = e
             finally:
