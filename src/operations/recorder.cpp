@@ -137,7 +137,7 @@ void CrRecorder::start(const json::object& cr) {
     if (!terminal(phase)) msg += "; it may still be running";
     msg += ". If it is stale, remove it with `kubectl delete " + k + " " + st.name + " -n " + st.ns +
            "` or `vbackup " + k + " delete " + st.name + "`, or choose another name";
-    throw Error(ErrorCode::already_exists, msg).with_http(e.http_status(), e.http_reason());  // the 409 AlreadyExists
+    throw Error(ErrorCode::already_exists, msg);
   }
   st.phase = State::Phase::active;
   st.resource_version = std::string(json::metadata_string(created, "resourceVersion"));

@@ -1,7 +1,7 @@
 """The HTTP answer behind a failure, from the library (issue 15: "exceptions per error category with
 the Kubernetes HTTP status where there is one"; brief s3-docs): ``err.http_status`` and
 ``err.reason`` come from vbk_last_error_http_status/_reason, read on the thread that made the call,
-for the Kubernetes API (403 Forbidden, 409 AlreadyExists) and the object stores (S3's NoSuchBucket
+for the Kubernetes API (403 Forbidden, 404 NotFound) and the object stores (S3's NoSuchBucket
 from moto, Azure's AuthenticationFailed from Azurite); None for failures without an HTTP answer."""
 import base64
 import json
@@ -45,18 +45,31 @@ def test_403_forbidden_from_the_api_server(velero_server):
         assert "forbidden" in err.value.message
 
 
-def test_409_already_exists_on_create_read_on_the_calling_thread(velero_server, location):
-    # The backup runs on a helper thread (Ctrl-C stays possible): the status is read there too.
+def test_404_not_found_from_the_api_server(velero_server):
     _, kubeconfig = velero_server
+    with vbackup.Cluster(kubeconfig) as c:
+        with pytest.raises(vbackup.NotFoundError) as err:
+            vbackup.request_backup_deletion("missing", cluster=c)
+    assert (err.value.http_status, err.value.reason) == (404, "NotFound")
+
+
+def test_the_answer_is_read_on_the_thread_that_made_the_call(velero_server, location):
+    # A backup runs on a helper thread (so that Ctrl-C stays possible): its last error, and the HTTP
+    # answer with it, are read there. A Backup CR left behind takes the name: the backup fails with
+    # the API server's refusal as its failureReason, which carries no HTTP answer of its own.
+    url, kubeconfig = velero_server
     spec = {"includedNamespaces": ["velero"]}
     with vbackup.Cluster(kubeconfig) as c:
         vbackup.backup(spec, name="taken", location=location, cluster=c, record_in_cluster=True)
         with vbackup.Location(location) as loc:
             loc.delete_backup("taken")  # the files only: the Backup CR stays and keeps the name
+        control(url, {"unreadable": [{"resource": "downloadrequests.velero.io", "code": 403}]})
+        with pytest.raises(vbackup.KubeError):  # the main thread's last error: a 403
+            vbackup.reconcile_download_request(c, "velero", "dr")
         with pytest.raises(vbackup.AlreadyExistsError) as err:
             vbackup.backup(spec, name="taken", location=location, cluster=c, record_in_cluster=True)
-    assert (err.value.http_status, err.value.reason) == (409, "AlreadyExists")
     assert "kubectl delete backup taken -n velero" in err.value.message
+    assert (err.value.http_status, err.value.reason) == (None, None)
 
 
 def test_no_such_bucket_from_moto(moto_s3, monkeypatch):
