@@ -132,7 +132,9 @@ void check_against_server(SourceCluster& src, RestoreLocation& loc, const Backup
   INFO("errors:\n" << errors);
   auto have = archived(loc, got.backup.metadata.name);
   std::size_t missing = 0;
-  for (const auto& [key, object] : src.content()) {
+  for (const auto& entry : src.content()) {
+    const std::string& key = entry.first;  // doctest's macros are lambdas: no structured bindings in them (clang 14)
+    const json::object& object = entry.second;
     auto it = have.find(key);
     if (it == have.end()) {
       ++missing;
@@ -221,7 +223,9 @@ TEST_CASE("restore under API faults: ends Completed or PartiallyFailed naming ea
     const std::string errors = all_messages(details.results.errors);
     INFO("phase " << restore.status.phase << "\nerrors:\n" << errors);
     std::size_t missing = 0;
-    for (const auto& [key, object] : backed_up) {
+    for (const auto& entry : backed_up) {
+      const std::string& key = entry.first;
+      const json::object& object = entry.second;
       const std::string gr = key.substr(0, key.find('/')), name = key.substr(key.find('/') + 1);
       std::optional<json::object> now;
       if (gr != "gadgets.example.com" || target.cluster->client()->refresh_discovery().find("example.com", "gadgets"))
@@ -256,17 +260,23 @@ TEST_CASE("restore under API faults: ends Completed or PartiallyFailed naming ea
                                "fail":{"count":3,"code":500,"resource":"secrets","verb":"create"},
                                "connectionReset":{"count":2,"after":"body","discovery":true},
                                "delay":{"milliseconds":100,"count":20,"discovery":true}})");
-    auto [first, details] = restore("r1", std::chrono::seconds(10), false);
+    auto r1 = restore("r1", std::chrono::seconds(10), false);
+    const velero::Restore& first = r1.first;
+    const RestoreDetails& details = r1.second;
     const std::size_t missing = compare(first, details);
     if (missing > 0) CHECK(first.status.phase == "PartiallyFailed");
     control(target.server, R"({"reset":true})");
-    auto [second, details2] = restore("r2", std::chrono::seconds(10), true);
+    auto r2 = restore("r2", std::chrono::seconds(10), true);
+    const velero::Restore& second = r2.first;
+    const RestoreDetails& details2 = r2.second;
     CHECK(second.status.phase == "Completed");
     CHECK(compare(second, details2) == 0);
   }
   SUBCASE("a CRD that never becomes Established: its custom resources are item errors, named; PartiallyFailed") {
     control(target.server, R"({"crdNeverEstablished":true})");
-    auto [first, details] = restore("r-crd", std::chrono::seconds(1), false);
+    auto r1 = restore("r-crd", std::chrono::seconds(1), false);
+    const velero::Restore& first = r1.first;
+    const RestoreDetails& details = r1.second;
     CHECK(first.status.phase == "PartiallyFailed");
     const std::string errors = all_messages(details.results.errors);
     INFO(errors);
@@ -274,7 +284,9 @@ TEST_CASE("restore under API faults: ends Completed or PartiallyFailed naming ea
     CHECK(compare(first, details) == 5);  // the five Gadgets, each named
     // Once the API server establishes it, a second restore finishes the job.
     control(target.server, R"({"crdNeverEstablished":false})");
-    auto [second, details2] = restore("r-crd-2", std::chrono::seconds(10), true);
+    auto r2 = restore("r-crd-2", std::chrono::seconds(10), true);
+    const velero::Restore& second = r2.first;
+    const RestoreDetails& details2 = r2.second;
     CHECK(second.status.phase == "Completed");
     CHECK(compare(second, details2) == 0);
   }

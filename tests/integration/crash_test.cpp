@@ -234,7 +234,9 @@ TEST_CASE("SIGKILL at random points of backups, restores, syncs and deletions: c
     CAPTURE(name);
     CAPTURE(at.count());
     cli_run(restore_args(name, ns, false), name, at);
-    for (const auto& [cm, data] : b.configmaps(ns)) {
+    for (const auto& entry : b.configmaps(ns)) {
+      const std::string& cm = entry.first;  // no structured bindings in doctest's lambdas (clang 14)
+      const std::string& data = entry.second;
       auto it = source.find(cm);
       CHECK_MESSAGE((it != source.end() && it->second == data), ns << "/" << cm << " is not the backup's");
     }
