@@ -8,6 +8,7 @@
 #include "vbackup/error.hpp"
 #include "vbackup/kube.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -399,9 +400,14 @@ void Restorer::run() {
   for (const auto& n : contents_.notes()) log_.info(n);
   auto priorities = restore::Priorities::parse(options_.restore_resource_priorities);
   auto order = restore::restore_order(contents_, target_.discovery(), priorities);
-  // restore §2.2: CRDs first; discovery refreshed when one was created or updated.
+  // restore §2.2: CRDs first; discovery refreshed after them, as Velero's processSelectedResource
+  // does whenever the backup's CRDs were processed (restore.go: "refresh discovery after restoring
+  // CRDs"), not only when one was created: a CRD that already existed may have become Established
+  // since this client last read discovery (a long-lived server's client).
   walk(order, true);
-  if (crds_changed_) {
+  const bool crds_walked = std::find(order.begin(), order.end(), kCrds) != order.end() &&
+                           selection_->includes_resource(std::string(kCrds));
+  if (crds_changed_ || crds_walked) {
     try {
       target_.refresh_discovery();
     } catch (const Error& e) {

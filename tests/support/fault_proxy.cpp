@@ -186,6 +186,7 @@ struct FaultProxy::Impl {
   std::uint64_t drop_request_bytes = 0;
   int drop_response_count = 0;
   std::uint64_t drop_response_bytes = 0;
+  std::string only_for;  // request-line filter ("" = all)
 
   std::atomic<std::size_t> n_requests{0}, n_forwarded{0}, n_faults{0};
 
@@ -208,10 +209,11 @@ struct FaultProxy::Impl {
 
   enum class Fault { none, stall, fail, drop_request, drop_response };
 
-  Fault take_fault(std::chrono::milliseconds& stall, int& status, std::string& body, HeaderList& headers,
-                   std::uint64_t& bytes) {
+  Fault take_fault(const std::string& request_line, std::chrono::milliseconds& stall, int& status, std::string& body,
+                   HeaderList& headers, std::uint64_t& bytes) {
     std::lock_guard lock(mu);
     Fault f = Fault::none;
+    if (!only_for.empty() && request_line.find(only_for) == std::string::npos) return f;
     if (stall_count > 0) {
       --stall_count;
       stall = stall_for;
@@ -264,7 +266,7 @@ struct FaultProxy::Impl {
       std::string body;
       HeaderList headers;
       std::uint64_t bytes = 0;
-      Fault fault = take_fault(stall, status, body, headers, bytes);
+      Fault fault = take_fault(req.first_line, stall, status, body, headers, bytes);
 
       if (fault == Fault::stall) {
         pause(stall);
@@ -362,6 +364,11 @@ void FaultProxy::stall_next(std::chrono::milliseconds duration, int count) {
   std::lock_guard lock(impl_->mu);
   impl_->stall_count = count;
   impl_->stall_for = duration;
+}
+
+void FaultProxy::only_for(std::string substring) {
+  std::lock_guard lock(impl_->mu);
+  impl_->only_for = std::move(substring);
 }
 
 void FaultProxy::reset() {

@@ -61,7 +61,11 @@ class FaultProxy {
   // The next `count` requests: read the request header, send nothing for `duration` (nothing is
   // forwarded), then close the connection.
   void stall_next(std::chrono::milliseconds duration, int count = 1);
-  // Disarms every fault not yet used.
+  // Faults hit only requests whose request line ("GET /bucket/backups/b/b.tar.gz HTTP/1.1")
+  // contains `substring` ("" = every request, the default); other requests pass through and do not
+  // use a fault up (brief "s3-faults": aim at the tarball, or at one backup of a sync).
+  void only_for(std::string substring);
+  // Disarms every fault not yet used (the only_for filter stays).
   void reset();
 
   std::size_t requests() const;     // request headers read from clients, faulted or not

@@ -112,8 +112,10 @@ ApiResponse Api::handle(const ApiRequest& request) {
     }
   } catch (const StatusError& e) {
     auto delay = response.delay;
+    auto reset = response.reset;
     response = status_response(e);
     response.delay = delay;
+    response.reset = reset;
   } catch (const std::exception& e) {
     response = status_response(internal_error(e.what()));
   }
@@ -237,6 +239,7 @@ ApiResponse Api::route(const ApiRequest& request, const std::string& path, const
     r = status_response(e);
   }
   r.delay = fault.delay;
+  r.reset = fault.reset;
   return r;
 }
 
@@ -297,6 +300,7 @@ std::optional<ApiResponse> Api::discovery_route(const ApiRequest& request, const
     }
   }
   r.delay = fault.delay;
+  r.reset = fault.reset;
   return r;
 }
 
@@ -376,7 +380,8 @@ json::object Api::control(const json::object& request) {
   static const std::set<std::string, std::less<>> known = {
       "reset", "throttle", "fail", "delay", "expireContinue", "unreadable",
       "crdEstablishDelayMilliseconds", "namespaceDeleteDelayMilliseconds", "token",
-      "endWatches", "compactWatchHistory", "bookmark", "csi"};
+      "endWatches", "compactWatchHistory", "bookmark", "csi", "connectionReset", "expireWatches",
+      "crdNeverEstablished"};
   for (const auto& [k, v] : request)
     if (!known.contains(k)) throw invalid_input("control: unknown key \"" + std::string(k) + "\"");
   if (auto it = request.find("csi"); it != request.end()) {
@@ -390,12 +395,43 @@ json::object Api::control(const json::object& request) {
     auto it = request.find(key);
     return it != request.end() && it->value().is_bool() && it->value().get_bool();
   };
-  if (flag("compactWatchHistory") || flag("bookmark") || flag("endWatches")) {
+  // expireWatches: true (every watch) or a group-resource ("configmaps", "deployments.apps").
+  std::optional<std::string> expire_table;
+  if (auto it = request.find("expireWatches"); it != request.end()) {
+    if (it->value().is_bool()) {
+      if (it->value().get_bool()) expire_table = "";
+    } else if (it->value().is_string()) {
+      const std::string gr(it->value().get_string());
+      const auto dot = gr.find('.');
+      expire_table = dot == std::string::npos ? "/" + gr : gr.substr(dot + 1) + "/" + gr.substr(0, dot);
+    } else if (!it->value().is_null()) {
+      throw invalid_input("control: expireWatches: expected a boolean or a group-resource");
+    }
+  }
+  if (flag("compactWatchHistory") || flag("bookmark") || flag("endWatches") || expire_table) {
     std::unique_lock lock(store_.mutex);
     if (flag("compactWatchHistory")) store_.compact_history();
     if (flag("bookmark")) store_.send_bookmarks();
+    if (expire_table) store_.expire_watchers(*expire_table);
     if (flag("endWatches")) store_.remove_all_watchers();
   }
+  // crdNeverEstablished: true holds new CRDs at NamesAccepted without Established; clearing it
+  // (false, null or reset) establishes the CRDs it held, as a recovered API server would.
+  bool release_crds = false;
+  if (auto it = request.find("crdNeverEstablished"); it != request.end()) {
+    if (!it->value().is_bool() && !it->value().is_null())
+      throw invalid_input("control: crdNeverEstablished: expected a boolean or null");
+    const bool on = it->value().is_bool() && it->value().get_bool();
+    std::lock_guard lock(settings_mutex_);
+    release_crds = crd_hold_ && !on;
+    crd_hold_ = on;
+  }
+  if (flag("reset")) {
+    std::lock_guard lock(settings_mutex_);
+    release_crds |= crd_hold_;
+    crd_hold_ = false;
+  }
+  if (release_crds) establish_held_crds();
   std::lock_guard lock(settings_mutex_);
   if (auto it = request.find("reset"); it != request.end() && it->value().is_bool() && it->value().get_bool()) {
     crd_delay_ = options_.crd_establish_delay;
@@ -415,6 +451,7 @@ json::object Api::control(const json::object& request) {
   state["crdEstablishDelayMilliseconds"] = crd_delay_.count();
   state["namespaceDeleteDelayMilliseconds"] = namespace_delay_.count();
   state["tokenRequired"] = !token_.empty();
+  state["crdNeverEstablished"] = crd_hold_;
   return state;
 }
 
@@ -425,6 +462,7 @@ json::object Api::control_state() const {
     state["crdEstablishDelayMilliseconds"] = crd_delay_.count();
     state["namespaceDeleteDelayMilliseconds"] = namespace_delay_.count();
     state["tokenRequired"] = !token_.empty();
+    state["crdNeverEstablished"] = crd_hold_;
   }
   std::shared_lock lock(store_.mutex);
   state["resourceVersion"] = std::to_string(store_.current_rv());

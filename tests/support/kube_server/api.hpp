@@ -64,6 +64,7 @@ struct ApiResponse {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   std::chrono::milliseconds delay{0};  // answer after this long (fault switch)
+  ResetPoint reset = ResetPoint::none;  // cut the connection part-way through the answer (fault switch)
   std::uint64_t watch_id = 0;          // non-zero: a watch stream started; its events go to the sink
   std::chrono::seconds watch_timeout{0};  // 0 = until the client goes
 };
@@ -156,6 +157,8 @@ class Api {
   void prepare_crd(json::object& crd, bool seeding);  // validates (422) and fills defaults and status
   void crd_created(const json::object& crd, bool seeding);
   void establish_locked(const std::string& name, const std::string& uid);
+  void hold_locked(const std::string& name, const std::string& uid);  // crdNeverEstablished: NamesAccepted only
+  void establish_held_crds();
   void crd_updated(const json::object& crd);
   void crd_deleted(const json::object& crd);
   void rebuild_discovery();
@@ -206,6 +209,7 @@ class Api {
 
   mutable std::mutex settings_mutex_;  // guards the settings below
   std::chrono::milliseconds crd_delay_, namespace_delay_;
+  bool crd_hold_ = false;  // crdNeverEstablished switch
   std::string token_;
   std::string server_address_ = "127.0.0.1:0";  // /api serverAddressByClientCIDRs
 

@@ -107,8 +107,48 @@ void Api::crd_created(const json::object& crd, bool seeding) {
   scheduler_(delay, [this, alive, name, uid] {
     if (!*alive) return;
     std::unique_lock lock(store_.mutex);
-    establish_locked(name, uid);
+    bool hold;
+    {
+      std::lock_guard settings(settings_mutex_);
+      hold = crd_hold_;
+    }
+    if (hold) hold_locked(name, uid);
+    else establish_locked(name, uid);
   });
+}
+
+// The naming controller has accepted the names, the establishing controller never comes: the
+// conditions apiextensions-apiserver reports in between (Established False, reason Installing).
+void Api::hold_locked(const std::string& name, const std::string& uid) {
+  ObjectPtr old = store_.find(kCrdTable, "", name);
+  if (!old || old->uid != uid || old->terminating) return;
+  const ApiResource* r = find_resource("apiextensions.k8s.io/v1", "customresourcedefinitions");
+  if (!r) return;
+  Target t = target_for(*r, "", name);
+  json::object crd = to_object(*old, t.api_version(), t.resource.kind);
+  const json::object* names = json::find_object(crd["spec"].get_object(), "names");
+  if (!names) return;
+  const std::string now = now_rfc3339();
+  json::object& status = object_at(crd, "status");
+  status["acceptedNames"] = *names;
+  status["conditions"] = json::array{
+      json::object{{"type", "NamesAccepted"}, {"status", "True"}, {"lastTransitionTime", now},
+                   {"reason", "NoConflicts"}, {"message", "no conflicts found"}},
+      json::object{{"type", "Established"}, {"status", "False"}, {"lastTransitionTime", now},
+                   {"reason", "Installing"}, {"message", "the initial names have been accepted"}}};
+  commit(t, crd, old);
+}
+
+void Api::establish_held_crds() {
+  std::unique_lock lock(store_.mutex);
+  std::vector<std::pair<std::string, std::string>> held;  // name, uid
+  if (const Table* table = store_.find_table(kCrdTable)) {
+    std::set<std::string> established;
+    for (const auto& [tbl, crd_name] : crd_tables_) established.insert(crd_name);
+    for (const auto& [key, o] : table->objects)
+      if (!o->terminating && !established.contains(o->name)) held.emplace_back(o->name, o->uid);
+  }
+  for (const auto& [name, uid] : held) establish_locked(name, uid);
 }
 
 void Api::establish_locked(const std::string& name, const std::string& uid) {

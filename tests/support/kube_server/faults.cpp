@@ -51,7 +51,7 @@ Faults::Rule Faults::parse_rule(const json::value& v, const char* key, int defau
   const json::object& o = v.get_object();
   for (const auto& [k, ignored] : o) {
     static const std::vector<std::string_view> known = {"count", "resource", "verb", "discovery", "code",
-                                                        "retryAfterSeconds", "milliseconds"};
+                                                        "retryAfterSeconds", "milliseconds", "after"};
     if (std::find(known.begin(), known.end(), std::string_view(k)) == known.end())
       throw invalid_input(std::string("control: ") + key + ": unknown field \"" + std::string(k) + "\"");
   }
@@ -68,6 +68,10 @@ Faults::Rule Faults::parse_rule(const json::value& v, const char* key, int defau
   if (r.code < 400 || r.code > 599) throw invalid_input(std::string("control: ") + key + ".code: must be 400-599");
   r.retry_after = int_field(o, "retryAfterSeconds", 1, key);
   r.delay = std::chrono::milliseconds(int_field(o, "milliseconds", 0, key));
+  const std::string after = string_field(o, "after", key);
+  if (after == "body") r.after = ResetPoint::mid_body;
+  else if (!after.empty() && after != "headers")
+    throw invalid_input(std::string("control: ") + key + ".after: expected \"headers\" or \"body\"");
   return r;
 }
 
@@ -78,6 +82,7 @@ void Faults::configure(const json::object& request) {
     fail_.reset();
     delay_.reset();
     expire_.reset();
+    reset_.reset();
     unreadable_.clear();
   }
   auto set = [&](const char* key, std::optional<Rule>& slot, int default_count) {
@@ -90,6 +95,7 @@ void Faults::configure(const json::object& request) {
   set("fail", fail_, 1);
   set("delay", delay_, -1);
   set("expireContinue", expire_, 1);
+  set("connectionReset", reset_, 1);
   if (auto it = request.find("unreadable"); it != request.end()) {
     std::vector<Rule> rules;
     if (it->value().is_array()) {
@@ -125,6 +131,9 @@ json::object Faults::state() const {
   put("fail", fail_, [](json::object& j, const Rule& r) { j["code"] = r.code; });
   put("delay", delay_, [](json::object& j, const Rule& r) { j["milliseconds"] = r.delay.count(); });
   put("expireContinue", expire_, [](json::object&, const Rule&) {});
+  put("connectionReset", reset_, [](json::object& j, const Rule& r) {
+    j["after"] = r.after == ResetPoint::mid_body ? "body" : "headers";
+  });
   json::array u;
   for (const Rule& r : unreadable_) {
     json::object j = r.to_json();
@@ -166,6 +175,8 @@ FaultDecision Faults::check(const FaultTarget& t) {
     d.error = expired_continue("");
     return d;
   }
+  // Watch streams are not cut (endWatches and expireWatches end them).
+  if (reset_ && t.verb != "watch" && reset_->matches(t) && reset_->take()) d.reset = reset_->after;
   return d;
 }
 

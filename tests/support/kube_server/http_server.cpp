@@ -16,6 +16,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 namespace vbackup::kubetest {
@@ -120,7 +121,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     char size[20];
     std::snprintf(size, sizeof size, "%zx\r\n", chunk.size());
     pending_.push_back(std::string(size) + chunk + "\r\n");
-    flush();
+    if (!holding_) flush();
   }
 
   void end_stream() {
@@ -128,7 +129,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (stream_ended_) return;
     stream_ended_ = true;
     pending_.push_back("0\r\n\r\n");
-    flush();
+    if (!holding_) flush();
   }
 
  private:
@@ -184,7 +185,18 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return std::make_shared<SessionSink<Stream>>(weak, executor);
     };
     ApiResponse response = server_->handler(request);
-    if (response.watch_id) return start_watch(response);
+    if (response.watch_id) {
+      if (response.delay.count() == 0) return start_watch(response);
+      // A slow answer (delay switch): the watch's headers and events wait too.
+      holding_ = true;
+      timer_.expires_after(response.delay);
+      timer_.async_wait([self = this->shared_from_this(), response](beast::error_code ec) {
+        if (ec) return self->close();
+        self->holding_ = false;
+        self->start_watch(response);
+      });
+      return;
+    }
     respond(std::move(response), request.accept_encoding);
   }
 
@@ -204,6 +216,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     res_.keep_alive(keep_alive_);
     res_.prepare_payload();
+    reset_ = r.reset;
     if (r.delay.count() > 0) {
       timer_.expires_after(r.delay);
       timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
@@ -214,7 +227,25 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
   }
 
+  // connectionReset switch: the answer's head (and half its body) goes out, then a TCP reset
+  // (SO_LINGER 0), as when a proxy or a dying API server drops the connection.
+  void write_cut() {
+    std::ostringstream os;
+    os << res_.base();
+    std::string head = os.str();
+    const std::string& body = res_.body();
+    out_ = head;
+    if (reset_ == ResetPoint::mid_body) out_ += body.substr(0, body.size() / 2);
+    net::async_write(stream_, net::buffer(out_), [self = this->shared_from_this()](beast::error_code, std::size_t) {
+      beast::error_code ec;
+      auto& socket = tcp_of(self->stream_).socket();
+      socket.set_option(net::socket_base::linger(true, 0), ec);
+      socket.close(ec);
+    });
+  }
+
   void write() {
+    if (reset_ != ResetPoint::none) return write_cut();
     http::async_write(stream_, res_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec || !self->keep_alive_) return self->close();
       self->read();
@@ -285,6 +316,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // Watch streaming.
   std::uint64_t watch_id_ = 0;
   bool watch_ended_ = false, stream_ended_ = false, writing_ = false;
+  bool holding_ = false;  // a delayed watch: events queue until its headers are sent
+  ResetPoint reset_ = ResetPoint::none;
   std::deque<std::string> pending_;
   std::string out_;
   char probe_[1];

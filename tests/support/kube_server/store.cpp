@@ -212,6 +212,20 @@ void Store::send_bookmarks() {
   }
 }
 
+std::size_t Store::expire_watchers(const std::string& table) {
+  std::vector<std::uint64_t> ids;
+  for (const auto& [id, w] : watchers_)
+    if (table.empty() || w.table == table) ids.push_back(id);
+  // The cacher's message names the watcher's resourceVersion and the oldest one it still holds.
+  const std::string status = expired_watch(rv_ > 1 ? rv_ - 1 : rv_, rv_).body();
+  for (std::uint64_t id : ids) {
+    watchers_.at(id).sink->push("{\"type\":\"ERROR\",\"object\":" + status + "}\n");
+    remove_watcher(id);
+  }
+  history_.clear();
+  return ids.size();
+}
+
 void Store::remove_all_watchers() {
   while (!watchers_.empty()) remove_watcher(watchers_.begin()->first);
 }

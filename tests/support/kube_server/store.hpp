@@ -124,6 +124,10 @@ class Store {
   // Forgets the history of changes, as etcd's compaction does: a watch resuming from an older
   // resourceVersion gets 410 Expired.
   void compact_history() { history_.clear(); }
+  // Ends the watches of `table` ("" = all) with an ERROR event carrying 410 Expired "too old
+  // resource version", as the API server's watch cache does when a watcher falls out of its window,
+  // and forgets the history (a resume from an older resourceVersion gets 410 too). Returns how many.
+  std::size_t expire_watchers(const std::string& table);
 
  private:
   struct Change {
