@@ -61,6 +61,8 @@ class SortedSpill {
   void add(std::string line);  // no '\n' inside
   // Calls `each` with every line in bytewise order, duplicates removed. Once.
   void for_each_sorted(const std::function<void(std::string_view)>& each);
+  // Runs spilled to disk so far (0 while everything fits in run_bytes).
+  std::size_t spilled_runs() const { return runs_.size(); }
 
  private:
   void flush_run();
