@@ -176,4 +176,42 @@ void SortedSpill::for_each_sorted(const std::function<void(std::string_view)>& e
   }
 }
 
+void append_sort_field(std::string& line, std::string_view field) {
+  for (char c : field) {
+    if (static_cast<unsigned char>(c) < 0x10) {
+      line.push_back('\x02');
+      line.push_back(static_cast<char>(c + 0x10));
+    } else {
+      line.push_back(c);
+    }
+  }
+  line.push_back(kSortSeparator);
+}
+
+void append_sort_hex(std::string& line, std::uint64_t value, int digits) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) line.push_back(kDigits[(value >> shift) & 0xF]);
+  line.push_back(kSortSeparator);
+}
+
+std::vector<std::string> split_sort_line(std::string_view line) {
+  std::vector<std::string> out(1);
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if (line[i] == kSortSeparator) {
+      if (i + 1 < line.size()) out.emplace_back();
+    } else if (line[i] == '\x02' && i + 1 < line.size()) {
+      out.back().push_back(static_cast<char>(line[++i] - 0x10));
+    } else {
+      out.back().push_back(line[i]);
+    }
+  }
+  return out;
+}
+
+std::uint64_t parse_sort_hex(std::string_view hex) {
+  std::uint64_t v = 0;
+  for (char c : hex) v = (v << 4) | static_cast<std::uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+  return v;
+}
+
 }  // namespace vbackup::detail

@@ -74,4 +74,15 @@ class SortedSpill {
   std::vector<std::FILE*> runs_;
 };
 
+// Fields of a SortedSpill line that sorts as its fields would, one after the other: each field
+// escaped (bytes below 0x10 as 0x02 and the byte + 0x10, which keeps their bytewise order and keeps
+// '\n' out), followed by kSortSeparator (0x01, below any escaped byte), so a field that is a prefix
+// of another sorts first. Numbers as sort_hex (fixed width) sort as numbers.
+inline constexpr char kSortSeparator = '\x01';
+void append_sort_field(std::string& line, std::string_view field);
+void append_sort_hex(std::string& line, std::uint64_t value, int digits = 16);
+// The fields of a line back, unescaped (numbers stay hex: parse_sort_hex).
+std::vector<std::string> split_sort_line(std::string_view line);
+std::uint64_t parse_sort_hex(std::string_view hex);
+
 }  // namespace vbackup::detail

@@ -11,61 +11,12 @@
 namespace vbackup::manifests::detail {
 namespace {
 
-constexpr char kSeparator = '\x01';
-constexpr char kEscape = '\x02';
-
-// Sort lines hold fields separated by \x01 and no '\n'. Bytes below 0x10 are written as \x02 and
-// the byte + 0x10, which keeps the bytewise order of the fields (a name may hold any byte but '/').
-void append_escaped(std::string& out, std::string_view field) {
-  for (char c : field) {
-    if (static_cast<unsigned char>(c) < 0x10) {
-      out.push_back(kEscape);
-      out.push_back(static_cast<char>(c + 0x10));
-    } else {
-      out.push_back(c);
-    }
-  }
-}
-
-std::string unescape(std::string_view field) {
-  std::string out;
-  out.reserve(field.size());
-  for (std::size_t i = 0; i < field.size(); ++i) {
-    if (field[i] == kEscape && i + 1 < field.size()) out.push_back(static_cast<char>(field[++i] - 0x10));
-    else out.push_back(field[i]);
-  }
-  return out;
-}
-
-void append_hex(std::string& out, std::uint64_t v) {  // fixed width: sorts as the number
-  static constexpr char kDigits[] = "0123456789abcdef";
-  for (int shift = 60; shift >= 0; shift -= 4) out.push_back(kDigits[(v >> shift) & 0xF]);
-}
-
-std::uint64_t parse_hex(std::string_view s) {
-  std::uint64_t v = 0;
-  for (char c : s) v = (v << 4) | static_cast<std::uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
-  return v;
-}
-
 std::string storage_key(std::string_view ns, std::string_view name) {
   if (ns.empty()) return std::string(name);
   std::string k(ns);
   k += '/';
   k += name;
   return k;
-}
-
-std::vector<std::string_view> split(std::string_view line) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i <= line.size(); ++i) {
-    if (i == line.size() || line[i] == kSeparator) {
-      out.push_back(line.substr(start, i - start));
-      start = i + 1;
-    }
-  }
-  return out;
 }
 
 // Index file records: u32 length + bytes for ns, name, origin; then u64 offset, u32 length.
@@ -135,20 +86,16 @@ ObjectIndex::~ObjectIndex() {
 
 void ObjectIndex::add(std::string_view resource, const Entry& e, std::uint64_t sequence) {
   // resource, storage key, sequence: the sort order; then what the entry holds.
+  using namespace vbackup::detail;
   std::string line;
-  append_escaped(line, resource);
-  line += kSeparator;
-  append_escaped(line, storage_key(e.ns, e.name));
-  line += kSeparator;
-  append_hex(line, sequence);
-  for (std::string_view f : {std::string_view(e.ns), std::string_view(e.name), std::string_view(e.origin)}) {
-    line += kSeparator;
-    append_escaped(line, f);
-  }
-  line += kSeparator;
-  append_hex(line, e.offset);
-  line += kSeparator;
-  append_hex(line, e.length);
+  append_sort_field(line, resource);
+  append_sort_field(line, storage_key(e.ns, e.name));
+  append_sort_hex(line, sequence);
+  append_sort_field(line, e.ns);
+  append_sort_field(line, e.name);
+  append_sort_field(line, e.origin);
+  append_sort_hex(line, e.offset);
+  append_sort_hex(line, e.length);
   sort_->add(std::move(line));
 }
 
@@ -183,12 +130,14 @@ void ObjectIndex::finish(const DuplicateCallback& on_duplicate) {
     pending.reset();
   };
   sort_->for_each_sorted([&](std::string_view line) {
-    auto f = split(line);
+    using vbackup::detail::parse_sort_hex;
+    auto f = vbackup::detail::split_sort_line(line);
     if (f.size() != 8) throw io_error("manifests: the temporary index is damaged (a malformed sort line)");
-    std::string resource = unescape(f[0]), key = unescape(f[1]);
-    Entry e{unescape(f[3]), unescape(f[4]), unescape(f[5]), parse_hex(f[6]), static_cast<std::uint32_t>(parse_hex(f[7]))};
+    std::string resource = std::move(f[0]), key = std::move(f[1]);
+    Entry e{std::move(f[3]), std::move(f[4]), std::move(f[5]), parse_sort_hex(f[6]),
+            static_cast<std::uint32_t>(parse_sort_hex(f[7]))};
     if (pending && resource == pending_resource && key == pending_key) {
-      if (on_duplicate) on_duplicate(resource, e, *pending, parse_hex(f[2]));
+      if (on_duplicate) on_duplicate(resource, e, *pending, parse_sort_hex(f[2]));
       pending = std::move(e);
       return;
     }
