@@ -61,8 +61,11 @@ class SortedSpill {
   void add(std::string line);  // no '\n' inside
   // Calls `each` with every line in bytewise order, duplicates removed. Once.
   void for_each_sorted(const std::function<void(std::string_view)>& each);
-  // Runs spilled to disk so far (0 while everything fits in run_bytes).
+  // Run files open now (0 while everything fits in run_bytes). Never more than kFanIn per level
+  // (issue 17): every kFanIn runs of one level are merged into one of the next, so a billion
+  // lines need a handful of levels, not a file descriptor per megabyte.
   std::size_t spilled_runs() const { return runs_.size(); }
+  static constexpr std::size_t kFanIn = 64;
 
  private:
   void flush_run();
@@ -71,7 +74,12 @@ class SortedSpill {
   std::size_t run_bytes_;
   std::string arena_;                                          // the current run's lines, back to back
   std::vector<std::pair<std::uint32_t, std::uint32_t>> spans_;  // offset and length of each
-  std::vector<std::FILE*> runs_;
+  void compact();
+  struct Run {
+    std::FILE* file;
+    int level;  // 0: written from memory; n: merged from kFanIn runs of level n - 1
+  };
+  std::vector<Run> runs_;  // levels never increase along the vector
 };
 
 // Fields of a SortedSpill line that sorts as its fields would, one after the other: each field

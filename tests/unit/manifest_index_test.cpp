@@ -2,6 +2,7 @@
 // flat memory. The index sorts through bounded runs on disk and keeps one key every `stride`
 // entries in memory; lists come in the API server's storage-key order, the later of two
 // definitions wins, as kubectl apply would leave it.
+#include "core/item_set.hpp"
 #include "manifests/object_index.hpp"
 #include "test_helpers.hpp"
 #include "vbackup/cluster.hpp"
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <set>
 
 using namespace vbackup;
 using manifests::detail::ObjectIndex;
@@ -173,4 +175,21 @@ TEST_CASE("issue 17: the manifests source lists, counts and gets from its on-dis
   const ApiResource* nss = source->discovery().find("", "namespaces");
   REQUIRE(nss);
   CHECK(source->count(*nss, {}) == 3);
+}
+
+TEST_CASE("issue 17: SortedSpill merges every 64 runs of a level, so open run files stay few") {
+  vbackup::detail::SortedSpill spill(64);  // a handful of lines a run: thousands of runs
+  std::set<std::string> want;
+  std::mt19937 rng(6);
+  std::size_t most_open = 0;
+  for (int i = 0; i < 30000; ++i) {
+    std::string line = "line-" + std::to_string(rng() % 20000);  // duplicates too
+    want.insert(line);
+    spill.add(line);
+    most_open = std::max(most_open, spill.spilled_runs());
+  }
+  CHECK(most_open < 3 * vbackup::detail::SortedSpill::kFanIn);
+  std::vector<std::string> got;
+  spill.for_each_sorted([&](std::string_view l) { got.emplace_back(l); });
+  CHECK(got == std::vector<std::string>(want.begin(), want.end()));
 }
