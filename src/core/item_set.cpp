@@ -146,10 +146,11 @@ void merge_runs(const std::vector<std::FILE*>& runs, const std::function<void(st
     std::size_t run;
     bool operator>(const Head& o) const { return line > o.line; }
   };
+  // getc_unlocked: one thread reads a run; fgetc's lock per byte was 1% of a backup's samples.
   auto read_line = [&](std::size_t run, std::string& out) {
     out.clear();
     int c;
-    while ((c = std::fgetc(runs[run])) != EOF && c != '\n') out.push_back(static_cast<char>(c));
+    while ((c = getc_unlocked(runs[run])) != EOF && c != '\n') out.push_back(static_cast<char>(c));
     return c != EOF;
   };
   std::priority_queue<Head, std::vector<Head>, std::greater<>> heads;
