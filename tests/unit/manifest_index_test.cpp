@@ -68,7 +68,9 @@ TEST_CASE("issue 17: the index spills its sort and keeps one key in `stride` in 
   CHECK(stats.sort_runs > 1);  // the sort did not hold the entries in memory
   CHECK(stats.resident_keys <= total / limits.stride + want.size());
 
-  for (const auto& [resource, entries] : want) {
+  for (const auto& kv : want) {
+    const std::string& resource = kv.first;  // named, not bound: the lambdas below capture them (clang 14)
+    const auto& entries = kv.second;
     // Whole resource: every entry once, in storage-key order ("a-b/..." before "a/...").
     std::vector<std::string> got;
     index.for_each(resource, "", [&](ObjectIndex::Entry&& e) {
