@@ -1,6 +1,8 @@
 // A folder of manifests as a cluster (source.hpp). Objects are read once, normalised the way an API
 // server would store them (namespace defaulted or dropped by scope, generateName turned into a
-// name), spilled to a temporary file and indexed; list() and get() answer from the index.
+// name), spilled to a temporary file and indexed; list() and get() answer from the index, which is
+// on disk too (manifests/object_index.hpp), so memory stays flat whatever the number of objects.
+#include "manifests/object_index.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/labels.hpp"
 #include "vbackup/manifests.hpp"
@@ -70,11 +72,10 @@ class ManifestSource final : public ClusterSource {
     for (const auto& p : paths) describe_ += (describe_.empty() ? "manifests " : ", ") + p.string();
     spill_ = std::tmpfile();
     if (!spill_) throw io_error("manifests: cannot create a temporary file");
-    std::vector<Pending> pending;
     for (const auto& root : paths) {
-      for (const auto& file : manifests::find_manifest_files(root)) read_file(file, pending);
+      for (const auto& file : manifests::find_manifest_files(root)) read_file(file);
     }
-    resolve_all(pending);
+    resolve_all();
     if (std::fflush(spill_) != 0) throw io_error("manifests: cannot write the temporary spill file");
   }
   ~ManifestSource() override { std::fclose(spill_); }
@@ -88,30 +89,24 @@ class ManifestSource final : public ClusterSource {
   void list(const ApiResource& resource, const ListOptions& options,
             const std::function<void(json::object&&)>& on_item) override {
     labels::Selector selector = labels::Selector::parse(options.label_selector);
-    auto it = by_resource_.find(key_of(resource));
-    if (it == by_resource_.end()) return;
-    for (const Entry* e : it->second) {
-      if (!options.namespace_.empty() && e->ns != options.namespace_) continue;
-      json::object obj = load(*e);
-      if (!selector.empty() && !selector.matches(json::metadata_map(obj, "labels"))) continue;
+    index_.for_each(key_of(resource), options.namespace_, [&](Entry&& e) {
+      json::object obj = load(e);
+      if (!selector.empty() && !selector.matches(json::metadata_map(obj, "labels"))) return;
       on_item(std::move(obj));
-    }
+    });
   }
 
   // Exact without a selector (the index knows every object); with one, objects would have to be read.
   std::optional<std::int64_t> count(const ApiResource& resource, const ListOptions& options) override {
     if (!options.label_selector.empty()) return std::nullopt;
-    auto it = by_resource_.find(key_of(resource));
-    if (it == by_resource_.end()) return 0;
-    if (options.namespace_.empty()) return static_cast<std::int64_t>(it->second.size());
-    return std::count_if(it->second.begin(), it->second.end(), [&](const Entry* e) { return e->ns == options.namespace_; });
+    return index_.count(key_of(resource), options.namespace_);
   }
 
   std::optional<json::object> get(const ApiResource& resource, const std::string& ns,
                                   const std::string& name) override {
-    auto it = index_.find({key_of(resource), ns, name});
-    if (it == index_.end()) return std::nullopt;
-    return load(it->second);
+    auto e = index_.find(key_of(resource), ns, name);
+    if (!e) return std::nullopt;
+    return load(*e);
   }
 
  private:
@@ -121,20 +116,15 @@ class ManifestSource final : public ClusterSource {
     std::uint64_t offset;
     std::uint32_t length;
   };
-  struct Entry {
-    std::string ns, name, origin;
-    std::uint64_t offset;
-    std::uint32_t length;
-  };
-  using Key = std::tuple<std::string, std::string, std::string>;  // resource key, namespace, name
+  using Entry = manifests::detail::ObjectIndex::Entry;
 
   static std::string key_of(const ApiResource& r) { return r.group + "/" + r.name; }
 
-  void read_file(const std::filesystem::path& file, std::vector<Pending>& pending) {
+  void read_file(const std::filesystem::path& file) {
     try {
       manifests::read_manifest_file(
           file,
-          [&](manifests::ManifestObject&& m) { stage(std::move(m), pending); },
+          [&](manifests::ManifestObject&& m) { stage(std::move(m)); },
           [&](const std::string& w) { warnings_.push_back(w); });
     } catch (const Error& e) {
       // One unreadable file is one failed item group, not a failed backup (Velero's item errors).
@@ -142,7 +132,7 @@ class ManifestSource final : public ClusterSource {
     }
   }
 
-  void stage(manifests::ManifestObject&& m, std::vector<Pending>& pending) {
+  void stage(manifests::ManifestObject&& m) {
     std::string origin = m.source + ":" + std::to_string(m.line);
     if (m.item) origin += " (item " + std::to_string(*m.item) + ")";
     json::object& obj = m.object;
@@ -175,9 +165,10 @@ class ManifestSource final : public ClusterSource {
       }
     }
     std::string bytes = json::marshal(obj);
-    Pending p{api_version, kind, ns, name, origin, has_ns, spill_size_, static_cast<std::uint32_t>(bytes.size())};
+    std::string offset = std::to_string(spill_size_), length = std::to_string(bytes.size());
     write_spill(bytes);
-    pending.push_back(std::move(p));
+    // What resolve_all() needs once discovery knows every CRD, kept on disk until then.
+    pending_.put({api_version, kind, ns, name, origin, has_ns ? "1" : "0", offset, length});
   }
 
   void write_spill(const std::string& bytes) {
@@ -250,24 +241,27 @@ class ManifestSource final : public ClusterSource {
     return &guessed_.emplace(key, std::move(r)).first->second;
   }
 
-  void resolve_all(std::vector<Pending>& pending) {
-    std::map<Key, std::string> origin_of;
+  void resolve_all() {
     std::set<std::string> namespaces_with_objects, namespace_objects;
-    for (auto& p : pending) {
+    // Warnings found while resolving, with the object they are about: a duplicate's warning comes
+    // from the index's sort, and is put back in reading order among the others.
+    std::vector<std::pair<std::uint64_t, std::string>> resolve_warnings;
+    std::uint64_t sequence = 0;
+    pending_.for_each([&](std::vector<std::string>& f) {
+      Pending p{std::move(f[0]), std::move(f[1]), std::move(f[2]), std::move(f[3]), std::move(f[4]), f[5] == "1",
+                std::stoull(f[6]), static_cast<std::uint32_t>(std::stoul(f[7]))};
+      ++sequence;
+      std::size_t had = warnings_.size();
       const ApiResource* r = resource_for(p);
-      if (!r) continue;
+      for (std::size_t i = had; i < warnings_.size(); ++i) resolve_warnings.emplace_back(sequence, std::move(warnings_[i]));
+      warnings_.resize(had);
+      if (!r) return;
       std::string ns = r->namespaced ? (p.ns.empty() ? options_.default_namespace : p.ns) : "";
-      Key key{key_of(*r), ns, p.name};
-      if (auto seen = origin_of.find(key); seen != origin_of.end()) {
-        warnings_.push_back(p.origin + ": " + r->group_resource() + " " + (ns.empty() ? "" : ns + "/") + p.name +
-                            " also defined at " + seen->second + "; the later definition wins, as kubectl apply would leave it");
-      }
-      origin_of[key] = p.origin;
-      index_[key] = Entry{ns, p.name, p.origin, p.offset, p.length};
       resources_.emplace(key_of(*r), *r);
       if (!ns.empty()) namespaces_with_objects.insert(ns);
       if (r->group.empty() && r->name == "namespaces") namespace_objects.insert(p.name);
-    }
+      index_.add(key_of(*r), Entry{std::move(ns), std::move(p.name), std::move(p.origin), p.offset, p.length}, sequence);
+    });
     // A cluster always has the Namespace object of every namespace that holds objects.
     if (const ApiResource* nsr = discovery_.find("", "namespaces"); nsr && options_.implied_namespaces) {
       for (const auto& ns : namespaces_with_objects) {
@@ -276,7 +270,7 @@ class ManifestSource final : public ClusterSource {
         std::string bytes = json::marshal(obj);
         Entry e{"", ns, "namespace " + ns + " (implied by its objects)", spill_size_, static_cast<std::uint32_t>(bytes.size())};
         write_spill(bytes);
-        index_[Key{key_of(*nsr), "", ns}] = e;
+        index_.add(key_of(*nsr), e, ++sequence);
         resources_.emplace(key_of(*nsr), *nsr);
       }
     }
@@ -298,13 +292,16 @@ class ManifestSource final : public ClusterSource {
     }
     for (auto& [gv, list] : by_gv) discovery_.add_resources(gv, list);  // versions checked in resource_for()
     // Lists come back in the API server's storage-key order: "<ns>/<name>" (or "<name>") compared as
-    // one string, so namespace "a-b" sorts before "a" ('-' < '/').
-    for (const auto& [key, e] : index_) by_resource_[std::get<0>(key)].push_back(&e);
-    auto storage_key = [](const Entry* e) { return e->ns.empty() ? e->name : e->ns + "/" + e->name; };
-    for (auto& [resource, entries] : by_resource_) {
-      std::stable_sort(entries.begin(), entries.end(),
-                       [&](const Entry* a, const Entry* b) { return storage_key(a) < storage_key(b); });
-    }
+    // one string, so namespace "a-b" sorts before "a" ('-' < '/'). The index sorts in that order.
+    index_.finish([&](std::string_view resource, const Entry& later, const Entry& earlier, std::uint64_t seq) {
+      const ApiResource& r = resources_.at(std::string(resource));
+      resolve_warnings.emplace_back(seq, later.origin + ": " + r.group_resource() + " " +
+                                             (later.ns.empty() ? "" : later.ns + "/") + later.name + " also defined at " +
+                                             earlier.origin + "; the later definition wins, as kubectl apply would leave it");
+    });
+    std::stable_sort(resolve_warnings.begin(), resolve_warnings.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [seq, w] : resolve_warnings) warnings_.push_back(std::move(w));
   }
 
   Discovery discovery_;
@@ -312,8 +309,8 @@ class ManifestSource final : public ClusterSource {
   std::string describe_;
   std::FILE* spill_ = nullptr;
   std::uint64_t spill_size_ = 0;
-  std::map<Key, Entry> index_;
-  std::map<std::string, std::vector<const Entry*>> by_resource_;
+  manifests::detail::RecordSpill pending_;
+  manifests::detail::ObjectIndex index_;
   std::map<std::string, ApiResource> resources_;
   std::map<std::string, ApiResource> guessed_;
   std::vector<std::string> warnings_, errors_;

@@ -61,6 +61,11 @@ class SortedSpill {
   void add(std::string line);  // no '\n' inside
   // Calls `each` with every line in bytewise order, duplicates removed. Once.
   void for_each_sorted(const std::function<void(std::string_view)>& each);
+  // Run files open now (0 while everything fits in run_bytes). Never more than kFanIn per level
+  // (issue 17): every kFanIn runs of one level are merged into one of the next, so a billion
+  // lines need a handful of levels, not a file descriptor per megabyte.
+  std::size_t spilled_runs() const { return runs_.size(); }
+  static constexpr std::size_t kFanIn = 64;
 
  private:
   void flush_run();
@@ -69,7 +74,23 @@ class SortedSpill {
   std::size_t run_bytes_;
   std::string arena_;                                          // the current run's lines, back to back
   std::vector<std::pair<std::uint32_t, std::uint32_t>> spans_;  // offset and length of each
-  std::vector<std::FILE*> runs_;
+  void compact();
+  struct Run {
+    std::FILE* file;
+    int level;  // 0: written from memory; n: merged from kFanIn runs of level n - 1
+  };
+  std::vector<Run> runs_;  // levels never increase along the vector
 };
+
+// Fields of a SortedSpill line that sorts as its fields would, one after the other: each field
+// escaped (bytes below 0x10 as 0x02 and the byte + 0x10, which keeps their bytewise order and keeps
+// '\n' out), followed by kSortSeparator (0x01, below any escaped byte), so a field that is a prefix
+// of another sorts first. Numbers as sort_hex (fixed width) sort as numbers.
+inline constexpr char kSortSeparator = '\x01';
+void append_sort_field(std::string& line, std::string_view field);
+void append_sort_hex(std::string& line, std::uint64_t value, int digits = 16);
+// The fields of a line back, unescaped (numbers stay hex: parse_sort_hex).
+std::vector<std::string> split_sort_line(std::string_view line);
+std::uint64_t parse_sort_hex(std::string_view hex);
 
 }  // namespace vbackup::detail

@@ -138,6 +138,13 @@ class Restorer {
   std::mutex callback_mu_;   // the caller's callbacks, one at a time
   std::atomic<std::int64_t> recorded_{0};
   std::atomic<bool> cancelled_{false};
+
+  // ---- brief "s3-scale" (issue 17): Velero's informer cache, as names (apply.cpp) ----
+  // True unless a LIST of the resource in the namespace showed no object of that name.
+  bool may_exist(const ApiResource& r, const std::string& ns, const std::string& name);
+  std::mutex existing_mu_;                     // the two below; held while a LIST fills them
+  std::map<std::string, bool> existing_listed_;  // "<group resource>|<ns>": listed (false: the LIST failed)
+  ItemSet existing_;                           // "<group resource>|<ns>|<name>" of the objects the LISTs saw
 };
 
 }  // namespace vbackup::detail

@@ -1,6 +1,9 @@
-// BackupContents: one pass over the tarball filling the spool and a compact index, then one sort.
+// BackupContents: one pass over the tarball filling the spool and a sort of its entries on disk
+// (core's SortedSpill), then one merge writing the index file (issue 17: the index of a
+// million-item backup costs disk, not memory).
 #include "restore/plan/backup_contents.hpp"
 
+#include "core/item_set.hpp"
 #include "vbackup/archive.hpp"
 #include "vbackup/error.hpp"
 
@@ -11,28 +14,27 @@
 #include <map>
 #include <unordered_map>
 
+#include <unistd.h>
+
 namespace vbackup::restore {
 
 namespace {
 
 constexpr std::size_t kMaxNotes = 100;
-constexpr std::size_t kNamePage = 1 << 18;      // names arena page (a name is at most 65535 bytes)
-constexpr std::size_t kRecordPage = 1 << 16;    // records per page while streaming
 constexpr std::size_t kMaxName = 65535;
-
-// One stored entry in 16 bytes: a 40-bit spool offset (1 TiB), a 32-bit size, the name's place in
-// the names arena and a 24-bit bucket (resource, version dir, namespace).
-struct Record {
-  std::uint32_t offset_lo = 0;
-  std::uint32_t size = 0;
-  std::uint32_t name = 0;
-  std::uint32_t offset_hi_bucket = 0;  // offset bits 32–39 in the top byte, the bucket below
-  std::uint64_t offset() const { return (std::uint64_t(offset_hi_bucket >> 24) << 32) | offset_lo; }
-  std::uint32_t bucket() const { return offset_hi_bucket & 0xffffff; }
-};
-static_assert(sizeof(Record) == 16);
 constexpr std::uint64_t kMaxOffset = std::uint64_t(1) << 40;
 constexpr std::uint32_t kMaxBuckets = 1u << 24;
+constexpr std::uint32_t kStride = 64;  // one name every kStride entries of a bucket stays in memory
+
+// Index file records, bucket after bucket, each in file-name order: u16 name length, the name, u64
+// spool offset, u32 size.
+void put_record(std::string& out, std::string_view name, std::uint64_t offset, std::uint32_t size) {
+  auto n = static_cast<std::uint16_t>(name.size());
+  out.append(reinterpret_cast<const char*>(&n), 2);
+  out.append(name);
+  out.append(reinterpret_cast<const char*>(&offset), 8);
+  out.append(reinterpret_cast<const char*>(&size), 4);
+}
 
 // Go's os.ReadDir sorts by file name, so items compare as name + ".json" would: "a-b" < "a"
 // because '-' < '.'. Bytes compare unsigned, as Go strings do.
@@ -94,35 +96,19 @@ struct BackupContents::Impl {
   Interner resources, version_dirs, namespaces;
   std::map<BucketKey, std::uint32_t> bucket_ids;
   std::vector<BucketKey> bucket_keys;
-  std::vector<std::uint32_t> bucket_begin;  // records of bucket b: [begin[b], begin[b+1])
-
-  std::vector<std::unique_ptr<char[]>> name_pages;
-  std::size_t name_page_used = kNamePage;  // forces a first page
-  std::vector<Record> records;              // after finish(): sorted, one per path
+  // Where each bucket's records are in the index file, after finish().
+  struct Bucket {
+    std::uint64_t begin = 0, end = 0;
+    std::uint32_t count = 0;
+    std::vector<std::pair<std::string, std::uint64_t>> names;  // every kStride-th name and its record's offset
+  };
+  std::vector<Bucket> buckets;
+  std::unique_ptr<vbackup::detail::SortedSpill> sort = std::make_unique<vbackup::detail::SortedSpill>();
+  std::FILE* index = nullptr;
 
   Impl(std::string w, const std::filesystem::path& dir) : what(std::move(w)), spool(dir) {}
-
-  // ---- names arena: [2-byte length][bytes], never across a page --------------------------------
-  std::uint32_t add_name(std::string_view name) {
-    if (name_page_used + 2 + name.size() > kNamePage) {
-      if (name_pages.size() >= (std::size_t(1) << 14)) {
-        throw invalid_input(what + ": more than 4 GiB of item names");
-      }
-      name_pages.push_back(std::make_unique<char[]>(kNamePage));
-      name_page_used = 0;
-    }
-    char* p = name_pages.back().get() + name_page_used;
-    p[0] = static_cast<char>(name.size() & 0xff);
-    p[1] = static_cast<char>(name.size() >> 8);
-    std::memcpy(p + 2, name.data(), name.size());
-    auto ref = static_cast<std::uint32_t>(((name_pages.size() - 1) << 18) | name_page_used);
-    name_page_used += 2 + name.size();
-    return ref;
-  }
-  std::string_view name(std::uint32_t ref) const {
-    const char* p = name_pages[ref >> 18].get() + (ref & (kNamePage - 1));
-    std::size_t n = static_cast<unsigned char>(p[0]) | (std::size_t(static_cast<unsigned char>(p[1])) << 8);
-    return {p + 2, n};
+  ~Impl() {
+    if (index) std::fclose(index);
   }
 
   std::uint32_t bucket(const BucketKey& key) {
@@ -143,31 +129,34 @@ struct BackupContents::Impl {
   }
 
   void read_archive(InputStream& in, std::uint64_t max_size);
-  void finish(std::vector<std::unique_ptr<Record[]>>& pages, std::size_t count);
+  void finish();
+  // Calls `each` with the records in [from, to) of the index file until it returns false.
+  void scan(std::uint64_t from, std::uint64_t to,
+            const std::function<bool(std::string_view name, std::uint64_t offset, std::uint32_t size)>& each) const;
 
-  std::optional<std::pair<std::uint32_t, std::uint32_t>> range(std::string_view resource, std::string_view vdir,
-                                                               std::string_view ns) const {
+  const Bucket* range(std::string_view resource, std::string_view vdir, std::string_view ns) const {
     auto r = resources.find(resource), v = version_dirs.find(vdir), n = namespaces.find(ns);
-    if (!r || !v || !n) return std::nullopt;
+    if (!r || !v || !n) return nullptr;
     auto it = bucket_ids.find({*r, *v, *n});
-    if (it == bucket_ids.end()) return std::nullopt;
-    return std::make_pair(bucket_begin[it->second], bucket_begin[it->second + 1]);
+    if (it == bucket_ids.end()) return nullptr;
+    return &buckets[it->second];
   }
 };
 
 void BackupContents::Impl::read_archive(InputStream& in, std::uint64_t max_size) {
   archive::ArchiveReader reader(in, what);
   archive::Entry entry;
-  std::vector<std::unique_ptr<Record[]>> pages;
-  std::size_t count = 0;
+  std::uint64_t count = 0;
   bool has_resources = false;
+  std::string line;
 
   // The entry just stored. Velero writes each item's un-versioned and preferred-version copies one
   // right after the other, identical (current Velero the un-versioned one first, 1.5 the other way
   // round): the second copy then points at the first one's bytes.
   struct Last {
     bool valid = false;
-    std::uint32_t resource = 0, version = 0, ns = 0, name = 0, size = 0, crc = 0;
+    std::uint32_t resource = 0, version = 0, ns = 0, size = 0, crc = 0;
+    std::string name;
     std::uint64_t offset = 0;
   } last;
 
@@ -202,72 +191,111 @@ void BackupContents::Impl::read_archive(InputStream& in, std::uint64_t max_size)
     reader.copy_body(sink);
     auto size = static_cast<std::uint32_t>(entry.size);
 
-    bool same_item = last.valid && last.resource == r && last.ns == n && name(last.name) == item.name;
+    bool same_item = last.valid && last.resource == r && last.ns == n && last.name == item.name;
     if (same_item && last.version != v && last.size == size && last.crc == sink.crc() &&
         spool.equal(last.offset, offset, size)) {
       spool.truncate(offset);  // the other copy of the item just stored: keep one
       offset = last.offset;
     }
     if (offset + size >= kMaxOffset) throw invalid_input(what + ": more than 1 TiB of items");
-    Record rec;
-    rec.offset_lo = static_cast<std::uint32_t>(offset);
-    rec.size = size;
-    rec.name = same_item ? last.name : add_name(item.name);
-    rec.offset_hi_bucket = static_cast<std::uint32_t>(offset >> 32) << 24 | bucket({r, v, n});
     if (count == std::numeric_limits<std::uint32_t>::max()) throw invalid_input(what + ": more than 4 billion entries");
-    if (count % kRecordPage == 0) pages.push_back(std::make_unique<Record[]>(kRecordPage));
-    pages.back()[count % kRecordPage] = rec;
     ++count;
+    // Sorted by bucket, then file name (Go's os.ReadDir order: the name with ".json"), then offset
+    // and size: see finish() for why the last of equal paths is the one last in the archive.
+    line.clear();
+    vbackup::detail::append_sort_hex(line, bucket({r, v, n}), 6);
+    vbackup::detail::append_sort_field(line, item.name + ".json");
+    vbackup::detail::append_sort_hex(line, offset, 10);
+    vbackup::detail::append_sort_hex(line, size, 8);
+    sort->add(line);
 
-    last = {true, r, v, n, rec.name, size, sink.crc(), offset};
+    if (!same_item) last.name = item.name;
+    last.valid = true;
+    last.resource = r, last.version = v, last.ns = n, last.size = size, last.crc = sink.crc(), last.offset = offset;
   }
   if (!has_resources) {
     // pkg/restore/restore.go execute(): errors.Wrap(archive.ErrNotExist, "zero items to be restored").
     warnings.push_back("zero items to be restored: directory \"resources\": does not exist");
   }
   if (notes_left_off > 0) notes.push_back("… and " + std::to_string(notes_left_off) + " more entries ignored");
-  finish(pages, count);
+  finish();
 }
 
-void BackupContents::Impl::finish(std::vector<std::unique_ptr<Record[]>>& pages, std::size_t count) {
+void BackupContents::Impl::finish() {
   spool.flush();
-  // Pages into one exact vector, each page freed once copied: the peak is one page over the index.
-  records.resize(count);
-  for (std::size_t p = 0; p < pages.size(); ++p) {
-    std::size_t n = std::min(kRecordPage, count - p * kRecordPage);
-    std::copy_n(pages[p].get(), n, records.begin() + static_cast<std::ptrdiff_t>(p * kRecordPage));
-    pages[p].reset();
-  }
-  pages.clear();
-
-  // Sorted by bucket, then file name, then offset and size. For one path, a later entry has a larger
-  // spool offset than an earlier one (new bytes are appended; a deduplicated copy points at the
-  // entry just before it, which is in another bucket and came later), or the same offset and then
-  // either the same bytes (a chain of identical copies) or an empty earlier entry. So the last of
-  // a run of equal paths is the one last in the archive: it wins, as on extraction.
-  std::sort(records.begin(), records.end(), [this](const Record& a, const Record& b) {
-    if (a.bucket() != b.bucket()) return a.bucket() < b.bucket();
-    if (a.name != b.name) {
-      if (int c = compare_file_names(name(a.name), name(b.name)); c != 0) return c < 0;
+  index = std::tmpfile();
+  if (!index) throw io_error(what + ": cannot create the temporary index file");
+  buckets.resize(bucket_keys.size());
+  // For one path, a later entry has a larger spool offset than an earlier one (new bytes are
+  // appended; a deduplicated copy points at the entry just before it, which is in another bucket and
+  // came later), or the same offset and then either the same bytes (a chain of identical copies) or
+  // an empty earlier entry. So the last of a run of equal paths is the one last in the archive: it
+  // wins, as on extraction.
+  std::uint64_t size = 0;
+  std::string record, pending_name;
+  std::uint32_t pending_bucket = 0;
+  std::uint64_t pending_offset = 0;
+  std::uint32_t pending_size = 0;
+  bool pending = false;
+  auto flush = [&] {
+    if (!pending) return;
+    Bucket& b = buckets[pending_bucket];
+    if (b.count == 0) b.begin = size;
+    if (b.count % kStride == 0) b.names.emplace_back(pending_name, size);
+    record.clear();
+    put_record(record, pending_name, pending_offset, pending_size);
+    if (std::fwrite(record.data(), 1, record.size(), index) != record.size()) {
+      throw io_error(what + ": cannot write the temporary index file");
     }
-    if (a.offset() != b.offset()) return a.offset() < b.offset();
-    return a.size < b.size;
+    size += record.size();
+    b.end = size;
+    ++b.count;
+    pending = false;
+  };
+  sort->for_each_sorted([&](std::string_view line) {
+    auto f = vbackup::detail::split_sort_line(line);
+    if (f.size() != 4 || f[1].size() < 5) throw io_error(what + ": the temporary index is damaged");
+    auto bucket = static_cast<std::uint32_t>(vbackup::detail::parse_sort_hex(f[0]));
+    f[1].resize(f[1].size() - 5);  // ".json"
+    if (!(pending && bucket == pending_bucket && f[1] == pending_name)) flush();
+    pending = true;
+    pending_bucket = bucket;
+    pending_name = std::move(f[1]);
+    pending_offset = vbackup::detail::parse_sort_hex(f[2]);
+    pending_size = static_cast<std::uint32_t>(vbackup::detail::parse_sort_hex(f[3]));
   });
-  std::size_t out = 0;
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    bool replaced = i + 1 < records.size() && records[i + 1].bucket() == records[i].bucket() &&
-                    (records[i + 1].name == records[i].name || name(records[i + 1].name) == name(records[i].name));
-    if (!replaced) records[out++] = records[i];
-  }
-  records.resize(out);
+  flush();
+  sort.reset();
+  if (std::fflush(index) != 0) throw io_error(what + ": cannot write the temporary index file");
+}
 
-  bucket_begin.assign(bucket_keys.size() + 1, 0);
-  std::size_t i = 0;
-  for (std::uint32_t b = 0; b < bucket_keys.size(); ++b) {
-    bucket_begin[b] = static_cast<std::uint32_t>(i);
-    while (i < records.size() && records[i].bucket() == b) ++i;
+void BackupContents::Impl::scan(
+    std::uint64_t from, std::uint64_t to,
+    const std::function<bool(std::string_view name, std::uint64_t offset, std::uint32_t size)>& each) const {
+  std::string buf;
+  constexpr std::size_t kBlock = 64 * 1024;
+  while (from < to) {
+    auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kBlock + kMaxName + 14, to - from));
+    buf.resize(n);
+    if (::pread(fileno(index), buf.data(), n, static_cast<off_t>(from)) != static_cast<ssize_t>(n)) {
+      throw io_error(what + ": cannot read the temporary index file");
+    }
+    // Whole records from this block (at least one: a block holds the largest record).
+    std::size_t pos = 0;
+    while (pos + 2 <= n) {
+      std::uint16_t len;
+      std::memcpy(&len, buf.data() + pos, 2);
+      if (pos + 2 + len + 12 > n) break;
+      std::uint64_t offset;
+      std::uint32_t size;
+      std::memcpy(&offset, buf.data() + pos + 2 + len, 8);
+      std::memcpy(&size, buf.data() + pos + 2 + len + 8, 4);
+      if (!each(std::string_view(buf.data() + pos + 2, len), offset, size)) return;
+      pos += 2 + len + 12;
+    }
+    if (pos == 0) throw io_error(what + ": the temporary index file is damaged");
+    from += pos;
   }
-  bucket_begin[bucket_keys.size()] = static_cast<std::uint32_t>(i);
 }
 
 BackupContents::BackupContents(InputStream& tarball, std::string what, const std::filesystem::path& spool_directory,
@@ -330,9 +358,12 @@ std::vector<std::string> BackupContents::all_namespaces() const {
 
 void BackupContents::for_each_item(std::string_view resource, std::string_view ns, std::string_view version_dir,
                                    const std::function<void(std::string_view)>& fn) const {
-  auto range = impl_->range(resource, version_dir, ns);
-  if (!range) return;
-  for (std::uint32_t i = range->first; i < range->second; ++i) fn(impl_->name(impl_->records[i].name));
+  const Impl::Bucket* b = impl_->range(resource, version_dir, ns);
+  if (!b) return;
+  impl_->scan(b->begin, b->end, [&](std::string_view name, std::uint64_t, std::uint32_t) {
+    fn(name);
+    return true;
+  });
 }
 
 std::vector<std::string> BackupContents::items(std::string_view resource, std::string_view ns,
@@ -345,29 +376,37 @@ std::vector<std::string> BackupContents::items(std::string_view resource, std::s
 
 std::size_t BackupContents::item_count(std::string_view resource, std::string_view ns,
                                        std::string_view version_dir) const {
-  auto range = impl_->range(resource, version_dir, ns);
-  return range ? range->second - range->first : 0;
+  const Impl::Bucket* b = impl_->range(resource, version_dir, ns);
+  return b ? b->count : 0;
 }
 
 std::uint64_t BackupContents::total_items() const {
   std::uint64_t n = 0;
   for (std::uint32_t b = 0; b < impl_->bucket_keys.size(); ++b) {
-    if (impl_->bucket_keys[b][1] == 0) n += impl_->bucket_begin[b + 1] - impl_->bucket_begin[b];
+    if (impl_->bucket_keys[b][1] == 0) n += impl_->buckets[b].count;
   }
   return n;
 }
 
 std::optional<std::string> BackupContents::read(std::string_view resource, std::string_view ns, std::string_view name,
                                                 std::string_view version_dir) const {
-  auto range = impl_->range(resource, version_dir, ns);
-  if (!range) return std::nullopt;
-  auto first = impl_->records.begin() + range->first, last = impl_->records.begin() + range->second;
-  auto it = std::lower_bound(first, last, name, [this](const Record& r, std::string_view n) {
-    return compare_file_names(impl_->name(r.name), n) < 0;
+  const Impl::Bucket* b = impl_->range(resource, version_dir, ns);
+  if (!b) return std::nullopt;
+  // The records between the kept name not after `name` and the next kept one.
+  auto after = std::upper_bound(b->names.begin(), b->names.end(), name, [](std::string_view n, const auto& kept) {
+    return compare_file_names(n, kept.first) < 0;
   });
-  if (it == last || impl_->name(it->name) != name) return std::nullopt;
-  std::string bytes(it->size, '\0');
-  impl_->spool.read(it->offset(), bytes.data(), bytes.size());
+  if (after == b->names.begin()) return std::nullopt;
+  std::uint64_t to = after == b->names.end() ? b->end : after->second;
+  std::optional<std::pair<std::uint64_t, std::uint32_t>> found;
+  impl_->scan(std::prev(after)->second, to, [&](std::string_view n, std::uint64_t offset, std::uint32_t size) {
+    int c = compare_file_names(n, name);
+    if (c == 0) found = std::make_pair(offset, size);
+    return c < 0;
+  });
+  if (!found) return std::nullopt;
+  std::string bytes(found->second, '\0');
+  impl_->spool.read(found->first, bytes.data(), bytes.size());
   return bytes;
 }
 
@@ -376,10 +415,13 @@ std::uint64_t BackupContents::spool_bytes() const { return impl_->spool.size(); 
 
 std::size_t BackupContents::index_bytes() const {
   const Impl& i = *impl_;
-  return i.records.capacity() * sizeof(Record) + i.name_pages.size() * kNamePage +
-         i.bucket_keys.capacity() * sizeof(BucketKey) + i.bucket_ids.size() * (sizeof(BucketKey) + 48) +
-         i.bucket_begin.capacity() * sizeof(std::uint32_t) + i.resources.bytes() + i.version_dirs.bytes() +
-         i.namespaces.bytes();
+  std::size_t names = 0;
+  for (const auto& b : i.buckets) {
+    names += sizeof(Impl::Bucket) + b.names.capacity() * sizeof(b.names[0]);
+    for (const auto& [n, at] : b.names) names += n.capacity() > 15 ? n.capacity() + 1 : 0;
+  }
+  return names + i.bucket_keys.capacity() * sizeof(BucketKey) + i.bucket_ids.size() * (sizeof(BucketKey) + 48) +
+         i.resources.bytes() + i.version_dirs.bytes() + i.namespaces.bytes();
 }
 
 }  // namespace vbackup::restore

@@ -12,14 +12,14 @@
 //   tree also costs an inode per copy and a slow recursive delete. The un-versioned copy and the
 //   `<v>-preferredversion` copy written right next to it are byte-identical in Velero's archives
 //   (spec §1.2), so the second one points at the first one's bytes (compared, not assumed).
-// * The index: per stored entry 16 bytes (40-bit spool offset, size, name, 24-bit bucket) plus the
-//   item name once per item (2 + length bytes; the versioned copy shares it); resource,
-//   version-directory and namespace strings are interned once per bucket. A format 1.1.0 backup
-//   (every item twice) costs 32 + 2 + name length bytes per item, ~54 bytes for 20-character names:
-//   1M items ≈ 52 MiB of index, 100k ≈ 5 MiB; a format 1 backup 16 bytes per item less.
+// * The index is on disk too (issue 17): each stored entry goes through core's SortedSpill (sorted
+//   runs of 1 MiB in temporary files) while the tarball is spooled, and one merge writes a temporary
+//   index file, directory after directory, in listing order. Memory keeps one item name in 64 of
+//   each directory (about 2 bytes an item) and the resource, version-directory and namespace
+//   strings once; a lookup reads the at most 64 records between two kept names with one pread.
 //   Memory otherwise is bounded by a few MiB of buffers: item bodies are streamed to the spool, never
-//   held whole. The index grows with the number of entries, which the size cap does not bound (a
-//   zero-byte entry costs 512 bytes of tar header and nothing against the cap, as in Velero).
+//   held whole. (A zero-byte entry costs 512 bytes of tar header and nothing against the size cap,
+//   as in Velero.)
 // * Guards (restore §2.11): an entry escaping the archive is refused by the ArchiveReader with a
 //   named error (stricter than Velero: any ".." component and any absolute path, which Velero would
 //   join under its directory, are refused); the sum of entry sizes over `max_extraction_size` (16 GiB by

@@ -1,0 +1,79 @@
+// Issue 17: the spool's index of a backup is on disk (backup_contents.hpp): memory keeps one name in
+// 64 of each directory, so a million-item backup costs disk, not RAM. Listing order and lookups are
+// Velero's as before (restore §2.11: os.ReadDir order, "a-b.json" before "a.json"; the last of two
+// entries with one path wins, as on extraction).
+#include "restore/plan/backup_contents.hpp"
+#include "vbackup/archive.hpp"
+#include "vbackup/stream.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include <unistd.h>
+
+using namespace vbackup;
+using namespace vbackup::restore;
+
+namespace {
+
+std::filesystem::path spool_dir() {
+  auto d = std::filesystem::temp_directory_path() / ("vbk-spool-index-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(d);
+  return d;
+}
+
+std::string body(const std::string& name, int version = 0) {
+  return R"({"kind":"ConfigMap","metadata":{"name":")" + name + R"("},"v":)" + std::to_string(version) + "}";
+}
+
+BackupContents contents_of(int items, bool duplicates) {
+  StringOutputStream out;
+  {
+    archive::ArchiveWriter w(out, archive::Compression::gzip);
+    for (int i = 0; i < items; ++i) {
+      // Names that sort differently as file names than as strings: "n-7-x" before "n-7".
+      std::string name = "n-" + std::to_string(i) + (i % 3 == 0 ? "-x" : "");
+      w.add_item("configmaps", "ns", name, "", body(name));
+      w.add_item("configmaps", "ns", name, "v1-preferredversion", body(name));
+    }
+    if (duplicates) w.add_file("resources/configmaps/namespaces/ns/n-5.json", body("n-5", 2));  // later: wins
+    w.finish();
+  }
+  StringInputStream in(out.take());
+  return BackupContents(in, "backups/b/b.tar.gz", spool_dir());
+}
+
+}  // namespace
+
+TEST_CASE("issue 17: the spool index holds about one name in 64 in memory, not every item") {
+  auto small = contents_of(2000, false);
+  auto large = contents_of(40000, false);
+  CHECK(large.total_items() == 40000);
+  double per_item = double(large.index_bytes() - small.index_bytes()) / 38000;
+  MESSAGE("index bytes per added item: " << per_item);
+  CHECK(per_item < 4);  // was 32 + 2 + the name's length for a format 1.1.0 backup
+}
+
+TEST_CASE("restore §2.11 the index on disk keeps os.ReadDir order, finds every item, the last entry wins") {
+  auto c = contents_of(5000, true);
+  std::vector<std::string> names;
+  c.for_each_item("configmaps", "ns", "", [&](std::string_view n) { names.emplace_back(n); });
+  REQUIRE(names.size() == 5000);
+  auto file_order = [](const std::string& a, const std::string& b) { return a + ".json" < b + ".json"; };
+  CHECK(std::is_sorted(names.begin(), names.end(), file_order));
+  CHECK(std::adjacent_find(names.begin(), names.end()) == names.end());
+  CHECK(c.item_count("configmaps", "ns", "v1-preferredversion") == 5000);
+  for (const auto& n : names) {
+    CAPTURE(n);
+    auto bytes = c.read("configmaps", "ns", n);
+    REQUIRE(bytes);
+    CHECK(*bytes == body(n, n == "n-5" ? 2 : 0));
+    CHECK(c.read("configmaps", "ns", n, "v1-preferredversion") == body(n));
+    CHECK_FALSE(c.read("configmaps", "ns", n + "0-"));  // between two names
+  }
+  CHECK_FALSE(c.read("configmaps", "ns", "a"));    // before the first
+  CHECK_FALSE(c.read("configmaps", "ns", "zzz"));  // after the last
+  CHECK_FALSE(c.read("configmaps", "other", "n-1"));
+}
