@@ -57,6 +57,14 @@ struct OpenOptions {
 // errors name `what`.
 std::vector<crypto::AgeRecipient> parse_recipients(std::string_view list, std::string_view what);
 
+// The keys of the C API's and Python's options (vbackup.h): for a backup, "encryptTo": ["age1…"],
+// "passphrase": "…", "signKeyFile": "PATH"; for a reader, "identityFile": "PATH" or "identities":
+// "AGE-SECRET-KEY-1…" (an identity file's text), "allowedSignersFile": "PATH" or "allowedSigners":
+// "TEXT", "principal", "requireSignature", "skipVerify". Keys absent are left as they are; a
+// wrong type is Error(invalid) naming `what` and the key.
+void seal_options_from_json(const json::object& o, std::string_view what, SealOptions& out);
+void open_options_from_json(const json::object& o, std::string_view what, OpenOptions& out);
+
 // ---- writing -----------------------------------------------------------------------------------
 
 // A view of `store` whose writes under backups/<backup>/ are sealed with `options`.
