@@ -222,6 +222,15 @@ BackupResult run_backup(velero::Backup backup, ClusterSource& source, storage::B
   if (options.strict_spec) {
     for (auto& e : velero::unknown_fields(backup)) st.validation_errors.push_back(std::move(e));
   }
+  // issue 16: a Backup (from its Schedule, whose annotations it takes) may name its age recipients.
+  if (auto it = backup.metadata.annotations.find(std::string(sealing::encrypt_to_annotation));
+      it != backup.metadata.annotations.end() && options.seal.recipients.empty()) {
+    try {
+      options.seal.recipients = sealing::parse_recipients(it->second, "metadata.annotations[" + it->first + "]");
+    } catch (const Error& e) {
+      st.validation_errors.emplace_back(e.what());
+    }
+  }
   if (!st.validation_errors.empty()) {
     st.phase = phase::FailedValidation;
     std::string msg = what + " failed validation:";

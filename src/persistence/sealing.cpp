@@ -7,6 +7,7 @@
 #include "vbackup/json.hpp"
 #include "vbackup/velero_backup.hpp"
 
+#include <cstdlib>
 #include <cstring>
 
 namespace vbackup::sealing {
@@ -421,6 +422,13 @@ void write_seal(storage::BackupStore& sealed, velero::Backup& backup) {
 }
 
 storage::BackupStore open_sealed(storage::BackupStore& store, const std::string& backup, OpenOptions options) {
+  // Readers without an identity fall back to VBACKUP_IDENTITY_FILE (the CLI's variable; `vbackup server
+  // --identity-file` sets it), so the server's restores and log downloads open encrypted backups.
+  if (options.identities.empty()) {
+    if (const char* env = std::getenv("VBACKUP_IDENTITY_FILE"); env && *env) {
+      options.identities = crypto::read_age_identity_file(env);
+    }
+  }
   auto sealed = std::make_shared<SealedStore>(borrow(store), store.root(), backup);
   sealed->set_open(std::move(options));
   return storage::BackupStore(sealed, store.root());

@@ -89,3 +89,11 @@ def test_passphrase(loc, tmp_path):
     assert (bucket(loc) / "backups" / "demo" / "demo.tar.gz").read_bytes().startswith(b"age-encryption.org/v1\n")
     p = run("backup", "create", "x", "--from-manifests", str(DEMO), "--passphrase-env", "NOPE_UNSET", location=loc)
     assert p.returncode == 1 and "--passphrase-env: NOPE_UNSET is not set" in p.stderr
+
+
+def test_annotation_encrypts_and_server_flag(loc, tmp_path):
+    key, pub = keygen(tmp_path, "key.txt")
+    run("backup", "create", "demo", "--from-manifests", str(DEMO), "--annotations", f"vbackup.io/encrypt-to={pub}",
+        location=loc, check=0)
+    assert (bucket(loc) / "backups" / "demo" / "demo.tar.gz").read_bytes().startswith(b"age-encryption.org/v1\n")
+    assert "--identity-file" in run("server", "--help", check=0).stdout

@@ -282,3 +282,30 @@ TEST_CASE("issue 16: a backup written by Velero 1.5.2 (no manifest) still restor
   CHECK(r.planned > 0);
   CHECK(r.result.restore.status.warnings >= 1);
 }
+
+TEST_CASE("issue 16: a Backup annotated vbackup.io/encrypt-to (a Schedule's annotations go to its Backups) is encrypted; readers fall back to VBACKUP_IDENTITY_FILE") {
+  Fixture f;
+  auto source = open_manifest_source({f.dir.path / "manifests"});
+  velero::Backup b;
+  b.metadata.name = "sched-1";
+  b.metadata.annotations["vbackup.io/encrypt-to"] = f.identity.recipient().to_string();
+  storage::Location loc;
+  loc.provider = "file";
+  loc.bucket = f.bucket.string();
+  auto r = run_backup(b, *source, *f.store, loc);
+  REQUIRE(r.outcome.code == ErrorCode::ok);
+  CHECK(r.backup.metadata.annotations.at("vbackup.io/encryption") == "age");
+  CHECK(slurp(f.bucket / "backups/sched-1/sched-1.tar.gz").rfind("age-encryption.org/v1\n", 0) == 0);
+  CHECK(f.restore("sched-1", {}).result.restore.status.phase == velero::restore_phase::Failed);
+  auto key = f.dir.write("id.txt", f.identity.to_string() + "\n");
+  testing::EnvVar env;
+  env.set("VBACKUP_IDENTITY_FILE", key.string());
+  CHECK(f.restore("sched-1", {}).result.restore.status.phase == velero::restore_phase::Completed);
+  // A bad recipient in the annotation fails validation, naming it.
+  velero::Backup bad;
+  bad.metadata.name = "bad";
+  bad.metadata.annotations["vbackup.io/encrypt-to"] = "age1nope";
+  auto rb = run_backup(bad, *source, *f.store, loc);
+  CHECK(rb.backup.status.phase == velero::backup_phase::FailedValidation);
+  CHECK(rb.outcome.message.find("vbackup.io/encrypt-to") != std::string::npos);
+}
