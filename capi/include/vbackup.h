@@ -277,6 +277,8 @@ VBK_API vbk_status vbk_backup_verify(vbk_location* location, const char* name, c
                                      char** result_json);
 /* Rewrites the age headers of an encrypted backup for new recipients, the payload kept: options_json
  * {"identityFile"|"identities", "encryptTo": [...], "signKeyFile" (a signed backup needs it)}.
+ * vbk_location_sync's options also take "verify": true (each backup checked against its manifest
+ * before it is synced; one that differs is in "skipped", named) with the reader keys above.
  * *result_json (may be NULL): {"rewritten": [keys], "recipients": [fingerprints]}. */
 VBK_API vbk_status vbk_backup_rekey(vbk_location* location, const char* name, const char* options_json,
                                     char** result_json);
