@@ -97,3 +97,12 @@ def test_annotation_encrypts_and_server_flag(loc, tmp_path):
         location=loc, check=0)
     assert (bucket(loc) / "backups" / "demo" / "demo.tar.gz").read_bytes().startswith(b"age-encryption.org/v1\n")
     assert "--identity-file" in run("server", "--help", check=0).stdout
+
+
+def test_schedule_encrypt_to_is_an_annotation(tmp_path):
+    _, pub = keygen(tmp_path, "key.txt")
+    p = run("schedule", "create", "daily", "--schedule", "0 1 * * *", "--encrypt-to", pub, "-o", "json", check=0)
+    assert f'"vbackup.io/encrypt-to": "{pub}"' in p.stdout
+    assert "encryptTo" not in p.stdout
+    p = run("schedule", "create", "daily", "--schedule", "0 1 * * *", "--encrypt-to", "age1nope", "-o", "json")
+    assert p.returncode == 1 and "--encrypt-to" in p.stderr
