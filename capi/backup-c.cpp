@@ -17,7 +17,9 @@ vbk_status vbk_backup_create(vbk_cluster* cluster, vbk_location* location, const
   VBK_REQUIRE(backup_json);
   return guarded([&] {
     auto backup = vbackup::velero::Backup::from_json(parse_object(backup_json, "backup"), "backup");
-    auto o = parse_options(options_json, "backup options", {"compression", "veleroNamespace", "recordInCluster", "strictSpec"});
+    auto o = parse_options(options_json, "backup options", {"compression", "veleroNamespace", "recordInCluster", "strictSpec",
+                                                              // brief s3-seal (issue 16)
+                                                              "encryptTo", "passphrase", "signKeyFile"});
     vbackup::BackupOptions options;
     if (auto* s = o.if_contains("strictSpec")) {
       if (!s->is_bool()) throw vbackup::invalid_input("backup options: strictSpec: expected true or false");
@@ -29,6 +31,7 @@ vbk_status vbk_backup_create(vbk_cluster* cluster, vbk_location* location, const
     }
     if (auto ns = json::get_string(o, "veleroNamespace"); !ns.empty()) options.velero_namespace = ns;
     options.record_in_cluster = record_option(o, "backup options");
+    vbackup::sealing::seal_options_from_json(o, "backup options", options.seal);
     map_callbacks(callbacks, options);
     auto run = vbackup::create_backup(*cluster->cluster, *location, std::move(backup), options);
     if (backup_out) *backup_out = dup(pretty(run.result.backup.to_json()));
@@ -145,6 +148,41 @@ vbk_status vbk_backup_delete_recorded(vbk_location* location, vbk_cluster* clust
       result["csiSnapshots"] = csi.to_json();
     }
     if (result_json) *result_json = dup(pretty(result));
+    return VBK_OK;
+  });
+}
+
+// ---- brief s3-seal (issue 16): verify and rekey --------------------------------------------------
+
+vbk_status vbk_backup_verify(vbk_location* location, const char* name, const char* options_json, char** result_json) {
+  VBK_REQUIRE(result_json);
+  *result_json = nullptr;
+  VBK_REQUIRE(location);
+  VBK_REQUIRE(name);
+  return guarded([&] {
+    auto o = parse_options(options_json, "verify options", {"identityFile", "identities", "allowedSignersFile",
+                                                            "allowedSigners", "principal", "requireSignature"});
+    vbackup::sealing::OpenOptions open;
+    vbackup::sealing::open_options_from_json(o, "verify options", open);
+    *result_json = dup(pretty(vbackup::sealing::verify_backup(*location->backups, name, open).to_json()));
+    return VBK_OK;
+  });
+}
+
+vbk_status vbk_backup_rekey(vbk_location* location, const char* name, const char* options_json, char** result_json) {
+  if (result_json) *result_json = nullptr;
+  VBK_REQUIRE(location);
+  VBK_REQUIRE(name);
+  return guarded([&] {
+    auto o = parse_options(options_json, "rekey options",
+                           {"identityFile", "identities", "encryptTo", "passphrase", "signKeyFile"});
+    vbackup::sealing::OpenOptions open;
+    vbackup::sealing::open_options_from_json(o, "rekey options", open);
+    vbackup::sealing::SealOptions seal;
+    vbackup::sealing::seal_options_from_json(o, "rekey options", seal);
+    vbackup::check_writable(location->location, std::string("rekey backup ") + name);  // spec §2.2 accessMode
+    auto r = vbackup::sealing::rekey_backup(*location->backups, name, open.identities, seal);
+    if (result_json) *result_json = dup(pretty(r.to_json()));
     return VBK_OK;
   });
 }

@@ -26,8 +26,12 @@ vbackup::RestoreOptions parse_restore_options(const char* options_json, bool liv
   auto o = parse_options(options_json, kWhat,
                          {"mode", "outputDir", "includeNames", "resourceModifiers", "resourcePolicy",
                           "restoreResourcePriorities", "maxBackupExtractionSize", "resourceTimeout", "parallel",
-                          "veleroNamespace", "recordInCluster", "strictSpec"});
+                          "veleroNamespace", "recordInCluster", "strictSpec",
+                          // brief s3-seal (issue 16)
+                          "identityFile", "identities", "allowedSignersFile", "allowedSigners", "principal",
+                          "requireSignature", "skipVerify"});
   vbackup::RestoreOptions options;
+  vbackup::sealing::open_options_from_json(o, kWhat, options.seal);
   if (auto* s = o.if_contains("strictSpec")) {
     if (!s->is_bool()) throw vbackup::invalid_input("restore options: strictSpec: expected true or false");
     options.strict_spec = s->get_bool();

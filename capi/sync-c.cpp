@@ -34,8 +34,13 @@ vbk_status vbk_sync_once(vbk_cluster* cluster, const char* location, const char*
   VBK_REQUIRE(cluster);
   return guarded([&] {
     constexpr std::string_view what = "sync options";
-    auto o = parse_options(options_json, what, {"veleroNamespace", "requireAvailable", "updateLocation", "locationsFile"});
+    auto o = parse_options(options_json, what, {"veleroNamespace", "requireAvailable", "updateLocation", "locationsFile",
+                                                // brief s3-seal (issue 16)
+                                                "verify", "identityFile", "identities", "allowedSignersFile",
+                                                "allowedSigners", "principal", "requireSignature"});
     vbackup::SyncOptions options;
+    options.verify = bool_option(o, "verify", what, false);
+    vbackup::sealing::open_options_from_json(o, what, options.seal);
     if (auto ns = string_option(o, "veleroNamespace", what); ns && !ns->empty()) options.velero_namespace = *ns;
     options.require_available = bool_option(o, "requireAvailable", what, false);
     options.update_location = bool_option(o, "updateLocation", what, true);

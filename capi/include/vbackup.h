@@ -275,6 +275,26 @@ VBK_API vbk_status vbk_backup_delete(vbk_location* location, const char* name);
 VBK_API vbk_status vbk_backup_delete_recorded(vbk_location* location, vbk_cluster* cluster, const char* name,
                                               const char* options_json, char** result_json);
 
+/* ---- brief s3-seal (issue 16): encryption at rest and integrity (docs/crypto.md) ----
+ * vbk_backup_create's options also take "encryptTo": ["age1…"], "passphrase": "…" (alone) and
+ * "signKeyFile": "PATH" (an unencrypted OpenSSH Ed25519 key); vbk_restore_create's take
+ * "identityFile": "PATH" or "identities": "AGE-SECRET-KEY-1…", "skipVerify", "requireSignature",
+ * "allowedSignersFile": "PATH" or "allowedSigners": "TEXT", "principal".
+ * vbk_backup_verify re-reads every file and tarball item of a backup and compares it with its
+ * checksum manifest; options_json may be NULL or hold the reader keys above. *result_json:
+ * {"problems": ["<path>: …"], "warnings": [...], "hasManifest", "encrypted", "signatureVerified"};
+ * VBK_OK also when problems are found (an empty "problems" means the backup matches). A missing
+ * identity is VBK_ENOTFOUND naming the recorded fingerprints. */
+VBK_API vbk_status vbk_backup_verify(vbk_location* location, const char* name, const char* options_json,
+                                     char** result_json);
+/* Rewrites the age headers of an encrypted backup for new recipients, the payload kept: options_json
+ * {"identityFile"|"identities", "encryptTo": [...], "signKeyFile" (a signed backup needs it)}.
+ * vbk_location_sync's options also take "verify": true (each backup checked against its manifest
+ * before it is synced; one that differs is in "skipped", named) with the reader keys above.
+ * *result_json (may be NULL): {"rewritten": [keys], "recipients": [fingerprints]}. */
+VBK_API vbk_status vbk_backup_rekey(vbk_location* location, const char* name, const char* options_json,
+                                    char** result_json);
+
 /* ---- restores --------------------------------------------------------------------------------- */
 
 /* Restores a backup. `restore_json` is a velero.io/v1 Restore (kind and apiVersion may be left out;

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,10 +50,15 @@ struct ItemPath {
 // without ".json".
 std::optional<ItemPath> parse_item_path(std::string_view path);
 
+// Called with each entry's path and bytes as the writer writes them (issue 16: the checksum
+// manifest hashes every item without a second pass).
+using EntryObserver = std::function<void(std::string_view path, std::string_view bytes)>;
+
 class ArchiveWriter {
  public:
   // Writes metadata/version ("<format_version>\n") as the first entry.
-  ArchiveWriter(OutputStream& sink, Compression compression, std::string_view format_version = kFormatVersion);
+  ArchiveWriter(OutputStream& sink, Compression compression, std::string_view format_version = kFormatVersion,
+                EntryObserver observer = {});
   ~ArchiveWriter();  // without finish() the output is incomplete; never throws
   ArchiveWriter(ArchiveWriter&&) noexcept;
   ArchiveWriter& operator=(ArchiveWriter&&) noexcept;

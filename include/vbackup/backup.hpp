@@ -10,6 +10,7 @@
 #include "vbackup/location.hpp"
 #include "vbackup/operation.hpp"
 #include "vbackup/persistence.hpp"
+#include "vbackup/sealing.hpp"
 #include "vbackup/velero_backup.hpp"
 #include "vbackup/velero_side_files.hpp"
 
@@ -73,6 +74,10 @@ struct BackupOptions : OperationCallbacks<BackupProgress, velero::Backup> {
   // (the in-process BackupItemAction).
   std::function<void(BackupItem&)> on_item;
   std::string velero_namespace = "velero";
+  // Encryption at rest and the checksum manifest (sealing.hpp, issue 16): every backup writes
+  // <b>-checksums.json; with recipients its files (all but velero-backup.json) are age files; with a
+  // signing key the manifest is signed (<b>-checksums.json.sig).
+  sealing::SealOptions seal;
 };
 
 // Runs the backup described by `backup` (metadata.name and spec) from `source` into `store` at

@@ -91,6 +91,11 @@ struct RestoreOptions : OperationCallbacks<RestoreProgress, velero::Restore> {
   int parallel = 8;
   // Where the tarball is spooled (default: the system's temporary directory).
   std::filesystem::path spool_dir;
+  // What the backup is opened with (sealing.hpp, issue 16): identities for an encrypted backup; the
+  // backup is checked against its checksum manifest (the tarball while it is spooled) before
+  // anything is applied, unless seal.skip_verify; seal.require_signature asks for a signature by
+  // seal.allowed_signers.
+  sealing::OpenOptions seal;
 };
 
 struct RestoreResult {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "vbackup/location.hpp"
+#include "vbackup/sealing.hpp"
 #include "vbackup/time.hpp"
 #include "vbackup/velero.hpp"
 
@@ -100,6 +101,11 @@ struct SyncOptions {
   bool update_location = true;
   std::function<Timestamp()> now;                                             // the clock; tests pin it
   std::function<void(std::string_view level, std::string_view line)> on_log;  // "info", "warning", "error"
+  // Ours (issue 16): verify each backup against its checksum manifest before it is synced
+  // (sealing::verify_backup, with `seal`'s identities and signers); one that fails is not synced and
+  // is in `skipped` with the first problem. A backup without a manifest is synced, with the warning.
+  bool verify = false;
+  sealing::OpenOptions seal;
 };
 
 struct SyncSkip {

@@ -44,6 +44,7 @@ struct ArchiveWriter::Impl {
   // The first failure of the sink or the compressor (ENOSPC naming the file, say): every later call
   // repeats it, so the message that ends the backup is the cause, not "an earlier write failed".
   std::optional<Error> failure;
+  EntryObserver observer;
 
   Impl(OutputStream& sink, Compression compression)
       : counter(sink),
@@ -103,11 +104,14 @@ struct ArchiveWriter::Impl {
       put(std::string_view(zeros, detail::block_padding(bytes.size())));
     });
     ++entries;
+    if (observer) observer(path, bytes);
   }
 };
 
-ArchiveWriter::ArchiveWriter(OutputStream& sink, Compression compression, std::string_view format_version)
+ArchiveWriter::ArchiveWriter(OutputStream& sink, Compression compression, std::string_view format_version,
+                             EntryObserver observer)
     : impl_(std::make_unique<Impl>(sink, compression)) {
+  impl_->observer = std::move(observer);
   // spec §1.2/§1.4: metadata/version is always the first entry.
   impl_->add(kVersionFile, std::string(format_version) + "\n");
 }

@@ -135,7 +135,8 @@ void Runner::run_passes() {
   GzipOutputStream log_gz(*log_upload);
   log_.set_sink(&log_gz);
   tarball_ = store_.objects().open_write(store_.backup_contents_key(b_.metadata.name));
-  archive_ = std::make_unique<archive::ArchiveWriter>(*tarball_, options_.compression);
+  archive_ = std::make_unique<archive::ArchiveWriter>(*tarball_, options_.compression, archive::kFormatVersion,
+                                                      sealing::tar_entry_observer(store_));
 
   prepare_filters();
   collect();
@@ -169,6 +170,7 @@ void Runner::run_passes() {
   log_.set_sink(nullptr);
   log_gz.finish();
   log_upload->commit();
+  sealing::write_seal(store_, b_);  // <b>-checksums.json (issue 16), before the record
   persistence::put_backup_record(store_, b_);
 }
 
@@ -220,6 +222,15 @@ BackupResult run_backup(velero::Backup backup, ClusterSource& source, storage::B
   if (options.strict_spec) {
     for (auto& e : velero::unknown_fields(backup)) st.validation_errors.push_back(std::move(e));
   }
+  // issue 16: a Backup (from its Schedule, whose annotations it takes) may name its age recipients.
+  if (auto it = backup.metadata.annotations.find(std::string(sealing::encrypt_to_annotation));
+      it != backup.metadata.annotations.end() && options.seal.recipients.empty()) {
+    try {
+      options.seal.recipients = sealing::parse_recipients(it->second, "metadata.annotations[" + it->first + "]");
+    } catch (const Error& e) {
+      st.validation_errors.emplace_back(e.what());
+    }
+  }
   if (!st.validation_errors.empty()) {
     st.phase = phase::FailedValidation;
     std::string msg = what + " failed validation:";
@@ -241,7 +252,9 @@ BackupResult run_backup(velero::Backup backup, ClusterSource& source, storage::B
   }
   std::optional<Error> failure;
   {
-    detail::Runner runner(backup, source, store, options, std::move(policies));
+    // Every file but velero-backup.json through the seal (sealing.hpp).
+    storage::BackupStore sealed = sealing::seal_for_writing(store, backup.metadata.name, options.seal);
+    detail::Runner runner(backup, source, sealed, options, std::move(policies));
     try {
       runner.run();
     } catch (const Error& e) {

@@ -84,6 +84,9 @@ RestoreResult run_restore(velero::Restore restore, storage::BackupStore& store, 
   std::optional<velero::Backup> backup;
   if (st.validation_errors.empty()) backup = detail::backup_for_restore(store, restore, st.validation_errors);
   if (!st.validation_errors.empty()) return failed_validation();
+  // The backup's files are read through the seal (sealing.hpp, issue 16): decrypted, and checked
+  // against the checksum manifest as they are read.
+  storage::BackupStore sealed = sealing::open_sealed(store, backup->metadata.name, options.seal);
 
   Timestamp start = options.now();
   st.phase = phase::InProgress;
@@ -117,11 +120,22 @@ RestoreResult run_restore(velero::Restore restore, storage::BackupStore& store, 
   std::unique_ptr<restore::BackupContents> contents;
   try {
     std::string key = store.backup_contents_key(backup->metadata.name);
-    auto tarball = store.objects().get(key);
+    // issue 16: the side files against the manifest before anything is read or applied.
+    if (auto problems = sealing::check_files(sealed, key); !problems.empty()) {
+      std::string msg = "backup " + backup->metadata.name + " differs from its checksum manifest:";
+      for (const auto& p : problems) msg += "\n  " + p;
+      throw Error(ErrorCode::invalid, msg);
+    }
+    auto tarball = sealed.objects().get(key);
     std::filesystem::path spool = options.spool_dir.empty() ? std::filesystem::temp_directory_path() : options.spool_dir;
     try {
       contents = std::make_unique<restore::BackupContents>(*tarball, key, spool, options.max_extraction_size);
+      // The rest of the stored bytes (after the tar trailer) hashed too: refused before the walk.
+      if (auto problem = sealing::finish_read(*tarball); !problem.empty()) throw Error(ErrorCode::invalid, problem);
     } catch (const Error& e) {
+      // A tarball that differs from its checksum manifest is refused (Failed), not a partial restore.
+      if (auto problem = sealing::finish_read(*tarball); !problem.empty()) throw Error(ErrorCode::invalid, problem);
+      if (contents) throw;
       if (e.code() != ErrorCode::invalid) throw;
       // restore.go execute() (L721–726): a tarball that cannot be extracted (an entry escaping the
       // directory, truncated data, the extraction size cap) is a Velero-level error of the restore,
@@ -131,7 +145,7 @@ RestoreResult run_restore(velero::Restore restore, storage::BackupStore& store, 
     }
     if (contents) {
       restorer = std::make_unique<detail::Restorer>(restore, options, target, *contents, log);
-      auto problems = restorer->prepare(*backup, store);
+      auto problems = restorer->prepare(*backup, sealed);
       if (!problems.empty()) {
         st.validation_errors = std::move(problems);
         log.set_sink(nullptr);
@@ -161,6 +175,11 @@ RestoreResult run_restore(velero::Restore restore, storage::BackupStore& store, 
     warnings = restorer->warnings();
   }
   errors.merge(extraction_errors);
+  try {
+    // In the log, not the results: a Velero backup restores with the same results as under Velero.
+    for (const auto& w : sealing::sealed_warnings(sealed)) log.warning("backup " + backup->metadata.name + ": " + w);
+  } catch (const Error&) {
+  }
   if (failure) {
     // A fatal error (the tarball cannot be read, the target went away, a cancel): Failed, with what
     // was done so far in the log and results.

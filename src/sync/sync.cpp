@@ -239,6 +239,20 @@ struct Pass {
     }
   }
 
+  // Ours (issue 16, SyncOptions::verify): the backup against its checksum manifest.
+  bool verified(const std::string& name) {
+    try {
+      auto v = sealing::verify_backup(store, name, options.seal);
+      for (const auto& w : v.warnings) warn("backup " + name + ": " + w);
+      if (v.ok()) return true;
+      skip(name, "does not match its checksum manifest: " + v.problems.front() +
+                     (v.problems.size() > 1 ? " (and " + std::to_string(v.problems.size() - 1) + " more)" : ""));
+    } catch (const Error& e) {
+      skip(name, "cannot be verified: " + std::string(e.what()));
+    }
+    return false;
+  }
+
   // deleteOrphanedBackups: Completed and PartiallyFailed Backups of this location whose folder
   // left the bucket.
   void delete_orphans(const ApiResource& backups, const std::set<std::string>& in_bucket) {
@@ -296,6 +310,7 @@ struct Pass {
       if (in_cluster.count(name)) continue;
       auto b = stored_backup(name);
       if (!b) continue;
+      if (options.verify && !verified(name)) continue;
       mutate(*b);
       if (create(backups, status_subresource, *b)) {
         log("info", "backup " + name + ": successfully synced backup into cluster");

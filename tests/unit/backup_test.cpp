@@ -155,6 +155,7 @@ TEST_CASE("spec §1.2, §2.3: a backup writes Velero's files, the record last (s
   CHECK(format_duration(b.spec.ttl) == "720h0m0s");
   CHECK(format_rfc3339(*b.status.expiration) == "2025-12-24T16:00:00Z");
   std::vector<std::string> expected_files{
+      "backups/b1/b1-checksums.json",  // issue 16 (brief s3-seal): every backup's checksum manifest
       "backups/b1/b1-itemoperations.json.gz", "backups/b1/b1-logs.gz",
       "backups/b1/b1-podvolumebackups.json.gz", "backups/b1/b1-resource-list.json.gz",
       "backups/b1/b1-results.gz", "backups/b1/b1-volumeinfo.json.gz",
@@ -620,7 +621,7 @@ TEST_CASE("list, get, describe, logs, download and delete of stored backups") {
   CHECK(fs::file_size(out.path / "one.tar.gz") == f.objects->get_all("backups/one/one.tar.gz", 1 << 20).size());
   CHECK(backup_logs(*f.store, "one").find("Backup completed") != std::string::npos);
   auto deleted = delete_backup(*f.store, "one");
-  CHECK(deleted.size() == 9);
+  CHECK(deleted.size() == 10);  // 9 of Velero's + <b>-checksums.json (issue 16, brief s3-seal)
   CHECK(list_backups(*f.store).size() == 1);
   try {
     delete_backup(*f.store, "one");

@@ -470,3 +470,31 @@ TEST_CASE("spec §3.1 the periodic pass: the default location first, only those 
   for (const auto& r : results) considered.push_back(r.location);
   CHECK(considered == std::vector<std::string>{"down", "recent"});
 }
+
+// ---- brief "s3-seal" (issue 16): sync verifies what it syncs when asked ----
+TEST_CASE("issue 16: sync with verify: a backup whose file differs from its manifest is not synced and is named; an intact one is") {
+  ClusterServer a(kVariants[0].seed, true), b(kVariants[0].seed, false);
+  testing::TempDir bucket{"sync-seal"};
+  OpenedLocation on_a = open_location("file://" + (bucket.path / "b").string());
+  backup_on(a, on_a, "good");
+  backup_on(a, on_a, "bad");
+  auto log = bucket.path / "b/backups/bad/bad-logs.gz";
+  std::string bytes;
+  {
+    std::ifstream in(log, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  bytes[bytes.size() / 2] ^= 1;
+  std::ofstream(log, std::ios::binary | std::ios::trunc) << bytes;
+  auto bsl = file_bsl(b, "shared", bucket.path / "b");
+  OpenedLocation on_b = open_bsl(b.client(), bsl, "velero");
+  SyncOptions o = pinned();
+  o.verify = true;
+  SyncResult r = sync_once(b.client(), bsl, *on_b.backups, o);
+  INFO(json::marshal(r.to_json()));
+  CHECK(r.created == std::vector<std::string>{"good"});
+  REQUIRE(r.skipped.size() == 1);
+  CHECK(r.skipped[0].backup == "bad");
+  CHECK(r.skipped[0].reason.find("bad-logs.gz: sha256 differs") != std::string::npos);
+  CHECK(b.phase("bad") == "<absent>");
+}

@@ -4,6 +4,7 @@
 #include "interrupt.hpp"
 #include "leftovers_cmd.hpp"
 #include "output.hpp"
+#include "seal_cmd.hpp"
 
 #include "vbackup/backup.hpp"
 #include "vbackup/deletion.hpp"
@@ -39,6 +40,7 @@ struct CreateFlags {
   std::string output, from_file;
   bool quiet = false, wait = false, submit = false;
   std::string record_in_cluster = "auto";
+  SealFlags seal;  // issue 16
 };
 
 int backup_create(const Common& c, const CreateFlags& f) {
@@ -92,6 +94,7 @@ int backup_create(const Common& c, const CreateFlags& f) {
   options.compression = parse_compression(f.compression, "--compression");
   record_in_cluster(f.record_in_cluster, options);
   options.strict_spec = !f.from_file.empty();
+  options.seal = seal_options(f.seal);
   if (!f.output.empty()) {
     // velero: "For create commands, display the object but do not send it to the server."
     check_output(f.output, false);
@@ -198,14 +201,16 @@ int backup_get(const Common& c, const std::vector<std::string>& names, const std
   return 0;
 }
 
-int backup_describe(const Common& c, const std::vector<std::string>& names, bool details, const std::string& output) {
+int backup_describe(const Common& c, const std::vector<std::string>& names, bool details, const std::string& output,
+                    const OpenFlags& open) {
   if (!output.empty()) check_output(output, false);
   auto store = open_store(c);
   std::vector<std::string> list = names.empty() ? store.backups->list_backups() : names;
   bool first = true;
   for (const auto& n : list) {
     // The side files are read without --details too: velero's describe shows the volumes either way.
-    auto d = describe_backup(*store.backups, n, true);
+    auto view = sealing::open_sealed(*store.backups, n, open_options(open));  // issue 16: decrypted, checked
+    auto d = describe_backup(view, n, true);
     if (!output.empty()) {
       // With --details, the side files too (resource list, results, volume info, item operations).
       print_object(std::cout, details ? json::value(d.to_json()) : json::value(d.backup.to_json()), output);
@@ -218,7 +223,7 @@ int backup_describe(const Common& c, const std::vector<std::string>& names, bool
   return 0;
 }
 
-int backup_download(const Common& c, const std::string& name, std::string output, bool force) {
+int backup_download(const Common& c, const std::string& name, std::string output, bool force, const OpenFlags& open) {
   auto store = open_store(c);
   if (output.empty()) {
     // velero's default file name; a zstd backup (ours) gets the extension of what it holds.
@@ -228,7 +233,8 @@ int backup_download(const Common& c, const std::string& name, std::string output
   if (std::filesystem::exists(output) && !force) {
     throw Error(ErrorCode::already_exists, "file " + output + " already exists, remove it or use --force");
   }
-  download_backup(*store.backups, name, output);
+  auto view = sealing::open_sealed(*store.backups, name, open_options(open));  // issue 16: decrypted, checked
+  download_backup(view, name, output);
   std::cout << "Backup " << name << " has been successfully downloaded to " << std::filesystem::absolute(output).string()
             << "\n";
   return 0;
@@ -337,6 +343,7 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
   create->add_flag("-q,--quiet", cf->quiet, "No progress output");
   add_record_flag(*create, cf->record_in_cluster, "Backup");
   create->add_flag("-w,--wait", cf->wait, "Wait for the operation to complete (without --submit vbackup always waits)");
+  add_seal_flags(*create, cf->seal);
   create->add_flag("--submit", cf->submit,
                    "Create the Backup CR for a running `vbackup server` (or Velero) to carry out, as velero does");
   create->footer(
@@ -352,6 +359,7 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
     std::string output = "table", selector, describe_output, file;
     std::string name;
     bool details = false, force = false, all = false, confirm = false, show_labels = false, from_cluster = false;
+    OpenFlags open;  // issue 16: --identity
   };
   auto lf = std::make_shared<ListFlags>();
   auto* get = backup->add_subcommand("get", "Get backups");
@@ -371,14 +379,18 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
   describe->add_option("names", lf->names, "Backup names (default: all)");
   describe->add_flag("--details", lf->details, "Show the resource list and the errors and warnings of each backup");
   describe->add_option("-o,--output", lf->describe_output, "json or yaml instead of text");
-  describe->callback([&common, &rc, lf] { rc = backup_describe(common, lf->names, lf->details, lf->describe_output); });
+  add_identity_flag(*describe, lf->open);
+  describe->callback([&common, &rc, lf] {
+    rc = backup_describe(common, lf->names, lf->details, lf->describe_output, lf->open);
+  });
 
   auto* download = backup->add_subcommand("download", "Download a backup's tarball");
   download->fallthrough();
   download->add_option("name", lf->name, "Backup name")->required();
   download->add_option("-o,--output", lf->file, "File to write (default NAME-data.tar.gz; NAME-data.tar.zst for a zstd backup)");
   download->add_flag("--force", lf->force, "Overwrite the file if it exists");
-  download->callback([&common, &rc, lf] { rc = backup_download(common, lf->name, lf->file, lf->force); });
+  add_identity_flag(*download, lf->open);
+  download->callback([&common, &rc, lf] { rc = backup_download(common, lf->name, lf->file, lf->force, lf->open); });
 
   auto* del = backup->add_subcommand("delete", "Delete backups from the storage location (a folder without "
                                               "velero-backup.json too, and uploads left unfinished in it), and "
@@ -417,11 +429,14 @@ CLI::App* add_backup_commands(CLI::App& app, const Common& common, int& rc) {
   auto* logs = backup->add_subcommand("logs", "Show a backup's log");
   logs->fallthrough();
   logs->add_option("name", lf->name, "Backup name")->required();
+  add_identity_flag(*logs, lf->open);
   logs->callback([&common, &rc, lf] {
     auto store = open_store(common);
-    std::cout << backup_logs(*store.backups, lf->name);
+    auto view = sealing::open_sealed(*store.backups, lf->name, open_options(lf->open));  // issue 16
+    std::cout << backup_logs(view, lf->name);
     rc = 0;
   });
+  add_seal_commands(*backup, common, rc);  // issue 16: backup verify|rekey
   return backup;
 }
 

@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "filter_flags.hpp"
 #include "output.hpp"
+#include "seal_cmd.hpp"
 
 #include "vbackup/inspect.hpp"
 
@@ -17,6 +18,7 @@ namespace {
 struct InspectFlags {
   std::string name, item, from, to, output;
   FilterFlags filters;
+  OpenFlags open;  // issue 16: --identity
 };
 
 // backup ls: the items a restore with these filters would see, in restore order.
@@ -28,7 +30,8 @@ int backup_ls(const Common& c, const InspectFlags& f) {
   options.include_names = f.filters.include_names;
   auto store = open_store(c);
   std::vector<BackupItemEntry> items;
-  list_backup_items(*store.backups, f.name, options, [&](const BackupItemEntry& e) { items.push_back(e); });
+  auto view = sealing::open_sealed(*store.backups, f.name, open_options(f.open));
+  list_backup_items(view, f.name, options, [&](const BackupItemEntry& e) { items.push_back(e); });
   if (output == "table") {
     print_item_table(std::cout, items);
     return 0;
@@ -44,7 +47,8 @@ int backup_cat(const Common& c, const InspectFlags& f) {
   std::string output = f.output.empty() ? "json" : f.output;
   check_output(output, false);
   auto store = open_store(c);
-  print_object(std::cout, read_backup_item(*store.backups, f.name, f.item), output);
+  auto view = sealing::open_sealed(*store.backups, f.name, open_options(f.open));
+  print_object(std::cout, read_backup_item(view, f.name, f.item), output);
   return 0;
 }
 
@@ -78,6 +82,7 @@ void add_inspect_commands(CLI::App& backup, const Common& common, int& rc) {
   ls->add_option("name", f->name, "Backup name")->required();
   f->filters.add_to(*ls);
   ls->add_option("-o,--output", f->output, "table (default), json or yaml");
+  add_identity_flag(*ls, f->open);
   ls->callback([&common, &rc, f] { rc = backup_ls(common, *f); });
 
   auto* cat = backup.add_subcommand("cat", "Print one item of a backup as stored");
@@ -88,6 +93,7 @@ void add_inspect_commands(CLI::App& backup, const Common& common, int& rc) {
                   "(deployments.apps/demo/web, persistentvolumes/pv-1; the resource as --include-resources takes it)")
       ->required();
   cat->add_option("-o,--output", f->output, "json (default) or yaml");
+  add_identity_flag(*cat, f->open);
   cat->callback([&common, &rc, f] { rc = backup_cat(common, *f); });
 
   auto* diff = backup.add_subcommand("diff", "Show the items added, removed and changed from backup A to backup B");

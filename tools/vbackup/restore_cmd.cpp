@@ -5,6 +5,7 @@
 #include "interrupt.hpp"
 #include "filter_flags.hpp"
 #include "output.hpp"
+#include "seal_cmd.hpp"
 
 #include "vbackup/error.hpp"
 #include "vbackup/labels.hpp"
@@ -24,6 +25,7 @@ namespace vbackup::cli {
 namespace {
 
 struct CreateFlags {
+  OpenFlags open;  // issue 16: --identity, --skip-verify, --require-signature, --allowed-signers, --principal
   std::string name, from_backup, from_schedule;
   FilterFlags filters;
   std::vector<std::string> namespace_mappings, status_include_resources, status_exclude_resources;
@@ -116,6 +118,7 @@ RestoreOptions options_from_flags(const Common& c, const CreateFlags& f) {
   if (f.parallel < 1) throw invalid_input("--parallel: expected a number of at least 1, not " + std::to_string(f.parallel));
   o.parallel = f.parallel;
   record_in_cluster(f.record_in_cluster, o);
+  o.seal = open_options(f.open);
   return o;
 }
 
@@ -366,6 +369,8 @@ void add_create(CLI::App& restore, const Common& common, int& rc) {
       "what it restored stays in the cluster, and its log, results and record (Failed) are written. A second "
       "signal quits at once.\n"
       "Exit status: 0 Completed, 2 PartiallyFailed, 1 failed, 130 interrupted by SIGINT, 143 by SIGTERM.");
+  add_identity_flag(*create, f->open);
+  add_verify_flags(*create, f->open, true);
   create->callback([&common, &rc, f] { rc = restore_create(common, *f); });
 }
 

@@ -7,6 +7,7 @@
 #include "vbackup/error.hpp"
 #include "vbackup/kube.hpp"
 #include "vbackup/labels.hpp"
+#include "vbackup/sealing.hpp"
 #include "vbackup/schedule.hpp"
 
 #include <CLI/CLI.hpp>
@@ -40,6 +41,7 @@ struct CreateFlags {
   std::string resource_policies_configmap, data_mover, output;
   std::vector<std::string> labels, ordered_resources, volume_snapshot_locations;
   bool use_owner_references = false, paused = false;
+  std::vector<std::string> encrypt_to;  // issue 16: the annotation vbackup.io/encrypt-to
 };
 
 // An object storage location's name for spec.storageLocation; the global --storage-location also
@@ -62,6 +64,16 @@ velero::Schedule build(const Common& c, const CreateFlags& f) {
   s.metadata.namespace_ = c.velero_namespace;
   s.metadata.name = f.name;
   s.metadata.labels = parse_map("--labels", f.labels);
+  if (!f.encrypt_to.empty()) {
+    // issue 16: an annotation, not a spec field (Velero's CRDs prune unknown spec fields); its Backups
+    // take the Schedule's annotations and are encrypted to these recipients.
+    std::string list;
+    for (const auto& r : f.encrypt_to) {
+      crypto::AgeRecipient::parse(r, "--encrypt-to");  // a bad recipient fails now, named
+      list += (list.empty() ? "" : ",") + r;
+    }
+    s.metadata.annotations[std::string(sealing::encrypt_to_annotation)] = list;
+  }
   auto& t = s.spec.template_;
   t.included_namespaces = f.include_namespaces.empty() ? std::vector<std::string>{"*"} : f.include_namespaces;
   t.excluded_namespaces = f.exclude_namespaces;
@@ -291,6 +303,8 @@ void add_schedule_commands(CLI::App& app, const Common& common, int& rc) {
   create->add_option("--or-selector", cf->or_selector, "Back up resources matching at least one selector, separated by ' or '");
   create->add_option("--ttl", cf->ttl, "How long before a backup can be garbage collected (0s: the server's default, 720h)");
   create->add_option("--labels", cf->labels, "Labels to apply to the schedule (key=value)")->delimiter(',');
+  create->add_option("--encrypt-to", cf->encrypt_to,
+                     "Encrypt this schedule's backups to this age recipient (repeatable; the annotation vbackup.io/encrypt-to)");
   create->add_option("--ordered-resources", cf->ordered_resources, "Backup order of items: resource=ns/name,…");
   create->add_option("--volume-snapshot-locations", cf->volume_snapshot_locations, "Volume snapshot locations")->delimiter(',');
   add_optional_bool(*create, "--snapshot-volumes", cf->snapshot_volumes, "Take snapshots of PersistentVolumes");

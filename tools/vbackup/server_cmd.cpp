@@ -3,11 +3,13 @@
 // the Lease; a second signal ends the process at once.
 #include "commands.hpp"
 #include "interrupt.hpp"
+#include "vbackup/crypto.hpp"
 #include "vbackup/server.hpp"
 #include "vbackup/time.hpp"
 
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -77,6 +79,7 @@ void add_server_command(CLI::App& app, const Common& common, int& rc) {
     std::string backup_sync_period = "1m", store_validation_frequency = "1m", gc_frequency = "1h";
     bool schedule_skip_immediately = false, restore_only = false, disable_informer_cache = false;
     std::string features;
+    std::string identity_file;  // issue 16
     int concurrent_backups = 1;
   };
   auto flags = std::make_shared<Flags>();
@@ -116,7 +119,15 @@ void add_server_command(CLI::App& app, const Common& common, int& rc) {
                   "Accepted for velero install's Deployment: restores always read the live object");
   cmd->add_option("--concurrent-backups", flags->concurrent_backups,
                   "Accepted for velero install's Deployment: backups run one at a time");
+  cmd->add_option("--identity-file", flags->identity_file,
+                  "age identity file that opens encrypted backups (restores, logs); sets VBACKUP_IDENTITY_FILE, "
+                  "which every reader of the library falls back to. Backups are encrypted to the recipients of "
+                  "the annotation vbackup.io/encrypt-to of the Backup (copied from its Schedule)");
   cmd->callback([&common, &rc, flags] {
+    if (!flags->identity_file.empty()) {
+      crypto::read_age_identity_file(flags->identity_file);  // a bad file fails now, naming it
+      ::setenv("VBACKUP_IDENTITY_FILE", flags->identity_file.c_str(), 1);
+    }
     server::ServerOptions o;
     o.connect = common.connect();
     o.namespace_ = common.velero_namespace;

@@ -26,7 +26,8 @@ def test_demo_backup_writes_velero_layout(demo_manifests, location):
     assert status["progress"]["itemsBackedUp"] == status["progress"]["totalItems"] == 9
     folder = bucket_of(location) / "backups" / "demo"
     names = sorted(p.name for p in folder.iterdir())
-    assert names == ["demo-itemoperations.json.gz", "demo-logs.gz", "demo-podvolumebackups.json.gz",
+    # demo-checksums.json: issue 16's checksum manifest (brief s3-seal)
+    assert names == ["demo-checksums.json", "demo-itemoperations.json.gz", "demo-logs.gz", "demo-podvolumebackups.json.gz",
                      "demo-resource-list.json.gz", "demo-results.gz", "demo-volumeinfo.json.gz",
                      "demo-volumesnapshots.json.gz", "demo.tar.gz", "velero-backup.json"]
     # spec §1.2: every object twice, under Velero's paths; metadata/version first

@@ -36,6 +36,7 @@ from .deletion import (gc_once, process_delete_backup_request, process_delete_ba
 from .inspect import backup_item, backup_items, diff_backups
 from .location import Location, locations
 from .restore import restore
+from .seal import rekey_backup, verify_backup  # brief s3-seal (issue 16)
 from .schedule import schedule_decide, schedule_next
 from .install import install, install_resources
 from .sync import sync_once, validate_location
@@ -55,6 +56,7 @@ __all__ = [
     "reconcile_server_status_request",
     "gc_once", "process_delete_backup_request", "process_delete_backup_requests", "request_backup_deletion",
     "run_server",
+    "verify_backup", "rekey_backup",  # brief s3-seal (issue 16)
 ]
 
 

@@ -197,6 +197,9 @@ restore_delete_recorded = _fn("vbk_restore_delete_recorded", [_p, _p, _s, _s, _o
 backup_items = _fn("vbk_backup_items", [_p, _s, _s, _out])
 backup_item = _fn("vbk_backup_item", [_p, _s, _s, _out])
 backup_diff = _fn("vbk_backup_diff", [_p, _s, _s, _out])
+# brief s3-seal (issue 16)
+backup_verify = _fn("vbk_backup_verify", [_p, _s, _s, _out])
+backup_rekey = _fn("vbk_backup_rekey", [_p, _s, _s, _out])
 
 
 def record_option(value: "bool | str") -> "bool | str":

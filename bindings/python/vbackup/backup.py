@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ctypes
 import json
-from typing import Callable, Optional, Union
+import os
+from typing import Callable, Optional, Sequence, Union
 
 from . import _lib
 from ._lib import JSON, ItemHook, PathLike
@@ -24,7 +25,9 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
            item_hook: Optional[ItemHook] = None,
            snapshot_volumes: Optional[bool] = None, csi_snapshot_timeout: Optional[str] = None,
            item_operation_timeout: Optional[str] = None, resource_policies_configmap: Optional[str] = None,
-           snapshot_move_data: Optional[bool] = None) -> JSON:
+           snapshot_move_data: Optional[bool] = None,
+           encrypt_to: Optional[Sequence[str]] = None, passphrase: Optional[str] = None,
+           sign_key_file: Optional[PathLike] = None) -> JSON:
     """Creates a backup and returns the Backup (a dict) with its status.
 
     The source is ``from_manifests`` (a folder of manifests), an open ``cluster``, or else the cluster
@@ -64,6 +67,11 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
     nothing in the location. Callbacks run on a helper thread when called from the main thread
     (so that Ctrl-C is seen at once), never two at once.
 
+    Encryption at rest and integrity (issue 16, docs/crypto.md): every backup carries a checksum
+    manifest ``<name>-checksums.json``; ``encrypt_to`` (age1… recipients) or ``passphrase`` encrypt
+    its files (all but velero-backup.json) with age; ``sign_key_file`` (an unencrypted OpenSSH
+    Ed25519 key) signs the manifest (``ssh-keygen -Y verify -n vbackup.io/backup`` checks it).
+
     Raises InvalidError (failed validation; ``err.backup`` holds the status), AlreadyExistsError,
     Error (a failed backup), CancelledError (``progress`` returned False), KeyboardInterrupt, or
     the error of a progress or log callback that raised.
@@ -82,7 +90,10 @@ def backup(spec: Optional[JSON] = None, *, name: Optional[str] = None,
         body.setdefault("metadata", {})["name"] = name
     options = json.dumps({"compression": compression, "veleroNamespace": velero_namespace,
                           "recordInCluster": _lib.record_option(record_in_cluster),
-                          "strictSpec": strict_spec}).encode()
+                          "strictSpec": strict_spec,
+                          **({"encryptTo": list(encrypt_to)} if encrypt_to else {}),
+                          **({"passphrase": passphrase} if passphrase is not None else {}),
+                          **({"signKeyFile": os.fspath(sign_key_file)} if sign_key_file is not None else {})}).encode()
     callbacks = _lib.CallbackSet(progress=progress, log=log, item_hook=item_hook, progress_args=3)
 
     owned_location = opened(location)

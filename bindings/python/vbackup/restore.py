@@ -62,7 +62,10 @@ def restore(spec: Optional[JSON] = None, *, name: Optional[str] = None, backup: 
             plan: Optional[Callable[[JSON], None]] = None,
             velero_namespace: str = "velero", record_in_cluster: Union[bool, str] = "auto",
             strict_spec: bool = False,
-            restore_volumes: Optional[bool] = None, item_operation_timeout: Optional[str] = None) -> JSON:
+            restore_volumes: Optional[bool] = None, item_operation_timeout: Optional[str] = None,
+            identity_file: Optional[PathLike] = None, skip_verify: bool = False,
+            require_signature: bool = False, allowed_signers_file: Optional[PathLike] = None,
+            principal: Optional[str] = None) -> JSON:
     """Restores a backup and returns the Restore (a dict) with its status.
 
     ``spec`` is a Restore spec (``{"includedNamespaces": […], "namespaceMapping": {…}}``) or a whole
@@ -131,6 +134,17 @@ def restore(spec: Optional[JSON] = None, *, name: Optional[str] = None, backup: 
         options["resourcePolicy"] = _document(resource_policy, "resource_policy")
     if parallel is not None:
         options["parallel"] = parallel
+    # issue 16 (brief s3-seal): the identity of an encrypted backup; the checksum manifest check.
+    if identity_file is not None:
+        options["identityFile"] = os.fspath(identity_file)
+    if skip_verify:
+        options["skipVerify"] = True
+    if require_signature:
+        options["requireSignature"] = True
+    if allowed_signers_file is not None:
+        options["allowedSignersFile"] = os.fspath(allowed_signers_file)
+    if principal is not None:
+        options["principal"] = principal
     callbacks = _lib.CallbackSet(progress=progress, log=log, item_hook=item_hook, plan=plan, progress_args=2)
 
     owned_location = opened(location)

@@ -22,7 +22,8 @@ def _cluster(cluster: Optional[Cluster], kubeconfig: Optional[PathLike], context
 
 def sync_once(location: str = "", *, cluster: Optional[Cluster] = None, kubeconfig: Optional[PathLike] = None,
               context: Optional[str] = None, velero_namespace: str = "velero", require_available: bool = False,
-              update_location: bool = True, locations_file: Optional[PathLike] = None) -> JSON:
+              update_location: bool = True, locations_file: Optional[PathLike] = None,
+              verify: bool = False, identity_file: Optional[PathLike] = None) -> JSON:
     """Syncs the backups of ``location`` into the cluster once, as Velero's backup sync controller
     does: a Backup CR (with its stored status) for every backup in the bucket the cluster lacks; the
     Completed/PartiallyFailed Backups of this location whose data left the bucket deleted;
@@ -34,7 +35,10 @@ def sync_once(location: str = "", *, cluster: Optional[Cluster] = None, kubeconf
     else one opened from ``kubeconfig``/``context``. Returns ``{"location", "created", "deleted",
     "skipped": [{"backup", "reason"}], "errors", "warnings", "lastSyncedTime"}``; a corrupt
     velero-backup.json is a warning and a skip. Raises UnsupportedError for a folder of manifests or
-    a cluster without Velero's CRDs."""
+    a cluster without Velero's CRDs.
+
+    ``verify=True`` (issue 16) checks each backup against its checksum manifest first (with
+    ``identity_file`` for encrypted ones); one that differs is not synced and is in "skipped"."""
     for flag, value in (("require_available", require_available), ("update_location", update_location)):
         if not isinstance(value, bool):
             raise TypeError(f"{flag}: expected a bool, not {value!r}")
@@ -42,6 +46,10 @@ def sync_once(location: str = "", *, cluster: Optional[Cluster] = None, kubeconf
                "updateLocation": update_location}
     if locations_file is not None:
         options["locationsFile"] = str(locations_file)
+    if verify:
+        options["verify"] = True
+    if identity_file is not None:
+        options["identityFile"] = str(identity_file)
     c, owned = _cluster(cluster, kubeconfig, context)
     try:
         return _lib.call_json(_sync_once, c._handle, _lib.enc(location), json.dumps(options).encode())

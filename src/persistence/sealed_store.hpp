@@ -1,0 +1,125 @@
+// The ObjectStore decorator behind sealing.hpp: one backup's folder sealed on write, opened and
+// checked on read. Internal to persistence (sealing.cpp, sealing_verify.cpp).
+#pragma once
+
+#include "vbackup/crypto.hpp"
+#include "vbackup/sealing.hpp"
+#include "vbackup/storage.hpp"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vbackup::sealing::detail {
+
+inline constexpr std::string_view age_magic = "age-encryption.org/v1\n";
+
+std::string base_name(const std::string& key);
+std::string checksums_name(const std::string& backup);  // <b>-checksums.json
+
+// Reads a stored object: hashes the bytes as stored and, at their end, compares them with `expected`
+// (when given); replays the bytes sniffed for the age magic.
+class HashingInput final : public InputStream {
+ public:
+  HashingInput(std::unique_ptr<InputStream> raw, std::string key, std::optional<crypto::ChecksumEntry> expected);
+  std::size_t read(void* buffer, std::size_t size) override;
+  bool is_age();  // sniffs the first bytes (kept for read())
+  // Reads to the end; the difference from `expected` ("" when none or nothing expected).
+  std::string finish();
+  const std::string& key() const { return key_; }
+  // Once the end was read (finish()): the size and SHA-256 of the bytes as stored.
+  std::uint64_t found_size() const { return found_size_; }
+  const std::string& found_sha256() const { return found_sha256_; }
+
+ private:
+  std::size_t raw_read(void* buffer, std::size_t size);
+  std::unique_ptr<InputStream> raw_;
+  std::string key_;
+  std::optional<crypto::ChecksumEntry> expected_;
+  crypto::Sha256 hash_;
+  std::string sniffed_;
+  std::size_t sniff_pos_ = 0;
+  bool sniffed_done_ = false, ended_ = false;
+  std::optional<std::string> problem_;
+  std::uint64_t found_size_ = 0;
+  std::string found_sha256_;
+};
+
+// What get() returns for an object of the sealed folder: the stored bytes hashed, decrypted when age.
+class SealedInput final : public InputStream {
+ public:
+  SealedInput(std::unique_ptr<HashingInput> raw, const std::vector<crypto::AgeIdentity>& identities,
+              std::vector<std::string> expected_fingerprints);
+  std::size_t read(void* buffer, std::size_t size) override;
+  std::string finish() { return raw_->finish(); }
+  bool encrypted() const { return decryptor_ != nullptr; }
+
+ private:
+  std::unique_ptr<HashingInput> raw_;
+  std::unique_ptr<crypto::AgeDecryptor> decryptor_;
+};
+
+class SealedStore final : public storage::ObjectStore {
+ public:
+  SealedStore(std::shared_ptr<storage::ObjectStore> inner, std::string root, std::string backup);
+  // Writing.
+  void set_seal(SealOptions options) { seal_ = std::move(options); writing_ = true; }
+  void record_item(std::string_view path, std::string_view bytes);
+  void write_seal(velero::Backup& backup);
+  // Reading.
+  void set_open(OpenOptions options) { open_ = std::move(options); }
+  std::vector<std::string> warnings();
+  // The manifest as velero-backup.json pins it (loaded once); nullopt without one.
+  const std::optional<crypto::ChecksumManifest>& expected();
+  const std::vector<std::string>& recorded_fingerprints() { expected(); return fingerprints_; }
+  bool signature_verified() { expected(); return signature_verified_; }
+  const OpenOptions& open_options() const { return open_; }
+  // get() without the manifest check (verify and rekey compare by themselves).
+  std::unique_ptr<SealedInput> open_unchecked(const std::string& key);
+  // The canonical form of velero-backup.json that the manifest hashes (see sealing.cpp).
+  static std::string canonical_record(std::string_view record_json, std::string_view what);
+  const std::string& dir() const { return dir_; }
+  const std::string& backup() const { return backup_; }
+  storage::ObjectStore& inner() { return *inner_; }
+
+  std::unique_ptr<storage::ObjectWriter> open_write(const std::string& key) override;
+  std::unique_ptr<InputStream> get(const std::string& key, const storage::ByteRange& range = {}) override;
+  bool exists(const std::string& key) override { return inner_->exists(key); }
+  std::vector<std::string> list_common_prefixes(const std::string& p, const std::string& d) override {
+    return inner_->list_common_prefixes(p, d);
+  }
+  std::vector<std::string> list_objects(const std::string& prefix) override { return inner_->list_objects(prefix); }
+  void remove(const std::string& key) override { inner_->remove(key); }
+  std::string signed_url(const std::string& key, std::chrono::seconds ttl) override;
+  std::string describe() const override { return inner_->describe(); }
+  std::vector<storage::ObjectInfo> list_object_info(const std::string& prefix) override {
+    return inner_->list_object_info(prefix);
+  }
+  std::vector<storage::PendingUpload> list_pending_uploads(const std::string& prefix) override {
+    return inner_->list_pending_uploads(prefix);
+  }
+  void abort_pending_upload(const storage::PendingUpload& u) override { inner_->abort_pending_upload(u); }
+
+  bool sealed_key(const std::string& key) const;  // under the folder, not velero-backup.json
+  void record_file(const crypto::ChecksumEntry& entry);
+
+ private:
+  void load();
+  std::shared_ptr<storage::ObjectStore> inner_;
+  std::string dir_, backup_, record_key_, manifest_key_, signature_key_, tarball_key_;
+  bool writing_ = false;
+  SealOptions seal_;
+  OpenOptions open_;
+  std::mutex mutex_;
+  std::map<std::string, crypto::ChecksumEntry> files_, items_;
+  bool loaded_ = false, signature_verified_ = false;
+  std::optional<crypto::ChecksumManifest> expected_;
+  std::vector<std::string> fingerprints_, warnings_;
+};
+
+SealedStore* sealed_store(storage::BackupStore& store);  // nullptr for an unsealed view
+
+}  // namespace vbackup::sealing::detail
