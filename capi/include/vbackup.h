@@ -28,13 +28,17 @@
  * (volume policies), "snapshotMoveData"; in the Restore spec "restorePVs" (false: empty PVCs) and
  * "itemOperationTimeout". vbk_backup_describe with details returns the volume info and item operations.
  *
- * Does not support (yet): creating schedules (a restore may name one), bucket sync and the server
- * (issues to come); the data mover (snapshotMoveData) and file-system backup, which need a node agent:
- * those volumes fail, per item, as current Velero fails them without one; Velero-native volume
+ * Also here: schedules, bucket sync and the server (issue 13), encryption, checksums, signatures,
+ * verify and rekey (issue 16: the options of vbk_backup_create, vbk_restore_create, vbk_sync_once and
+ * vbk_backup_verify / vbk_backup_rekey), the HTTP status and reason behind a failure (issue 15:
+ * vbk_last_error_http_status, vbk_last_error_reason).
+ *
+ * Does not support: the data mover (snapshotMoveData) and file-system backup, which need a node
+ * agent: those volumes fail, per item, as current Velero fails them without one; Velero-native volume
  * snapshotters (out of scope: restoring a PV whose backup holds a native snapshot of it fails that
- * item); backup hooks (refused at validation); restore exec hooks (refused at validation; init-container hooks are supported);
- * locations other than file, S3 and Azure Blob (VBK_EUNSUPPORTED); credentials held in a cluster
- * Secret (name a credentials file).
+ * item); backup hooks (refused at validation); restore exec hooks (refused at validation;
+ * init-container hooks are supported); locations other than file, S3 and Azure Blob
+ * (VBK_EUNSUPPORTED).
  */
 #ifndef VBACKUP_H
 #define VBACKUP_H

@@ -269,7 +269,7 @@ void CsiSnapshots::snapshot_pvc(BackupItem& item) {
   try {
     created = kube_->create(vsr, vs, ns);
   } catch (const Error& e) {
-    throw Error(e.code(), std::string("error creating volume snapshot: ") + e.what());
+    throw Error(e.code(), std::string("error creating volume snapshot: ") + e.what()).with_http(e.http_status(), e.http_reason());
   }
   const std::string vs_name(json::metadata_string(created, "name"));
   made_.push_back(ns + "/" + vs_name);
@@ -367,7 +367,8 @@ json::object CsiSnapshots::choose_class(const json::object& pvc, const std::stri
   } catch (const Error& e) {
     if (e.code() == ErrorCode::cancelled) throw;
     throw Error(e.code(), "failed to get VolumeSnapshotClass for StorageClass " + storage_class +
-                              ": error listing VolumeSnapshotClass: " + e.what());
+                              ": error listing VolumeSnapshotClass: " + e.what())
+        .with_http(e.http_status(), e.http_reason());
   }
   auto by_name = [&](const std::string& wanted, const char* where) -> const json::object* {
     for (const auto& cl : classes) {

@@ -45,7 +45,7 @@ InstalledObject create(kube::KubeClient& client, const json::object& r, const In
       client.request("PATCH", kube::KubeClient::path(resource, out.namespace_, out.name) + "?fieldManager=velero-cli&force=true",
                      json::marshal(r), "application/apply-patch+yaml");  // JSON is YAML
     } catch (const Error& e) {
-      throw Error(e.code(), "Error applying resource " + what + ": " + e.what());
+      throw Error(e.code(), "Error applying resource " + what + ": " + e.what()).with_http(e.http_status(), e.http_reason());
     }
     out.action = InstalledObject::Action::applied;
     log("applied");
@@ -57,7 +57,7 @@ InstalledObject create(kube::KubeClient& client, const json::object& r, const In
     log("created");
   } catch (const kube::KubeError& e) {
     if (e.reason() != kube::Reason::already_exists) {
-      throw Error(e.code(), "Error creating resource " + what + ": " + e.what());
+      throw Error(e.code(), "Error creating resource " + what + ": " + e.what()).with_http(e.http_status(), e.http_reason());
     }
     out.action = InstalledObject::Action::already_exists;
     log("already exists, proceeding");

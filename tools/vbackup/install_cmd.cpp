@@ -90,7 +90,7 @@ int run_install(const Common& c, const InstallFlags& f) {
   try {
     install(client, resources, ao);
   } catch (const Error& e) {
-    throw Error(e.code(), e.what() + help);
+    throw Error(e.code(), e.what() + help).with_http(e.http_status(), e.http_reason());
   }
   if (f.crds_only) return 0;
   if (f.secret_file.empty()) std::cout << "\nNo secret file was specified, no Secret created.\n\n";

@@ -28,7 +28,8 @@ std::vector<storage::PendingUpload> S3Store::list_pending_uploads(const std::str
     }
     if (resp.status == 403) {
       Error e = error_from(resp, resp.body, what);
-      throw Error(e.code(), std::string(e.what()) + " (listing unfinished uploads needs s3:ListBucketMultipartUploads)");
+      throw Error(e.code(), std::string(e.what()) + " (listing unfinished uploads needs s3:ListBucketMultipartUploads)")
+          .with_http(e.http_status(), e.http_reason());
     }
     if (resp.status != 200) throw error_from(resp, resp.body, what);
     xml::Element result = xml::parse(resp.body, what + " (page " + std::to_string(page + 1) + ")");
