@@ -18,6 +18,7 @@ namespace {
 http::ClientOptions client_options(const Config& cfg) {
   http::ClientOptions o;
   o.tls.verify = !cfg.insecure_skip_tls_verify;
+  o.tls.insecure_what = "the S3 object store (insecureSkipTLSVerify)";
   o.tls.ca_pem = cfg.ca_cert;
   o.retry.max_attempts = std::max(1, cfg.max_attempts);
   // S3 asks to retry a 400 RequestTimeout (the body came too slowly) like a 5xx.
