@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The sanitizer builds (issue 15 "Bad input at the boundary", issue 16 "Fuzzing and sanitizers"):
 #
-#   scripts/sanitize.sh asan   build-asan/: gcc, -fsanitize=address,undefined, -O2 -g1. Runs the whole
+#   scripts/sanitize.sh asan   build-asan/: gcc, -fsanitize=address,undefined, -O1 -g1. Runs the whole
 #                              meson test suite again (the C ABI tests included), then the Python
 #                              package and CLI tests (pytest) against that build's libvbackup.so and CLI.
 #   scripts/sanitize.sh tsan   build-tsan/: gcc, -fsanitize=thread, -O2 -g1. Builds and runs only the
@@ -31,7 +31,9 @@ configure() {  # dir, meson options...
 
 case "$mode" in
 asan)
-  configure build-asan -Db_sanitize=address,undefined
+  # -O1: UBSan's checks make gcc's -O2 slow, 5.6x the plain build's compile time for
+  # src/restore/plan/backup_contents.cpp (14.5 s against 2.6 s user); -O1 takes 7.0 s.
+  configure build-asan -Db_sanitize=address,undefined -Doptimization=1
   ninja -C build-asan -j"$jobs"
   # Leak checking stays on for our programs (they exit normally; a leak is a finding).
   export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:detect_stack_use_after_return=0:strict_string_checks=1
