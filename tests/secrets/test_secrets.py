@@ -215,3 +215,87 @@ def test_tls_verification_off_warns_once_per_process_naming_what(kube_server, mo
     assert p.stderr.count("warning: TLS certificate verification is turned off") == 1, p.stderr
     assert "the Kubernetes API server (insecure-skip-tls-verify)" in p.stderr
     out.assert_clean()
+
+
+def test_server_short_run_prints_no_credential_in_logs_statuses_or_bucket(moto_s3, tmp_path):
+    """The server with a BackupStorageLocation whose credential is a Secret (Velero's spec.credential),
+    and a kubeconfig with the bearer token: a Backup and a Restore carried out, then its stderr, the
+    CR statuses and every object in the bucket searched."""
+    import signal
+    import threading
+    import time
+    from emulators import free_port, process
+
+    out = Outputs()
+    port = free_port()
+    kc = tmp_path / "kubeconfig"
+    cmd = [str(BUILD / "tests" / "support" / "kube-test-server"), "--port", str(port), "--crd-delay-ms", "0",
+           "--write-kubeconfig", str(kc), "--seed", str(ROOT / "examples" / "manifests"),
+           "--seed", str(ROOT / "tests" / "data" / "velero")]
+    home = tmp_path / "home"
+    with process(cmd, port, "kube-test-server"):
+        deadline = time.monotonic() + 10
+        while not kc.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        kubeconfig = with_token(kc, tmp_path)
+        kubectl(kubeconfig, home, "apply", "-f", "-", stdin=SECRET_MANIFEST)
+        aws_file = f"[default]\naws_access_key_id = {S3_ACCESS_KEY}\naws_secret_access_key = {S3_SECRET_KEY}\n"
+        url = moto_s3.url
+        kubectl(kubeconfig, home, "apply", "-f", "-", stdin=(
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: velero}\n---\n"
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: cloud-credentials, namespace: velero}\n"
+            f"stringData: {{cloud: {json_quote(aws_file)}}}\n---\n"
+            "apiVersion: velero.io/v1\nkind: BackupStorageLocation\nmetadata: {name: default, namespace: velero}\n"
+            "spec: {provider: aws, default: true, objectStorage: {bucket: vbk-test, prefix: server},\n"
+            "  credential: {name: cloud-credentials, key: cloud},\n"
+            f"  config: {{region: us-east-1, s3ForcePathStyle: 'true', s3Url: '{url}'}}}}\n"))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "KUBECONFIG"}
+        proc = subprocess.Popen([CLI, "server", "--kubeconfig", str(kubeconfig), "--metrics-address", "127.0.0.1:0",
+                                 "--watch-timeout", "1s", "--leader-elect-retry-period", "200ms"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        lines = []
+        reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)
+        reader.start()
+        try:
+            kubectl(kubeconfig, home, "create", "-f", "-", stdin=(
+                "apiVersion: velero.io/v1\nkind: Backup\nmetadata: {name: sb1, namespace: velero}\n"
+                "spec: {includedNamespaces: [demo]}\n"))
+
+            def phase(plural, name):
+                p = subprocess.run(["kubectl", "get", plural, name, "-n", "velero", "-o", "jsonpath={.status.phase}"],
+                                   capture_output=True, text=True, env=dict(os.environ, KUBECONFIG=str(kubeconfig),
+                                                                            HOME=str(home)))
+                return p.stdout if p.stdout in ("Completed", "PartiallyFailed", "Failed", "FailedValidation") else None
+
+            deadline = time.monotonic() + 120
+            while not phase("backups", "sb1") and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert phase("backups", "sb1") == "Completed", lines
+            kubectl(kubeconfig, home, "create", "-f", "-", stdin=(
+                "apiVersion: velero.io/v1\nkind: Restore\nmetadata: {name: sr1, namespace: velero}\n"
+                "spec: {backupName: sb1, namespaceMapping: {demo: demo-sr}}\n"))
+            deadline = time.monotonic() + 120
+            while not phase("restores", "sr1") and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert phase("restores", "sr1"), lines
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            reader.join(10)
+        out.add("vbackup server output", "".join(lines))
+        for kind in ("backups", "restores", "backupstoragelocations"):
+            out.add(f"{kind} CRs", kubectl(kubeconfig, home, "get", kind, "-n", "velero", "-o", "json"))
+    for key, text in bucket_objects(moto_s3.url, "vbk-test", tmp_path / "bucket"):
+        if key.endswith("/sb1.tar.gz"):
+            assert not leaks(text, CREDENTIALS), key
+            continue
+        out.add(f"bucket object {key}", text)
+    out.assert_clean()
+
+
+def json_quote(s):
+    import json
+    return json.dumps(s)
