@@ -25,7 +25,7 @@ configure() {  # dir, meson options...
   if [[ ! -f "$dir/build.ninja" ]]; then
     # -g1 as in scripts/build.sh (line tables: reports keep file and line, the disk stays small).
     # b_lundef=false: a sanitized shared library leaves the runtime's symbols to the executable.
-    meson setup "$dir" --buildtype=debugoptimized -Dc_args=-g1 -Dcpp_args=-g1 -Db_lundef=false "$@" >/dev/null
+    meson setup "$dir" -Dc_args=-g1 -Dcpp_args=-g1 -Db_lundef=false "$@" >/dev/null
   fi
 }
 
@@ -33,7 +33,7 @@ case "$mode" in
 asan)
   # -O1: UBSan's checks make gcc's -O2 slow, 5.6x the plain build's compile time for
   # src/restore/plan/backup_contents.cpp (14.5 s against 2.6 s user); -O1 takes 7.0 s.
-  configure build-asan -Db_sanitize=address,undefined -Doptimization=1
+  configure build-asan -Doptimization=1 -Ddebug=true -Db_sanitize=address,undefined
   ninja -C build-asan -j"$jobs"
   # Leak checking stays on for our programs (they exit normally; a leak is a finding).
   export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:detect_stack_use_after_return=0:strict_string_checks=1
@@ -63,7 +63,7 @@ tsan)
   # (restore_parallel), the server's informers, work queues and controllers (server,
   # server_controllers).
   TSAN_TESTS=(stream s3 azure restore_parallel server server_controllers)
-  configure build-tsan -Db_sanitize=thread
+  configure build-tsan --buildtype=debugoptimized -Db_sanitize=thread
   ninja -C build-tsan -j"$jobs" $(printf 'tests/%s_test ' "${TSAN_TESTS[@]}") tests/support/kube-test-server
   echo "== meson test (TSan: ${TSAN_TESTS[*]})"
   meson test -C build-tsan --no-rebuild --print-errorlogs --num-processes "$jobs" --timeout-multiplier 4 "${TSAN_TESTS[@]}"
