@@ -36,7 +36,7 @@ asan)
   configure build-asan -Doptimization=1 -Ddebug=true -Db_sanitize=address,undefined
   ninja -C build-asan -j"$jobs"
   # Leak checking stays on for our programs (they exit normally; a leak is a finding).
-  export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:detect_stack_use_after_return=0:strict_string_checks=1
+  export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1
   echo "== meson test (ASan + UBSan)"
   # Everything runs 2-5x slower under ASan: the timeouts stretch by 3.
   meson test -C build-asan --print-errorlogs --num-processes "$jobs" --timeout-multiplier 3 \
@@ -52,7 +52,7 @@ asan)
   asan_rt=$(gcc -print-file-name=libasan.so)
   ubsan_rt=$(gcc -print-file-name=libubsan.so)
   LD_PRELOAD="$asan_rt $ubsan_rt" \
-  ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=0:detect_stack_use_after_return=0 \
+  ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=0 \
   VBACKUP_LIBRARY="$PWD/build-asan/capi/libvbackup.so" VBACKUP_CLI="$PWD/build-asan/tools/vbackup/vbackup" \
   VBK_BUILD_ROOT="$PWD/build-asan" VBK_SOURCE_ROOT="$PWD" \
     /usr/bin/python3 -m pytest -q -p no:cacheprovider bindings/python/tests tests/cli tests/examples tests/secrets
