@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test: the C++ unit tests, the C ABI test and the examples
-# (meson test), the Python package and CLI tests (pytest), and the fuzz targets (a short run
-# each). Fails if any fails or if no test ran.
+# (meson test), the Python package and CLI tests (pytest), the fuzz targets (a short run
+# each), then everything again under ASan + UBSan and the parallel paths under TSan
+# (scripts/sanitize.sh; VBK_SANITIZE=0 skips them locally, never in CI). Fails if any fails or if
+# no test ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -18,7 +20,7 @@ echo "== pytest (Python package, CLI, examples)"
 # Debian's interpreter: it is the one python3-pytest installs for (test-infrastructure.md §2).
 # pytest exits 5 when it collects nothing, which fails this script as it should.
 VBACKUP_LIBRARY="$PWD/build/capi/libvbackup.so" VBACKUP_CLI="$PWD/build/tools/vbackup/vbackup" \
-  VBK_SOURCE_ROOT="$PWD" /usr/bin/python3 -m pytest -q -p no:cacheprovider bindings/python/tests tests/cli tests/examples
+  VBK_SOURCE_ROOT="$PWD" /usr/bin/python3 -m pytest -q -p no:cacheprovider bindings/python/tests tests/cli tests/examples tests/secrets
 
 echo "== Python example"
 scratch=$(mktemp -d)
@@ -30,4 +32,12 @@ VBACKUP_LIBRARY="$PWD/build/capi/libvbackup.so" /usr/bin/python3 examples/python
 
 echo "== fuzz targets"
 ./scripts/fuzz.sh "${VBK_FUZZ_SECONDS:-15}"
+
+# brief "s3-san" (issues 15 and 16): the sanitizer builds.
+if [[ "${VBK_SANITIZE:-1}" != 0 ]]; then
+  echo "== sanitizers: ASan + UBSan (whole suite, C ABI and Python tests)"
+  ./scripts/sanitize.sh asan
+  echo "== sanitizers: TSan (the parallel paths)"
+  ./scripts/sanitize.sh tsan
+fi
 echo "all tests passed"

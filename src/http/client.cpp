@@ -11,7 +11,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstring>
+#include <mutex>
+#include <set>
 #include <ctime>
 #include <iomanip>
 #include <random>
@@ -19,6 +22,18 @@
 #include <thread>
 
 namespace vbackup::http {
+
+void warn_tls_verification_off(const std::string& what) {
+  static std::mutex mu;
+  static std::set<std::string> warned;
+  {
+    std::lock_guard lock(mu);
+    if (!warned.insert(what).second) return;
+  }
+  std::string line = "vbackup: warning: TLS certificate verification is turned off for " + what +
+                     ": the server's identity is not checked and the connection can be intercepted\n";
+  std::fputs(line.c_str(), stderr);
+}
 
 namespace {
 

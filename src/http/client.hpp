@@ -92,7 +92,14 @@ struct TlsOptions {
   std::string client_cert_pem;    // client certificate and key (Kubernetes)
   std::string client_key_pem;
   std::string server_name;        // SNI and verification name override (tls-server-name)
+  // What turned verification off, for the warning ("S3 (insecureSkipTLSVerify)"); see below.
+  std::string insecure_what;
 };
+
+// Prints "vbackup: warning: TLS certificate verification is turned off for <what>..." to stderr, once
+// per process for each `what` (issue 16: verification is on by default; turning it off is never
+// silent). Every Client built with tls.verify = false calls it with tls.insecure_what.
+void warn_tls_verification_off(const std::string& what);
 
 // AWS-SDK-style retries: exponential backoff with full jitter, honouring Retry-After.
 struct RetryPolicy {

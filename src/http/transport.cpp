@@ -235,6 +235,7 @@ struct Transport::Impl {
       }
     } else {
       tls_ctx->set_verify_mode(ssl::verify_none);
+      warn_tls_verification_off(t.insecure_what.empty() ? std::string("an HTTPS client") : t.insecure_what);
     }
     if (!t.client_cert_pem.empty() || !t.client_key_pem.empty()) {
       if (t.client_cert_pem.empty() || t.client_key_pem.empty())

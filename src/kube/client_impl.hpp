@@ -72,6 +72,7 @@ struct KubeClient::Impl {
   std::shared_ptr<http::Client> make_http(const std::string& cert, const std::string& key) const {
     http::ClientOptions o;
     o.tls.verify = !config.insecure_skip_tls_verify;
+    o.tls.insecure_what = "the Kubernetes API server (insecure-skip-tls-verify)";
     o.tls.ca_pem = config.ca_pem;
     // A cluster's certificate-authority is the only trusted root, as in client-go.
     o.tls.trust_system_store = config.ca_pem.empty();

@@ -18,6 +18,7 @@ namespace {
 http::ClientOptions client_options(const Config& cfg) {
   http::ClientOptions o;
   o.tls.verify = !cfg.insecure_skip_tls_verify;
+  o.tls.insecure_what = "the S3 object store (insecureSkipTLSVerify)";
   o.tls.ca_pem = cfg.ca_cert;
   o.retry.max_attempts = std::max(1, cfg.max_attempts);
   // S3 asks to retry a 400 RequestTimeout (the body came too slowly) like a 5xx.
@@ -203,8 +204,12 @@ Error S3Store::error_from(const http::Response& r, std::string_view body, const 
                                        "ExpiredToken", "InvalidClientTokenId", "AllAccessDisabled"};
   bool is_denied = r.status == 403 || std::find(std::begin(denied), std::end(denied), code) != std::end(denied);
   if (is_denied) {
-    return Error(ErrorCode::storage, scrub(what + ": access denied (" + cause + ") for access key id " +
-                                           creds_.access_key_id + " from " + creds_.source))
+    // The key id masked but for its last 4 characters, as `aws configure list` shows it: enough to
+    // tell which key was used, never the whole credential in a message (issue 16 "Secrets").
+    const std::string& id = creds_.access_key_id;
+    std::string masked = id.size() <= 4 ? std::string(id.size(), '*') : std::string(id.size() - 4, '*') + id.substr(id.size() - 4);
+    return Error(ErrorCode::storage, scrub(what + ": access denied (" + cause + ") for access key id " + masked +
+                                           " from " + creds_.source))
         .with_http(r.status, code);
   }
   if (code == "NoSuchBucket") {
