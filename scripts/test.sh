@@ -20,7 +20,7 @@ echo "== pytest (Python package, CLI, examples)"
 # Debian's interpreter: it is the one python3-pytest installs for (test-infrastructure.md §2).
 # pytest exits 5 when it collects nothing, which fails this script as it should.
 VBACKUP_LIBRARY="$PWD/build/capi/libvbackup.so" VBACKUP_CLI="$PWD/build/tools/vbackup/vbackup" \
-  VBK_SOURCE_ROOT="$PWD" /usr/bin/python3 -m pytest -q -p no:cacheprovider bindings/python/tests tests/cli tests/examples tests/secrets
+  VBK_SOURCE_ROOT="$PWD" /usr/bin/python3 -m pytest -q -p no:cacheprovider bindings/python/tests tests/cli tests/examples tests/secrets tests/docs
 
 echo "== Python example"
 scratch=$(mktemp -d)
@@ -33,10 +33,12 @@ VBACKUP_LIBRARY="$PWD/build/capi/libvbackup.so" /usr/bin/python3 examples/python
 echo "== fuzz targets"
 ./scripts/fuzz.sh "${VBK_FUZZ_SECONDS:-15}"
 
-# brief "s3-san" (issues 15 and 16): the sanitizer builds.
+# The sanitizer builds (scripts/sanitize.sh, docs/fuzzing.md): the C ABI, CLI, Python and examples
+# tests under ASan + UBSan (issue 15), the parallel paths under TSan. The whole suite under ASan
+# (`scripts/sanitize.sh asan`) would double CI's time; it is run by hand for now.
 if [[ "${VBK_SANITIZE:-1}" != 0 ]]; then
-  echo "== sanitizers: ASan + UBSan (whole suite, C ABI and Python tests)"
-  ./scripts/sanitize.sh asan
+  echo "== sanitizers: ASan + UBSan (C ABI, CLI, Python, examples)"
+  ./scripts/sanitize.sh boundary
   echo "== sanitizers: TSan (the parallel paths)"
   ./scripts/sanitize.sh tsan
 fi
