@@ -52,7 +52,7 @@ case "$mode" in
 boundary)
   configure build-asan -Doptimization=1 -Ddebug=true -Db_sanitize=address,undefined
   CAPI_TESTS=($(sed -n "s/^test('\\(capi[a-z_]*\\)'.*/\\1/p" tests/meson.build))
-  ninja -C build-asan -j"$jobs" capi/libvbackup.so tools/vbackup/vbackup tests/support/kube-test-server \
+  ninja -C build-asan -j"$jobs" capi/libvbackup.so.0.1.0 tools/vbackup/vbackup tests/support/kube-test-server \
     $(printf 'tests/%s_test ' "${CAPI_TESTS[@]}") \
     $(grep -o "executable('[a-z_]*'" examples/meson.build | sed "s/executable('\(.*\)'/examples\/\1/")
   export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1
