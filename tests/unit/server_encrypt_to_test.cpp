@@ -4,6 +4,8 @@
 #include "kube_server/kube_server.hpp"
 #include "kube_server/kubectl_runner.hpp"
 #include "test_helpers.hpp"
+#include "vbackup/backup.hpp"
+#include "vbackup/cluster.hpp"
 #include "vbackup/location.hpp"
 #include "vbackup/sealing.hpp"
 #include "vbackup/server.hpp"
@@ -129,9 +131,10 @@ TEST_CASE("issue 16: a BSL annotated vbackup.io/encrypt-to encrypts the server's
                            "{vbackup.io/encrypt-to: '" + location_key.recipient().to_string() + "'}}\n"
                            "spec: {includedNamespaces: [demo]}\n");
   REQUIRE(wait_for([&] { return w.phase("b2") == "Completed"; }));
-  auto b2 = w.backup("b2");
-  REQUIRE(b2);
-  CHECK(json::metadata_string(*b2, "name") == "b2");
+  std::ifstream in2(w.bucket / "backups" / "b2" / "velero-backup.json");
+  std::string record2((std::istreambuf_iterator<char>(in2)), {});
+  CHECK(record2.find("\"vbackup.io/encryption-recipients\": \"" + location_key.recipient().fingerprint() + "\"") !=
+        std::string::npos);
 }
 
 TEST_CASE("issue 16: a BSL whose vbackup.io/encrypt-to does not parse fails the backup's validation, naming the location") {
@@ -145,4 +148,37 @@ TEST_CASE("issue 16: a BSL whose vbackup.io/encrypt-to does not parse fails the 
   CHECK(status.find("BackupStorageLocation \\\"default\\\"") != std::string::npos);
   CHECK(status.find("vbackup.io/encrypt-to") != std::string::npos);
   CHECK(!fs::exists(w.bucket / "backups" / "b1" / "b1.tar.gz"));
+}
+
+TEST_CASE("issue 16: run_backup joins a location's encrypt-to with a flag's recipient; a passphrase cannot join them") {
+  testing::TempDir dir("encrypt-to-library");
+  dir.write("manifests/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: demo}\ndata: {k: v}\n");
+  storage::BackupStore store(std::shared_ptr<storage::ObjectStore>(storage::open_file_store(dir.path / "bucket")), "");
+  auto location_key = crypto::AgeIdentity::generate(), flag_key = crypto::AgeIdentity::generate();
+  storage::Location loc;
+  loc.provider = "file";
+  loc.bucket = (dir.path / "bucket").string();
+  loc.name = "annotated";
+  loc.encrypt_to = location_key.recipient().to_string();
+  auto run = [&](const std::string& name, sealing::SealOptions seal) {
+    auto source = open_manifest_source({dir.path / "manifests"});
+    velero::Backup b;
+    b.metadata.name = name;
+    BackupOptions o;
+    o.seal = std::move(seal);
+    return run_backup(b, *source, store, loc, o);
+  };
+  sealing::SealOptions flag;
+  flag.recipients = {flag_key.recipient()};
+  auto r = run("joined", flag);
+  REQUIRE(r.outcome.code == ErrorCode::ok);
+  CHECK(r.backup.metadata.annotations.at("vbackup.io/encryption-recipients") ==
+        flag_key.recipient().fingerprint() + "," + location_key.recipient().fingerprint());
+
+  sealing::SealOptions pass;
+  pass.recipients = {crypto::AgeRecipient::passphrase("secret", 10)};
+  r = run("pass", pass);
+  CHECK(r.backup.status.phase == velero::backup_phase::FailedValidation);
+  CHECK(r.outcome.message.find("BackupStorageLocation \"annotated\": metadata.annotations[vbackup.io/encrypt-to]: a "
+                               "passphrase must be the only recipient") != std::string::npos);
 }
