@@ -14,6 +14,7 @@
 #include "vbackup/layout.hpp"
 #include "vbackup/velero.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -76,6 +77,16 @@ std::function<void(std::string_view, std::string_view)> tar_entry_observer(stora
 // `backup`, writes <b>-checksums.json (and <b>-checksums.json.sig when signing). Does nothing on any
 // other store. velero-backup.json goes after it (persistence::put_backup_record).
 void write_seal(storage::BackupStore& sealed, velero::Backup& backup);
+
+// Issue 17 (brief s3-seal2): the checksum manifest's item entries go through a sorted spill on disk
+// while a backup is written and while one is verified. Process-wide counters since the last reset:
+// the entries that went through a spill, and the most of them held in memory at once.
+struct ManifestCounters {
+  std::uint64_t items = 0;
+  std::size_t peak_resident_items = 0;
+};
+ManifestCounters manifest_counters();
+void reset_manifest_counters();
 
 // ---- reading -----------------------------------------------------------------------------------
 

@@ -126,6 +126,9 @@ struct Location {
   // AWS shared credentials for aws, KEY=VALUE lines for azure. Wins over config credentialsFile.
   // Never in url() or a message; credentials_source names it ("Secret velero/cloud-credentials, key cloud").
   std::string credentials, credentials_source;
+  // issue 16 (brief s3-seal2): the BSL's annotation vbackup.io/encrypt-to (age recipients, as
+  // written): every backup written to the location is encrypted to them too (run_backup).
+  std::string encrypt_to;
   std::string url() const;           // canonical URL form, without credentials
 };
 

@@ -231,6 +231,25 @@ BackupResult run_backup(velero::Backup backup, ClusterSource& source, storage::B
       st.validation_errors.emplace_back(e.what());
     }
   }
+  // issue 16 (brief s3-seal2): a BackupStorageLocation annotated vbackup.io/encrypt-to encrypts every
+  // backup written to it: its recipients are joined with the Backup's own (each once).
+  if (!location.encrypt_to.empty()) {
+    try {
+      const std::string w = "BackupStorageLocation \"" + location.name + "\": metadata.annotations[" +
+                            std::string(sealing::encrypt_to_annotation) + "]";
+      for (auto& r : sealing::parse_recipients(location.encrypt_to, w)) {
+        bool known = false;
+        for (const auto& have : options.seal.recipients) known = known || have.fingerprint() == r.fingerprint();
+        if (known) continue;
+        for (const auto& have : options.seal.recipients) {
+          if (have.type == crypto::AgeRecipient::Type::scrypt) throw Error(ErrorCode::invalid, w + ": a passphrase must be the only recipient (age's rule)");
+        }
+        options.seal.recipients.push_back(std::move(r));
+      }
+    } catch (const Error& e) {
+      st.validation_errors.emplace_back(e.what());
+    }
+  }
   if (!st.validation_errors.empty()) {
     st.phase = phase::FailedValidation;
     std::string msg = what + " failed validation:";

@@ -65,6 +65,8 @@ class SortedSpill {
   // (issue 17): every kFanIn runs of one level are merged into one of the next, so a billion
   // lines need a handful of levels, not a file descriptor per megabyte.
   std::size_t spilled_runs() const { return runs_.size(); }
+  // Lines held in memory now (the current run), never more than run_bytes allows (brief s3-seal2).
+  std::size_t resident_lines() const { return spans_.size(); }
   static constexpr std::size_t kFanIn = 64;
 
  private:

@@ -28,6 +28,9 @@ storage::Location location_from_bsl(const velero::BackupStorageLocation& bsl, co
   loc.bucket = provider == "file" ? bsl.spec.object_storage->bucket : storage::normalize_bucket(bsl.spec.object_storage->bucket);
   loc.prefix = storage::normalize_prefix(bsl.spec.object_storage->prefix);
   loc.config = bsl.spec.config;
+  if (auto it = bsl.metadata.annotations.find("vbackup.io/encrypt-to"); it != bsl.metadata.annotations.end()) {
+    loc.encrypt_to = it->second;  // sealing::encrypt_to_annotation; parsed by run_backup
+  }
   if (!bsl.spec.object_storage->ca_cert.empty()) loc.config["caCert"] = bsl.spec.object_storage->ca_cert;  // PEM
   if (bsl.spec.object_storage->ca_cert_ref) {
     throw Error(ErrorCode::unsupported, what + ": spec.objectStorage.caCertRef refers to a Secret in the cluster; put "

@@ -2,10 +2,12 @@
 // checked on read. Internal to persistence (sealing.cpp, sealing_verify.cpp).
 #pragma once
 
+#include "core/item_set.hpp"
 #include "vbackup/crypto.hpp"
 #include "vbackup/sealing.hpp"
 #include "vbackup/storage.hpp"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,6 +21,38 @@ inline constexpr std::string_view age_magic = "age-encryption.org/v1\n";
 
 std::string base_name(const std::string& key);
 std::string checksums_name(const std::string& backup);  // <b>-checksums.json
+
+// Item entries of a checksum manifest, sorted by (tarball, path) on disk (issue 17: memory bounded
+// whatever the number of items). `side` tells expected (0) from actual (1) entries when verifying.
+class ItemSpill {
+ public:
+  void add(const crypto::ChecksumEntry& e, int side = 0);
+  // Every entry in (file, path, side) order, entries equal byte for byte once. Once.
+  void for_each(const std::function<void(const crypto::ChecksumEntry&, int side)>& each);
+  std::uint64_t added(int side) const { return added_[side ? 1 : 0]; }
+  std::uint64_t seen(int side) const { return seen_[side ? 1 : 0]; }
+  std::size_t spilled_runs() const { return spill_.spilled_runs(); }
+
+ private:
+  ::vbackup::detail::SortedSpill spill_;
+  std::uint64_t added_[2] = {0, 0}, seen_[2] = {0, 0};
+};
+
+// The manifest's JSON as crypto::ChecksumManifest::to_json writes it, byte for byte, the items
+// streamed from `items` (side 0; nullptr: none).
+void write_manifest(OutputStream& out, std::vector<crypto::ChecksumEntry> files, ItemSpill* items);
+
+// A stored manifest parsed as a stream, as strictly as ChecksumManifest::parse: the files kept
+// (sorted), the items added to `items` (side 0) or, with nullptr, only checked and counted.
+struct ParsedManifest {
+  std::vector<crypto::ChecksumEntry> files;
+  std::uint64_t items = 0;
+};
+ParsedManifest read_manifest(InputStream& in, std::string_view what, ItemSpill* items);
+
+// The differences of the actual items (side 1) from the expected ones (side 0), worded as
+// ChecksumManifest::compare words them.
+std::vector<std::string> compare_items(ItemSpill& items);
 
 // Reads a stored object: hashes the bytes as stored and, at their end, compares them with `expected`
 // (when given); replays the bytes sniffed for the age magic.
@@ -73,7 +107,11 @@ class SealedStore final : public storage::ObjectStore {
   void set_open(OpenOptions options) { open_ = std::move(options); }
   std::vector<std::string> warnings();
   // The manifest as velero-backup.json pins it (loaded once); nullopt without one.
+  // Its files only: the items stream through expected_items() (issue 17).
   const std::optional<crypto::ChecksumManifest>& expected();
+  // Before expected(): keep the manifest's items (side 0 of expected_items()), for verify.
+  void want_items() { want_items_ = true; }
+  ItemSpill* expected_items() { expected(); return items_.get(); }
   const std::vector<std::string>& recorded_fingerprints() { expected(); return fingerprints_; }
   bool signature_verified() { expected(); return signature_verified_; }
   const OpenOptions& open_options() const { return open_; }
@@ -114,8 +152,9 @@ class SealedStore final : public storage::ObjectStore {
   SealOptions seal_;
   OpenOptions open_;
   std::mutex mutex_;
-  std::map<std::string, crypto::ChecksumEntry> files_, items_;
-  bool loaded_ = false, signature_verified_ = false;
+  std::map<std::string, crypto::ChecksumEntry> files_;
+  std::unique_ptr<ItemSpill> items_;  // written items, or the manifest's items read (want_items_)
+  bool loaded_ = false, signature_verified_ = false, want_items_ = false;
   std::optional<crypto::ChecksumManifest> expected_;
   std::vector<std::string> fingerprints_, warnings_;
 };

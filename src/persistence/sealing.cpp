@@ -105,6 +105,22 @@ std::size_t SealedInput::read(void* buffer, std::size_t size) {
 namespace {
 
 // An upload of the sealed folder: [age →] SHA-256 of the stored bytes → the inner upload.
+// Passes bytes on to the manifest's writer and, when it is to be signed, keeps them.
+class KeepingOutput final : public OutputStream {
+ public:
+  KeepingOutput(OutputStream& sink, bool keep) : sink_(sink), keep_(keep) {}
+  using OutputStream::write;
+  void write(const void* data, std::size_t size) override {
+    sink_.write(data, size);
+    if (keep_) bytes.append(static_cast<const char*>(data), size);
+  }
+  std::string bytes;
+
+ private:
+  OutputStream& sink_;
+  bool keep_;
+};
+
 class SealedWriter final : public storage::ObjectWriter {
  public:
   SealedWriter(SealedStore& store, std::string key, std::unique_ptr<storage::ObjectWriter> inner,
@@ -177,7 +193,8 @@ void SealedStore::record_item(std::string_view path, std::string_view bytes) {
   h.update(bytes);
   crypto::ChecksumEntry e{base_name(tarball_key_), std::string(path), bytes.size(), h.hex_digest()};
   std::lock_guard lock(mutex_);
-  items_[e.path] = std::move(e);
+  if (!items_) items_ = std::make_unique<ItemSpill>();
+  items_->add(e);
 }
 
 std::unique_ptr<storage::ObjectWriter> SealedStore::open_write(const std::string& key) {
@@ -225,25 +242,28 @@ void SealedStore::write_seal(velero::Backup& backup) {
   }
   ann.erase(std::string(checksums_sha256_annotation));
 
-  crypto::ChecksumManifest m;
+  std::vector<crypto::ChecksumEntry> files;
   {
     std::string canonical = canonical_record(velero::write_backup_json(backup), record_key_);
     std::lock_guard lock(mutex_);
     files_["velero-backup.json"] = crypto::ChecksumEntry{"velero-backup.json", "", canonical.size(), sha256_hex(canonical)};
-    for (auto& [k, e] : files_) m.files.push_back(e);
-    for (auto& [k, e] : items_) m.items.push_back(e);
+    for (auto& [k, e] : files_) files.push_back(e);
   }
-  std::string stored = m.to_json();
+  // Streamed (issue 17): items from the spill, through age, hashed as stored; the bytes are kept
+  // only to be signed (ssh_sign takes the message whole).
+  auto writer = inner_->open_write(manifest_key_);
+  KeepingOutput kept(*writer, seal_.signing_key.has_value());
+  crypto::Sha256OutputStream hashed(&kept);
   if (!seal_.recipients.empty()) {
-    StringOutputStream out;
-    crypto::AgeEncryptor enc(out, seal_.recipients, manifest_key_);
-    enc.write(stored);
+    crypto::AgeEncryptor enc(hashed, seal_.recipients, manifest_key_);
+    write_manifest(enc, std::move(files), items_.get());
     enc.finish();
-    stored = out.take();
+  } else {
+    write_manifest(hashed, std::move(files), items_.get());
   }
-  inner_->put(manifest_key_, stored);
-  if (seal_.signing_key) inner_->put(signature_key_, crypto::ssh_sign(*seal_.signing_key, stored, signature_namespace));
-  ann[std::string(checksums_sha256_annotation)] = sha256_hex(stored);
+  writer->commit();
+  if (seal_.signing_key) inner_->put(signature_key_, crypto::ssh_sign(*seal_.signing_key, kept.bytes, signature_namespace));
+  ann[std::string(checksums_sha256_annotation)] = hashed.hash().hex_digest();
 }
 
 std::vector<std::string> SealedStore::warnings() {
@@ -293,24 +313,33 @@ void SealedStore::load() {
     throw Error(ErrorCode::invalid, record_key_ + ": annotation " + std::string(checksums_annotation) + " is \"" +
                                         checksums->second + "\", expected \"" + base_name(manifest_key_) + "\"");
   }
-  std::string stored;
-  try {
-    stored = inner_->get_all(manifest_key_, 1u << 30);
-  } catch (const Error& e) {
-    if (e.code() != ErrorCode::not_found) throw;
-    throw Error(ErrorCode::invalid, manifest_key_ + ": missing (velero-backup.json names it)");
-  }
   std::string pinned = ann[std::string(checksums_sha256_annotation)];
-  if (std::string found = sha256_hex(stored); found != pinned) {
-    throw Error(ErrorCode::invalid, manifest_key_ + ": sha256 differs from velero-backup.json's annotation " +
-                                        std::string(checksums_sha256_annotation) + " (expected " + pinned +
-                                        ", found " + found + ")");
-  }
   const bool has_signature = ann.count(std::string(signature_annotation)) > 0;
   if (open_.require_signature && !has_signature) {
     throw Error(ErrorCode::invalid, "backup " + backup_ + ": a signature is required and the backup is not signed");
   }
-  if (has_signature && !open_.allowed_signers.empty()) {
+  const bool check_signature = has_signature && !open_.allowed_signers.empty();
+  if (open_.require_signature && !check_signature) {
+    throw Error(ErrorCode::invalid, "backup " + backup_ + ": a signature is required: name an allowed signers file");
+  }
+  auto missing = [&](const Error& e) {
+    if (e.code() != ErrorCode::not_found) throw e;
+    throw Error(ErrorCode::invalid, manifest_key_ + ": missing (velero-backup.json names it)");
+  };
+  std::unique_ptr<InputStream> source;
+  if (check_signature) {
+    // ssh_verify takes the message whole: a signed manifest is read into memory to be checked.
+    std::string stored;
+    try {
+      stored = inner_->get_all(manifest_key_, 1u << 30);
+    } catch (const Error& e) {
+      missing(e);
+    }
+    if (std::string found = sha256_hex(stored); found != pinned) {
+      throw Error(ErrorCode::invalid, manifest_key_ + ": sha256 differs from velero-backup.json's annotation " +
+                                          std::string(checksums_sha256_annotation) + " (expected " + pinned +
+                                          ", found " + found + ")");
+    }
     std::string sig;
     try {
       sig = inner_->get_all(signature_key_, 1u << 20);
@@ -323,16 +352,45 @@ void SealedStore::load() {
     }
     crypto::ssh_verify(sig, stored, signature_namespace, open_.principal, open_.allowed_signers, signature_key_);
     signature_verified_ = true;
-  } else if (open_.require_signature) {
-    throw Error(ErrorCode::invalid, "backup " + backup_ + ": a signature is required: name an allowed signers file");
+    source = std::make_unique<StringInputStream>(std::move(stored));
+  } else {
+    try {
+      source = inner_->get(manifest_key_);
+    } catch (const Error& e) {
+      missing(e);
+    }
   }
-  std::string text = stored;
-  if (std::string_view(stored).substr(0, age_magic.size()) == age_magic) {
-    StringInputStream in(std::move(stored));
-    crypto::AgeDecryptor dec(in, open_.identities, manifest_key_, fingerprints_);
-    text = read_all(dec, 1u << 30, manifest_key_);
+  // Streamed (issue 17): hashed as stored, decrypted, parsed; the files kept, the items spilled
+  // for verify or only checked. The hash is compared first: a manifest altered is named as such
+  // rather than by the decryption or parse error it causes.
+  HashingInput raw(std::move(source), manifest_key_, std::nullopt);
+  try {
+    raw.is_age();
+  } catch (const Error& e) {
+    missing(e);
   }
-  expected_ = crypto::ChecksumManifest::parse(text, manifest_key_);
+  if (want_items_) items_ = std::make_unique<ItemSpill>();
+  ParsedManifest parsed;
+  std::optional<Error> parse_error;
+  try {
+    if (raw.is_age()) {
+      crypto::AgeDecryptor dec(raw, open_.identities, manifest_key_, fingerprints_);
+      parsed = read_manifest(dec, manifest_key_, items_.get());
+    } else {
+      parsed = read_manifest(raw, manifest_key_, items_.get());
+    }
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::storage || e.code() == ErrorCode::cancelled) throw;
+    parse_error = e;
+  }
+  raw.finish();
+  if (raw.found_sha256() != pinned) {
+    throw Error(ErrorCode::invalid, manifest_key_ + ": sha256 differs from velero-backup.json's annotation " +
+                                        std::string(checksums_sha256_annotation) + " (expected " + pinned +
+                                        ", found " + raw.found_sha256() + ")");
+  }
+  if (parse_error) throw *parse_error;
+  expected_ = crypto::ChecksumManifest{std::move(parsed.files), {}};
   // velero-backup.json is in the manifest in its canonical form.
   std::string canonical = canonical_record(record, record_key_);
   std::string found = sha256_hex(canonical);

@@ -25,14 +25,15 @@ class NullOutput final : public OutputStream {
 
 struct Found {
   crypto::ChecksumEntry file;
-  std::vector<crypto::ChecksumEntry> items;
   bool items_read = false;
 };
 
 // Reads one stored object: its hash and size as stored, decrypted (so age authenticates every
 // chunk) and, for the tarball, every item hashed. Problems of decryption or decompression go to
 // `problems`; the hash of the stored bytes is taken in any case.
-Found read_object(SealedStore& s, const std::string& key, bool tarball, std::vector<std::string>& problems) {
+// The tarball's items go to `items` (side 1), merged there with the manifest's (issue 17).
+Found read_object(SealedStore& s, const std::string& key, bool tarball, std::vector<std::string>& problems,
+                  detail::ItemSpill* items) {
   Found out;
   HashingInput raw(s.inner().get(key), key, std::nullopt);
   try {
@@ -44,13 +45,12 @@ Found read_object(SealedStore& s, const std::string& key, bool tarball, std::vec
     if (tarball) {
       archive::ArchiveReader reader(in, key);
       archive::Entry entry;
-      std::map<std::string, crypto::ChecksumEntry> items;
       while (reader.next(entry)) {
         crypto::Sha256OutputStream h;
         reader.copy_body(h);
-        items[entry.path] = crypto::ChecksumEntry{detail::base_name(key), entry.path, h.hash().size(), h.hash().hex_digest()};
+        crypto::ChecksumEntry e{detail::base_name(key), entry.path, h.hash().size(), h.hash().hex_digest()};
+        if (items) items->add(e, 1);
       }
-      for (auto& [p, e] : items) out.items.push_back(std::move(e));
       out.items_read = true;
     }
     char buf[64 * 1024];
@@ -99,6 +99,7 @@ VerifyResult verify_backup(storage::BackupStore& store, const std::string& name,
   SealedStore& s = *detail::sealed_store(view);
   VerifyResult result;
   const std::optional<crypto::ChecksumManifest>* manifest = nullptr;
+  s.want_items();  // the manifest's items spilled, merged below with the tarball's
   try {
     manifest = &s.expected();
   } catch (const Error& e) {
@@ -114,6 +115,7 @@ VerifyResult verify_backup(storage::BackupStore& store, const std::string& name,
   const crypto::ChecksumManifest& expected = **manifest;
 
   crypto::ChecksumManifest actual;
+  bool compare_items = true;
   const std::string manifest_name = detail::checksums_name(name);
   const std::string tarball_name = detail::base_name(store.backup_contents_key(name));
   for (const auto& f : expected.files) {
@@ -124,19 +126,16 @@ VerifyResult verify_backup(storage::BackupStore& store, const std::string& name,
     if (key == store.backup_metadata_key(name) || base == manifest_name || base == manifest_name + ".sig") continue;
     if (key.find('/', s.dir().size()) != std::string::npos) base = key.substr(s.dir().size());
     bool tarball = base == tarball_name;
-    Found found = read_object(s, key, tarball, result.problems);
+    Found found = read_object(s, key, tarball, result.problems, s.expected_items());
     found.file.file = base;
     actual.files.push_back(found.file);
-    if (tarball && found.items_read) {
-      for (auto& i : found.items) actual.items.push_back(std::move(i));
-    } else if (tarball) {
-      // Unreadable: its items are not compared one by one (the error above names the tarball).
-      for (const auto& i : expected.items) {
-        if (i.file == tarball_name) actual.items.push_back(i);
-      }
-    }
+    // Unreadable: its items are not compared one by one (the error above names the tarball).
+    if (tarball && !found.items_read) compare_items = false;
   }
   for (auto& p : expected.compare(actual)) result.problems.push_back(s.dir() + p);
+  if (compare_items && s.expected_items()) {
+    for (auto& p : detail::compare_items(*s.expected_items())) result.problems.push_back(s.dir() + p);
+  }
   return result;
 }
 

@@ -90,3 +90,30 @@ def test_backup_location_sync_needs_a_cluster_with_velero(clusters, tmp_path):
     bucket, a, b = clusters
     p = run("backup-location", "sync", "nowhere", "--kubeconfig", b, check=1)
     assert "nowhere" in p.stderr
+
+
+# ---- brief "s3-seal2": backup-location sync --verify [--identity FILE] (issue 16) --------------------
+def test_backup_location_sync_verify_skips_a_backup_that_does_not_match_its_manifest(clusters, tmp_path):
+    bucket, a, b = clusters
+    url = f"file://{bucket}"
+    key = tmp_path / "key.txt"
+    subprocess.run(["age-keygen", "-o", str(key)], check=True, capture_output=True)
+    pub = [l.split(": ")[1] for l in key.read_text().splitlines() if l.startswith("# public key: ")][0]
+    run("backup", "create", "good", "--from-manifests", str(DEMO), "--encrypt-to", pub, "--storage-location", url)
+    run("backup", "create", "bad", "--from-manifests", str(DEMO), "--storage-location", url)
+    f = bucket / "backups" / "bad" / "bad-resource-list.json.gz"
+    data = bytearray(f.read_bytes())
+    data[len(data) // 2] ^= 1
+    f.write_bytes(bytes(data))
+    # Without the identity, the encrypted backup cannot be verified either: neither is synced.
+    p = run("backup-location", "sync", "shared", "--kubeconfig", b, "--verify")
+    assert "0 created" in p.stdout
+    assert "  skipped  backup/bad: does not match its checksum manifest: " in p.stdout
+    assert "bad-resource-list.json.gz: sha256 differs" in p.stdout
+    assert "  skipped  backup/good: cannot be verified: " in p.stdout and "x25519:" in p.stdout
+    p = run("backup-location", "sync", "shared", "--kubeconfig", b, "--verify", "--identity", str(key))
+    assert "1 created" in p.stdout and "  created  backup/good\n" in p.stdout
+    assert "  skipped  backup/bad: does not match its checksum manifest" in p.stdout
+    # Without --verify (Velero's sync): the altered backup is synced as it is.
+    p = run("backup-location", "sync", "shared", "--kubeconfig", b)
+    assert "  created  backup/bad\n" in p.stdout

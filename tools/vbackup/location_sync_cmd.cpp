@@ -3,6 +3,7 @@
 // one pass of each, against the named cluster, printing what it did (sync.hpp).
 #include "commands.hpp"
 #include "output.hpp"
+#include "seal_cmd.hpp"
 
 #include "vbackup/error.hpp"
 #include "vbackup/sync.hpp"
@@ -20,6 +21,8 @@ namespace {
 struct SyncFlags {
   std::string name, output;
   bool require_available = false, update = false;
+  bool verify = false;  // issue 16 (brief s3-seal2): SyncOptions::verify
+  OpenFlags open;
 };
 
 // NAME, else --storage-location, else $VBACKUP_STORAGE_LOCATION, else "" (the default location).
@@ -36,6 +39,8 @@ int run_sync(const Common& c, const SyncFlags& f) {
   SyncOptions o;
   o.velero_namespace = c.velero_namespace;
   o.require_available = f.require_available;
+  o.verify = f.verify;
+  if (f.verify) o.seal = open_options(f.open);
   SyncResult r = sync_location(*cluster, location_named(c, f.name), o, c.location_options());
   for (const auto& w : r.warnings) std::cerr << "Warning: " << w << "\n";
   for (const auto& e : r.errors) std::cerr << "Error: " << e << "\n";
@@ -85,6 +90,11 @@ void add_location_sync_commands(CLI::App& bsl, const Common& common, int& rc) {
                    "BSL file (default: --storage-location, $VBACKUP_STORAGE_LOCATION, else the default location)");
   sync->add_flag("--require-available", sync_flags->require_available,
                  "Only sync a location whose status.phase is Available, as Velero's server does");
+  sync->add_flag("--verify", sync_flags->verify,
+                 "Verify each backup against its checksum manifest first; one that does not match is skipped, not "
+                 "synced (ours, issue 16)");
+  add_identity_flag(*sync, sync_flags->open);
+  add_verify_flags(*sync, sync_flags->open, false);
   sync->add_option("-o,--output", sync_flags->output, "Print what was done as json or yaml");
   sync->callback([&common, &rc, sync_flags] { rc = run_sync(common, *sync_flags); });
 

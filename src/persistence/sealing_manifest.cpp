@@ -1,0 +1,352 @@
+// The checksum manifest of a sealed backup at any size (issue 17, brief s3-seal2): item entries go
+// through a SortedSpill (bounded memory) while a backup is written, the manifest's JSON is written
+// from the spill in the canonical form of crypto::ChecksumManifest::to_json (docs/crypto.md, byte for
+// byte), and a stored manifest is parsed as a stream (files kept, items spilled or only checked).
+#include "persistence/sealed_store.hpp"
+
+#include "vbackup/error.hpp"
+#include "vbackup/json.hpp"
+
+#include <boost/json/basic_parser_impl.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <optional>
+#include <set>
+#include <tuple>
+
+namespace vbackup::sealing {
+
+namespace {
+std::atomic<std::uint64_t> g_items{0};
+std::atomic<std::size_t> g_peak{0};
+}  // namespace
+
+ManifestCounters manifest_counters() { return {g_items.load(), g_peak.load()}; }
+void reset_manifest_counters() {
+  g_items = 0;
+  g_peak = 0;
+}
+
+namespace detail {
+
+// ---- ItemSpill ------------------------------------------------------------------------------------
+
+void ItemSpill::add(const crypto::ChecksumEntry& e, int side) {
+  std::string line;
+  ::vbackup::detail::append_sort_field(line, e.file);
+  ::vbackup::detail::append_sort_field(line, e.path);
+  ::vbackup::detail::append_sort_hex(line, static_cast<std::uint64_t>(side), 1);
+  ::vbackup::detail::append_sort_hex(line, e.size);
+  ::vbackup::detail::append_sort_field(line, e.sha256);
+  spill_.add(std::move(line));
+  ++added_[side ? 1 : 0];
+  ++g_items;
+  std::size_t resident = spill_.resident_lines(), peak = g_peak.load();
+  while (resident > peak && !g_peak.compare_exchange_weak(peak, resident)) {
+  }
+}
+
+void ItemSpill::for_each(const std::function<void(const crypto::ChecksumEntry&, int side)>& each) {
+  spill_.for_each_sorted([&](std::string_view line) {
+    auto f = ::vbackup::detail::split_sort_line(line);
+    if (f.size() != 5) throw Error(ErrorCode::generic, "checksum manifest spill: a corrupt line");
+    crypto::ChecksumEntry e{std::move(f[0]), std::move(f[1]), ::vbackup::detail::parse_sort_hex(f[3]), std::move(f[4])};
+    const int side = static_cast<int>(::vbackup::detail::parse_sort_hex(f[2]));
+    ++seen_[side ? 1 : 0];
+    each(e, side);
+  });
+}
+
+// ---- writing --------------------------------------------------------------------------------------
+
+namespace {
+
+bool entry_less(const crypto::ChecksumEntry& a, const crypto::ChecksumEntry& b) {
+  return std::tie(a.file, a.path) < std::tie(b.file, b.path);
+}
+
+// As crypto::ChecksumManifest::to_json writes an entry.
+void append_entry(std::string& out, const crypto::ChecksumEntry& e, bool item) {
+  json::object o;
+  if (item) {
+    o["tarball"] = e.file;
+    o["path"] = e.path;
+  } else {
+    o["name"] = e.file;
+  }
+  o["size"] = e.size;
+  o["sha256"] = e.sha256;
+  json::marshal_to(o, out, {.sort_keys = false});
+}
+
+}  // namespace
+
+void write_manifest(OutputStream& out, std::vector<crypto::ChecksumEntry> files, ItemSpill* items) {
+  std::sort(files.begin(), files.end(), entry_less);
+  std::string buf = "{\n  \"version\": 1,\n  \"files\": [";
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    buf += i ? ",\n    " : "\n    ";
+    append_entry(buf, files[i], false);
+  }
+  buf += files.empty() ? "]" : "\n  ]";
+  buf += ",\n  \"items\": [";
+  bool first = true;
+  if (items) {
+    std::string last_file, last_path;
+    items->for_each([&](const crypto::ChecksumEntry& e, int) {
+      // An item written twice (not done by the tar writer): its first entry, as a manifest lists each once.
+      if (!first && e.file == last_file && e.path == last_path) return;
+      last_file = e.file;
+      last_path = e.path;
+      buf += first ? "\n    " : ",\n    ";
+      first = false;
+      append_entry(buf, e, true);
+      if (buf.size() >= 64 * 1024) {
+        out.write(buf.data(), buf.size());
+        buf.clear();
+      }
+    });
+  }
+  buf += first ? "]" : "\n  ]";
+  buf += "\n}\n";
+  out.write(buf.data(), buf.size());
+}
+
+// ---- reading --------------------------------------------------------------------------------------
+
+namespace {
+
+// A SAX handler for the manifest's fixed shape, as strict as ChecksumManifest::parse: unknown,
+// missing or duplicate keys, a wrong version or type, bad hex, a file listed twice, an item of an
+// unlisted tarball are errors (an item listed twice is found when the items are merged).
+struct ManifestHandler {
+  constexpr static std::size_t max_object_size = std::size_t(-1);
+  constexpr static std::size_t max_array_size = std::size_t(-1);
+  constexpr static std::size_t max_key_size = std::size_t(-1);
+  constexpr static std::size_t max_string_size = std::size_t(-1);
+  using ec_t = boost::system::error_code;
+  using sv = boost::json::string_view;
+
+  std::string what;
+  std::vector<crypto::ChecksumEntry>* files = nullptr;
+  ItemSpill* items = nullptr;  // nullptr: items are checked, not kept
+  std::uint64_t item_count = 0;
+  std::set<std::string> names, item_tarballs;
+  std::string problem;
+
+  int depth = 0;
+  std::set<std::string> root_keys, entry_keys;
+  std::string section;  // the root key whose value is being read
+  std::size_t index = 0;
+  std::string keybuf, key, str;  // keybuf: a key being read; key: the field whose value comes next
+  crypto::ChecksumEntry entry;
+  bool have_size = false;
+
+  bool fail(ec_t& ec, std::string p) {
+    problem = std::move(p);
+    ec = boost::json::error::syntax;
+    return false;
+  }
+  bool item() const { return section == "items"; }
+  std::string at() const { return what + ": " + section + "[" + std::to_string(index) + "]"; }
+
+  bool on_document_begin(ec_t&) { return true; }
+  bool on_document_end(ec_t& ec) {
+    for (const auto& t : item_tarballs) {
+      if (!names.count(t)) return fail(ec, what + ": items: tarball \"" + t + "\" is not in files");
+    }
+    return true;
+  }
+  bool on_object_begin(ec_t& ec) {
+    ++depth;
+    if (depth == 1) return true;
+    if (depth == 3 && (section == "files" || section == "items")) {
+      entry_keys.clear();
+      entry = {};
+      have_size = false;
+      return true;
+    }
+    return type_error(ec);
+  }
+  bool on_object_end(std::size_t, ec_t& ec) {
+    --depth;
+    if (depth == 0) {
+      for (const char* k : {"version", "files", "items"}) {
+        if (!root_keys.count(k)) return fail(ec, what + ": missing field \"" + std::string(k) + "\"");
+      }
+      return true;
+    }
+    // An entry ends.
+    static const std::vector<std::string> item_keys{"tarball", "path", "size", "sha256"}, file_keys{"name", "size", "sha256"};
+    for (const auto& k : item() ? item_keys : file_keys) {
+      if (!entry_keys.count(k)) return fail(ec, at() + ": missing field \"" + k + "\"");
+    }
+    bool hex = entry.sha256.size() == 64 && std::all_of(entry.sha256.begin(), entry.sha256.end(), [](char c) {
+                 return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+               });
+    if (!hex) return fail(ec, at() + ": sha256: expected 64 lower-case hex digits");
+    if (item()) {
+      item_tarballs.insert(entry.file);
+      ++item_count;
+      if (items) items->add(entry);
+    } else {
+      if (!names.insert(entry.file).second) return fail(ec, at() + ": file \"" + entry.file + "\" listed twice");
+      files->push_back(std::move(entry));
+    }
+    ++index;
+    return true;
+  }
+  bool on_array_begin(ec_t& ec) {
+    ++depth;
+    if (depth == 2 && (section == "files" || section == "items")) {
+      index = 0;
+      return true;
+    }
+    return type_error(ec);
+  }
+  bool on_array_end(std::size_t, ec_t&) {
+    --depth;
+    return true;
+  }
+  bool on_key_part(sv s, std::size_t, ec_t&) {
+    keybuf.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(sv s, std::size_t, ec_t& ec) {
+    keybuf.append(s.data(), s.size());
+    std::string k = std::move(keybuf);
+    keybuf.clear();
+    if (depth == 1) {
+      if (!root_keys.insert(k).second) return fail(ec, what + ": duplicate key \"" + k + "\"");
+      if (k != "version" && k != "files" && k != "items") return fail(ec, what + ": unknown field \"" + k + "\"");
+      section = k;
+      return true;
+    }
+    if (!entry_keys.insert(k).second) return fail(ec, at() + ": duplicate key \"" + k + "\"");
+    bool known = item() ? (k == "tarball" || k == "path" || k == "size" || k == "sha256")
+                        : (k == "name" || k == "size" || k == "sha256");
+    if (!known) return fail(ec, at() + ": unknown field \"" + k + "\"");
+    key = std::move(k);
+    return true;
+  }
+  // A value where the shape does not allow it (or a field's value of the wrong type).
+  bool type_error(ec_t& ec) {
+    if (depth <= 1) return fail(ec, what + ": expected an object");
+    if (depth == 2 && section == "version") return fail(ec, what + ": version: expected 1");
+    if (depth == 2) return fail(ec, what + ": " + section + ": expected an array");
+    if (depth == 3) return fail(ec, at() + ": expected an object");
+    return fail(ec, at() + ": " + key + (key == "size" ? ": expected a non-negative integer" : ": expected a non-empty string"));
+  }
+  // A scalar: depth is that of its container.
+  bool scalar(ec_t& ec) {
+    ++depth;
+    bool ok = type_error(ec);
+    --depth;
+    return ok;
+  }
+  bool on_string_part(sv s, std::size_t, ec_t&) {
+    str.append(s.data(), s.size());
+    return true;
+  }
+  bool on_string(sv s, std::size_t, ec_t& ec) {
+    str.append(s.data(), s.size());
+    std::string v = std::move(str);
+    str.clear();
+    if (depth != 3 || key == "size") return scalar(ec);
+    if (v.empty()) return fail(ec, at() + ": " + key + ": expected a non-empty string");
+    if (key == "name" || key == "tarball") entry.file = std::move(v);
+    else if (key == "path") entry.path = std::move(v);
+    else entry.sha256 = std::move(v);
+    return true;
+  }
+  bool on_number_part(sv, ec_t&) { return true; }
+  bool on_int64(std::int64_t v, sv, ec_t& ec) {
+    if (depth == 1 && section == "version") {
+      if (v != 1) return fail(ec, what + ": version: expected 1");
+      return true;
+    }
+    if (depth == 3 && key == "size" && v >= 0) {
+      entry.size = static_cast<std::uint64_t>(v);
+      return true;
+    }
+    return scalar(ec);
+  }
+  bool on_uint64(std::uint64_t v, sv, ec_t& ec) {
+    if (depth == 3 && key == "size") {
+      entry.size = v;
+      return true;
+    }
+    return scalar(ec);
+  }
+  bool on_double(double, sv, ec_t& ec) { return scalar(ec); }
+  bool on_bool(bool, ec_t& ec) { return scalar(ec); }
+  bool on_null(ec_t& ec) { return scalar(ec); }
+  bool on_comment_part(sv, ec_t&) { return true; }
+  bool on_comment(sv, ec_t&) { return true; }
+};
+
+}  // namespace
+
+ParsedManifest read_manifest(InputStream& in, std::string_view what, ItemSpill* items) {
+  ParsedManifest out;
+  boost::json::basic_parser<ManifestHandler> parser(boost::json::parse_options{});
+  auto& h = parser.handler();
+  h.what = std::string(what);
+  h.files = &out.files;
+  h.items = items;
+  boost::system::error_code ec;
+  char buf[64 * 1024];
+  for (;;) {
+    std::size_t n = in.read(buf, sizeof buf);
+    parser.write_some(n > 0, buf, n, ec);
+    if (ec) {
+      if (!h.problem.empty()) throw Error(ErrorCode::invalid, h.problem);
+      throw Error(ErrorCode::invalid, std::string(what) + ": " + ec.message());
+    }
+    if (n == 0) break;
+  }
+  if (!parser.done()) throw Error(ErrorCode::invalid, std::string(what) + ": incomplete JSON");
+  std::sort(out.files.begin(), out.files.end(), entry_less);
+  out.items = h.item_count;
+  return out;
+}
+
+std::vector<std::string> compare_items(ItemSpill& items) {
+  // Expected (side 0) and actual (side 1) entries in one sorted stream: those of one item are
+  // adjacent, expected first, so the two lists are merged without a map of either.
+  std::vector<std::string> out;
+  auto name = [](const crypto::ChecksumEntry& e) { return e.file + ": " + e.path; };
+  std::optional<crypto::ChecksumEntry> exp, act;
+  auto flush = [&] {
+    if (exp && !act) out.push_back(name(*exp) + ": missing");
+    else if (act && !exp) out.push_back(name(*act) + ": unexpected");
+    else if (exp && act) {
+      if (exp->size != act->size) {
+        out.push_back(name(*exp) + ": size differs (expected " + std::to_string(exp->size) + ", found " +
+                      std::to_string(act->size) + ")");
+      } else if (exp->sha256 != act->sha256) {
+        out.push_back(name(*exp) + ": sha256 differs (expected " + exp->sha256 + ", found " + act->sha256 + ")");
+      }
+    }
+    exp.reset();
+    act.reset();
+  };
+  items.for_each([&](const crypto::ChecksumEntry& e, int side) {
+    const crypto::ChecksumEntry* current = exp ? &*exp : act ? &*act : nullptr;
+    if (current && (current->file != e.file || current->path != e.path)) flush();
+    auto& slot = side == 0 ? exp : act;
+    if (slot) {
+      if (side == 0) out.push_back(name(e) + ": listed twice in the checksum manifest");
+      return;  // a tarball entry of the same path again: the first one is compared
+    }
+    slot = e;
+  });
+  flush();
+  // Entries equal byte for byte are merged by the spill: an item listed twice the same way.
+  if (items.seen(0) < items.added(0)) out.push_back("an item is listed twice in the checksum manifest");
+  return out;
+}
+
+}  // namespace detail
+}  // namespace vbackup::sealing
