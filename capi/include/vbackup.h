@@ -279,8 +279,9 @@ VBK_API vbk_status vbk_backup_delete(vbk_location* location, const char* name);
 VBK_API vbk_status vbk_backup_delete_recorded(vbk_location* location, vbk_cluster* cluster, const char* name,
                                               const char* options_json, char** result_json);
 
-/* ---- brief s3-seal (issue 16): encryption at rest and integrity (docs/crypto.md) ----
- * vbk_backup_create's options also take "encryptTo": ["age1…"], "passphrase": "…" (alone) and
+/* ---- encryption at rest and integrity (issue 16, docs/crypto.md) ---- */
+
+/* vbk_backup_create's options also take "encryptTo": ["age1…"], "passphrase": "…" (alone) and
  * "signKeyFile": "PATH" (an unencrypted OpenSSH Ed25519 key); vbk_restore_create's take
  * "identityFile": "PATH" or "identities": "AGE-SECRET-KEY-1…", "skipVerify", "requireSignature",
  * "allowedSignersFile": "PATH" or "allowedSigners": "TEXT", "principal".
