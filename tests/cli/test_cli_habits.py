@@ -89,7 +89,7 @@ def test_an_unknown_command_is_named_with_suggestions_and_the_valid_commands():
     assert p.stderr.startswith('Error: unknown command "describ" for "vbackup backup"\n\nDid you mean this?\n'
                                '\tdescribe\n\nAvailable Commands:\n')
     commands = [line.split()[0] for line in p.stderr.split("Available Commands:\n")[1].splitlines() if line.startswith("  ")]
-    assert commands == ["cat", "create", "delete", "describe", "diff", "download", "get", "logs", "ls"]
+    assert commands == ["cat", "create", "delete", "describe", "diff", "download", "get", "logs", "ls", "rekey", "verify"]
     assert p.stderr.endswith("Run 'vbackup backup --help' for usage.\n")
     p = run("bakup", "get", check=1)
     assert 'unknown command "bakup" for "vbackup"' in p.stderr and "\tbackup\n" in p.stderr
