@@ -117,6 +117,23 @@ void Api::crd_created(const json::object& crd, bool seeding) {
   });
 }
 
+namespace {
+// status.acceptedNames and the two conditions apiextensions-apiserver sets once the naming controller
+// has accepted the names: Established True (InitialNamesAccepted) once the establishing controller
+// ran, else False (Installing).
+void set_name_conditions(json::object& crd, const json::object& names, bool established) {
+  const std::string now = now_rfc3339();
+  json::object& status = object_at(crd, "status");
+  status["acceptedNames"] = names;
+  status["conditions"] = json::array{
+      json::object{{"type", "NamesAccepted"}, {"status", "True"}, {"lastTransitionTime", now},
+                   {"reason", "NoConflicts"}, {"message", "no conflicts found"}},
+      json::object{{"type", "Established"}, {"status", established ? "True" : "False"}, {"lastTransitionTime", now},
+                   {"reason", established ? "InitialNamesAccepted" : "Installing"},
+                   {"message", "the initial names have been accepted"}}};
+}
+}  // namespace
+
 // The naming controller has accepted the names, the establishing controller never comes: the
 // conditions apiextensions-apiserver reports in between (Established False, reason Installing).
 void Api::hold_locked(const std::string& name, const std::string& uid) {
@@ -128,14 +145,7 @@ void Api::hold_locked(const std::string& name, const std::string& uid) {
   json::object crd = to_object(*old, t.api_version(), t.resource.kind);
   const json::object* names = json::find_object(crd["spec"].get_object(), "names");
   if (!names) return;
-  const std::string now = now_rfc3339();
-  json::object& status = object_at(crd, "status");
-  status["acceptedNames"] = *names;
-  status["conditions"] = json::array{
-      json::object{{"type", "NamesAccepted"}, {"status", "True"}, {"lastTransitionTime", now},
-                   {"reason", "NoConflicts"}, {"message", "no conflicts found"}},
-      json::object{{"type", "Established"}, {"status", "False"}, {"lastTransitionTime", now},
-                   {"reason", "Installing"}, {"message", "the initial names have been accepted"}}};
+  set_name_conditions(crd, *names, false);
   commit(t, crd, old);
 }
 
@@ -168,14 +178,7 @@ void Api::establish_locked(const std::string& name, const std::string& uid) {
   const json::object* names = json::find_object(spec, "names");
   crd_tables_[group + "/" + std::string(json::get_string(*names, "plural"))] = name;
   ++discovery_generation_;
-  const std::string now = now_rfc3339();
-  json::object& status = object_at(crd, "status");
-  status["acceptedNames"] = *names;
-  status["conditions"] = json::array{
-      json::object{{"type", "NamesAccepted"}, {"status", "True"}, {"lastTransitionTime", now},
-                   {"reason", "NoConflicts"}, {"message", "no conflicts found"}},
-      json::object{{"type", "Established"}, {"status", "True"}, {"lastTransitionTime", now},
-                   {"reason", "InitialNamesAccepted"}, {"message", "the initial names have been accepted"}}};
+  set_name_conditions(crd, *names, true);
   commit(t, crd, old);
 }
 
