@@ -1,5 +1,6 @@
 // The checksum manifest (docs/crypto.md "Checksum manifest"): SHA-256 and size of named files and of
 // named items inside a tarball, written canonically and parsed strictly.
+#include "crypto/checksum_entry.hpp"
 #include "crypto/primitives.hpp"
 
 #include "vbackup/crypto.hpp"
@@ -153,19 +154,6 @@ ChecksumEntry parse_entry(const json::value& v, bool item, const std::string& wh
   return e;
 }
 
-json::object entry_json(const ChecksumEntry& e, bool item) {
-  json::object o;
-  if (item) {
-    o["tarball"] = e.file;
-    o["path"] = e.path;
-  } else {
-    o["name"] = e.file;
-  }
-  o["size"] = e.size;
-  o["sha256"] = e.sha256;
-  return o;
-}
-
 std::string entry_name(const ChecksumEntry& e) { return e.path.empty() ? e.file : e.file + ": " + e.path; }
 
 void compare_lists(std::vector<ChecksumEntry> expected, std::vector<ChecksumEntry> actual, std::vector<std::string>& out) {
@@ -192,6 +180,19 @@ void compare_lists(std::vector<ChecksumEntry> expected, std::vector<ChecksumEntr
 
 }  // namespace
 
+json::object checksum_entry_json(const ChecksumEntry& e, bool item) {
+  json::object o;
+  if (item) {
+    o["tarball"] = e.file;
+    o["path"] = e.path;
+  } else {
+    o["name"] = e.file;
+  }
+  o["size"] = e.size;
+  o["sha256"] = e.sha256;
+  return o;
+}
+
 std::string ChecksumManifest::to_json() const {
   auto files_sorted = files, items_sorted = items;
   std::sort(files_sorted.begin(), files_sorted.end(), entry_less);
@@ -201,7 +202,7 @@ std::string ChecksumManifest::to_json() const {
   auto list = [&](const std::vector<ChecksumEntry>& entries, bool item) {
     for (std::size_t i = 0; i < entries.size(); ++i) {
       out += i ? ",\n    " : "\n    ";
-      json::marshal_to(entry_json(entries[i], item), out, {.sort_keys = false});
+      json::marshal_to(checksum_entry_json(entries[i], item), out, {.sort_keys = false});
     }
     out += entries.empty() ? "]" : "\n  ]";
   };

@@ -2,6 +2,7 @@
 // through a SortedSpill (bounded memory) while a backup is written, the manifest's JSON is written
 // from the spill in the canonical form of crypto::ChecksumManifest::to_json (docs/crypto.md, byte for
 // byte), and a stored manifest is parsed as a stream (files kept, items spilled or only checked).
+#include "crypto/checksum_entry.hpp"
 #include "persistence/sealed_store.hpp"
 
 #include "vbackup/error.hpp"
@@ -68,16 +69,7 @@ bool entry_less(const crypto::ChecksumEntry& a, const crypto::ChecksumEntry& b) 
 
 // As crypto::ChecksumManifest::to_json writes an entry.
 void append_entry(std::string& out, const crypto::ChecksumEntry& e, bool item) {
-  json::object o;
-  if (item) {
-    o["tarball"] = e.file;
-    o["path"] = e.path;
-  } else {
-    o["name"] = e.file;
-  }
-  o["size"] = e.size;
-  o["sha256"] = e.sha256;
-  json::marshal_to(o, out, {.sort_keys = false});
+  json::marshal_to(crypto::checksum_entry_json(e, item), out, {.sort_keys = false});
 }
 
 }  // namespace
