@@ -147,10 +147,7 @@ ChecksumEntry parse_entry(const json::value& v, bool item, const std::string& wh
   else if (size.is_uint64()) e.size = size.get_uint64();
   else bad(where, "size: expected a non-negative integer");
   e.sha256 = string_field(o, "sha256", where);
-  bool hex = e.sha256.size() == 64 && std::all_of(e.sha256.begin(), e.sha256.end(), [](char c) {
-               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-             });
-  if (!hex) bad(where, "sha256: expected 64 lower-case hex digits");
+  if (!is_sha256_hex(e.sha256)) bad(where, "sha256: expected 64 lower-case hex digits");
   return e;
 }
 
@@ -179,6 +176,11 @@ void compare_lists(std::vector<ChecksumEntry> expected, std::vector<ChecksumEntr
 }
 
 }  // namespace
+
+bool is_sha256_hex(std::string_view s) {
+  return s.size() == 64 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
 
 json::object checksum_entry_json(const ChecksumEntry& e, bool item) {
   json::object o;

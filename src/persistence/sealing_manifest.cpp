@@ -174,10 +174,7 @@ struct ManifestHandler {
     for (const auto& k : item() ? item_keys : file_keys) {
       if (!entry_keys.count(k)) return fail(ec, at() + ": missing field \"" + k + "\"");
     }
-    bool hex = entry.sha256.size() == 64 && std::all_of(entry.sha256.begin(), entry.sha256.end(), [](char c) {
-                 return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-               });
-    if (!hex) return fail(ec, at() + ": sha256: expected 64 lower-case hex digits");
+    if (!crypto::is_sha256_hex(entry.sha256)) return fail(ec, at() + ": sha256: expected 64 lower-case hex digits");
     if (item()) {
       item_tarballs.insert(entry.file);
       ++item_count;
