@@ -1,6 +1,8 @@
-// The connection layer under Client: an io_context with its own threads, a keep-alive pool per
-// origin, connect/TLS, and one request/response exchange at a time per connection. Retries,
-// signing, gzip and messages live in client.cpp; Beast and Asio live only in transport.cpp.
+// The connection layer under Client: a keep-alive pool per origin, connect/TLS, and one
+// request/response exchange at a time per connection, each connection with its own io_context
+// driven by the calling thread (no I/O threads; one thread resolves host names). Retries, signing,
+// gzip and messages live in client.cpp; Beast and Asio live only in transport.cpp (pool, connect,
+// TLS), transport_exchange.cpp (the exchange) and the header they share, transport_conn.hpp.
 #pragma once
 
 #include "http/client.hpp"
@@ -82,7 +84,7 @@ class Transport {
   // bounded by `budget` too, which the exchange keeps for its waits.
   std::unique_ptr<Exchange> open(const Url& url, Budget* budget = nullptr);
 
-  struct Impl;  // transport.cpp only
+  struct Impl;  // transport_conn.hpp
 
  private:
   std::unique_ptr<Impl> impl_;

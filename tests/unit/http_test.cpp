@@ -873,3 +873,39 @@ TEST_CASE("gzip: a corrupt gzip body is a named error, not garbage") {
     CHECK(std::string(e.what()).rfind("list pods: GET " + server.url() + "/pods: invalid gzip response body", 0) == 0);
   }
 }
+
+namespace {
+// Threads of this process now (Linux: /proc/self/status).
+int thread_count() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  return -1;
+}
+}  // namespace
+
+TEST_CASE("transport: a client has no I/O threads; every request runs on the calling thread") {
+  // Issue 17: a request's socket operations run on the caller's thread (no post to an I/O
+  // thread and wait). To an IP literal nothing needs resolving either, so the only thread a
+  // request adds is the test server's thread for the new connection.
+  TestHttpServer server([](const ServerRequest& r) { return text("hello " + r.target); });
+  const int before = thread_count();
+  REQUIRE(before > 0);
+  {
+    Client client(quick());
+    CHECK(thread_count() <= before);
+    for (int i = 0; i < 50; ++i) CHECK(client.send(get(server.url() + "/n")).body == "hello /n");
+    CHECK(server.connections() == 1);
+    CHECK(thread_count() <= before + 1);
+  }
+}
+
+TEST_CASE("transport: a host name is resolved (by the connect deadline) and its connection kept alive") {
+  TestHttpServer server([](const ServerRequest& r) { return text("hello " + r.target); });
+  std::string url = server.url();
+  url.replace(url.find("127.0.0.1"), 9, "localhost");  // the server listens on 127.0.0.1 only
+  Client client(quick());
+  for (int i = 0; i < 5; ++i) CHECK(client.send(get(url + "/x")).body == "hello /x");
+  CHECK(server.connections() == 1);
+}
