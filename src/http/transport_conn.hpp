@@ -7,7 +7,8 @@
 // itself (run_here) until the operation's handler has run: no other thread, no post, no wake-up;
 // Asio's speculative non-blocking read/write means a small request, or a response already in the
 // socket, costs no epoll wait at all. A connection moves between threads only through the pool's
-// mutex (acquire/release), so one thread at a time drives its io_context.
+// mutex (acquire/release) or inside its Exchange, which is used by one thread at a time: so one
+// thread at a time drives its io_context.
 #pragma once
 
 #include "http/transport.hpp"
