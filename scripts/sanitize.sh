@@ -6,8 +6,7 @@
 #                              package and CLI tests (pytest) against that build's libvbackup.so and CLI.
 #   scripts/sanitize.sh boundary  build-asan/ as asan, but only the C ABI, the CLI, the examples and the
 #                              test API server: the C ABI tests (capi_*) and the Python, CLI and examples
-#                              tests under ASan + UBSan (issue 15). What CI runs today: the whole suite
-#                              under ASan doubles CI's time (docs/fuzzing.md).
+#                              tests under ASan + UBSan (issue 15); a quicker local check. CI runs asan.
 #   scripts/sanitize.sh tsan   build-tsan/: gcc, -fsanitize=thread, -O2 -g1. Builds and runs only the
 #                              tests of the parallel paths (TSAN_TESTS below).
 #
@@ -77,11 +76,11 @@ asan)
   run_pytest_asan
   ;;
 tsan)
-  # The parallel paths: gzip (stream: ParallelGzipOutputStream), the parallel restore
-  # (restore_parallel), the server's informers, work queues and controllers (server,
-  # server_controllers). The stores' parallel uploads (s3, azure) are not yet proved clean under
-  # TSan: VBK_TSAN_EXTRA="s3 azure" adds them.
-  TSAN_TESTS=(stream restore_parallel server server_controllers ${VBK_TSAN_EXTRA:-})
+  # The parallel paths: gzip (stream: ParallelGzipOutputStream), the stores' parallel multipart and
+  # block uploads (s3, azure: moto, s3rver, Azurite), the HTTP client's connection pool and resolver
+  # thread (http), the parallel restore (restore_parallel), the server's informers, work queues and
+  # controllers (server, server_controllers). VBK_TSAN_EXTRA adds more.
+  TSAN_TESTS=(stream s3 azure http restore_parallel server server_controllers ${VBK_TSAN_EXTRA:-})
   configure build-tsan --buildtype=debugoptimized -Db_sanitize=thread
   ninja -C build-tsan -j"$jobs" $(printf 'tests/%s_test ' "${TSAN_TESTS[@]}") tests/support/kube-test-server
   echo "== meson test (TSan: ${TSAN_TESTS[*]})"

@@ -244,7 +244,7 @@ long status_kib(const char* field) {
 }
 void reset_peak() { std::ofstream("/proc/self/clear_refs") << "5"; }
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr bool kRssMeaningful = false;
 #else
 constexpr bool kRssMeaningful = true;

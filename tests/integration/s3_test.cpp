@@ -138,8 +138,8 @@ void reset_peak() {
   ::malloc_trim(0);
   std::ofstream("/proc/self/clear_refs") << "5";
 }
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kRssMeaningful = false;  // ASan's quarantine keeps freed memory resident
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kRssMeaningful = false;  // ASan's quarantine and TSan's shadow keep memory resident
 #else
 constexpr bool kRssMeaningful = true;
 #endif
