@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -106,7 +108,9 @@ struct BackupContents::Impl {
   std::unique_ptr<vbackup::detail::SortedSpill> sort = std::make_unique<vbackup::detail::SortedSpill>();
   std::FILE* index = nullptr;
 
-  Impl(std::string w, const std::filesystem::path& dir) : what(std::move(w)), spool(dir) {}
+  std::filesystem::path directory;  // where the spool and the index file go
+
+  Impl(std::string w, const std::filesystem::path& dir) : what(std::move(w)), spool(dir), directory(dir) {}
   ~Impl() {
     if (index) std::fclose(index);
   }
@@ -223,8 +227,10 @@ void BackupContents::Impl::read_archive(InputStream& in, std::uint64_t max_size)
 
 void BackupContents::Impl::finish() {
   spool.flush();
-  index = std::tmpfile();
-  if (!index) throw io_error(what + ": cannot create the temporary index file");
+  // In the spool's directory (the restore's --spool), not the system's temporary one (issue 17).
+  int fd = detail::create_unlinked_file(directory, "vbackup-index-");
+  if (fd >= 0 && !(index = ::fdopen(fd, "w+b"))) ::close(fd);
+  if (!index) throw io_error(what + ": cannot create the temporary index file in " + directory.string() + ": " + std::strerror(errno));
   buckets.resize(bucket_keys.size());
   // For one path, a later entry has a larger spool offset than an earlier one (new bytes are
   // appended; a deduplicated copy points at the entry just before it, which is in another bucket and

@@ -1,5 +1,6 @@
 #include "restore/plan/restored_set.hpp"
 
+#include "restore/plan/spool.hpp"
 #include "vbackup/error.hpp"
 
 #include <algorithm>
@@ -52,10 +53,8 @@ RestoredSet::~RestoredSet() {
 }
 
 int RestoredSet::create_file() const {
-  std::string templ = (std::filesystem::path(where_) / "vbackup-restored-XXXXXX").string();
-  int fd = ::mkstemp(templ.data());
+  int fd = create_unlinked_file(where_, "vbackup-restored-");
   if (fd < 0) fail("cannot create a file");
-  ::unlink(templ.c_str());  // the bytes live as long as the descriptor; no crash leaves them behind
   return fd;
 }
 
