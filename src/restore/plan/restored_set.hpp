@@ -38,7 +38,8 @@ class RestoredSet {
   std::uint64_t size() const { return size_; }
   std::uint64_t capacity() const { return capacity_; }  // slots in the table file
 
-  // Test hook: the 64-bit key hash, so that tests can force collisions (nullptr: the default).
+  // Test hook, before the first insert: the 64-bit key hash, so that tests can force collisions
+  // (nullptr: the default).
   using HashFunction = std::uint64_t (*)(std::string_view);
   void set_hash_for_testing(HashFunction hash) { hash_ = hash; }
 
