@@ -14,9 +14,9 @@
 //   (spec §1.2), so the second one points at the first one's bytes (compared, not assumed).
 // * The index is on disk too (issue 17): each stored entry goes through core's SortedSpill (sorted
 //   runs of 1 MiB in temporary files) while the tarball is spooled, and one merge writes a temporary
-//   index file, directory after directory, in listing order. Memory keeps one item name in 64 of
-//   each directory (about 2 bytes an item) and the resource, version-directory and namespace
-//   strings once; a lookup reads the at most 64 records between two kept names with one pread.
+//   index file, directory after directory, in listing order. Memory keeps one item name in 256 of
+//   each directory (under half a byte an item) and the resource, version-directory and namespace
+//   strings once; a lookup reads the at most 256 records between two kept names with one pread.
 //   Memory otherwise is bounded by a few MiB of buffers: item bodies are streamed to the spool, never
 //   held whole. (A zero-byte entry costs 512 bytes of tar header and nothing against the size cap,
 //   as in Velero.)

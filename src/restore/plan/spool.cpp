@@ -20,12 +20,17 @@ constexpr std::size_t kFlushAt = 4 << 20;  // write in 4 MiB blocks
 constexpr std::size_t kCompareBlock = 64 << 10;
 }  // namespace
 
-Spool::Spool(const std::filesystem::path& directory) : where_(directory.string()) {
-  std::string templ = (directory / "vbackup-spool-XXXXXX").string();
-  fd_ = ::mkstemp(templ.data());
-  if (fd_ < 0) fail("cannot create the spool file");
+int create_unlinked_file(const std::filesystem::path& directory, const std::string& prefix) {
+  std::string templ = (directory / (prefix + "XXXXXX")).string();
+  int fd = ::mkostemp(templ.data(), O_CLOEXEC);
   // Unlinked at once: the bytes live as long as the descriptor, and no crash leaves them behind.
-  ::unlink(templ.c_str());
+  if (fd >= 0) ::unlink(templ.c_str());
+  return fd;
+}
+
+Spool::Spool(const std::filesystem::path& directory) : where_(directory.string()) {
+  fd_ = create_unlinked_file(directory, "vbackup-spool-");
+  if (fd_ < 0) fail("cannot create the spool file");
   pending_.reserve(kFlushAt + (64 << 10));
 }
 
