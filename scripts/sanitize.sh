@@ -66,10 +66,10 @@ asan)
   # Statically linked under ASan + UBSan, each test program is 150-500 MB (UBSan's check data), 16 GB
   # for all of them: more than a CI machine may have free. So the library, the CLI, the C ABI, the
   # examples and the test API server are built first, then the test programs are linked, run and
-  # removed eight at a time (scripts/sanitize_plan.py); the tests that run no test program of their
+  # removed four at a time (scripts/sanitize_plan.py); the tests that run no test program of their
   # own (pytest-driven examples, the C API docs) come last. Benchmarks are not built.
   plan=build-asan/sanitize-plan.txt
-  python3 scripts/sanitize_plan.py build-asan 8 >"$plan"
+  python3 scripts/sanitize_plan.py build-asan 4 >"$plan"
   read -r -a base <"$plan"
   ninja -C build-asan -j"$jobs" "${base[@]}"
   # Leak checking stays on for our programs (they exit normally; a leak is a finding).
