@@ -1,5 +1,7 @@
 #include "core/item_set.hpp"
 
+#include "core/hash_mix.hpp"
+
 #include "vbackup/error.hpp"
 
 #include <algorithm>
@@ -9,15 +11,6 @@
 namespace vbackup::detail {
 
 namespace {
-
-std::uint64_t fmix64(std::uint64_t k) {  // MurmurHash3's finaliser: every input bit reaches every output bit
-  k ^= k >> 33;
-  k *= 0xFF51AFD7ED558CCDULL;
-  k ^= k >> 33;
-  k *= 0xC4CEB9FE1A85EC53ULL;
-  k ^= k >> 33;
-  return k;
-}
 
 // Maps a 64-bit hash onto [0, n) by a multiply-high (Lemire's fastrange): n need not be a power of two.
 std::size_t reduce(std::uint64_t h, std::size_t n) {

@@ -1,5 +1,7 @@
 #include "restore/plan/restored_set.hpp"
 
+#include "core/hash_mix.hpp"
+
 #include "restore/plan/spool.hpp"
 #include "vbackup/error.hpp"
 
@@ -21,15 +23,6 @@ constexpr std::uint64_t kMinCapacity = 1024;
 constexpr std::size_t kProbeBlock = 16;       // slots read at once while probing (256 bytes)
 constexpr std::size_t kGrowBlock = 4096;      // slots read at once while rehashing (64 KiB)
 constexpr std::size_t kKeyFlushAt = 64 << 10;  // the key file's write buffer
-
-std::uint64_t fmix64(std::uint64_t k) {  // MurmurHash3's finaliser: spreads every bit over the low ones
-  k ^= k >> 33;
-  k *= 0xFF51AFD7ED558CCDULL;
-  k ^= k >> 33;
-  k *= 0xC4CEB9FE1A85EC53ULL;
-  k ^= k >> 33;
-  return k;
-}
 }  // namespace
 
 RestoredSet::RestoredSet(const std::filesystem::path& directory, std::uint64_t expected_items)
@@ -90,7 +83,7 @@ void RestoredSet::write_at(int fd, std::uint64_t offset, const void* buffer, std
 }
 
 std::uint64_t RestoredSet::hash(std::string_view key) const {
-  return hash_ ? hash_(key) : fmix64(std::hash<std::string_view>{}(key));
+  return hash_ ? hash_(key) : ::vbackup::detail::fmix64(std::hash<std::string_view>{}(key));
 }
 
 void RestoredSet::write_slot(int fd, std::uint64_t index, const Slot& slot) const {
