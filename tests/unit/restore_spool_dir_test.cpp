@@ -28,16 +28,30 @@ std::string pods_backup(int n) {
   return t.gzip();
 }
 
+// A test API server, a file location holding backup-1, and restore options whose spool is a fresh
+// temporary directory.
+struct SpoolRestore {
+  explicit SpoolRestore(const std::string& backup_gz) : s({}) {
+    put_backup(loc, "backup-1", backup_gz);
+    options.spool_dir = spool.path;
+  }
+  auto run() { return create_restore(s.cluster.get(), loc.location, restore_of("restore-1", "backup-1"), options); }
+
+  RestoreServer s;
+  RestoreLocation loc;
+  TempDir spool{"restore-spool"};
+  PlanLog plan;
+  RestoreOptions options = plan_options(plan);
+};
+
 }  // namespace
 
 TEST_CASE("issue 17: the spool, its index and the restored set (restore §2.3 step 4) live in --spool, and go") {
-  RestoreServer s({});
-  RestoreLocation loc;
-  put_backup(loc, "backup-1", pods_backup(20));
-  TempDir spool("restore-spool");
-  PlanLog plan;
-  auto options = plan_options(plan);
-  options.spool_dir = spool.path;
+  SpoolRestore t(pods_backup(20));
+  auto& s = t.s;
+  auto& spool = t.spool;
+  auto& plan = t.plan;
+  auto& options = t.options;
   std::atomic<int> during_spool{-1}, during_restored{-1}, during_index{-1};
   options.on_plan = [&](const RestorePlanItem& p) {
     plan.add(p);
@@ -45,7 +59,7 @@ TEST_CASE("issue 17: the spool, its index and the restored set (restore §2.3 st
     during_index = open_files((spool.path / "vbackup-index-").string());
     during_restored = open_files((spool.path / "vbackup-restored-").string());
   };
-  auto r = create_restore(s.cluster.get(), loc.location, restore_of("restore-1", "backup-1"), options).result;
+  auto r = t.run().result;
   INFO(plan.dump());
   REQUIRE(r.outcome.ok());
   CHECK(r.restore.status.phase == "Completed");
@@ -58,28 +72,20 @@ TEST_CASE("issue 17: the spool, its index and the restored set (restore §2.3 st
 }
 
 TEST_CASE("issue 17: nothing stays in --spool after a failed restore (restore §2.11: a truncated tarball)") {
-  RestoreServer s({});
-  RestoreLocation loc;
   auto gz = pods_backup(20);
-  put_backup(loc, "backup-1", gz.substr(0, gz.size() / 2));
-  TempDir spool("restore-spool");
-  PlanLog plan;
-  auto options = plan_options(plan);
-  options.spool_dir = spool.path;
-  auto r = create_restore(s.cluster.get(), loc.location, restore_of("restore-1", "backup-1"), options).result;
+  SpoolRestore t(gz.substr(0, gz.size() / 2));
+  auto& spool = t.spool;
+  auto r = t.run().result;
   CHECK(r.restore.status.phase != "Completed");
   CHECK(open_files(spool.path.string()) == 0);
   CHECK(fs::is_empty(spool.path));
 }
 
 TEST_CASE("issue 17: nothing stays in --spool after a restore cancelled in the middle of the walk") {
-  RestoreServer s({});
-  RestoreLocation loc;
-  put_backup(loc, "backup-1", pods_backup(20));
-  TempDir spool("restore-spool");
-  PlanLog plan;
-  auto options = plan_options(plan);
-  options.spool_dir = spool.path;
+  SpoolRestore t(pods_backup(20));
+  auto& spool = t.spool;
+  auto& plan = t.plan;
+  auto& options = t.options;
   options.parallel = 1;
   std::atomic<int> items{0}, restored_files{-1};
   options.on_plan = [&](const RestorePlanItem& p) {
@@ -88,7 +94,7 @@ TEST_CASE("issue 17: nothing stays in --spool after a restore cancelled in the m
     restored_files = open_files((spool.path / "vbackup-restored-").string());
   };
   options.on_progress = [&](const RestoreProgress&) { return items < 5; };
-  CHECK_THROWS_AS(create_restore(s.cluster.get(), loc.location, restore_of("restore-1", "backup-1"), options),
+  CHECK_THROWS_AS(t.run(),
                   vbackup::Error);
   CHECK(items >= 5);
   CHECK(items < 20);
@@ -98,15 +104,10 @@ TEST_CASE("issue 17: nothing stays in --spool after a restore cancelled in the m
 }
 
 TEST_CASE("issue 17: a --spool that does not exist fails the restore with a message naming it") {
-  RestoreServer s({});
-  RestoreLocation loc;
-  put_backup(loc, "backup-1", pods_backup(2));
-  TempDir base("restore-spool");
-  PlanLog plan;
-  auto options = plan_options(plan);
-  options.spool_dir = base.path / "missing";
-  auto r = create_restore(s.cluster.get(), loc.location, restore_of("restore-1", "backup-1"), options).result;
+  SpoolRestore t(pods_backup(2));
+  t.options.spool_dir = t.spool.path / "missing";
+  auto r = t.run().result;
   CHECK_FALSE(r.outcome.ok());
-  CHECK(r.outcome.message.find((base.path / "missing").string()) != std::string::npos);
-  CHECK(names_in(s, "pods").empty());
+  CHECK(r.outcome.message.find((t.spool.path / "missing").string()) != std::string::npos);
+  CHECK(names_in(t.s, "pods").empty());
 }
