@@ -3,7 +3,10 @@
 and custom resources with their CRD; about 4 KB on average) as JSON List files of 1,000 items into
 a directory, for the benchmarks (issue 6). Deterministic for a given N and seed.
 
-    bench/gen_objects.py OUT_DIR N [--namespaces K] [--seed S]
+    bench/gen_objects.py OUT_DIR N [--namespaces K] [--seed S] [--no-managed-fields]
+
+--no-managed-fields writes the same objects without metadata.managedFields (issue 17: a restore
+then sends one write an item instead of Velero's create + managedFields patch).
 """
 import argparse
 import base64
@@ -66,6 +69,7 @@ def main():
     ap.add_argument("n", type=int)
     ap.add_argument("--namespaces", type=int, default=20)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-managed-fields", action="store_true")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     os.makedirs(a.out, exist_ok=True)
@@ -84,6 +88,8 @@ def main():
     for i in range(a.n):
         kind = rng.choices(KINDS, WEIGHTS)[0]
         o = obj(rng, kind, f"bench-{i % a.namespaces}", i)
+        if a.no_managed_fields:
+            del o["metadata"]["managedFields"]
         total += len(json.dumps(o, separators=(",", ":")))
         batch.append(o)
         if len(batch) == 1000 or i == a.n - 1:

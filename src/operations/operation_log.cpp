@@ -52,7 +52,23 @@ void OperationLog::set_sink(OutputStream* sink) {
 void OperationLog::write(std::string_view level, std::string_view msg, LogFields fields) {
   fields.emplace_back(field_, ref_);
   std::sort(fields.begin(), fields.end());
-  std::string line = "time=" + go_quote(format_rfc3339(now_())) + " level=" + std::string(level) + " msg=" + go_quote(msg);
+  // logrus stamps whole seconds: a restore writes a line an item, thousands a second, so each thread
+  // keeps the last second's text.
+  thread_local Timestamp last_time{};
+  thread_local std::string last_text;
+  const Timestamp t = now_();
+  if (last_text.empty() || t != last_time) {
+    last_time = t;
+    last_text = go_quote(format_rfc3339(t));
+  }
+  std::string line;
+  line.reserve(96 + msg.size());
+  line += "time=";
+  line += last_text;
+  line += " level=";
+  line += level;
+  line += " msg=";
+  line += go_quote(msg);
   for (const auto& [k, v] : fields) append_field(line, k, v);
   std::lock_guard lock(mu_);
   if (level == "warning") ++warnings_;

@@ -149,8 +149,11 @@ void Restorer::apply(const Item& item, const ApiResource& r, json::object obj, c
   if (const json::object* md = json::find_object(obj, "metadata")) {
     if (const auto* mf = md->if_contains("managedFields"); mf && mf->is_array() && !mf->get_array().empty()) {
       try {
-        target_.patch(r, ns, created_name, kube::PatchType::merge,
-                      json::marshal(json::object{{"metadata", json::object{{"managedFields", *mf}}}}));
+        // {"metadata":{"managedFields":…}}, without copying the entries into a new object first.
+        std::string body = "{\"metadata\":{\"managedFields\":";
+        json::marshal_to(*mf, body);
+        body += "}}";
+        target_.patch(r, ns, created_name, kube::PatchType::merge, body);
       } catch (const kube::KubeError& e) {
         if (e.reason() == kube::Reason::not_found) {
           add_warning(ns, e.status_message(), where);

@@ -77,6 +77,8 @@ class Restorer {
     std::string group_resource, source_namespace, target_namespace, name, version_dir;
     bool namespaced = true;
     bool additional = false, must_include = false;
+    // Where the walk found the item in the spool (none: look the name up, as for additional items).
+    std::optional<restore::BackupContents::EntryRef> at;
   };
 
   // restorer.cpp

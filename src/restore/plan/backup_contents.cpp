@@ -376,6 +376,22 @@ void BackupContents::for_each_item(std::string_view resource, std::string_view n
   });
 }
 
+void BackupContents::for_each_entry(std::string_view resource, std::string_view ns, std::string_view version_dir,
+                                    const std::function<void(std::string_view, EntryRef)>& fn) const {
+  const Impl::Bucket* b = impl_->range(resource, version_dir, ns);
+  if (!b) return;
+  impl_->scan(b->begin, b->end, [&](std::string_view name, std::uint64_t offset, std::uint32_t size) {
+    fn(name, EntryRef{offset, size});
+    return true;
+  });
+}
+
+std::string BackupContents::read(EntryRef at) const {
+  std::string bytes(at.size, '\0');
+  impl_->spool.read(at.offset, bytes.data(), bytes.size());
+  return bytes;
+}
+
 std::vector<std::string> BackupContents::items(std::string_view resource, std::string_view ns,
                                                std::string_view version_dir) const {
   std::vector<std::string> out;
@@ -415,9 +431,7 @@ std::optional<std::string> BackupContents::read(std::string_view resource, std::
     return c < 0;
   });
   if (!found) return std::nullopt;
-  std::string bytes(found->second, '\0');
-  impl_->spool.read(found->first, bytes.data(), bytes.size());
-  return bytes;
+  return read(EntryRef{found->first, found->second});
 }
 
 std::uint64_t BackupContents::extracted_bytes() const { return impl_->extracted; }
