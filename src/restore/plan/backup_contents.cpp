@@ -232,7 +232,7 @@ void BackupContents::Impl::read_archive(InputStream& in, std::uint64_t max_size)
 
 void BackupContents::Impl::finish() {
   spool.flush();
-  // In the spool's directory (the restore's --spool), not the system's temporary one (issue 17).
+  // In the spool's directory (the restore's --spool-dir), not the system's temporary one (issue 17).
   int fd = ::vbackup::detail::create_unlinked_file(directory, "vbackup-index-");
   if (fd >= 0 && !(index = ::fdopen(fd, "w+b"))) ::close(fd);
   if (!index) throw io_error(what + ": cannot create the temporary index file in " + directory.string() + ": " + std::strerror(errno));
