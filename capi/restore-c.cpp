@@ -26,7 +26,7 @@ vbackup::RestoreOptions parse_restore_options(const char* options_json, bool liv
   auto o = parse_options(options_json, kWhat,
                          {"mode", "outputDir", "includeNames", "resourceModifiers", "resourcePolicy",
                           "restoreResourcePriorities", "maxBackupExtractionSize", "resourceTimeout", "parallel",
-                          "veleroNamespace", "recordInCluster", "strictSpec",
+                          "spoolDir", "veleroNamespace", "recordInCluster", "strictSpec",
                           // brief s3-seal (issue 16)
                           "identityFile", "identities", "allowedSignersFile", "allowedSigners", "principal",
                           "requireSignature", "skipVerify"});
@@ -72,6 +72,9 @@ vbackup::RestoreOptions parse_restore_options(const char* options_json, bool liv
     if (*n < 1 || *n > 1024) throw vbackup::invalid_input("restore options: parallel: " + std::to_string(*n) + " is not 1 to 1024");
     options.parallel = static_cast<int>(*n);
   }
+  // Issue 17: where the tarball, its index and the restored set are spooled (default: the system's
+  // temporary directory, also when empty); one that cannot hold them fails the restore, naming it.
+  if (auto d = string_option(o, "spoolDir", kWhat)) options.spool_dir = *d;
   if (auto ns = string_option(o, "veleroNamespace", kWhat); ns && !ns->empty()) options.velero_namespace = *ns;
   options.record_in_cluster = record_option(o, kWhat);
   return options;

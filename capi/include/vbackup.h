@@ -317,6 +317,8 @@ VBK_API vbk_status vbk_backup_rekey(vbk_location* location, const char* name, co
  *    "maxBackupExtractionSize": MB,    (Velero's server flag, in megabytes; default 16 GiB)
  *    "resourceTimeout": "10m",         (a Go duration: how long a created CRD may take to be ready)
  *    "parallel": 8,                    (items of one priority group created at once; 1 as Velero)
+ *    "spoolDir": "DIR",                (where the backup is spooled while it is restored; default:
+ *                                       the system's temporary directory. Ours, not Velero's)
  *    "veleroNamespace": "velero",
  *    "recordInCluster": "auto"|true|false,  (the Restore CR, as vbk_backup_create's; not for a dry
  *                                       run or a diff)

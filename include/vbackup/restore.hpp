@@ -89,7 +89,9 @@ struct RestoreOptions : OperationCallbacks<RestoreProgress, velero::Restore> {
   std::chrono::milliseconds resource_timeout = std::chrono::minutes(10);
   // Items of one priority group created at once (1 = one after the other, as Velero does).
   int parallel = 8;
-  // Where the tarball is spooled (default: the system's temporary directory).
+  // Where the tarball is spooled, with its index (and the index's sort runs) and the restored set
+  // (default: the system's temporary directory); the files are unlinked at once (issue 17). CLI
+  // --spool-dir, C ABI "spoolDir", Python spool_dir=. One that cannot hold them fails the restore.
   std::filesystem::path spool_dir;
   // What the backup is opened with (sealing.hpp, issue 16): identities for an encrypted backup; the
   // backup is checked against its checksum manifest (the tarball while it is spooled) before

@@ -1,12 +1,17 @@
 #include "core/item_set.hpp"
 
 #include "core/hash_mix.hpp"
+#include "core/temp_file.hpp"
 
 #include "vbackup/error.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <queue>
+
+#include <unistd.h>
 
 namespace vbackup::detail {
 
@@ -94,7 +99,23 @@ void ItemSet::erase(std::string_view key) {
   }
 }
 
-SortedSpill::SortedSpill(std::size_t run_bytes) : run_bytes_(run_bytes) {}
+SortedSpill::SortedSpill(std::size_t run_bytes, std::filesystem::path directory)
+    : run_bytes_(run_bytes), directory_(std::move(directory)) {}
+
+std::FILE* SortedSpill::create_run_file() const {
+  if (directory_.empty()) {
+    if (std::FILE* f = std::tmpfile()) return f;
+    throw io_error(std::string("resource list: cannot create a temporary file: ") + std::strerror(errno));
+  }
+  int fd = create_unlinked_file(directory_, "vbackup-sort-");
+  std::FILE* f = fd >= 0 ? ::fdopen(fd, "w+b") : nullptr;
+  if (!f) {
+    int e = errno;
+    if (fd >= 0) ::close(fd);
+    throw io_error("resource list: cannot create a temporary file in " + directory_.string() + ": " + std::strerror(e));
+  }
+  return f;
+}
 
 SortedSpill::~SortedSpill() {
   for (auto& r : runs_) std::fclose(r.file);
@@ -115,8 +136,7 @@ void SortedSpill::sort_current() {
 
 void SortedSpill::flush_run() {
   sort_current();
-  std::FILE* f = std::tmpfile();
-  if (!f) throw io_error("resource list: cannot create a temporary file");
+  std::FILE* f = create_run_file();
   runs_.push_back({f, 0});
   for (std::size_t i = 0; i < spans_.size(); ++i) {
     std::string_view l = line(i);
@@ -170,8 +190,7 @@ void SortedSpill::compact() {
     std::size_t first = runs_.size() - kFanIn;
     int level = runs_.back().level;
     if (runs_[first].level != level) return;  // fewer than kFanIn runs of the newest level
-    std::FILE* merged = std::tmpfile();
-    if (!merged) throw io_error("resource list: cannot create a temporary file");
+    std::FILE* merged = create_run_file();
     std::vector<std::FILE*> inputs;
     for (std::size_t i = first; i < runs_.size(); ++i) inputs.push_back(runs_[i].file);
     try {

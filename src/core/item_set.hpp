@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -53,10 +54,12 @@ class ItemSet {
 };
 
 // Lines are kept in one arena (no allocation per line) up to run_bytes, then sorted and spilled:
-// memory is bounded by run_bytes whatever the number of lines.
+// memory is bounded by run_bytes whatever the number of lines. Run files go to `directory` (a
+// restore's spool directory, issue 17; empty: the system's temporary directory, as std::tmpfile),
+// unlinked at once: nothing stays there, whatever happens.
 class SortedSpill {
  public:
-  explicit SortedSpill(std::size_t run_bytes = 1 << 20);
+  explicit SortedSpill(std::size_t run_bytes = 1 << 20, std::filesystem::path directory = {});
   ~SortedSpill();
   void add(std::string line);  // no '\n' inside
   // Calls `each` with every line in bytewise order, duplicates removed. Once.
@@ -72,8 +75,10 @@ class SortedSpill {
  private:
   void flush_run();
   void sort_current();
+  std::FILE* create_run_file() const;  // Error(io) naming the directory when it cannot
   std::string_view line(std::size_t i) const { return {arena_.data() + spans_[i].first, spans_[i].second}; }
   std::size_t run_bytes_;
+  std::filesystem::path directory_;
   std::string arena_;                                          // the current run's lines, back to back
   std::vector<std::pair<std::uint32_t, std::uint32_t>> spans_;  // offset and length of each
   void compact();

@@ -1,5 +1,5 @@
 // Issue 17: a restore's temporary files (the tarball's spool, the spool's index, the "already
-// restored" set of restore §2.3 step 4) go to RestoreOptions::spool_dir (the CLI's --spool), are
+// restored" set of restore §2.3 step 4) go to RestoreOptions::spool_dir (the CLI's --spool-dir), are
 // unlinked at once, and nothing is left there after a restore, a failed one or a cancelled one.
 #include "restore_support.hpp"
 
@@ -46,7 +46,7 @@ struct SpoolRestore {
 
 }  // namespace
 
-TEST_CASE("issue 17: the spool, its index and the restored set (restore §2.3 step 4) live in --spool, and go") {
+TEST_CASE("issue 17: the spool, its index and the restored set (restore §2.3 step 4) live in --spool-dir, and go") {
   SpoolRestore t(pods_backup(20));
   auto& s = t.s;
   auto& spool = t.spool;
@@ -71,7 +71,7 @@ TEST_CASE("issue 17: the spool, its index and the restored set (restore §2.3 st
   CHECK(fs::is_empty(spool.path));
 }
 
-TEST_CASE("issue 17: nothing stays in --spool after a failed restore (restore §2.11: a truncated tarball)") {
+TEST_CASE("issue 17: nothing stays in --spool-dir after a failed restore (restore §2.11: a truncated tarball)") {
   auto gz = pods_backup(20);
   SpoolRestore t(gz.substr(0, gz.size() / 2));
   auto& spool = t.spool;
@@ -81,7 +81,7 @@ TEST_CASE("issue 17: nothing stays in --spool after a failed restore (restore §
   CHECK(fs::is_empty(spool.path));
 }
 
-TEST_CASE("issue 17: nothing stays in --spool after a restore cancelled in the middle of the walk") {
+TEST_CASE("issue 17: nothing stays in --spool-dir after a restore cancelled in the middle of the walk") {
   SpoolRestore t(pods_backup(20));
   auto& spool = t.spool;
   auto& plan = t.plan;
@@ -103,7 +103,7 @@ TEST_CASE("issue 17: nothing stays in --spool after a restore cancelled in the m
   CHECK(fs::is_empty(spool.path));
 }
 
-TEST_CASE("issue 17: a --spool that does not exist fails the restore with a message naming it") {
+TEST_CASE("issue 17: a --spool-dir that does not exist fails the restore with a message naming it") {
   SpoolRestore t(pods_backup(2));
   t.options.spool_dir = t.spool.path / "missing";
   auto r = t.run().result;

@@ -77,3 +77,50 @@ TEST_CASE("restore §2.11 the index on disk keeps os.ReadDir order, finds every 
   CHECK_FALSE(c.read("configmaps", "ns", "zzz"));  // after the last
   CHECK_FALSE(c.read("configmaps", "other", "n-1"));
 }
+
+namespace {
+
+// This process's descriptors on files whose path starts with `prefix` (deleted ones included).
+int open_files(const std::string& prefix) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    auto target = std::filesystem::read_symlink(e.path(), ec).string();
+    if (!ec && target.rfind(prefix, 0) == 0) ++n;
+  }
+  return n;
+}
+
+// The tarball, counting the index sort's run files in `dir` at every read (the sort runs meanwhile).
+struct WatchedInput : InputStream {
+  WatchedInput(std::string bytes, std::filesystem::path d) : in(std::move(bytes)), dir(std::move(d)) {}
+  std::size_t read(void* buffer, std::size_t size) override {
+    most_runs = std::max(most_runs, open_files((dir / "vbackup-sort-").string()));
+    return in.read(buffer, size);
+  }
+  StringInputStream in;
+  std::filesystem::path dir;
+  int most_runs = 0;
+};
+
+}  // namespace
+
+TEST_CASE("issue 17: the index's sort spills its runs into the spool directory, and they go") {
+  auto dir = spool_dir() / "sort-runs";
+  std::filesystem::create_directories(dir);
+  StringOutputStream out;
+  {
+    archive::ArchiveWriter w(out, archive::Compression::gzip);
+    for (int i = 0; i < 40000; ++i) w.add_item("configmaps", "ns", "n-" + std::to_string(i), "", body("n"));
+    w.finish();
+  }
+  WatchedInput in(out.take(), dir);
+  {
+    BackupContents c(in, "backups/b/b.tar.gz", dir);
+    CHECK(c.total_items() == 40000);
+    CHECK(open_files((dir / "vbackup-sort-").string()) == 0);  // merged into the index file, closed
+  }
+  CHECK(in.most_runs > 0);  // more than one run's megabyte of entries: spilled, into `dir`
+  CHECK(std::filesystem::is_empty(dir));
+  std::filesystem::remove(dir);
+}

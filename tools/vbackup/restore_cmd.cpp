@@ -42,7 +42,7 @@ struct CreateFlags {
   int client_burst = 0;
   // Ours.
   bool dry_run = false, diff = false, quiet = false;
-  std::string output_dir, resource_modifier_file, resource_policy_file, from_file;
+  std::string output_dir, resource_modifier_file, resource_policy_file, from_file, spool_dir;
   int parallel = 8;
   std::string record_in_cluster = "auto";
 };
@@ -117,6 +117,7 @@ RestoreOptions options_from_flags(const Common& c, const CreateFlags& f) {
   }
   if (f.parallel < 1) throw invalid_input("--parallel: expected a number of at least 1, not " + std::to_string(f.parallel));
   o.parallel = f.parallel;
+  o.spool_dir = f.spool_dir;  // empty: the system's temporary directory (issue 17)
   record_in_cluster(f.record_in_cluster, o);
   o.seal = open_options(f.open);
   return o;
@@ -357,6 +358,7 @@ void add_create(CLI::App& restore, const Common& common, int& rc) {
   create->add_flag("--diff", f->diff, "Compare with the cluster without writing: create, unchanged, update (with a unified diff) or skip for each object");
   create->add_option("--output-dir", f->output_dir, "With --dry-run: write every object as restored, one YAML file each in restore order (for kubectl apply -f DIR); the folder must be empty or absent");
   create->add_option("--parallel", f->parallel, "Objects of one priority group created at once (1 = one after the other, as Velero)")->capture_default_str();
+  create->add_option("--spool-dir", f->spool_dir, "Where the backup is spooled while it is restored (default: the system's temporary directory)");
   create->add_flag("-q,--quiet", f->quiet, "No progress output");
   add_record_flag(*create, f->record_in_cluster, "Restore");
   create->add_option("--restore-resource-priorities", f->restore_resource_priorities, "Velero server flag: the restore order, high priorities, then '-', then low priorities (a,b,-,c)");

@@ -55,7 +55,7 @@ def restore(spec: Optional[JSON] = None, *, name: Optional[str] = None, backup: 
             dry_run: bool = False, diff: bool = False, output_dir: Optional[PathLike] = None,
             include_names: Optional[Sequence[str]] = None,
             resource_modifiers: Optional[Document] = None, resource_policy: Optional[Document] = None,
-            parallel: Optional[int] = None,
+            parallel: Optional[int] = None, spool_dir: Optional[PathLike] = None,
             progress: Optional[Callable[[int, int], Optional[bool]]] = None,
             log: Optional[Callable[[str, str], None]] = None,
             item_hook: Optional[ItemHook] = None,
@@ -82,7 +82,8 @@ def restore(spec: Optional[JSON] = None, *, name: Optional[str] = None, backup: 
     ``include_names`` are ``[namespace/]name`` globs; ``resource_modifiers`` and ``resource_policy``
     are Velero's documents (text, a dict, a Path to a file, or a ConfigMap holding them);
     ``parallel`` bounds the items of one priority group created at once (1 restores one by one, as
-    Velero does).
+    Velero does). ``spool_dir`` (a str or path) is where the backup is spooled while it is restored
+    (default: the system's temporary directory); one that does not exist fails the restore (Error).
 
     Callbacks: ``progress(items_restored, total_items)`` may return False to cancel (CancelledError);
     ``log(level, line)`` sees every log line; ``plan(item)`` sees every object as decided,
@@ -134,6 +135,8 @@ def restore(spec: Optional[JSON] = None, *, name: Optional[str] = None, backup: 
         options["resourcePolicy"] = _document(resource_policy, "resource_policy")
     if parallel is not None:
         options["parallel"] = parallel
+    if spool_dir is not None:
+        options["spoolDir"] = os.fspath(spool_dir)
     # issue 16 (brief s3-seal): the identity of an encrypted backup; the checksum manifest check.
     if identity_file is not None:
         options["identityFile"] = os.fspath(identity_file)

@@ -4,6 +4,7 @@
 #include "restore/plan/backup_contents.hpp"
 
 #include "core/item_set.hpp"
+#include "core/temp_file.hpp"
 #include "vbackup/archive.hpp"
 #include "vbackup/error.hpp"
 
@@ -108,12 +109,13 @@ struct BackupContents::Impl {
     std::vector<std::pair<std::string, std::uint64_t>> names;  // every kStride-th name and its record's offset
   };
   std::vector<Bucket> buckets;
-  std::unique_ptr<vbackup::detail::SortedSpill> sort = std::make_unique<vbackup::detail::SortedSpill>();
+  std::unique_ptr<vbackup::detail::SortedSpill> sort;  // its run files in the spool directory too (issue 17)
   std::FILE* index = nullptr;
 
   std::filesystem::path directory;  // where the spool and the index file go
 
-  Impl(std::string w, const std::filesystem::path& dir) : what(std::move(w)), spool(dir), directory(dir) {}
+  Impl(std::string w, const std::filesystem::path& dir)
+      : what(std::move(w)), spool(dir), sort(std::make_unique<vbackup::detail::SortedSpill>(1 << 20, dir)), directory(dir) {}
   ~Impl() {
     if (index) std::fclose(index);
   }
@@ -230,8 +232,8 @@ void BackupContents::Impl::read_archive(InputStream& in, std::uint64_t max_size)
 
 void BackupContents::Impl::finish() {
   spool.flush();
-  // In the spool's directory (the restore's --spool), not the system's temporary one (issue 17).
-  int fd = detail::create_unlinked_file(directory, "vbackup-index-");
+  // In the spool's directory (the restore's --spool-dir), not the system's temporary one (issue 17).
+  int fd = ::vbackup::detail::create_unlinked_file(directory, "vbackup-index-");
   if (fd >= 0 && !(index = ::fdopen(fd, "w+b"))) ::close(fd);
   if (!index) throw io_error(what + ": cannot create the temporary index file in " + directory.string() + ": " + std::strerror(errno));
   buckets.resize(bucket_keys.size());

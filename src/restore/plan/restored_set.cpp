@@ -1,8 +1,7 @@
 #include "restore/plan/restored_set.hpp"
 
 #include "core/hash_mix.hpp"
-
-#include "restore/plan/spool.hpp"
+#include "core/temp_file.hpp"
 #include "vbackup/error.hpp"
 
 #include <algorithm>
@@ -46,7 +45,7 @@ RestoredSet::~RestoredSet() {
 }
 
 int RestoredSet::create_file() const {
-  int fd = create_unlinked_file(where_, "vbackup-restored-");
+  int fd = ::vbackup::detail::create_unlinked_file(where_, "vbackup-restored-");
   if (fd < 0) fail("cannot create a file");
   return fd;
 }

@@ -9,7 +9,7 @@
 // Memory is a few KiB whatever the item count: slots are read and written with pread/pwrite (page
 // cache, not RSS; no mmap, whose touched pages would count), keys go through a 64 KiB buffer. The
 // table is sized from the expected item count (BackupContents::total_items) at load 1/2 and doubles
-// if more come. Both files are created with mkstemp in the given directory (the restore's --spool)
+// if more come. Both files are created with mkstemp in the given directory (the restore's --spool-dir)
 // and unlinked at once: nothing is left behind on success, failure, cancel or a crash.
 //
 // Why no Bloom filter in front: every insert has to find its empty slot on disk anyway, and each

@@ -1,5 +1,6 @@
 #include "restore/plan/spool.hpp"
 
+#include "core/temp_file.hpp"
 #include "vbackup/error.hpp"
 
 #include <zlib.h>
@@ -9,8 +10,6 @@
 #include <cstring>
 #include <vector>
 
-#include <fcntl.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 namespace vbackup::restore::detail {
@@ -20,16 +19,8 @@ constexpr std::size_t kFlushAt = 4 << 20;  // write in 4 MiB blocks
 constexpr std::size_t kCompareBlock = 64 << 10;
 }  // namespace
 
-int create_unlinked_file(const std::filesystem::path& directory, const std::string& prefix) {
-  std::string templ = (directory / (prefix + "XXXXXX")).string();
-  int fd = ::mkostemp(templ.data(), O_CLOEXEC);
-  // Unlinked at once: the bytes live as long as the descriptor, and no crash leaves them behind.
-  if (fd >= 0) ::unlink(templ.c_str());
-  return fd;
-}
-
 Spool::Spool(const std::filesystem::path& directory) : where_(directory.string()) {
-  fd_ = create_unlinked_file(directory, "vbackup-spool-");
+  fd_ = ::vbackup::detail::create_unlinked_file(directory, "vbackup-spool-");
   if (fd_ < 0) fail("cannot create the spool file");
   pending_.reserve(kFlushAt + (64 << 10));
 }

@@ -15,11 +15,6 @@
 
 namespace vbackup::restore::detail {
 
-// A file created with mkstemp in `directory` ("<directory>/<prefix>XXXXXX") and unlinked at once:
-// its descriptor, or -1 with errno set. The restore's temporary files (spool, index, restored set) go
-// to its spool directory this way (issue 17), and no failure, cancel or crash leaves them behind.
-int create_unlinked_file(const std::filesystem::path& directory, const std::string& prefix);
-
 class Spool {
  public:
   // Throws Error(io) naming the directory when the file cannot be created.
