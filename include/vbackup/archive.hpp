@@ -91,8 +91,10 @@ struct Entry {
 class ArchiveReader {
  public:
   // gzip, zstd or uncompressed tar, told apart by magic bytes. `what` names the archive in errors
-  // ("backups/demo/demo.tar.gz").
-  ArchiveReader(InputStream& source, std::string what);
+  // ("backups/demo/demo.tar.gz"). With `decode_ahead`, the source is read and decoded on a thread
+  // of the reader's own, a few blocks (1 MiB) ahead, so that decoding runs beside the caller's work
+  // on the entries; the source is then read on that thread until the reader is destroyed.
+  ArchiveReader(InputStream& source, std::string what, bool decode_ahead = false);
   ~ArchiveReader();
   ArchiveReader(ArchiveReader&&) noexcept;
   ArchiveReader& operator=(ArchiveReader&&) noexcept;

@@ -2,6 +2,7 @@
 // (read callbacks; ustar, pax and GNU headers) → regular files, as Velero's extractor sees them
 // (spec §1.1 "Readers").
 #include "archive/compress.hpp"
+#include "archive/read_ahead.hpp"
 #include "vbackup/archive.hpp"
 #include "vbackup/error.hpp"
 
@@ -58,6 +59,7 @@ std::string clean_entry_path(std::string_view raw, std::string& clean) {
 struct ArchiveReader::Impl {
   std::string what;
   detail::DecodingInputStream decoded;
+  std::unique_ptr<detail::ReadAhead> ahead;  // decoding on a thread of its own (decode_ahead); before `ar` goes
   std::unique_ptr<::archive, int (*)(::archive*)> ar{archive_read_new(), &archive_read_free};
   std::vector<char> block = std::vector<char>(64 * 1024);
   std::exception_ptr callback_error;  // an exception may not cross libarchive's C frames
@@ -70,7 +72,8 @@ struct ArchiveReader::Impl {
   std::string format_version;
   std::optional<Error> failure;  // errors are sticky: a reader that failed once stays failed
 
-  Impl(InputStream& source, std::string w) : what(std::move(w)), decoded(source) {
+  Impl(InputStream& source, std::string w, bool decode_ahead)
+      : what(std::move(w)), decoded(source), ahead(decode_ahead ? std::make_unique<detail::ReadAhead>(decoded) : nullptr) {
     if (!ar) throw Error(ErrorCode::generic, what + ": cannot create a tar reader");
     archive_read_support_format_tar(ar.get());  // ustar, pax, GNU, v7; decompression is ours
     if (archive_read_open(ar.get(), this, nullptr, &Impl::read_callback, nullptr) != ARCHIVE_OK) {
@@ -84,6 +87,11 @@ struct ArchiveReader::Impl {
   static la_ssize_t read_callback(::archive* a, void* self, const void** buffer) {
     auto* impl = static_cast<Impl*>(self);
     try {
+      if (impl->ahead) {
+        std::string_view b = impl->ahead->next();
+        *buffer = b.data();
+        return static_cast<la_ssize_t>(b.size());
+      }
       std::size_t n = impl->decoded.read(impl->block.data(), impl->block.size());
       *buffer = impl->block.data();
       return static_cast<la_ssize_t>(n);
@@ -121,7 +129,12 @@ struct ArchiveReader::Impl {
   void drain_compressed() {
     if (std::string_view(decoded.format()) == "uncompressed") return;
     try {
-      while (decoded.read(block.data(), block.size()) > 0) {
+      if (ahead) {
+        while (!ahead->next().empty()) {
+        }
+      } else {
+        while (decoded.read(block.data(), block.size()) > 0) {
+        }
       }
     } catch (...) {
       callback_error = std::current_exception();
@@ -245,8 +258,8 @@ struct ArchiveReader::Impl {
   }
 };
 
-ArchiveReader::ArchiveReader(InputStream& source, std::string what)
-    : impl_(std::make_unique<Impl>(source, std::move(what))) {}
+ArchiveReader::ArchiveReader(InputStream& source, std::string what, bool decode_ahead)
+    : impl_(std::make_unique<Impl>(source, std::move(what), decode_ahead)) {}
 ArchiveReader::~ArchiveReader() = default;
 ArchiveReader::ArchiveReader(ArchiveReader&&) noexcept = default;
 ArchiveReader& ArchiveReader::operator=(ArchiveReader&&) noexcept = default;

@@ -78,7 +78,7 @@ class Restorer {
     bool namespaced = true;
     bool additional = false, must_include = false;
     // Where the walk found the item in the spool (none: look the name up, as for additional items).
-    std::optional<restore::BackupContents::EntryRef> at;
+    std::optional<restore::BackupContents::EntryRef> at = std::nullopt;
   };
 
   // restorer.cpp

@@ -37,9 +37,9 @@ struct ReadBack {
   std::string format_version;
 };
 
-ReadBack read_archive(std::string bytes, std::size_t limit = 1 << 20) {
+ReadBack read_archive(std::string bytes, std::size_t limit = 1 << 20, bool decode_ahead = false) {
   StringInputStream in(std::move(bytes));
-  ArchiveReader r(in, "test.tar.gz");
+  ArchiveReader r(in, "test.tar.gz", decode_ahead);
   ReadBack rb;
   Entry e;
   while (r.next(e)) {
@@ -66,9 +66,9 @@ std::string raw_tar(const std::vector<std::pair<std::string, std::string>>& file
 
 std::string field(const std::string& block, std::size_t offset, std::size_t size) { return block.substr(offset, size); }
 
-std::string error_of(const std::string& bytes) {
+std::string error_of(const std::string& bytes, bool decode_ahead = false) {
   ErrorCode code{};
-  std::string msg = testing::error_of([&] { read_archive(bytes); }, &code);
+  std::string msg = testing::error_of([&] { read_archive(bytes, 1 << 20, decode_ahead); }, &code);
   if (msg.empty()) return "";
   CHECK(code == ErrorCode::invalid);
   return msg;
@@ -584,6 +584,88 @@ TEST_CASE("corrupt archives: flipped bytes are Error(invalid) naming the archive
   CHECK_FALSE(error_of(tar).empty());
   CHECK(error_of("not an archive at all, just text that is long enough to be looked at").starts_with("test.tar.gz: "));
   CHECK_FALSE(error_of("").empty());
+}
+
+TEST_CASE("decode_ahead: the same entries, bodies and errors as decoding inline, cut or flipped anywhere") {
+  // Bodies of several read-ahead blocks (256 KiB) and small ones, so that entries straddle blocks.
+  std::string big(700 * 1024, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + (i * 7919) % 26);
+  std::vector<std::pair<std::string, std::string>> files{{"resources/pods/cluster/a.json", big},
+                                                          {"resources/pods/cluster/b.json", "{\"b\":1}"},
+                                                          {"resources/pods/cluster/c.json", big.substr(0, 300000)}};
+  std::vector<std::string> archives{write_archive(Compression::gzip, files), write_archive(Compression::zstd, files),
+                                    raw_tar(files)};
+  for (const auto& full : archives) {
+    auto inline_ = read_archive(full);
+    auto ahead = read_archive(full, 1 << 20, true);
+    REQUIRE(inline_.bodies.size() >= 3);  // and metadata/version, in what the writer wrote
+    CHECK(ahead.bodies == inline_.bodies);
+    CHECK(ahead.format_version == inline_.format_version);
+    for (std::size_t cut = 0; cut < full.size(); cut += 4099) {
+      std::string part = full.substr(0, cut);
+      CHECK_MESSAGE(error_of(part, true) == error_of(part), "cut at ", cut);
+    }
+    for (std::size_t i = 10; i < full.size(); i += 5003) {
+      std::string bad = full;
+      bad[i] = static_cast<char>(bad[i] ^ 0x5a);
+      CHECK_MESSAGE(error_of(bad, true) == error_of(bad), "flip at ", i);
+    }
+  }
+}
+
+namespace {
+
+// Hands out `good` bytes, then fails: a store or a decryption failing in the middle.
+struct FailingInput : InputStream {
+  explicit FailingInput(std::string bytes, std::size_t good) : bytes_(std::move(bytes)), good_(good) {}
+  std::size_t read(void* buffer, std::size_t size) override {
+    if (pos_ >= good_) throw Error(ErrorCode::io, "the store went away");
+    std::size_t n = std::min(size, good_ - pos_);
+    std::memcpy(buffer, bytes_.data() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+  std::string bytes_;
+  std::size_t good_, pos_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("decode_ahead: a source's error comes after the entries read before it, with its code and the entry") {
+  std::string big(600 * 1024, 'x');
+  std::string full = raw_tar({{"resources/pods/cluster/a.json", "{}"},
+                              {"resources/pods/cluster/b.json", big},
+                              {"resources/pods/cluster/c.json", "{}"}});
+  for (bool ahead : {false, true}) {
+    FailingInput in(full, 300 * 1024);  // inside b's body
+    ArchiveReader r(in, "test.tar", ahead);
+    Entry e;
+    REQUIRE(r.next(e));
+    CHECK(e.path == "resources/pods/cluster/a.json");
+    CHECK(r.read_body(1 << 20) == "{}");
+    REQUIRE(r.next(e));
+    CHECK(e.path == "resources/pods/cluster/b.json");
+    ErrorCode code{};
+    std::string msg = testing::error_of([&] { r.read_body(1 << 20); }, &code);
+    CHECK(code == ErrorCode::io);
+    CHECK_MESSAGE(msg.find("the store went away") != std::string::npos, msg);
+    CHECK_MESSAGE(msg.find("resources/pods/cluster/b.json") != std::string::npos, msg);
+    CHECK_THROWS(r.next(e));  // errors are sticky
+  }
+}
+
+TEST_CASE("decode_ahead: a reader left after its first entry stops its thread when destroyed") {
+  std::string big(2 << 20, 'y');
+  std::string full = write_archive(Compression::gzip, {{"resources/pods/cluster/a.json", "{}"},
+                                                       {"resources/pods/cluster/b.json", big},
+                                                       {"resources/pods/cluster/c.json", big}});
+  for (int i = 0; i < 20; ++i) {
+    StringInputStream in(full);
+    ArchiveReader r(in, "test.tar.gz", true);
+    Entry e;
+    REQUIRE(r.next(e));
+  }  // each destructor joins a thread that may be waiting for a free block or decoding one
+  CHECK(read_archive(full, 4 << 20, true).bodies.size() == 4);  // metadata/version and the three
 }
 
 // ---------------------------------------------------------------------------------------------

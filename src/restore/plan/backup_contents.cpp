@@ -153,7 +153,9 @@ struct BackupContents::Impl {
 };
 
 void BackupContents::Impl::read_archive(InputStream& in, std::uint64_t max_size) {
-  archive::ArchiveReader reader(in, what);
+  // Decoding (and the source's reads, decryption and checksum) on a second thread: the spool is
+  // serial and the API server waits for it (issue 17).
+  archive::ArchiveReader reader(in, what, /*decode_ahead=*/true);
   archive::Entry entry;
   std::uint64_t count = 0;
   bool has_resources = false;
