@@ -698,11 +698,12 @@ long current_rss_kib() {
 }
 void reset_peak() { std::ofstream("/proc/self/clear_refs") << "5"; }
 
-// AddressSanitizer's quarantine keeps freed memory resident, so RSS says nothing under it.
-#if defined(__SANITIZE_ADDRESS__)
+// AddressSanitizer's quarantine and ThreadSanitizer's shadow keep memory resident, so RSS says
+// nothing under them.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr bool kRssMeaningful = false;
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 constexpr bool kRssMeaningful = false;
 #else
 constexpr bool kRssMeaningful = true;
