@@ -14,8 +14,9 @@ least 128 KiB (its default threshold, kube-apiserver's too) at zlib level 1. One
 serves both wires: the encoding is the client's choice, and seeding 1M objects takes minutes.
 
 (a) and (c) are run --repeat times, interleaved, and their medians compared. Targets (issue 17):
-(c)/(a) <= 1.1 on each wire, (b)/(c) >= 5, peak RSS <= 64 MiB, and the file-store backup's peak RSS
-within 10% across the sizes run (per wire).
+(c)/(a) <= 1.1 on each wire, (b)/(c) >= 5, peak RSS <= 64 MiB (the file store's, and moto's apart:
+its multipart buffers, 4 parts of 10 MiB by default, come on top), and the file-store backup's peak
+RSS within 10% across the sizes run (per wire).
 
     bench/backup_bench.py [N ...] [--wire plain,gzip] [--repeat R] [--skip-kubectl] [--skip-s3]
 """
@@ -176,7 +177,9 @@ def report(rows, a):
         targets.append((f"{k}: (c)/(a) <= 1.1", r["c"] / r["a"] <= 1.1))
         if "b" in r:
             targets.append((f"{k}: (b)/(c) >= 5", r["b"] / r["c"] >= 5))
-        targets.append((f"{k}: peak RSS <= 64 MiB", max(r["rss"], r.get("rss_s3", 0)) <= 64))
+        targets.append((f"{k}: peak RSS <= 64 MiB", r["rss"] <= 64))
+        if "rss_s3" in r:  # the S3 writer's parts in flight (upload_parallelism × part_size) come on top
+            targets.append((f"{k}: moto peak RSS <= 64 MiB", r["rss_s3"] <= 64))
     for w in a.wire:
         rss = [(r["n"], r["rss"]) for r in rows if r["wire"] == w]
         if len(rss) >= 2:
