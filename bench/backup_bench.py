@@ -1,22 +1,32 @@
 #!/usr/bin/env python3
-"""Issue 6's benchmark: a live backup of the test API server seeded with N realistic objects
-(bench/gen_objects.py: ConfigMaps, Secrets, Deployments and Pods with managedFields, custom
-resources; about 3.8 KB on average), measured in the same run against two baselines:
+"""Issue 17's backup benchmark: a live backup of the test API server seeded with N realistic objects
+(bench/gen_objects.py: ConfigMaps, Secrets, Deployments and Pods with managedFields, custom resources;
+about 3.8 KB on average), on both wire encodings, measured in the same run against two baselines:
 
-  (a) a bare paged LIST of every listable resource with curl (one curl per page, page 500, no gzip);
-  (b) `kubectl get <every listable resource> -A -o json | gzip`;
-  (c) `vbackup backup create` to the file store, and to moto (S3).
+  (a) a bare paged LIST of every listable resource with curl (one curl per page, page 500);
+  (b) `kubectl get <every listable resource> -A -o json --chunk-size=500 | gzip`;
+  (c) `vbackup backup create` to the file store (and once to moto, S3, unless --skip-s3).
 
-Targets: (c) at most 1.3x (a) and at least 5x faster than (b); peak RSS at most 128 MiB and within
-10% between the sizes. The server answers without gzip (a large --gzip-threshold) for every client,
-so compression on the wire is not what is compared.
+Wires: "plain" — the server's gzip is off (a --gzip-threshold of 2^40), whatever the clients ask;
+"gzip" — the server compresses answers of at least 128 KiB (its default threshold, kube-apiserver's
+too) at zlib level 1, and every client asks for gzip, as client-go, kubectl and vbackup do by default
+(curl gets --compressed). A server per size and wire: kubectl asks for gzip even with
+--disable-compression or `disable-compression: true` in its kubeconfig (v1.33, seen with strace), so
+only the server can keep its wire plain.
 
-    bench/backup_bench.py [N ...]        (default: 10000 100000)
+(a) and (c) are run --repeat times, interleaved, and their medians compared. Targets (issue 17):
+(c)/(a) <= 1.1 on each wire, (b)/(c) >= 5, peak RSS <= 64 MiB (the file store's, and moto's apart:
+its multipart buffers, 4 parts of 10 MiB by default, come on top), and the file-store backup's peak
+RSS within 10% across the sizes run (per wire).
+
+    bench/backup_bench.py [N ...] [--wire plain,gzip] [--repeat R] [--skip-kubectl] [--skip-s3]
 """
+import argparse
 import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,6 +41,8 @@ import emulators  # noqa: E402
 VBACKUP = BUILD / "tools" / "vbackup" / "vbackup"
 SERVER = BUILD / "tests" / "support" / "kube-test-server"
 CONTINUE = re.compile(rb'"continue":"([^"]*)"')
+VELERO_ITEMS_PER_S = 165  # velero#9169: a backup of 300k objects
+WIRES = ("plain", "gzip")
 
 
 def seed_dir(n):
@@ -56,16 +68,16 @@ def listable_resources(url, env):
     return out, paths
 
 
-def curl_list_everything(url, paths, scratch):
-    """(a): page through every resource with curl, one process per page."""
-    items = 0
+def curl_list_everything(url, paths, scratch, wire):
+    """(a): page through every resource with curl, one process per page (--compressed on the gzip wire)."""
     t = time.monotonic()
     body = scratch / "page.json"
+    extra = ["--compressed"] if wire == "gzip" else []
     for p in paths:
         token = ""
         while True:
-            q = f"?limit=500" + (f"&continue={token}" if token else "")
-            subprocess.run(["curl", "-s", "-o", str(body), url + p + q], check=True)
+            q = "?limit=500" + (f"&continue={token}" if token else "")
+            subprocess.run(["curl", "-s", *extra, "-o", str(body), url + p + q], check=True)
             with open(body, "rb") as f:
                 head = f.read(4096)
             m = CONTINUE.search(head)
@@ -85,63 +97,117 @@ def timed_rss(cmd, env):
     return wall, int(p.stderr.strip().splitlines()[-1]) / 1024
 
 
-def bench(n, moto, scratch):
+def bench_wire(n, wire, url, kinds, paths, kc, a, moto, scratch):
+    """(a), (b) and (c) against a server whose wire is `wire`."""
+    env = dict(os.environ, KUBECONFIG=str(kc), HOME=str(scratch / "home"))
+    row = {"n": n, "wire": wire, "load_before": os.getloadavg()[0]}
+    loc = scratch / f"bucket-{n}-{wire}"
+    backup = lambda name, location, extra_env: timed_rss(  # noqa: E731
+        [str(VBACKUP), "backup", "create", name, "-q", "--kubeconfig", str(kc), "--storage-location", location],
+        dict(env, **extra_env))
+    a_s, c_s, rss = [], [], []
+    for i in range(a.repeat):
+        a_s.append(curl_list_everything(url, paths, scratch, wire))
+        c, r = backup(f"b{n}-{wire}-{i}", f"file://{loc}", {})
+        c_s.append(c)
+        rss.append(r)
+        print(f"  {n:,} {wire}: (a) curl LIST {a_s[-1]:.2f} s, (c) vbackup → file {c:.2f} s, {r:.1f} MiB",
+              flush=True)
+    row.update(a=statistics.median(a_s), c=statistics.median(c_s), rss=max(rss), runs=len(a_s))
+    row["tarball_mb"] = (loc / "backups" / f"b{n}-{wire}-0" / f"b{n}-{wire}-0.tar.gz").stat().st_size / 1e6
+    shutil.rmtree(loc, ignore_errors=True)
+    if not a.skip_kubectl:
+        t = time.monotonic()
+        subprocess.run(f"kubectl get {','.join(kinds)} -A -o json --chunk-size=500 | gzip > /dev/null",
+                       shell=True, env=env, check=True, stderr=subprocess.DEVNULL)
+        row["b"] = time.monotonic() - t
+        print(f"  {n:,} {wire}: (b) kubectl | gzip {row['b']:.1f} s", flush=True)
+    if moto is not None:
+        row["c_s3"], row["rss_s3"] = backup(f"b{n}-{wire}-s3", moto.location, moto.env)
+        print(f"  {n:,} {wire}: (c) vbackup → moto {row['c_s3']:.1f} s, {row['rss_s3']:.1f} MiB", flush=True)
+    row["load_after"] = os.getloadavg()[0]
+    return row
+
+
+def bench(n, wire, a, moto, scratch):
     seeds = seed_dir(n)
     port = emulators.free_port()
-    kubeconfig = scratch / f"kubeconfig-{n}"
-    cmd = [str(SERVER), "--port", str(port), "--seed", str(seeds), "--gzip-threshold", str(1 << 40),
-           "--write-kubeconfig", str(kubeconfig)]
-    with emulators.process(cmd, port, "kube-test-server", timeout=600):
+    kubeconfig = scratch / f"kubeconfig-{n}-{wire}"
+    cmd = [str(SERVER), "--port", str(port), "--seed", str(seeds), "--write-kubeconfig", str(kubeconfig)]
+    if wire == "plain":
+        cmd += ["--gzip-threshold", str(1 << 40)]  # else the default, 128 KiB
+    t = time.monotonic()
+    with emulators.process(cmd, port, "kube-test-server", timeout=1800):
         while not kubeconfig.exists():
             time.sleep(0.05)
+        print(f"{n:,} objects, {wire} wire: server seeded in {time.monotonic() - t:.0f} s", flush=True)
         url = f"http://127.0.0.1:{port}"
-        env = dict(os.environ, KUBECONFIG=str(kubeconfig), HOME=str(scratch / "home"))
         (scratch / "home").mkdir(exist_ok=True)
-        kinds, paths = listable_resources(url, env)
-        a = curl_list_everything(url, paths, scratch)
-        t = time.monotonic()
-        subprocess.run(f"kubectl get {','.join(kinds)} -A -o json --chunk-size=500 | gzip > /dev/null", shell=True,
-                       env=env, check=True, stderr=subprocess.DEVNULL)
-        b = time.monotonic() - t
-        file_loc = f"file://{scratch / f'bucket-{n}'}"
-        c_file, rss_file = timed_rss([str(VBACKUP), "backup", "create", f"b{n}", "-q", "--kubeconfig", str(kubeconfig),
-                                      "--storage-location", file_loc], env)
-        c_s3, rss_s3 = timed_rss([str(VBACKUP), "backup", "create", f"b{n}", "-q", "--kubeconfig", str(kubeconfig),
-                                  "--storage-location", moto.location], dict(env, **moto.env))
-        size = (scratch / f"bucket-{n}" / "backups" / f"b{n}" / f"b{n}.tar.gz").stat().st_size
-    return {"n": n, "a": a, "b": b, "c_file": c_file, "c_s3": c_s3, "rss_file": rss_file, "rss_s3": rss_s3,
-            "tarball_mb": size / 1e6}
+        kinds, paths = listable_resources(url, dict(os.environ, KUBECONFIG=str(kubeconfig), HOME=str(scratch / "home")))
+        return bench_wire(n, wire, url, kinds, paths, kubeconfig, a, moto, scratch)
+
+
+def report(rows, a):
+    print()
+    print("| objects | wire | (a) curl LIST | (b) kubectl \\| gzip | (c) vbackup → file | (c)/(a) | (b)/(c) | items/s "
+          "(×Velero) | (c) → moto | peak RSS file / moto | tarball | load avg |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    dash = "—"
+    for r in rows:
+        b = f"{r['b']:.1f} s" if "b" in r else dash
+        bc = f"{r['b'] / r['c']:.1f}" if "b" in r else dash
+        s3 = f"{r['c_s3']:.1f} s" if "c_s3" in r else dash
+        rss_s3 = f"{r['rss_s3']:.0f}" if "rss_s3" in r else dash
+        ips = r["n"] / r["c"]
+        print(f"| {r['n']:,} | {r['wire']} | {r['a']:.2f} s | {b} | {r['c']:.2f} s | {r['c'] / r['a']:.2f} | {bc} "
+              f"| {ips:,.0f} ({ips / VELERO_ITEMS_PER_S:,.0f}×) | {s3} | {r['rss']:.1f} / {rss_s3} MiB "
+              f"| {r['tarball_mb']:.1f} MB | {r['load_before']:.1f}–{r['load_after']:.1f} |")
+    print(f"\n(a) and (c): median of {a.repeat} interleaved runs; peak RSS: the highest of them.")
+    targets = []
+    for r in rows:
+        k = f"{r['n']:,} {r['wire']}"
+        targets.append((f"{k}: (c)/(a) <= 1.1", r["c"] / r["a"] <= 1.1))
+        if "b" in r:
+            targets.append((f"{k}: (b)/(c) >= 5", r["b"] / r["c"] >= 5))
+        targets.append((f"{k}: peak RSS <= 64 MiB", r["rss"] <= 64))
+        if "rss_s3" in r:  # the S3 writer's parts in flight (upload_parallelism × part_size) come on top
+            targets.append((f"{k}: moto peak RSS <= 64 MiB", r["rss_s3"] <= 64))
+    for w in a.wire:
+        rss = [(r["n"], r["rss"]) for r in rows if r["wire"] == w]
+        if len(rss) >= 2:
+            lo, hi = min(x for _, x in rss), max(x for _, x in rss)
+            print(f"peak RSS ({w}, file store) {' → '.join(f'{x:.1f}' for _, x in rss)} MiB over "
+                  f"{' → '.join(f'{n:,}' for n, _ in rss)} objects ({(hi - lo) / lo * 100:+.1f}% highest over lowest)")
+            targets.append((f"{w}: peak RSS within 10% across sizes", hi - lo <= 0.1 * lo))
+    print("targets: " + ", ".join(f"{t} {'met' if ok else 'MISSED'}" for t, ok in targets))
 
 
 def main():
-    sizes = [int(x) for x in sys.argv[1:]] or [10000, 100000]
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("sizes", nargs="*", type=int, default=[10000, 100000])
+    ap.add_argument("--wire", type=lambda s: s.split(","), default=list(WIRES), help="plain,gzip (default both)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of (a) and (c), interleaved (default 3)")
+    ap.add_argument("--skip-kubectl", action="store_true", help="no (b) (kubectl | gzip takes ~10 min at 1M)")
+    ap.add_argument("--skip-s3", action="store_true", help="no backup to moto (600 MB held in moto at 1M)")
+    a = ap.parse_args()
+    if any(w not in WIRES for w in a.wire) or a.repeat < 1:
+        ap.error("--wire takes plain and/or gzip; --repeat at least 1")
     for tool in (VBACKUP, SERVER):
         if not tool.exists():
             raise SystemExit(f"{tool} is not built")
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} cores", flush=True)
     rows = []
-    with tempfile.TemporaryDirectory() as d:
+    with tempfile.TemporaryDirectory(prefix="vbk-backup-bench-") as d:
         scratch = Path(d)
-        moto_gen = emulators.moto_s3.__wrapped__()
-        moto = next(moto_gen)
+        moto_gen = None if a.skip_s3 else emulators.moto_s3.__wrapped__()
+        moto = None if moto_gen is None else next(moto_gen)
         try:
-            for n in sizes:
-                r = bench(n, moto, scratch)
-                rows.append(r)
-                print(f"{n} objects: curl LIST {r['a']:.1f} s, kubectl|gzip {r['b']:.1f} s, vbackup file "
-                      f"{r['c_file']:.1f} s ({r['rss_file']:.0f} MiB), vbackup moto {r['c_s3']:.1f} s "
-                      f"({r['rss_s3']:.0f} MiB), tarball {r['tarball_mb']:.1f} MB", flush=True)
+            for n in a.sizes:
+                rows += [bench(n, w, a, moto, scratch) for w in a.wire]
         finally:
-            next(moto_gen, None)
-    print()
-    print("| objects | (a) curl LIST | (b) kubectl \\| gzip | (c) vbackup → file | (c)/(a) | (b)/(c) | (c) → moto | peak RSS file / moto |")
-    print("|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['n']:,} | {r['a']:.1f} s | {r['b']:.1f} s | {r['c_file']:.1f} s | {r['c_file'] / r['a']:.2f} | "
-              f"{r['b'] / r['c_file']:.1f} | {r['c_s3']:.1f} s | {r['rss_file']:.0f} / {r['rss_s3']:.0f} MiB |")
-    if len(rows) >= 2:
-        lo, hi = rows[0]["rss_file"], rows[-1]["rss_file"]
-        print(f"\npeak RSS {lo:.0f} → {hi:.0f} MiB between {rows[0]['n']:,} and {rows[-1]['n']:,} objects "
-              f"({(hi - lo) / lo * 100:+.1f}%)")
+            if moto_gen is not None:
+                next(moto_gen, None)
+    report(rows, a)
 
 
 if __name__ == "__main__":
