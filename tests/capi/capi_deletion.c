@@ -5,6 +5,7 @@
  * CRDs and the Backup and BackupStorageLocation CRs. */
 #define _GNU_SOURCE
 #include "capi_check.h"
+#include "capi_server.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -28,31 +29,10 @@ static void write_file(const char* path, const char* text) {
 
 /* The test API server seeded with `crds` and `objects`; its kubeconfig in `kubeconfig`. */
 static pid_t start_server(const char* scratch, const char* crds, const char* objects, const char* kubeconfig) {
-  const char* binary = getenv("KUBE_TEST_SERVER");
-  if (!binary) return -1;
   char port_file[4096];
   snprintf(port_file, sizeof port_file, "%s/port", scratch);
-  pid_t pid = fork();
-  if (pid == 0) {
-    if (!freopen("/dev/null", "w", stdout)) _exit(127);
-    execl(binary, binary, "--port", "0", "--crd-delay-ms", "0", "--seed", crds, "--seed", objects,
-          "--write-kubeconfig", kubeconfig, "--port-file", port_file, (char*)NULL);
-    _exit(127);
-  }
-  for (int i = 0; i < 400; ++i) {
-    FILE* f = fopen(port_file, "r");
-    char buf[32] = {0};
-    if (f) {
-      size_t n = fread(buf, 1, sizeof buf - 1, f);
-      fclose(f);
-      if (n > 0 && strchr(buf, '\n')) return pid;
-    }
-    struct timespec ts = {0, 50 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-  }
-  kill(pid, SIGTERM);
-  waitpid(pid, NULL, 0);
-  return -1;
+  const char* args[] = {"--crd-delay-ms", "0", "--seed", crds, "--seed", objects, NULL};
+  return capi_start_kube_server(kubeconfig, port_file, args);
 }
 
 /* The string value of "key": "…" in JSON text, copied into out ("" when absent). */
@@ -180,8 +160,7 @@ int main(int argc, char** argv) {
   vbk_cluster_close(cluster);
   vbk_cluster_close(manifests);
   vbk_location_close(loc);
-  kill(server, SIGTERM);
-  waitpid(server, NULL, 0);
+  capi_stop_kube_server(server);
   snprintf(path, sizeof path, "rm -rf '%s'", scratch);
   if (system(path) != 0) fprintf(stderr, "could not remove %s\n", scratch);
   printf("%d checks, %d failures\n", checks, failures);

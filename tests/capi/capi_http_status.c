@@ -7,6 +7,7 @@
  * moto and Azurite (bindings/python/tests/test_http_status.py). */
 #define _GNU_SOURCE
 #include "capi_check.h"
+#include "capi_server.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -21,34 +22,13 @@ int checks = 0;
 /* The test API server seeded with Velero's CRDs, every request for DownloadRequests answered 403
  * (its "unreadable" fault switch); its kubeconfig in `kubeconfig`. */
 static pid_t start_server(const char* source_root, const char* scratch, char* kubeconfig, size_t size) {
-  const char* binary = getenv("KUBE_TEST_SERVER");
-  if (!binary) return -1;
   char crds[4096], port_file[4096];
   snprintf(crds, sizeof crds, "%s/tests/data/velero", source_root);
   snprintf(kubeconfig, size, "%s/kubeconfig", scratch);
   snprintf(port_file, sizeof port_file, "%s/port", scratch);
-  pid_t pid = fork();
-  if (pid == 0) {
-    if (!freopen("/dev/null", "w", stdout)) _exit(127);
-    execl(binary, binary, "--port", "0", "--crd-delay-ms", "0", "--seed", crds, "--faults",
-          "{\"unreadable\": [{\"resource\": \"downloadrequests.velero.io\", \"code\": 403}]}", "--write-kubeconfig",
-          kubeconfig, "--port-file", port_file, (char*)NULL);
-    _exit(127);
-  }
-  for (int i = 0; i < 400; ++i) {
-    FILE* f = fopen(port_file, "r");
-    char buf[32] = {0};
-    if (f) {
-      size_t n = fread(buf, 1, sizeof buf - 1, f);
-      fclose(f);
-      if (n > 0 && strchr(buf, '\n')) return pid;
-    }
-    struct timespec ts = {0, 50 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-  }
-  kill(pid, SIGTERM);
-  waitpid(pid, NULL, 0);
-  return -1;
+  const char* args[] = {"--crd-delay-ms", "0", "--seed", crds, "--faults",
+                        "{\"unreadable\": [{\"resource\": \"downloadrequests.velero.io\", \"code\": 403}]}", NULL};
+  return capi_start_kube_server(kubeconfig, port_file, args);
 }
 
 static int no_http(void) { return vbk_last_error_http_status() == 0 && strcmp(vbk_last_error_reason(), "") == 0; }
@@ -108,8 +88,7 @@ int main(int argc, char** argv) {
     CHECK(contains(vbk_last_error(), "kubectl delete backup taken -n velero"));
 
     vbk_cluster_close(cluster);
-    kill(server, SIGTERM);
-    waitpid(server, NULL, 0);
+    capi_stop_kube_server(server);
   }
   vbk_location_close(loc);
   char cmd[4200];

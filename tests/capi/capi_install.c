@@ -3,6 +3,7 @@
  * it to the kube-test-server program: everything created, then everything "already exists". */
 #define _GNU_SOURCE
 #include "capi_check.h"
+#include "capi_server.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -21,32 +22,11 @@ static int count(const char* haystack, const char* needle) {
 
 /* The test API server without any CRD; its kubeconfig in `kubeconfig`. */
 static pid_t start_server(const char* scratch, char* kubeconfig, size_t size) {
-  const char* binary = getenv("KUBE_TEST_SERVER");
-  if (!binary) return -1;
   char port_file[4096];
   snprintf(kubeconfig, size, "%s/kubeconfig", scratch);
   snprintf(port_file, sizeof port_file, "%s/port", scratch);
-  pid_t pid = fork();
-  if (pid == 0) {
-    if (!freopen("/dev/null", "w", stdout)) _exit(127);
-    execl(binary, binary, "--port", "0", "--crd-delay-ms", "0", "--write-kubeconfig", kubeconfig, "--port-file",
-          port_file, (char*)NULL);
-    _exit(127);
-  }
-  for (int i = 0; i < 400; ++i) {
-    FILE* f = fopen(port_file, "r");
-    char buf[32] = {0};
-    if (f) {
-      size_t n = fread(buf, 1, sizeof buf - 1, f);
-      fclose(f);
-      if (n > 0 && strchr(buf, '\n')) return pid;
-    }
-    struct timespec ts = {0, 50 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-  }
-  kill(pid, SIGTERM);
-  waitpid(pid, NULL, 0);
-  return -1;
+  const char* args[] = {"--crd-delay-ms", "0", NULL};
+  return capi_start_kube_server(kubeconfig, port_file, args);
 }
 
 int main(void) {
@@ -121,8 +101,7 @@ int main(void) {
     CHECK(vbk_install(cluster, waiting, &out) == VBK_EKUBE);
     CHECK(contains(vbk_last_error(), "Deployment velero/velero is not ready after 1s"));
     vbk_cluster_close(cluster);
-    kill(server, SIGTERM);
-    waitpid(server, NULL, 0);
+    capi_stop_kube_server(server);
   }
 
   /* A folder of manifests is no place to install into. */

@@ -4,6 +4,7 @@
  * Restore CRDs that define the status subresource. */
 #define _GNU_SOURCE
 #include "capi_check.h"
+#include "capi_server.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -13,32 +14,11 @@
 
 /* The test API server with the velero.io CRDs of `crds`; its kubeconfig in `kubeconfig`. */
 static pid_t start_server(const char* scratch, const char* crds, char* kubeconfig, size_t size) {
-  const char* binary = getenv("KUBE_TEST_SERVER");
-  if (!binary) return -1;
   char port_file[4096];
   snprintf(kubeconfig, size, "%s/record-kubeconfig", scratch);
   snprintf(port_file, sizeof port_file, "%s/record-port", scratch);
-  pid_t pid = fork();
-  if (pid == 0) {
-    if (!freopen("/dev/null", "w", stdout)) _exit(127);
-    execl(binary, binary, "--port", "0", "--crd-delay-ms", "0", "--seed", crds, "--write-kubeconfig", kubeconfig,
-          "--port-file", port_file, (char*)NULL);
-    _exit(127);
-  }
-  for (int i = 0; i < 400; ++i) {
-    FILE* f = fopen(port_file, "r");
-    char buf[32] = {0};
-    if (f) {
-      size_t n = fread(buf, 1, sizeof buf - 1, f);
-      fclose(f);
-      if (n > 0 && strchr(buf, '\n')) return pid;
-    }
-    struct timespec ts = {0, 50 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-  }
-  kill(pid, SIGTERM);
-  waitpid(pid, NULL, 0);
-  return -1;
+  const char* args[] = {"--crd-delay-ms", "0", "--seed", crds, NULL};
+  return capi_start_kube_server(kubeconfig, port_file, args);
 }
 
 void record_tests(const char* source_root, const char* scratch, vbk_location* loc) {
@@ -89,6 +69,5 @@ void record_tests(const char* source_root, const char* scratch, vbk_location* lo
   CHECK(vbk_backup_delete_recorded(loc, cluster, "rec", NULL, NULL) == VBK_OK);
 
   vbk_cluster_close(cluster);
-  kill(server, SIGTERM);
-  waitpid(server, NULL, 0);
+  capi_stop_kube_server(server);
 }

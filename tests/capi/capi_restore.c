@@ -3,6 +3,7 @@
  * arguments, and callbacks of version 1 and 2 (vbackup.h "restores", "callbacks"). */
 #define _GNU_SOURCE
 #include "capi_check.h"
+#include "capi_server.h"
 
 #include <dirent.h>
 #include <signal.h>
@@ -126,36 +127,11 @@ static struct callbacks_v1* guarded_v1(void** page_out, size_t* size_out) {
 
 /* Starts the test API server (empty: the restore creates everything); its kubeconfig in `kubeconfig`. */
 static pid_t start_kube_server(const char* scratch, char* kubeconfig, size_t size) {
-  const char* binary = getenv("KUBE_TEST_SERVER");
-  if (!binary) {
-    fprintf(stderr, "KUBE_TEST_SERVER is not set\n");
-    return -1;
-  }
   char port_file[4096];
   snprintf(kubeconfig, size, "%s/kubeconfig", scratch);
   snprintf(port_file, sizeof port_file, "%s/kube-port", scratch);
-  pid_t pid = fork();
-  if (pid == 0) {
-    if (!freopen("/dev/null", "w", stdout)) _exit(127);
-    execl(binary, binary, "--port", "0", "--kubernetes-version", "v1.33.1", "--write-kubeconfig", kubeconfig,
-          "--port-file", port_file, (char*)NULL);
-    _exit(127);
-  }
-  /* the port file is written after the kubeconfig, once the server listens */
-  for (int i = 0; i < 400; ++i) {
-    FILE* f = fopen(port_file, "r");
-    char buf[32] = {0};
-    if (f) {
-      size_t n = fread(buf, 1, sizeof buf - 1, f);
-      fclose(f);
-      if (n > 0 && strchr(buf, '\n')) return pid;
-    }
-    struct timespec ts = {0, 50 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-  }
-  kill(pid, SIGTERM);
-  waitpid(pid, NULL, 0);
-  return -1;
+  const char* args[] = {"--kubernetes-version", "v1.33.1", NULL};
+  return capi_start_kube_server(kubeconfig, port_file, args);
 }
 
 /* ---- the tests ---------------------------------------------------------------------------------- */
@@ -380,8 +356,7 @@ static void live(const char* scratch, vbk_location* loc) {
   CHECK(vbk_restore_delete(loc, "r-live") == VBK_ENOTFOUND);
 
   vbk_cluster_close(cluster);
-  kill(server, SIGTERM);
-  waitpid(server, NULL, 0);
+  capi_stop_kube_server(server);
 }
 
 void restore_tests(const char* scratch, vbk_location* loc, vbk_cluster* manifests) {

@@ -4,6 +4,7 @@
  * before anything is created in the cluster. */
 #define _GNU_SOURCE
 #include "capi_check.h"
+#include "capi_server.h"
 
 #include <dirent.h>
 #include <signal.h>
@@ -18,32 +19,11 @@ int checks = 0;
 
 /* The test API server seeded with `seed`; its kubeconfig in `kubeconfig`. */
 static pid_t start_server(const char* scratch, const char* seed, char* kubeconfig, size_t size) {
-  const char* binary = getenv("KUBE_TEST_SERVER");
-  if (!binary) return -1;
   char port_file[4096];
   snprintf(kubeconfig, size, "%s/kubeconfig", scratch);
   snprintf(port_file, sizeof port_file, "%s/port", scratch);
-  pid_t pid = fork();
-  if (pid == 0) {
-    if (!freopen("/dev/null", "w", stdout)) _exit(127);
-    execl(binary, binary, "--port", "0", "--crd-delay-ms", "0", "--seed", seed, "--write-kubeconfig", kubeconfig,
-          "--port-file", port_file, (char*)NULL);
-    _exit(127);
-  }
-  for (int i = 0; i < 400; ++i) {
-    FILE* f = fopen(port_file, "r");
-    char buf[32] = {0};
-    if (f) {
-      size_t n = fread(buf, 1, sizeof buf - 1, f);
-      fclose(f);
-      if (n > 0 && strchr(buf, '\n')) return pid;
-    }
-    struct timespec ts = {0, 50 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-  }
-  kill(pid, SIGTERM);
-  waitpid(pid, NULL, 0);
-  return -1;
+  const char* args[] = {"--crd-delay-ms", "0", "--seed", seed, NULL};
+  return capi_start_kube_server(kubeconfig, port_file, args);
 }
 
 /* Entries of `dir` (without . and ..), or -1 when it cannot be read. */
@@ -142,8 +122,7 @@ int main(int argc, char** argv) {
 
   vbk_cluster_close(cluster);
   vbk_location_close(loc);
-  kill(server, SIGTERM);
-  waitpid(server, NULL, 0);
+  capi_stop_kube_server(server);
   char cmd[4200];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
   if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", scratch);

@@ -3,6 +3,7 @@
  * created on B by one sync, with its status; B's BackupStorageLocation gets lastSyncedTime. */
 #define _GNU_SOURCE
 #include "capi_check.h"
+#include "capi_server.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -16,37 +17,11 @@ int checks = 0;
 /* The test API server seeded with `seed1` and `seed2` (may be NULL); its kubeconfig in `kubeconfig`. */
 static pid_t start_server(const char* scratch, const char* tag, const char* seed1, const char* seed2,
                           char* kubeconfig, size_t size) {
-  const char* binary = getenv("KUBE_TEST_SERVER");
-  if (!binary) return -1;
   char port_file[4096];
   snprintf(kubeconfig, size, "%s/%s-kubeconfig", scratch, tag);
   snprintf(port_file, sizeof port_file, "%s/%s-port", scratch, tag);
-  pid_t pid = fork();
-  if (pid == 0) {
-    if (!freopen("/dev/null", "w", stdout)) _exit(127);
-    if (seed2) {
-      execl(binary, binary, "--port", "0", "--crd-delay-ms", "0", "--seed", seed1, "--seed", seed2,
-            "--write-kubeconfig", kubeconfig, "--port-file", port_file, (char*)NULL);
-    } else {
-      execl(binary, binary, "--port", "0", "--crd-delay-ms", "0", "--seed", seed1, "--write-kubeconfig", kubeconfig,
-            "--port-file", port_file, (char*)NULL);
-    }
-    _exit(127);
-  }
-  for (int i = 0; i < 400; ++i) {
-    FILE* f = fopen(port_file, "r");
-    char buf[32] = {0};
-    if (f) {
-      size_t n = fread(buf, 1, sizeof buf - 1, f);
-      fclose(f);
-      if (n > 0 && strchr(buf, '\n')) return pid;
-    }
-    struct timespec ts = {0, 50 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-  }
-  kill(pid, SIGTERM);
-  waitpid(pid, NULL, 0);
-  return -1;
+  const char* args[] = {"--crd-delay-ms", "0", "--seed", seed1, seed2 ? "--seed" : NULL, seed2, NULL};
+  return capi_start_kube_server(kubeconfig, port_file, args);
 }
 
 static vbk_cluster* open_cluster(const char* kubeconfig) {
@@ -138,10 +113,8 @@ int main(int argc, char** argv) {
   vbk_location_close(loc);
   vbk_cluster_close(ca);
   vbk_cluster_close(cb);
-  kill(a, SIGTERM);
-  kill(b, SIGTERM);
-  waitpid(a, NULL, 0);
-  waitpid(b, NULL, 0);
+  capi_stop_kube_server(a);
+  capi_stop_kube_server(b);
   printf("%d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;
 }
