@@ -40,6 +40,18 @@ std::string read_file(const fs::path& path) {
   return s.str();
 }
 
+int open_files(const std::string& prefix, bool unlinked_only) {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    auto target = fs::read_symlink(e.path(), ec).string();
+    if (ec || target.rfind(prefix, 0) != 0) continue;
+    struct stat st {};
+    if (!unlinked_only || (::stat(e.path().c_str(), &st) == 0 && st.st_nlink == 0)) ++n;
+  }
+  return n;
+}
+
 // ---- TempDir, EnvVar, error_of ---------------------------------------------------------------
 
 TempDir::TempDir(std::string_view tag) {

@@ -24,6 +24,9 @@ namespace vbackup::testing {
 std::filesystem::path source_root();
 // The whole file, "" if it cannot be read.
 std::string read_file(const std::filesystem::path& path);
+// This process's descriptors on files whose path starts with `prefix` (unlinked ones included, which
+// only /proc sees); with `unlinked_only`, only those already unlinked (st_nlink == 0).
+int open_files(const std::string& prefix, bool unlinked_only = false);
 
 // A fresh, empty directory <tmp>/vbk-<tag>-XXXXXX, removed with its contents at the end of scope.
 struct TempDir {

@@ -2,6 +2,7 @@
 // RestoredSet (src/restore/plan/restored_set.hpp) against std::set, with forced hash collisions,
 // growth past the expected count, and its files in the given directory, gone with it (issue 17).
 #include "restore/plan/restored_set.hpp"
+#include "test_helpers.hpp"
 
 #include "vbackup/error.hpp"
 
@@ -25,17 +26,6 @@ struct Dir {
   ~Dir() { fs::remove_all(path); }
   bool empty() const { return fs::is_empty(path); }
 };
-
-// Descriptors of this process open on (deleted) files of the set in `dir`.
-int open_files_in(const fs::path& dir) {
-  int n = 0;
-  for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
-    std::error_code ec;
-    auto target = fs::read_symlink(e.path(), ec).string();
-    if (!ec && target.rfind((dir / "vbackup-restored-").string(), 0) == 0) ++n;
-  }
-  return n;
-}
 
 std::uint64_t constant_hash(std::string_view) { return 42; }
 std::uint64_t zero_hash(std::string_view) { return 0; }
@@ -140,10 +130,11 @@ TEST_CASE("issue 17: the set's files are in the given directory, unlinked, and c
   {
     RestoredSet set(dir.path, 1000);
     for (int i = 0; i < 5000; ++i) set.insert("v1/Pod|ns|pod-" + std::to_string(i));  // grows once
-    CHECK(open_files_in(dir.path) == 2);  // the table and the keys, both in `dir`
-    CHECK(dir.empty());                   // unlinked at once: nothing a crash could leave behind
+    // The table and the keys, both in `dir`.
+    CHECK(vbackup::testing::open_files((dir.path / "vbackup-restored-").string()) == 2);
+    CHECK(dir.empty());  // unlinked at once: nothing a crash could leave behind
   }
-  CHECK(open_files_in(dir.path) == 0);
+  CHECK(vbackup::testing::open_files((dir.path / "vbackup-restored-").string()) == 0);
   CHECK(dir.empty());
 }
 

@@ -11,17 +11,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// This process's descriptors on files whose path starts with `prefix` (deleted ones included).
-int open_files(const std::string& prefix) {
-  int n = 0;
-  for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
-    std::error_code ec;
-    auto target = fs::read_symlink(e.path(), ec).string();
-    if (!ec && target.rfind(prefix, 0) == 0) ++n;
-  }
-  return n;
-}
-
 std::string pods_backup(int n) {
   Tarball t;
   for (int i = 0; i < n; ++i) t.item("pods", pod_json("ns-" + std::to_string(i % 3), "pod-" + std::to_string(i)));

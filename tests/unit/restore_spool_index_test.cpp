@@ -3,6 +3,7 @@
 // Velero's as before (restore §2.11: os.ReadDir order, "a-b.json" before "a.json"; the last of two
 // entries with one path wins, as on extraction).
 #include "restore/plan/backup_contents.hpp"
+#include "test_helpers.hpp"
 #include "vbackup/archive.hpp"
 #include "vbackup/stream.hpp"
 
@@ -80,22 +81,11 @@ TEST_CASE("restore §2.11 the index on disk keeps os.ReadDir order, finds every 
 
 namespace {
 
-// This process's descriptors on files whose path starts with `prefix` (deleted ones included).
-int open_files(const std::string& prefix) {
-  int n = 0;
-  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
-    std::error_code ec;
-    auto target = std::filesystem::read_symlink(e.path(), ec).string();
-    if (!ec && target.rfind(prefix, 0) == 0) ++n;
-  }
-  return n;
-}
-
 // The tarball, counting the index sort's run files in `dir` at every read (the sort runs meanwhile).
 struct WatchedInput : InputStream {
   WatchedInput(std::string bytes, std::filesystem::path d) : in(std::move(bytes)), dir(std::move(d)) {}
   std::size_t read(void* buffer, std::size_t size) override {
-    most_runs = std::max(most_runs, open_files((dir / "vbackup-sort-").string()));
+    most_runs = std::max(most_runs, vbackup::testing::open_files((dir / "vbackup-sort-").string()));
     return in.read(buffer, size);
   }
   StringInputStream in;
@@ -118,7 +108,7 @@ TEST_CASE("issue 17: the index's sort spills its runs into the spool directory, 
   {
     BackupContents c(in, "backups/b/b.tar.gz", dir);
     CHECK(c.total_items() == 40000);
-    CHECK(open_files((dir / "vbackup-sort-").string()) == 0);  // merged into the index file, closed
+    CHECK(vbackup::testing::open_files((dir / "vbackup-sort-").string()) == 0);  // merged into the index file, closed
   }
   CHECK(in.most_runs > 0);  // more than one run's megabyte of entries: spilled, into `dir`
   CHECK(std::filesystem::is_empty(dir));

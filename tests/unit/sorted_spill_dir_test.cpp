@@ -11,28 +11,9 @@
 #include <random>
 #include <set>
 
-#include <sys/stat.h>
-
 using vbackup::detail::SortedSpill;
 using vbackup::testing::TempDir;
 namespace fs = std::filesystem;
-
-namespace {
-
-// This process's descriptors on files under `dir` that are already unlinked (st_nlink == 0).
-int unlinked_files_in(const fs::path& dir) {
-  int n = 0;
-  for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
-    std::error_code ec;
-    auto target = fs::read_symlink(e.path(), ec).string();
-    if (ec || target.rfind((dir / "vbackup-sort-").string(), 0) != 0) continue;
-    struct stat st {};
-    if (::stat(e.path().c_str(), &st) == 0 && st.st_nlink == 0) ++n;
-  }
-  return n;
-}
-
-}  // namespace
 
 TEST_CASE("issue 17: SortedSpill's run and merged files live in its directory, unlinked, and go") {
   TempDir dir("spill-dir");
@@ -46,8 +27,8 @@ TEST_CASE("issue 17: SortedSpill's run and merged files live in its directory, u
       want.insert(l);
       spill.add(l);
       if (i % 500 == 499) {
-        most_open = std::max(most_open, unlinked_files_in(dir.path));
-        CHECK(unlinked_files_in(dir.path) == static_cast<int>(spill.spilled_runs()));
+        most_open = std::max(most_open, vbackup::testing::open_files((dir.path / "vbackup-sort-").string(), true));
+        CHECK(vbackup::testing::open_files((dir.path / "vbackup-sort-").string(), true) == static_cast<int>(spill.spilled_runs()));
         CHECK(fs::is_empty(dir.path));  // unlinked at once: no name in the directory
       }
     }
@@ -56,7 +37,7 @@ TEST_CASE("issue 17: SortedSpill's run and merged files live in its directory, u
     spill.for_each_sorted([&](std::string_view l) { got.emplace_back(l); });
     CHECK(got == std::vector<std::string>(want.begin(), want.end()));
   }
-  CHECK(unlinked_files_in(dir.path) == 0);
+  CHECK(vbackup::testing::open_files((dir.path / "vbackup-sort-").string(), true) == 0);
   CHECK(fs::is_empty(dir.path));
 }
 
@@ -80,7 +61,7 @@ TEST_CASE("SortedSpill without a directory spills to the system's temporary dire
   SortedSpill spill(64);
   for (int i = 0; i < 1000; ++i) spill.add("line-" + std::to_string(i));
   CHECK(spill.spilled_runs() > 0);
-  CHECK(unlinked_files_in(dir.path) == 0);
+  CHECK(vbackup::testing::open_files((dir.path / "vbackup-sort-").string(), true) == 0);
   std::size_t n = 0;
   spill.for_each_sorted([&](std::string_view) { ++n; });
   CHECK(n == 1000);
