@@ -372,12 +372,7 @@ std::vector<std::string> BackupContents::all_namespaces() const {
 
 void BackupContents::for_each_item(std::string_view resource, std::string_view ns, std::string_view version_dir,
                                    const std::function<void(std::string_view)>& fn) const {
-  const Impl::Bucket* b = impl_->range(resource, version_dir, ns);
-  if (!b) return;
-  impl_->scan(b->begin, b->end, [&](std::string_view name, std::uint64_t, std::uint32_t) {
-    fn(name);
-    return true;
-  });
+  for_each_entry(resource, ns, version_dir, [&](std::string_view name, EntryRef) { fn(name); });
 }
 
 void BackupContents::for_each_entry(std::string_view resource, std::string_view ns, std::string_view version_dir,
