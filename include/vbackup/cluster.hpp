@@ -72,6 +72,12 @@ class ClusterTarget {
   virtual json::object create(const ApiResource& resource, const json::object& object) = 0;
   virtual json::object patch(const ApiResource& resource, const std::string& ns, const std::string& name,
                              kube::PatchType type, std::string_view patch) = 0;
+  // patch() for a caller that does not read the answer (the restore's managedFields patch, restore
+  // §2.3 step 17): a live target skips parsing the object the server sends back. Errors as patch().
+  virtual void patch_without_answer(const ApiResource& resource, const std::string& ns, const std::string& name,
+                                    kube::PatchType type, std::string_view patch) {
+    this->patch(resource, ns, name, type, patch);
+  }
   // PUT of the status subresource (restore §2.3 step 16), with the object's resourceVersion.
   virtual json::object update_status(const ApiResource& resource, const json::object& object) = 0;
   virtual void remove(const ApiResource& resource, const std::string& ns, const std::string& name) = 0;

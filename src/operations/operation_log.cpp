@@ -21,14 +21,18 @@ void append_field(std::string& line, std::string_view key, std::string_view valu
   line += ' ';
   line += key;
   line += '=';
-  line += needs_quoting(value) ? go_quote(value) : std::string(value);
+  if (needs_quoting(value)) {
+    line += go_quote(value);
+  } else {
+    line += value;
+  }
 }
 
 }  // namespace
 
 OperationLog::OperationLog(std::string field, std::string ref, std::function<Timestamp()> now,
                            std::function<void(std::string_view, std::string_view)> mirror)
-    : field_(std::move(field)), ref_(std::move(ref)), now_(std::move(now)), mirror_(std::move(mirror)) {}
+    : field_(std::move(field)), ref_(std::move(ref)), own_field_(field_, ref_), now_(std::move(now)), mirror_(std::move(mirror)) {}
 
 std::int64_t OperationLog::warnings() const {
   std::lock_guard lock(mu_);
@@ -49,9 +53,20 @@ void OperationLog::set_sink(OutputStream* sink) {
   }
 }
 
-void OperationLog::write(std::string_view level, std::string_view msg, LogFields fields) {
-  fields.emplace_back(field_, ref_);
-  std::sort(fields.begin(), fields.end());
+void OperationLog::write(std::string_view level, std::string_view msg, const LogFields& fields) {
+  // logrus sorts the fields by key; the operation's own field is one of them. Sorted as pointers.
+  constexpr std::size_t kInline = 8;
+  const std::pair<std::string, std::string>* inline_sorted[kInline];
+  std::vector<const std::pair<std::string, std::string>*> many;
+  const std::pair<std::string, std::string>** sorted = inline_sorted;
+  const std::size_t n = fields.size() + 1;
+  if (n > kInline) {
+    many.resize(n);
+    sorted = many.data();
+  }
+  for (std::size_t i = 0; i < fields.size(); ++i) sorted[i] = &fields[i];
+  sorted[n - 1] = &own_field_;
+  std::sort(sorted, sorted + n, [](const auto* a, const auto* b) { return *a < *b; });
   // logrus stamps whole seconds: a restore writes a line an item, thousands a second, so each thread
   // keeps the last second's text.
   thread_local Timestamp last_time{};
@@ -69,7 +84,7 @@ void OperationLog::write(std::string_view level, std::string_view msg, LogFields
   line += level;
   line += " msg=";
   line += go_quote(msg);
-  for (const auto& [k, v] : fields) append_field(line, k, v);
+  for (std::size_t i = 0; i < n; ++i) append_field(line, sorted[i]->first, sorted[i]->second);
   std::lock_guard lock(mu_);
   if (level == "warning") ++warnings_;
   if (level == "error") ++errors_;

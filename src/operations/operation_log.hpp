@@ -26,17 +26,20 @@ class OperationLog {
   // The gzip stream the lines go to; lines logged before a sink is set are kept and flushed then.
   void set_sink(OutputStream* sink);
 
-  void info(std::string_view msg, LogFields fields = {}) { write("info", msg, std::move(fields)); }
-  void warning(std::string_view msg, LogFields fields = {}) { write("warning", msg, std::move(fields)); }
-  void error(std::string_view msg, LogFields fields = {}) { write("error", msg, std::move(fields)); }
+  // Fields by reference: a restore logs two lines an item with the same fields, and a copy of them
+  // per line was a tenth of its allocations (issue 17).
+  void info(std::string_view msg, const LogFields& fields = {}) { write("info", msg, fields); }
+  void warning(std::string_view msg, const LogFields& fields = {}) { write("warning", msg, fields); }
+  void error(std::string_view msg, const LogFields& fields = {}) { write("error", msg, fields); }
 
   std::int64_t warnings() const;
   std::int64_t errors() const;
 
  private:
-  void write(std::string_view level, std::string_view msg, LogFields fields);
+  void write(std::string_view level, std::string_view msg, const LogFields& fields);
 
   std::string field_, ref_;
+  std::pair<std::string, std::string> own_field_;  // {field_, ref_}, on every line
   std::function<Timestamp()> now_;
   std::function<void(std::string_view, std::string_view)> mirror_;
   mutable std::mutex mu_;

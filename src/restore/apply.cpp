@@ -103,9 +103,9 @@ void Restorer::apply(const Item& item, const ApiResource& r, json::object obj, c
                : std::string());
     return;
   }
-  json::object created;
+  std::optional<json::object> answer;  // constructed from the answer, in its storage (see item.cpp)
   try {
-    created = target_.create(r, obj);
+    answer.emplace(target_.create(r, obj));
   } catch (const kube::KubeError& e) {
     bool exists = e.reason() == kube::Reason::already_exists;
     if (!exists && item.group_resource == "services" && port_allocated(e)) {
@@ -129,6 +129,7 @@ void Restorer::apply(const Item& item, const ApiResource& r, json::object obj, c
     record(item, avk, item.name, ItemOutcome::failed, e.status_message());
     return;
   }
+  const json::object& created = *answer;
   std::string created_name(json::metadata_string(created, "name"));
   if (created_name.empty()) created_name = item.name;
   record(item, avk, created_name, ItemOutcome::created);
@@ -153,7 +154,7 @@ void Restorer::apply(const Item& item, const ApiResource& r, json::object obj, c
         std::string body = "{\"metadata\":{\"managedFields\":";
         json::marshal_to(*mf, body);
         body += "}}";
-        target_.patch(r, ns, created_name, kube::PatchType::merge, body);
+        target_.patch_without_answer(r, ns, created_name, kube::PatchType::merge, body);
       } catch (const kube::KubeError& e) {
         if (e.reason() == kube::Reason::not_found) {
           add_warning(ns, e.status_message(), where);

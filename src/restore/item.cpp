@@ -22,14 +22,17 @@ std::string resource_id(const std::string& gr, const std::string& ns, const std:
 
 }  // namespace
 
-std::optional<ApiResource> Restorer::resolve(std::string_view api_version, std::string_view kind) {
+// The answer stays valid for the restorer's life: entries are never erased (std::map nodes do not move).
+const ApiResource* Restorer::resolve(std::string_view api_version, std::string_view kind) {
   std::string key = std::string(api_version) + "/" + std::string(kind);
   std::lock_guard lock(mu_);
-  if (auto it = resolved_.find(key); it != resolved_.end()) return it->second;
-  std::optional<ApiResource> r;
-  if (const ApiResource* found = target_.discovery().find_kind(api_version, kind)) r = *found;
-  resolved_.emplace(key, r);
-  return r;
+  auto it = resolved_.find(key);
+  if (it == resolved_.end()) {
+    std::optional<ApiResource> r;
+    if (const ApiResource* found = target_.discovery().find_kind(api_version, kind)) r = *found;
+    it = resolved_.emplace(std::move(key), std::move(r)).first;
+  }
+  return it->second ? &*it->second : nullptr;
 }
 
 void Restorer::restore_item(Item item) {
@@ -43,13 +46,17 @@ void Restorer::restore_item(Item item) {
                                            " is not in the backup");
     return;
   }
-  json::object obj;
+  // Move-constructed, never move-assigned: boost::json copies an object assigned across storages,
+  // which would copy every item out of its bump allocator into malloc'd nodes (issue 17).
+  std::optional<json::object> obj;
   try {
     // One bump allocator per item, shared by the copies and edits below and freed with the item:
     // node-by-node malloc/free was the largest share of the restore's own CPU (issue 17).
-    auto v = json::parse(*bytes, path, boost::json::make_shared_resource<boost::json::monotonic_resource>());
+    // Its first block also holds the copy the actions read (Velero's ItemFromBackup) and the edits.
+    auto v = json::parse(*bytes, path,
+                         boost::json::make_shared_resource<boost::json::monotonic_resource>(2 * json::tree_size_hint(*bytes)));
     if (!v.is_object()) throw invalid_input(path + ": expected a JSON object");
-    obj = std::move(v.get_object());
+    obj.emplace(std::move(v.get_object()));
   } catch (const Error& e) {
     // TestInvalidTarballContents: "error decoding", the rest of the restore goes on.
     add_error(item.target_namespace, "error decoding \"" + path + "\": " + e.what());
@@ -58,7 +65,7 @@ void Restorer::restore_item(Item item) {
     return;
   }
   try {
-    restore_item_body(item, std::move(obj));
+    restore_item_body(item, std::move(*obj));
   } catch (const Error& e) {
     if (e.code() == ErrorCode::cancelled) throw;
     add_error(item.target_namespace, "error restoring " + resource_id(item.group_resource, item.target_namespace, item.name) +
@@ -155,16 +162,17 @@ bool Restorer::restore_item_body(Item& item, json::object obj) {
     // Step 7: metadata reset, status kept aside.
     status = restore::reset_metadata_and_status(obj);
     // Step 8: the built-in RestoreItemActions.
-    restore::ActionRun run;
+    std::optional<restore::ActionRun> ran;  // constructed, not assigned (see restore_item)
     try {
-      run = restore::run_restore_item_actions(actions_, *action_context_,
-                                              {gr, item.source_namespace, item.target_namespace, std::move(obj), from_backup});
+      ran.emplace(restore::run_restore_item_actions(actions_, *action_context_,
+                                                    {gr, item.source_namespace, item.target_namespace, std::move(obj), from_backup}));
     } catch (const Error& e) {
       if (e.code() == ErrorCode::cancelled) throw;
       add_error(item.target_namespace, "error preparing " + id + ": " + e.what(), where);
       record(item, avk, item.name, ItemOutcome::failed, std::string("error preparing: ") + e.what());
       return true;
     }
+    restore::ActionRun& run = *ran;
     for (const auto& w : run.warnings) add_warning(item.target_namespace, w, where);
     for (const auto& e : run.errors) add_error(item.target_namespace, e, where);
     if (run.skip_restore) {

@@ -93,7 +93,7 @@ class Restorer {
   // item.cpp
   void restore_item(Item item);
   bool restore_item_body(Item& item, json::object obj);
-  std::optional<ApiResource> resolve(std::string_view api_version, std::string_view kind);
+  const ApiResource* resolve(std::string_view api_version, std::string_view kind);
 
   // apply.cpp: the object as it will be created meets the target.
   void apply(const Item& item, const ApiResource& r, json::object obj, const std::optional<json::value>& status);

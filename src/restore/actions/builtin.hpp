@@ -22,10 +22,19 @@ class ResourceAction : public RestoreItemAction {
   std::vector<std::string> resources_;
 };
 
-// An output carrying item, and one that also skips the restore.
+// An output carrying item, and one that also skips the restore. Built around the item, never
+// assigned to: boost::json copies an object assigned across storages, and the item lives in its own
+// bump allocator (issue 17).
 inline ActionOutput output(json::object item) {
-  ActionOutput out;
-  out.item = std::move(item);
+  ActionOutput out{.item = std::move(item), .skip_restore = false, .additional_items = {},
+                   .must_include_additional_items = false, .warnings = {}, .errors = {}};
+  return out;
+}
+// An empty output whose item has the input item's storage, so that assigning the item to it later
+// moves instead of copying.
+inline ActionOutput output_like(const ActionInput& input) {
+  ActionOutput out{.item = json::object(input.item.storage()), .skip_restore = false, .additional_items = {},
+                   .must_include_additional_items = false, .warnings = {}, .errors = {}};
   return out;
 }
 inline ActionOutput skip(json::object item) {

@@ -238,7 +238,7 @@ class AdmissionWebhookAction final : public ResourceAction {
   ActionOutput execute(const ActionContext&, ActionInput input) const override {
     const std::string what = item_name(input);
     json::object& item = input.item;
-    ActionOutput out;
+    ActionOutput out = output_like(input);
     if (string_field(item, "apiVersion", what, "").value_or("") == "admissionregistration.k8s.io/v1") {
       if (json::array* webhooks = array_field(item, "webhooks", what, "")) {
         json::array kept;
@@ -326,7 +326,8 @@ std::vector<std::unique_ptr<RestoreItemAction>> builtin_restore_item_actions() {
 
 ActionRun run_restore_item_actions(const std::vector<std::unique_ptr<RestoreItemAction>>& actions,
                                    const ActionContext& context, ActionInput input) {
-  ActionRun run;
+  ActionRun run{.item = json::object(input.item.storage()), .skip_restore = false, .skipped_by = {}, .additional = {},
+                .warnings = {}, .errors = {}};  // the item moves in at the end (see output())
   for (const auto& action : actions) {
     const json::object* labels = json::metadata_map(input.item, "labels");
     if (!action->applies_to(input.group_resource, input.target_namespace, labels)) continue;

@@ -77,7 +77,7 @@ class CsiPvcAction final : public ResourceAction {
     const std::string_view name = json::metadata_string(pvc, "name");
     if (context.target.get("persistentvolumeclaims", input.target_namespace, name)) return output(std::move(pvc));
 
-    ActionOutput out;
+    ActionOutput out = output_like(input);
     if (restore_pvs_false(context)) {
       empty_claim(pvc, what);  // "Restore did not request for PVs to be restored from snapshot"
     } else if (context.backup && context.backup->spec.snapshot_move_data == true) {
@@ -134,7 +134,7 @@ class CsiVolumeSnapshotAction final : public ResourceAction {
       bound = string_field(*status, "boundVolumeSnapshotContentName", what, "status");
     }
     if (!bound) throw Error(ErrorCode::invalid, "VS " + backup_name + " doesn't have bound VSC");
-    ActionOutput out;
+    ActionOutput out = output_like(input);
     out.additional_items.push_back({std::string(kVolumeSnapshotContents), "", std::string(*bound)});
     out.must_include_additional_items = true;
     out.item = std::move(vs);
@@ -195,7 +195,7 @@ class CsiVolumeSnapshotContentAction final : public ResourceAction {
         break;
       }
     }
-    ActionOutput out;
+    ActionOutput out = output_like(input);
     secret_from_annotations(vsc, "csi.storage.k8s.io/snapshotter-secret-name", "csi.storage.k8s.io/snapshotter-secret-namespace",
                             what, out);
     out.item = std::move(vsc);
@@ -211,7 +211,7 @@ class CsiVolumeSnapshotClassAction final : public ResourceAction {
   ActionOutput execute(const ActionContext& context, ActionInput input) const override {
     if (restore_pvs_false(context)) return skip(std::move(input.item));
     const std::string what = item_name(input);
-    ActionOutput out;
+    ActionOutput out = output_like(input);
     secret_from_annotations(input.item, "csi.storage.k8s.io/snapshotter-list-secret-name",
                             "csi.storage.k8s.io/snapshotter-list-secret-namespace", what, out);
     out.item = std::move(input.item);

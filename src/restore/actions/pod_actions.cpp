@@ -35,7 +35,7 @@ class PodAction final : public ResourceAction {
   PodAction() : ResourceAction("velero.io/pod", {"pods"}) {}
   ActionOutput execute(const ActionContext&, ActionInput input) const override {
     const std::string what = item_name(input);
-    ActionOutput out;
+    ActionOutput out = output_like(input);
     json::object& item = input.item;
     if (json::object* spec = object_field(item, "spec", what, "")) {
       // The pod is scheduled again, and its priority comes from its class again.
@@ -68,7 +68,7 @@ class AddPvcFromPodAction final : public ResourceAction {
   AddPvcFromPodAction() : ResourceAction("velero.io/add-pvc-from-pod", {"pods"}) {}
   ActionOutput execute(const ActionContext&, ActionInput input) const override {
     const std::string what = item_name(input);
-    ActionOutput out;
+    ActionOutput out = output_like(input);
     if (const json::object* spec = object_field(input.item, "spec", what, "")) {
       if (const json::array* volumes = array_field(*spec, "volumes", what, "spec")) {
         for (std::size_t i = 0; i < volumes->size(); ++i) {
