@@ -189,12 +189,15 @@ void SealedStore::record_file(const crypto::ChecksumEntry& entry) {
 }
 
 void SealedStore::record_item(std::string_view path, std::string_view bytes) {
-  crypto::Sha256 h;
-  h.update(bytes);
-  crypto::ChecksumEntry e{base_name(tarball_key_), std::string(path), bytes.size(), h.hex_digest()};
-  std::lock_guard lock(mutex_);
-  if (!items_) items_ = std::make_unique<ItemSpill>();
-  items_->add(e);
+  // Hashed on the hasher's thread (issue 17, session 6); the backup's thread copies the item only.
+  ItemHasher* hasher;
+  {
+    std::lock_guard lock(mutex_);
+    if (!items_) items_ = std::make_unique<ItemSpill>();
+    if (!hasher_) hasher_ = std::make_unique<ItemHasher>(*items_, base_name(tarball_key_));
+    hasher = hasher_.get();
+  }
+  hasher->add(path, bytes);
 }
 
 std::unique_ptr<storage::ObjectWriter> SealedStore::open_write(const std::string& key) {
@@ -242,6 +245,11 @@ void SealedStore::write_seal(velero::Backup& backup) {
   }
   ann.erase(std::string(checksums_sha256_annotation));
 
+  // Every item hashed and in the spill; the hasher's failure is the seal's.
+  if (hasher_) {
+    hasher_->finish();
+    hasher_.reset();
+  }
   std::vector<crypto::ChecksumEntry> files;
   {
     std::string canonical = canonical_record(velero::write_backup_json(backup), record_key_);

@@ -1,0 +1,149 @@
+// The checksum manifest's item hashes off the backup's main thread (issue 17, session 6): the
+// per-item SHA-256 and spill entry were 25% of a live backup's CPU on its critical path.
+#include "persistence/sealed_store.hpp"
+
+#include "vbackup/error.hpp"
+
+#include <openssl/evp.h>
+
+namespace vbackup::sealing::detail {
+
+// ---- Sha256Digester ------------------------------------------------------------------------------
+
+Sha256Digester::Sha256Digester() : ctx_(EVP_MD_CTX_new()), md_(EVP_MD_fetch(nullptr, "SHA256", nullptr)) {
+  if (!ctx_ || !md_) {
+    EVP_MD_CTX_free(ctx_);
+    EVP_MD_free(md_);
+    throw Error(ErrorCode::generic, "OpenSSL: SHA-256 init failed");
+  }
+}
+
+Sha256Digester::~Sha256Digester() {
+  EVP_MD_CTX_free(ctx_);
+  EVP_MD_free(md_);
+}
+
+void Sha256Digester::digest(std::string_view bytes, unsigned char* out32) {
+  unsigned int len = 0;
+  if (EVP_DigestInit_ex2(ctx_, md_, nullptr) != 1 || EVP_DigestUpdate(ctx_, bytes.data(), bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx_, out32, &len) != 1 || len != 32) {
+    throw Error(ErrorCode::generic, "OpenSSL: SHA-256 failed");
+  }
+}
+
+// ---- ItemHasher ----------------------------------------------------------------------------------
+
+struct ItemHasher::Batch {
+  std::string arena;  // path then bytes of each item, back to back
+  struct Item {
+    std::size_t offset, path_size, size;
+  };
+  std::vector<Item> items;
+  void clear() {
+    items.clear();
+    arena.clear();
+  }
+};
+
+ItemHasher::ItemHasher(ItemSpill& spill, std::string file, std::size_t batch_bytes, std::size_t max_batches)
+    : spill_(spill), file_(std::move(file)), batch_bytes_(batch_bytes), max_batches_(max_batches < 2 ? 2 : max_batches) {
+  current_ = std::make_unique<Batch>();
+  current_->arena.reserve(batch_bytes_);
+  batches_ = 1;
+  worker_ = std::thread([this] { run(); });
+}
+
+ItemHasher::~ItemHasher() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+void ItemHasher::rethrow_locked() {
+  if (error_) std::rethrow_exception(error_);
+}
+
+void ItemHasher::add(std::string_view path, std::string_view bytes) {
+  std::unique_lock lock(mutex_);
+  rethrow_locked();
+  if (finished_) throw Error(ErrorCode::generic, "checksum manifest: item " + std::string(path) + " added after the seal");
+  Batch& b = *current_;
+  b.items.push_back({b.arena.size(), path.size(), bytes.size()});
+  b.arena.append(path);
+  b.arena.append(bytes);
+  if (b.arena.size() >= batch_bytes_) hand_over(lock);
+}
+
+void ItemHasher::hand_over(std::unique_lock<std::mutex>& lock) {
+  full_.push_back(std::move(current_));
+  cv_.notify_all();
+  // A free batch, or a new one while fewer than max_batches exist; else wait for the worker.
+  cv_.wait(lock, [&] { return !free_.empty() || batches_ < max_batches_ || error_ || stop_; });
+  rethrow_locked();
+  if (!free_.empty()) {
+    current_ = std::move(free_.front());
+    free_.pop_front();
+  } else {
+    current_ = std::make_unique<Batch>();
+    current_->arena.reserve(batch_bytes_);
+    ++batches_;
+  }
+}
+
+void ItemHasher::finish() {
+  {
+    std::unique_lock lock(mutex_);
+    rethrow_locked();
+    if (finished_) return;
+    finished_ = true;
+    if (!current_->items.empty()) full_.push_back(std::move(current_));
+    done_ = true;
+  }
+  cv_.notify_all();
+  worker_.join();
+  std::lock_guard lock(mutex_);
+  rethrow_locked();
+}
+
+void ItemHasher::run() {
+  try {
+    Sha256Digester digester;
+    unsigned char digest[32];
+    for (;;) {
+      std::unique_ptr<Batch> batch;
+      {
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return stop_ || done_ || !full_.empty(); });
+        if (stop_ || full_.empty()) return;  // stopped, or done with nothing left
+        batch = std::move(full_.front());
+        full_.pop_front();
+      }
+      for (const auto& item : batch->items) {
+        std::string_view path(batch->arena.data() + item.offset, item.path_size);
+        std::string_view bytes(batch->arena.data() + item.offset + item.path_size, item.size);
+        digester.digest(bytes, digest);
+        spill_.add(file_, path, bytes.size(), digest, 0);
+      }
+      batch->clear();
+      // An item far larger than a batch left its arena large: give that memory back.
+      if (batch->arena.capacity() > 4 * batch_bytes_) {
+        batch->arena.shrink_to_fit();
+        batch->arena.reserve(batch_bytes_);
+      }
+      {
+        std::lock_guard lock(mutex_);
+        free_.push_back(std::move(batch));
+      }
+      cv_.notify_all();
+    }
+  } catch (...) {  // the spill's disk full, OpenSSL: rethrown on the backup's thread
+    std::lock_guard lock(mutex_);
+    error_ = std::current_exception();
+    cv_.notify_all();
+  }
+}
+
+}  // namespace vbackup::sealing::detail
