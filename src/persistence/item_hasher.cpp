@@ -45,8 +45,8 @@ struct ItemHasher::Batch {
   }
 };
 
-ItemHasher::ItemHasher(ItemSpill& spill, std::string file, std::size_t batch_bytes, std::size_t max_batches)
-    : spill_(spill), file_(std::move(file)), batch_bytes_(batch_bytes), max_batches_(max_batches < 2 ? 2 : max_batches) {
+ItemHasher::ItemHasher(Sink sink, std::size_t batch_bytes, std::size_t max_batches)
+    : sink_(std::move(sink)), batch_bytes_(batch_bytes), max_batches_(max_batches < 2 ? 2 : max_batches) {
   current_ = std::make_unique<Batch>();
   current_->arena.reserve(batch_bytes_);
   batches_ = 1;
@@ -67,14 +67,20 @@ void ItemHasher::rethrow_locked() {
 }
 
 void ItemHasher::add(std::string_view path, std::string_view bytes) {
-  std::unique_lock lock(mutex_);
-  rethrow_locked();
-  if (finished_) throw Error(ErrorCode::generic, "checksum manifest: item " + std::string(path) + " added after the seal");
+  // current_ is the producer's own (one thread at a time, as record_item calls it): no lock per item.
+  if (failed_.load(std::memory_order_acquire) || finished_) {
+    std::lock_guard lock(mutex_);
+    rethrow_locked();
+    throw Error(ErrorCode::generic, "checksum manifest: item " + std::string(path) + " added after the seal");
+  }
   Batch& b = *current_;
   b.items.push_back({b.arena.size(), path.size(), bytes.size()});
   b.arena.append(path);
   b.arena.append(bytes);
-  if (b.arena.size() >= batch_bytes_) hand_over(lock);
+  if (b.arena.size() >= batch_bytes_) {
+    std::unique_lock lock(mutex_);
+    hand_over(lock);
+  }
 }
 
 void ItemHasher::hand_over(std::unique_lock<std::mutex>& lock) {
@@ -125,7 +131,7 @@ void ItemHasher::run() {
         std::string_view path(batch->arena.data() + item.offset, item.path_size);
         std::string_view bytes(batch->arena.data() + item.offset + item.path_size, item.size);
         digester.digest(bytes, digest);
-        spill_.add(file_, path, bytes.size(), digest, 0);
+        sink_(path, bytes.size(), digest);
       }
       batch->clear();
       // An item far larger than a batch left its arena large: give that memory back.
@@ -142,6 +148,7 @@ void ItemHasher::run() {
   } catch (...) {  // the spill's disk full, OpenSSL: rethrown on the backup's thread
     std::lock_guard lock(mutex_);
     error_ = std::current_exception();
+    failed_.store(true, std::memory_order_release);
     cv_.notify_all();
   }
 }

@@ -7,6 +7,7 @@
 #include "vbackup/sealing.hpp"
 #include "vbackup/storage.hpp"
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -76,14 +77,17 @@ class Sha256Digester {
 // The items of a backup being written, hashed on a thread of its own (issue 17, session 6: the
 // backup's main thread only copies each item into a batch). Batches go through a bounded queue
 // (at most `max_batches` of about `batch_bytes` each, an item larger than that alone in one), so
-// memory does not grow with the items or with a slow hasher. The worker adds every item to `spill`
-// (side 0, file `file`); a failure there is rethrown by the next add() or by finish().
+// memory does not grow with the items or with a slow hasher. The worker hands each item's path,
+// size and SHA-256 to `sink` (SealedStore: its ItemSpill), in the order added; a failure there is
+// rethrown by the next add() or by finish().
 class ItemHasher {
  public:
-  ItemHasher(ItemSpill& spill, std::string file, std::size_t batch_bytes = 256 * 1024, std::size_t max_batches = 4);
+  using Sink = std::function<void(std::string_view path, std::uint64_t size, const unsigned char* sha256)>;
+  explicit ItemHasher(Sink sink, std::size_t batch_bytes = 256 * 1024, std::size_t max_batches = 4);
   ~ItemHasher();  // stops the worker; items not hashed yet are dropped (the backup failed or was cancelled)
   ItemHasher(const ItemHasher&) = delete;
   ItemHasher& operator=(const ItemHasher&) = delete;
+  // From one thread at a time (SealedStore::record_item holds its lock).
   void add(std::string_view path, std::string_view bytes);
   // Every item added is in the spill when it returns; rethrows the worker's failure. Once.
   void finish();
@@ -94,8 +98,7 @@ class ItemHasher {
   void run();
   void hand_over(std::unique_lock<std::mutex>& lock);  // current_ to the queue; a free batch back
   void rethrow_locked();
-  ItemSpill& spill_;
-  const std::string file_;
+  Sink sink_;
   const std::size_t batch_bytes_, max_batches_;
   std::mutex mutex_;
   std::condition_variable cv_;
@@ -104,6 +107,7 @@ class ItemHasher {
   std::size_t batches_ = 0;
   bool stop_ = false, done_ = false, finished_ = false;
   std::exception_ptr error_;
+  std::atomic<bool> failed_{false};  // error_ is set (read without the lock by add())
   std::thread worker_;
 };
 

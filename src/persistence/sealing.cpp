@@ -190,14 +190,15 @@ void SealedStore::record_file(const crypto::ChecksumEntry& entry) {
 
 void SealedStore::record_item(std::string_view path, std::string_view bytes) {
   // Hashed on the hasher's thread (issue 17, session 6); the backup's thread copies the item only.
-  ItemHasher* hasher;
-  {
-    std::lock_guard lock(mutex_);
-    if (!items_) items_ = std::make_unique<ItemSpill>();
-    if (!hasher_) hasher_ = std::make_unique<ItemHasher>(*items_, base_name(tarball_key_));
-    hasher = hasher_.get();
+  std::lock_guard lock(mutex_);  // one producer at a time (ItemHasher::add)
+  if (!items_) items_ = std::make_unique<ItemSpill>();
+  if (!hasher_) {
+    hasher_ = std::make_unique<ItemHasher>(
+        [items = items_.get(), file = base_name(tarball_key_)](std::string_view p, std::uint64_t size, const unsigned char* sha256) {
+          items->add(file, p, size, sha256, 0);
+        });
   }
-  hasher->add(path, bytes);
+  hasher_->add(path, bytes);
 }
 
 std::unique_ptr<storage::ObjectWriter> SealedStore::open_write(const std::string& key) {
@@ -246,7 +247,7 @@ void SealedStore::write_seal(velero::Backup& backup) {
   ann.erase(std::string(checksums_sha256_annotation));
 
   // Every item hashed and in the spill; the hasher's failure is the seal's.
-  if (hasher_) {
+  if (std::lock_guard lock(mutex_); hasher_) {
     hasher_->finish();
     hasher_.reset();
   }
