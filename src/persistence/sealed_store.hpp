@@ -83,7 +83,7 @@ class Sha256Digester {
 class ItemHasher {
  public:
   using Sink = std::function<void(std::string_view path, std::uint64_t size, const unsigned char* sha256)>;
-  explicit ItemHasher(Sink sink, std::size_t batch_bytes = 256 * 1024, std::size_t max_batches = 4);
+  explicit ItemHasher(Sink sink, std::size_t batch_bytes = 128 * 1024, std::size_t max_batches = 4);
   ~ItemHasher();  // stops the worker; items not hashed yet are dropped (the backup failed or was cancelled)
   ItemHasher(const ItemHasher&) = delete;
   ItemHasher& operator=(const ItemHasher&) = delete;

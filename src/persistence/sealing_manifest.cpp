@@ -114,15 +114,24 @@ void ItemSpill::for_each_raw(const std::function<void(const RawEntry&)>& each) {
   spill_.for_each_sorted([&](std::string_view line) {
     fields.clear();
     std::size_t ends[5], n = 0;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-      const char c = line[i];
+    std::size_t i = 0;
+    while (i < line.size()) {
+      // Runs of bytes kept as they are copied at once; escapes and separators one by one.
+      std::size_t run = i;
+      while (run < line.size() && static_cast<unsigned char>(line[run]) > 0x02) ++run;
+      fields.append(line.data() + i, run - i);
+      if (run == line.size()) break;
+      const char c = line[run];
       if (c == ::vbackup::detail::kSortSeparator) {
         if (n == 5) throw Error(ErrorCode::generic, "checksum manifest spill: a corrupt line");
         ends[n++] = fields.size();
-      } else if (c == '\x02' && i + 1 < line.size()) {
-        fields.push_back(static_cast<char>(line[++i] - 0x10));
+        i = run + 1;
+      } else if (c == '\x02' && run + 1 < line.size()) {
+        fields.push_back(static_cast<char>(line[run + 1] - 0x10));
+        i = run + 2;
       } else {
         fields.push_back(c);
+        i = run + 1;
       }
     }
     if (n != 5 || ends[2] - ends[1] != 1 || ends[3] - ends[2] != 16 || ends[4] - ends[3] != 32) {
