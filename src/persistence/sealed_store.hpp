@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -114,6 +115,20 @@ class ItemHasher {
 // The manifest's JSON as crypto::ChecksumManifest::to_json writes it, byte for byte, the items
 // streamed from `items` (side 0; nullptr: none).
 void write_manifest(OutputStream& out, std::vector<crypto::ChecksumEntry> files, ItemSpill* items);
+// The items' part of that JSON (each entry after "\n    " or ",\n    ") in chunks to `out`; false: none.
+bool write_items(ItemSpill& items, const std::function<void(std::string_view)>& out);
+// The items' part rendered ahead (issue 17, session 6: once the tarball is committed, off the backup's
+// thread) into an unlinked temporary file, then copied into the manifest by write_manifest.
+struct PreparedItems {
+  std::FILE* file = nullptr;
+  bool any = false;
+  PreparedItems() = default;
+  PreparedItems(const PreparedItems&) = delete;
+  PreparedItems& operator=(const PreparedItems&) = delete;
+  ~PreparedItems();
+};
+std::unique_ptr<PreparedItems> prepare_items(ItemSpill& items);
+void write_manifest(OutputStream& out, std::vector<crypto::ChecksumEntry> files, PreparedItems& items);
 
 // A stored manifest parsed as a stream, as strictly as ChecksumManifest::parse: the files kept
 // (sorted), the items added to `items` (side 0) or, with nullptr, only checked and counted.
@@ -172,6 +187,7 @@ class SealedInput final : public InputStream {
 class SealedStore final : public storage::ObjectStore {
  public:
   SealedStore(std::shared_ptr<storage::ObjectStore> inner, std::string root, std::string backup);
+  ~SealedStore() override;  // waits for the items' rendering when one runs
   // Writing.
   void set_seal(SealOptions options) { seal_ = std::move(options); writing_ = true; }
   void record_item(std::string_view path, std::string_view bytes);
@@ -228,6 +244,11 @@ class SealedStore final : public storage::ObjectStore {
   std::map<std::string, crypto::ChecksumEntry> files_;
   std::unique_ptr<ItemSpill> items_;  // written items, or the manifest's items read (want_items_)
   std::unique_ptr<ItemHasher> hasher_;  // while writing: items on their way to items_
+  // Once the tarball is committed: the items' JSON rendered on a thread of its own, for write_seal.
+  bool items_closed_ = false;
+  std::thread preparing_;
+  std::unique_ptr<PreparedItems> prepared_;
+  std::exception_ptr prepare_error_;
   bool loaded_ = false, signature_verified_ = false, want_items_ = false;
   std::optional<crypto::ChecksumManifest> expected_;
   std::vector<std::string> fingerprints_, warnings_;

@@ -12,7 +12,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
+#include <cstring>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -204,7 +207,10 @@ void append_item(std::string& out, const ItemSpill::RawEntry& e) {
 
 }  // namespace
 
-void write_manifest(OutputStream& out, std::vector<crypto::ChecksumEntry> files, ItemSpill* items) {
+namespace {
+
+// The manifest up to its items' entries.
+std::string manifest_head(std::vector<crypto::ChecksumEntry> files) {
   std::sort(files.begin(), files.end(), entry_less);
   std::string buf = "{\n  \"version\": 1,\n  \"files\": [";
   for (std::size_t i = 0; i < files.size(); ++i) {
@@ -213,26 +219,72 @@ void write_manifest(OutputStream& out, std::vector<crypto::ChecksumEntry> files,
   }
   buf += files.empty() ? "]" : "\n  ]";
   buf += ",\n  \"items\": [";
+  return buf;
+}
+
+std::string_view manifest_tail(bool any_item) { return any_item ? "\n  ]\n}\n" : "]\n}\n"; }
+
+}  // namespace
+
+bool write_items(ItemSpill& items, const std::function<void(std::string_view)>& out) {
   bool first = true;
-  if (items) {
-    std::string last_file, last_path;
-    items->for_each_raw([&](const ItemSpill::RawEntry& e) {
-      // An item written twice (not done by the tar writer): its first entry, as a manifest lists each once.
-      if (!first && e.file == last_file && e.path == last_path) return;
-      last_file.assign(e.file);
-      last_path.assign(e.path);
-      buf += first ? "\n    " : ",\n    ";
-      first = false;
-      append_item(buf, e);
-      if (buf.size() >= 64 * 1024) {
-        out.write(buf.data(), buf.size());
-        buf.clear();
-      }
-    });
+  std::string buf, last_file, last_path;
+  items.for_each_raw([&](const ItemSpill::RawEntry& e) {
+    // An item written twice (not done by the tar writer): its first entry, as a manifest lists each once.
+    if (!first && e.file == last_file && e.path == last_path) return;
+    last_file.assign(e.file);
+    last_path.assign(e.path);
+    buf += first ? "\n    " : ",\n    ";
+    first = false;
+    append_item(buf, e);
+    if (buf.size() >= 64 * 1024) {
+      out(buf);
+      buf.clear();
+    }
+  });
+  if (!buf.empty()) out(buf);
+  return !first;
+}
+
+void write_manifest(OutputStream& out, std::vector<crypto::ChecksumEntry> files, ItemSpill* items) {
+  std::string head = manifest_head(std::move(files));
+  out.write(head.data(), head.size());
+  bool any = items && write_items(*items, [&](std::string_view chunk) { out.write(chunk.data(), chunk.size()); });
+  std::string_view tail = manifest_tail(any);
+  out.write(tail.data(), tail.size());
+}
+
+PreparedItems::~PreparedItems() {
+  if (file) std::fclose(file);
+}
+
+std::unique_ptr<PreparedItems> prepare_items(ItemSpill& items) {
+  auto p = std::make_unique<PreparedItems>();
+  p->file = std::tmpfile();
+  if (!p->file) throw Error(ErrorCode::io, std::string("checksum manifest: cannot create a temporary file: ") + std::strerror(errno));
+  p->any = write_items(items, [&](std::string_view chunk) {
+    if (std::fwrite(chunk.data(), 1, chunk.size(), p->file) != chunk.size()) {
+      throw Error(ErrorCode::io, "checksum manifest: cannot write a temporary file");
+    }
+  });
+  if (std::fflush(p->file) != 0 || std::fseek(p->file, 0, SEEK_SET) != 0) {
+    throw Error(ErrorCode::io, "checksum manifest: cannot write a temporary file");
   }
-  buf += first ? "]" : "\n  ]";
-  buf += "\n}\n";
-  out.write(buf.data(), buf.size());
+  return p;
+}
+
+void write_manifest(OutputStream& out, std::vector<crypto::ChecksumEntry> files, PreparedItems& items) {
+  std::string head = manifest_head(std::move(files));
+  out.write(head.data(), head.size());
+  std::vector<char> buf(64 * 1024);
+  for (;;) {
+    std::size_t n = std::fread(buf.data(), 1, buf.size(), items.file);
+    if (n > 0) out.write(buf.data(), n);
+    if (n < buf.size()) break;
+  }
+  if (std::ferror(items.file)) throw Error(ErrorCode::io, "checksum manifest: cannot read a temporary file");
+  std::string_view tail = manifest_tail(items.any);
+  out.write(tail.data(), tail.size());
 }
 
 // ---- reading --------------------------------------------------------------------------------------

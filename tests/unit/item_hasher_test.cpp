@@ -4,11 +4,16 @@
 // digests and writes the manifest's items as ChecksumManifest::to_json does (docs/crypto.md).
 #include "persistence/sealed_store.hpp"
 #include "test_helpers.hpp"
+#include "vbackup/archive.hpp"
 #include "vbackup/error.hpp"
+#include "vbackup/persistence.hpp"
+#include "vbackup/sealing.hpp"
+#include "vbackup/velero.hpp"
 
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <fstream>
 #include <chrono>
 #include <limits>
 #include <thread>
@@ -174,4 +179,41 @@ TEST_CASE("docs/crypto.md checksum manifest: items from binary digests are writt
   StringOutputStream s;
   sealing::detail::write_manifest(s, m.files, &spill);
   CHECK(s.take() == m.to_json());
+}
+
+TEST_CASE("issue 16: the items' JSON rendered once the tarball is committed is the manifest to_json writes; no item after it") {
+  testing::TempDir dir("item-hasher-seal");
+  storage::BackupStore store(std::shared_ptr<storage::ObjectStore>(storage::open_file_store(dir.path)), "");
+  {
+    storage::BackupStore sealed = sealing::seal_for_writing(store, "b", {});
+    auto observer = sealing::tar_entry_observer(sealed);
+    auto w = sealed.objects().open_write(sealed.backup_contents_key("b"));
+    archive::ArchiveWriter tar(*w, archive::Compression::gzip, archive::kFormatVersion, observer);
+    for (int i = 0; i < 5000; ++i) {
+      tar.add_item("configmaps", "ns-" + std::to_string(i % 7), "cm-" + std::to_string(i), "v1-preferredversion", item_bytes(i));
+    }
+    tar.finish();
+    w->commit();  // the items' rendering starts here
+    // An item after the tarball: an error, not an entry silently missing from the manifest.
+    CHECK_THROWS_WITH_AS(observer("resources/late.json", "{}"), doctest::Contains("recorded after b.tar.gz was committed"), Error);
+    velero::Backup b;
+    b.metadata.name = "b";
+    sealing::write_seal(sealed, b);
+    persistence::put_backup_record(store, b);
+  }
+  std::ifstream in(dir.path / "backups" / "b" / "b-checksums.json");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  auto m = crypto::ChecksumManifest::parse(text, "b-checksums.json");
+  CHECK(m.items.size() == 5000 + 1);  // and metadata/version
+  CHECK(m.to_json() == text);
+  const std::string cm42 = "/namespaces/ns-0/cm-42.json";  // under resources/configmaps/[<version dir>/]
+  bool found = false;
+  for (const auto& e : m.items) {
+    if (e.path.size() < cm42.size() || e.path.compare(e.path.size() - cm42.size(), cm42.size(), cm42) != 0) continue;
+    found = true;
+    CHECK(e.sha256 == reference_hex(item_bytes(42)));
+  }
+  CHECK(found);
+  auto v = sealing::verify_backup(store, "b", {});
+  CHECK_MESSAGE(v.ok(), json::marshal(v.to_json()));
 }
