@@ -199,6 +199,7 @@ void SealedStore::record_file(const crypto::ChecksumEntry& entry) {
         hasher->finish();
         hasher.reset();
         prepared_ = prepare_items(*items_);
+        items_.reset();  // its run files (on disk) gone before the manifest is written
       } catch (...) {
         prepare_error_ = std::current_exception();
       }
