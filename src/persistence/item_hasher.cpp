@@ -6,6 +6,8 @@
 
 #include <openssl/evp.h>
 
+#include <cstring>
+
 namespace vbackup::sealing::detail {
 
 // ---- Sha256Digester ------------------------------------------------------------------------------
@@ -34,11 +36,17 @@ void Sha256Digester::digest(std::string_view bytes, unsigned char* out32) {
 // ---- ItemHasher ----------------------------------------------------------------------------------
 
 struct ItemHasher::Batch {
-  std::string arena;  // path then bytes of each item, back to back
+  std::string arena;  // path then bytes of each item (path only for a repeat), back to back
   struct Item {
     std::size_t offset, path_size, size;
+    bool repeat;  // the same bytes as the last item of this batch that has its bytes: its digest
   };
   std::vector<Item> items;
+  std::size_t last_offset = 0, last_size = 0;  // in arena: the bytes of that last item (items not empty)
+  bool same_as_last(std::string_view bytes) const {
+    return !items.empty() && last_size == bytes.size() &&
+           (bytes.empty() || std::memcmp(arena.data() + last_offset, bytes.data(), bytes.size()) == 0);
+  }
   void clear() {
     items.clear();
     arena.clear();
@@ -73,13 +81,20 @@ void ItemHasher::add(std::string_view path, std::string_view bytes) {
     rethrow_locked();
     throw Error(ErrorCode::generic, "checksum manifest: item " + std::string(path) + " added after the seal");
   }
-  Batch& b = *current_;
-  b.items.push_back({b.arena.size(), path.size(), bytes.size()});
-  b.arena.append(path);
-  b.arena.append(bytes);
-  if (b.arena.size() >= batch_bytes_) {
+  // The backup writes each item twice, under resources/<gr>/ and its preferred version's folder, with
+  // the same bytes (runner.cpp): a repeat is compared (memcmp), not copied and hashed again.
+  const bool repeat = current_->same_as_last(bytes);
+  if (!repeat && current_->arena.size() >= batch_bytes_) {
     std::unique_lock lock(mutex_);
     hand_over(lock);
+  }
+  Batch& b = *current_;
+  b.items.push_back({b.arena.size(), path.size(), bytes.size(), repeat});
+  b.arena.append(path);
+  if (!repeat) {
+    b.last_offset = b.arena.size();
+    b.last_size = bytes.size();
+    b.arena.append(bytes);
   }
 }
 
@@ -129,9 +144,9 @@ void ItemHasher::run() {
       }
       for (const auto& item : batch->items) {
         std::string_view path(batch->arena.data() + item.offset, item.path_size);
-        std::string_view bytes(batch->arena.data() + item.offset + item.path_size, item.size);
-        digester.digest(bytes, digest);
-        sink_(path, bytes.size(), digest);
+        // A repeat keeps the digest of the item before it (the first of a batch is never one).
+        if (!item.repeat) digester.digest(std::string_view(batch->arena.data() + item.offset + item.path_size, item.size), digest);
+        sink_(path, item.size, digest);
       }
       batch->clear();
       // An item far larger than a batch left its arena large: give that memory back.
