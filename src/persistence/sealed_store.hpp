@@ -80,7 +80,8 @@ class Sha256Digester {
 // (at most `max_batches` of about `batch_bytes` each, an item larger than that alone in one), so
 // memory does not grow with the items or with a slow hasher. The worker hands each item's path,
 // size and SHA-256 to `sink` (SealedStore: its ItemSpill), in the order added; a failure there is
-// rethrown by the next add() or by finish().
+// rethrown by the next add() or by finish(). An item with the bytes of the one added before it (the
+// backup writes each item twice) is compared, not copied, and keeps that item's digest.
 class ItemHasher {
  public:
   using Sink = std::function<void(std::string_view path, std::uint64_t size, const unsigned char* sha256)>;
@@ -90,7 +91,7 @@ class ItemHasher {
   ItemHasher& operator=(const ItemHasher&) = delete;
   // From one thread at a time (SealedStore::record_item holds its lock).
   void add(std::string_view path, std::string_view bytes);
-  // Every item added is in the spill when it returns; rethrows the worker's failure. Once.
+  // Every item added went to the sink when it returns; rethrows the worker's failure. Once.
   void finish();
   std::size_t batches() const { return batches_; }  // batches allocated: never more than max_batches
 
