@@ -7,13 +7,23 @@
 #include "vbackup/sealing.hpp"
 #include "vbackup/storage.hpp"
 
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
+
+// OpenSSL's EVP_MD_CTX and EVP_MD (Sha256Digester), without its headers here.
+struct evp_md_ctx_st;
+struct evp_md_st;
 
 namespace vbackup::sealing::detail {
 
@@ -24,23 +34,102 @@ std::string checksums_name(const std::string& backup);  // <b>-checksums.json
 
 // Item entries of a checksum manifest, sorted by (tarball, path) on disk (issue 17: memory bounded
 // whatever the number of items). `side` tells expected (0) from actual (1) entries when verifying.
+// Each entry is one compact SortedSpill line, its SHA-256 as 32 binary bytes (hex only when the
+// manifest is written: issue 17 session 6, the per-item strings of a backup off its critical path).
 class ItemSpill {
  public:
-  void add(const crypto::ChecksumEntry& e, int side = 0);
+  // An entry as stored: views valid during the call of for_each_raw's callback only.
+  struct RawEntry {
+    std::string_view file, path;
+    std::uint64_t size = 0;
+    const unsigned char* sha256 = nullptr;  // 32 bytes
+    int side = 0;
+  };
+  void add(const crypto::ChecksumEntry& e, int side = 0);  // e.sha256: 64 lower-case hex digits
+  void add(std::string_view file, std::string_view path, std::uint64_t size, const unsigned char* sha256, int side = 0);
   // Every entry in (file, path, side) order, entries equal byte for byte once. Once.
   void for_each(const std::function<void(const crypto::ChecksumEntry&, int side)>& each);
+  void for_each_raw(const std::function<void(const RawEntry&)>& each);
   std::uint64_t added(int side) const { return added_[side ? 1 : 0]; }
   std::uint64_t seen(int side) const { return seen_[side ? 1 : 0]; }
   std::size_t spilled_runs() const { return spill_.spilled_runs(); }
 
  private:
   ::vbackup::detail::SortedSpill spill_;
+  std::string line_;  // the line being built (its capacity reused)
   std::uint64_t added_[2] = {0, 0}, seen_[2] = {0, 0};
+};
+
+// SHA-256 of many small buffers with one context and one fetched algorithm, reused: no allocation
+// and no algorithm lookup per item (OpenSSL 3's EVP_DigestInit_ex fetches SHA-256 on every call).
+class Sha256Digester {
+ public:
+  Sha256Digester();
+  ~Sha256Digester();
+  Sha256Digester(const Sha256Digester&) = delete;
+  Sha256Digester& operator=(const Sha256Digester&) = delete;
+  void digest(std::string_view bytes, unsigned char* out32);
+
+ private:
+  ::evp_md_ctx_st* ctx_ = nullptr;
+  ::evp_md_st* md_ = nullptr;
+};
+
+// The items of a backup being written, hashed on a thread of its own (issue 17, session 6: the
+// backup's main thread only copies each item into a batch). Batches go through a bounded queue
+// (at most `max_batches` of about `batch_bytes` each, an item larger than that alone in one), so
+// memory does not grow with the items or with a slow hasher. The worker hands each item's path,
+// size and SHA-256 to `sink` (SealedStore: its ItemSpill), in the order added; a failure there is
+// rethrown by the next add() or by finish(). An item with the bytes of the one added before it (the
+// backup writes each item twice) is compared, not copied, and keeps that item's digest.
+class ItemHasher {
+ public:
+  using Sink = std::function<void(std::string_view path, std::uint64_t size, const unsigned char* sha256)>;
+  explicit ItemHasher(Sink sink, std::size_t batch_bytes = 128 * 1024, std::size_t max_batches = 4);
+  ~ItemHasher();  // stops the worker; items not hashed yet are dropped (the backup failed or was cancelled)
+  ItemHasher(const ItemHasher&) = delete;
+  ItemHasher& operator=(const ItemHasher&) = delete;
+  // From one thread at a time (SealedStore::record_item holds its lock).
+  void add(std::string_view path, std::string_view bytes);
+  // Every item added went to the sink when it returns; rethrows the worker's failure. Once.
+  void finish();
+  std::size_t batches() const { return batches_; }  // batches allocated: never more than max_batches
+
+ private:
+  struct Batch;
+  void run();
+  void hand_over(std::unique_lock<std::mutex>& lock);  // current_ to the queue; a free batch back
+  void rethrow_locked();
+  Sink sink_;
+  const std::size_t batch_bytes_, max_batches_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<Batch>> full_, free_;
+  std::unique_ptr<Batch> current_;
+  std::size_t batches_ = 0;
+  bool stop_ = false, done_ = false, finished_ = false;
+  std::exception_ptr error_;
+  std::atomic<bool> failed_{false};  // error_ is set (read without the lock by add())
+  std::thread worker_;
 };
 
 // The manifest's JSON as crypto::ChecksumManifest::to_json writes it, byte for byte, the items
 // streamed from `items` (side 0; nullptr: none).
 void write_manifest(OutputStream& out, std::vector<crypto::ChecksumEntry> files, ItemSpill* items);
+// The items' part of that JSON (each entry after "\n    " or ",\n    ") in chunks to `out`; false: none.
+bool write_items(ItemSpill& items, const std::function<void(std::string_view)>& out);
+// The items' part rendered ahead (issue 17, session 6: once the tarball is committed, off the backup's
+// thread) into an unlinked temporary file, then copied into the manifest by write_manifest.
+struct PreparedItems {
+  std::FILE* file = nullptr;
+  bool any = false;
+  PreparedItems() = default;
+  PreparedItems(const PreparedItems&) = delete;
+  PreparedItems& operator=(const PreparedItems&) = delete;
+  ~PreparedItems();
+};
+std::unique_ptr<PreparedItems> prepare_items(ItemSpill& items);
+void write_manifest(OutputStream& out, std::vector<crypto::ChecksumEntry> files, PreparedItems& items);
 
 // A stored manifest parsed as a stream, as strictly as ChecksumManifest::parse: the files kept
 // (sorted), the items added to `items` (side 0) or, with nullptr, only checked and counted.
@@ -99,6 +188,7 @@ class SealedInput final : public InputStream {
 class SealedStore final : public storage::ObjectStore {
  public:
   SealedStore(std::shared_ptr<storage::ObjectStore> inner, std::string root, std::string backup);
+  ~SealedStore() override;  // waits for the items' rendering when one runs
   // Writing.
   void set_seal(SealOptions options) { seal_ = std::move(options); writing_ = true; }
   void record_item(std::string_view path, std::string_view bytes);
@@ -154,6 +244,12 @@ class SealedStore final : public storage::ObjectStore {
   std::mutex mutex_;
   std::map<std::string, crypto::ChecksumEntry> files_;
   std::unique_ptr<ItemSpill> items_;  // written items, or the manifest's items read (want_items_)
+  std::unique_ptr<ItemHasher> hasher_;  // while writing: items on their way to items_
+  // Once the tarball is committed: the items' JSON rendered on a thread of its own, for write_seal.
+  bool items_closed_ = false;
+  std::thread preparing_;
+  std::unique_ptr<PreparedItems> prepared_;
+  std::exception_ptr prepare_error_;
   bool loaded_ = false, signature_verified_ = false, want_items_ = false;
   std::optional<crypto::ChecksumManifest> expected_;
   std::vector<std::string> fingerprints_, warnings_;

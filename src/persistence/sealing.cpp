@@ -182,19 +182,46 @@ bool SealedStore::sealed_key(const std::string& key) const {
   return !backup_.empty() && key.size() > dir_.size() && key.compare(0, dir_.size(), dir_) == 0 && key != record_key_;
 }
 
+SealedStore::~SealedStore() {
+  if (preparing_.joinable()) preparing_.join();
+}
+
 void SealedStore::record_file(const crypto::ChecksumEntry& entry) {
   if (entry.file == base_name(manifest_key_) || entry.file == base_name(signature_key_)) return;
   std::lock_guard lock(mutex_);
   files_[entry.file] = entry;
+  if (entry.file == base_name(tarball_key_) && hasher_ && !items_closed_) {
+    // The tarball is committed, so every item is recorded: the rest of the hashing and the items'
+    // sort, merge and JSON run now, beside the backup's side files (issue 17, session 6).
+    items_closed_ = true;
+    preparing_ = std::thread([this, hasher = std::move(hasher_)]() mutable {
+      try {
+        hasher->finish();
+        hasher.reset();
+        prepared_ = prepare_items(*items_);
+        items_.reset();  // its run files (on disk) gone before the manifest is written
+      } catch (...) {
+        prepare_error_ = std::current_exception();
+      }
+    });
+  }
 }
 
 void SealedStore::record_item(std::string_view path, std::string_view bytes) {
-  crypto::Sha256 h;
-  h.update(bytes);
-  crypto::ChecksumEntry e{base_name(tarball_key_), std::string(path), bytes.size(), h.hex_digest()};
-  std::lock_guard lock(mutex_);
+  // Hashed on the hasher's thread (issue 17, session 6); the backup's thread copies the item only.
+  std::lock_guard lock(mutex_);  // one producer at a time (ItemHasher::add)
+  if (items_closed_) {
+    throw Error(ErrorCode::generic, "checksum manifest: item " + std::string(path) + " recorded after " +
+                                        base_name(tarball_key_) + " was committed");
+  }
   if (!items_) items_ = std::make_unique<ItemSpill>();
-  items_->add(e);
+  if (!hasher_) {
+    hasher_ = std::make_unique<ItemHasher>(
+        [items = items_.get(), file = base_name(tarball_key_)](std::string_view p, std::uint64_t size, const unsigned char* sha256) {
+          items->add(file, p, size, sha256, 0);
+        });
+  }
+  hasher_->add(path, bytes);
 }
 
 std::unique_ptr<storage::ObjectWriter> SealedStore::open_write(const std::string& key) {
@@ -242,6 +269,14 @@ void SealedStore::write_seal(velero::Backup& backup) {
   }
   ann.erase(std::string(checksums_sha256_annotation));
 
+  // Every item hashed and in the spill, or rendered already; the hasher's failure is the seal's.
+  if (std::lock_guard lock(mutex_); preparing_.joinable()) {
+    preparing_.join();
+    if (prepare_error_) std::rethrow_exception(prepare_error_);
+  } else if (hasher_) {  // a tarball not committed through this store
+    hasher_->finish();
+    hasher_.reset();
+  }
   std::vector<crypto::ChecksumEntry> files;
   {
     std::string canonical = canonical_record(velero::write_backup_json(backup), record_key_);
@@ -256,11 +291,15 @@ void SealedStore::write_seal(velero::Backup& backup) {
   crypto::Sha256OutputStream hashed(&kept);
   if (!seal_.recipients.empty()) {
     crypto::AgeEncryptor enc(hashed, seal_.recipients, manifest_key_);
-    write_manifest(enc, std::move(files), items_.get());
+    if (prepared_) write_manifest(enc, std::move(files), *prepared_);
+    else write_manifest(enc, std::move(files), items_.get());
     enc.finish();
+  } else if (prepared_) {
+    write_manifest(hashed, std::move(files), *prepared_);
   } else {
     write_manifest(hashed, std::move(files), items_.get());
   }
+  prepared_.reset();
   writer->commit();
   if (seal_.signing_key) inner_->put(signature_key_, crypto::ssh_sign(*seal_.signing_key, kept.bytes, signature_namespace));
   ann[std::string(checksums_sha256_annotation)] = hashed.hash().hex_digest();

@@ -12,6 +12,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -33,14 +37,74 @@ namespace detail {
 
 // ---- ItemSpill ------------------------------------------------------------------------------------
 
+namespace {
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+// As core's append_sort_field escapes a field (bytes below 0x10 as 0x02 and the byte + 0x10, then
+// kSortSeparator), copying the runs that need no escaping at once.
+void append_field(std::string& line, std::string_view field) {
+  std::size_t i = 0;
+  while (i < field.size()) {
+    std::size_t run = i;
+    while (run < field.size() && static_cast<unsigned char>(field[run]) >= 0x10) ++run;
+    line.append(field.data() + i, run - i);
+    if (run == field.size()) break;
+    line.push_back('\x02');
+    line.push_back(static_cast<char>(field[run] + 0x10));
+    i = run + 1;
+  }
+  line.push_back(::vbackup::detail::kSortSeparator);
+}
+
+void append_fixed_hex(std::string& line, std::uint64_t value, int digits) {
+  for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) line.push_back(kHexDigits[(value >> shift) & 0xF]);
+  line.push_back(::vbackup::detail::kSortSeparator);
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+std::string to_hex(const unsigned char* bytes, std::size_t n) {
+  std::string out(2 * n, '0');
+  for (std::size_t i = 0; i < n; ++i) {
+    out[2 * i] = kHexDigits[bytes[i] >> 4];
+    out[2 * i + 1] = kHexDigits[bytes[i] & 0xF];
+  }
+  return out;
+}
+
+std::uint64_t parse_fixed_hex(std::string_view hex) {
+  std::uint64_t v = 0;
+  for (char c : hex) v = (v << 4) | static_cast<std::uint64_t>(hex_value(c));
+  return v;
+}
+
+}  // namespace
+
 void ItemSpill::add(const crypto::ChecksumEntry& e, int side) {
-  std::string line;
-  ::vbackup::detail::append_sort_field(line, e.file);
-  ::vbackup::detail::append_sort_field(line, e.path);
-  ::vbackup::detail::append_sort_hex(line, static_cast<std::uint64_t>(side), 1);
-  ::vbackup::detail::append_sort_hex(line, e.size);
-  ::vbackup::detail::append_sort_field(line, e.sha256);
-  spill_.add(std::move(line));
+  unsigned char digest[32];
+  if (e.sha256.size() != 64) throw Error(ErrorCode::generic, "checksum manifest spill: a sha256 of " + e.path + " is not 64 hex digits");
+  for (std::size_t i = 0; i < 32; ++i) {
+    int hi = hex_value(e.sha256[2 * i]), lo = hex_value(e.sha256[2 * i + 1]);
+    if (hi < 0 || lo < 0) throw Error(ErrorCode::generic, "checksum manifest spill: a sha256 of " + e.path + " is not lower-case hex");
+    digest[i] = static_cast<unsigned char>(hi << 4 | lo);
+  }
+  add(e.file, e.path, e.size, digest, side);
+}
+
+void ItemSpill::add(std::string_view file, std::string_view path, std::uint64_t size, const unsigned char* sha256, int side) {
+  // (file, path, side) sort as the fields would; the digest's bytes, escaped, sort as its hex would.
+  line_.clear();
+  append_field(line_, file);
+  append_field(line_, path);
+  append_fixed_hex(line_, static_cast<std::uint64_t>(side ? 1 : 0), 1);
+  append_fixed_hex(line_, size, 16);
+  append_field(line_, std::string_view(reinterpret_cast<const char*>(sha256), 32));
+  spill_.add(line_);
   ++added_[side ? 1 : 0];
   ++g_items;
   std::size_t resident = spill_.resident_lines(), peak = g_peak.load();
@@ -48,14 +112,50 @@ void ItemSpill::add(const crypto::ChecksumEntry& e, int side) {
   }
 }
 
-void ItemSpill::for_each(const std::function<void(const crypto::ChecksumEntry&, int side)>& each) {
+void ItemSpill::for_each_raw(const std::function<void(const RawEntry&)>& each) {
+  std::string fields;  // the line's five fields unescaped, back to back (capacity reused)
   spill_.for_each_sorted([&](std::string_view line) {
-    auto f = ::vbackup::detail::split_sort_line(line);
-    if (f.size() != 5) throw Error(ErrorCode::generic, "checksum manifest spill: a corrupt line");
-    crypto::ChecksumEntry e{std::move(f[0]), std::move(f[1]), ::vbackup::detail::parse_sort_hex(f[3]), std::move(f[4])};
-    const int side = static_cast<int>(::vbackup::detail::parse_sort_hex(f[2]));
-    ++seen_[side ? 1 : 0];
-    each(e, side);
+    fields.clear();
+    std::size_t ends[5], n = 0;
+    std::size_t i = 0;
+    while (i < line.size()) {
+      // Runs of bytes kept as they are copied at once; escapes and separators one by one.
+      std::size_t run = i;
+      while (run < line.size() && static_cast<unsigned char>(line[run]) > 0x02) ++run;
+      fields.append(line.data() + i, run - i);
+      if (run == line.size()) break;
+      const char c = line[run];
+      if (c == ::vbackup::detail::kSortSeparator) {
+        if (n == 5) throw Error(ErrorCode::generic, "checksum manifest spill: a corrupt line");
+        ends[n++] = fields.size();
+        i = run + 1;
+      } else if (c == '\x02' && run + 1 < line.size()) {
+        fields.push_back(static_cast<char>(line[run + 1] - 0x10));
+        i = run + 2;
+      } else {
+        fields.push_back(c);
+        i = run + 1;
+      }
+    }
+    if (n != 5 || ends[2] - ends[1] != 1 || ends[3] - ends[2] != 16 || ends[4] - ends[3] != 32) {
+      throw Error(ErrorCode::generic, "checksum manifest spill: a corrupt line");
+    }
+    const std::string_view f(fields);
+    RawEntry e;
+    e.file = f.substr(0, ends[0]);
+    e.path = f.substr(ends[0], ends[1] - ends[0]);
+    e.side = f[ends[1]] == '1' ? 1 : 0;
+    e.size = parse_fixed_hex(f.substr(ends[2], 16));
+    e.sha256 = reinterpret_cast<const unsigned char*>(fields.data() + ends[3]);
+    ++seen_[e.side];
+    each(e);
+  });
+}
+
+void ItemSpill::for_each(const std::function<void(const crypto::ChecksumEntry&, int side)>& each) {
+  for_each_raw([&](const RawEntry& r) {
+    crypto::ChecksumEntry e{std::string(r.file), std::string(r.path), r.size, to_hex(r.sha256, 32)};
+    each(e, r.side);
   });
 }
 
@@ -72,9 +172,45 @@ void append_entry(std::string& out, const crypto::ChecksumEntry& e, bool item) {
   json::marshal_to(crypto::checksum_entry_json(e, item), out, {.sort_keys = false});
 }
 
+// A string json::marshal writes as it is between quotes (core/json.cpp's plain_ascii: Go escapes
+// control bytes, '"', '\\', '<', '>', '&'; and bytes from 0x80 are checked as UTF-8 there).
+bool json_plain(std::string_view s) {
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&') return false;
+  }
+  return true;
+}
+
+// An item entry as append_entry writes it, without a json::object or a hex string per item; through
+// append_entry when a name needs JSON's escapes.
+void append_item(std::string& out, const ItemSpill::RawEntry& e) {
+  if (!json_plain(e.file) || !json_plain(e.path)) {
+    append_entry(out, crypto::ChecksumEntry{std::string(e.file), std::string(e.path), e.size, to_hex(e.sha256, 32)}, true);
+    return;
+  }
+  out += "{\"tarball\":\"";
+  out += e.file;
+  out += "\",\"path\":\"";
+  out += e.path;
+  out += "\",\"size\":";
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof digits, e.size).ptr;
+  out.append(digits, end);
+  out += ",\"sha256\":\"";
+  for (int i = 0; i < 32; ++i) {
+    out.push_back(kHexDigits[e.sha256[i] >> 4]);
+    out.push_back(kHexDigits[e.sha256[i] & 0xF]);
+  }
+  out += "\"}";
+}
+
 }  // namespace
 
-void write_manifest(OutputStream& out, std::vector<crypto::ChecksumEntry> files, ItemSpill* items) {
+namespace {
+
+// The manifest up to its items' entries.
+std::string manifest_head(std::vector<crypto::ChecksumEntry> files) {
   std::sort(files.begin(), files.end(), entry_less);
   std::string buf = "{\n  \"version\": 1,\n  \"files\": [";
   for (std::size_t i = 0; i < files.size(); ++i) {
@@ -83,26 +219,72 @@ void write_manifest(OutputStream& out, std::vector<crypto::ChecksumEntry> files,
   }
   buf += files.empty() ? "]" : "\n  ]";
   buf += ",\n  \"items\": [";
+  return buf;
+}
+
+std::string_view manifest_tail(bool any_item) { return any_item ? "\n  ]\n}\n" : "]\n}\n"; }
+
+}  // namespace
+
+bool write_items(ItemSpill& items, const std::function<void(std::string_view)>& out) {
   bool first = true;
-  if (items) {
-    std::string last_file, last_path;
-    items->for_each([&](const crypto::ChecksumEntry& e, int) {
-      // An item written twice (not done by the tar writer): its first entry, as a manifest lists each once.
-      if (!first && e.file == last_file && e.path == last_path) return;
-      last_file = e.file;
-      last_path = e.path;
-      buf += first ? "\n    " : ",\n    ";
-      first = false;
-      append_entry(buf, e, true);
-      if (buf.size() >= 64 * 1024) {
-        out.write(buf.data(), buf.size());
-        buf.clear();
-      }
-    });
+  std::string buf, last_file, last_path;
+  items.for_each_raw([&](const ItemSpill::RawEntry& e) {
+    // An item written twice (not done by the tar writer): its first entry, as a manifest lists each once.
+    if (!first && e.file == last_file && e.path == last_path) return;
+    last_file.assign(e.file);
+    last_path.assign(e.path);
+    buf += first ? "\n    " : ",\n    ";
+    first = false;
+    append_item(buf, e);
+    if (buf.size() >= 64 * 1024) {
+      out(buf);
+      buf.clear();
+    }
+  });
+  if (!buf.empty()) out(buf);
+  return !first;
+}
+
+void write_manifest(OutputStream& out, std::vector<crypto::ChecksumEntry> files, ItemSpill* items) {
+  std::string head = manifest_head(std::move(files));
+  out.write(head.data(), head.size());
+  bool any = items && write_items(*items, [&](std::string_view chunk) { out.write(chunk.data(), chunk.size()); });
+  std::string_view tail = manifest_tail(any);
+  out.write(tail.data(), tail.size());
+}
+
+PreparedItems::~PreparedItems() {
+  if (file) std::fclose(file);
+}
+
+std::unique_ptr<PreparedItems> prepare_items(ItemSpill& items) {
+  auto p = std::make_unique<PreparedItems>();
+  p->file = std::tmpfile();
+  if (!p->file) throw Error(ErrorCode::io, std::string("checksum manifest: cannot create a temporary file: ") + std::strerror(errno));
+  p->any = write_items(items, [&](std::string_view chunk) {
+    if (std::fwrite(chunk.data(), 1, chunk.size(), p->file) != chunk.size()) {
+      throw Error(ErrorCode::io, "checksum manifest: cannot write a temporary file");
+    }
+  });
+  if (std::fflush(p->file) != 0 || std::fseek(p->file, 0, SEEK_SET) != 0) {
+    throw Error(ErrorCode::io, "checksum manifest: cannot write a temporary file");
   }
-  buf += first ? "]" : "\n  ]";
-  buf += "\n}\n";
-  out.write(buf.data(), buf.size());
+  return p;
+}
+
+void write_manifest(OutputStream& out, std::vector<crypto::ChecksumEntry> files, PreparedItems& items) {
+  std::string head = manifest_head(std::move(files));
+  out.write(head.data(), head.size());
+  std::vector<char> buf(64 * 1024);
+  for (;;) {
+    std::size_t n = std::fread(buf.data(), 1, buf.size(), items.file);
+    if (n > 0) out.write(buf.data(), n);
+    if (n < buf.size()) break;
+  }
+  if (std::ferror(items.file)) throw Error(ErrorCode::io, "checksum manifest: cannot read a temporary file");
+  std::string_view tail = manifest_tail(items.any);
+  out.write(tail.data(), tail.size());
 }
 
 // ---- reading --------------------------------------------------------------------------------------
