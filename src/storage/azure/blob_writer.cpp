@@ -3,6 +3,8 @@
 // succeeds nothing is visible under the key, and the blocks of an abandoned upload are simply
 // never committed (the service discards uncommitted blocks after a week; there is no call to make).
 // This is the fix of velero#2301 (RequestBodyTooLarge): no request body exceeds the block size.
+// Blocks grow with the upload (AzureStoreOptions::block_size_doubling), so memory stays (max_parallel_blocks
+// + 1) × blockSizeInBytes for all but huge blobs while 50,000 blocks still hold terabytes.
 // The store's cancel check is made while blocks are awaited and before the commit; a cancelled
 // upload's blocks stay uncommitted and expire with the others.
 #include "storage/azure/responses.hpp"
@@ -20,6 +22,7 @@ namespace vbackup::storage::azure {
 namespace {
 
 constexpr std::size_t kMaxBlocks = 50000;  // blocks in one committed blob
+constexpr std::uint64_t kMaxBlockSize = 4000ull << 20;  // Put Block's limit since version 2019-12-12
 constexpr auto kCancelPoll = std::chrono::milliseconds(100);
 
 // A prefix unique to this upload, so two writers of the same blob never overwrite each other's
@@ -39,7 +42,8 @@ class BlobWriter final : public ObjectWriter {
         cancelled_(std::move(cancelled)),
         key_(std::move(key)),
         url_(service_->blob_url(key_)),
-        block_size_(static_cast<std::size_t>(service_->config().block_size)),
+        first_block_size_(service_->config().block_size),
+        block_size_(static_cast<std::size_t>(first_block_size_)),
         max_parallel_(std::max(1u, service_->options().max_parallel_blocks)),
         upload_id_(upload_id()) {}
 
@@ -94,6 +98,15 @@ class BlobWriter final : public ObjectWriter {
  private:
   std::string what() const { return service_->describe() + ": " + key_; }
 
+  // The size of block `number` (1-based): the first size, doubled every block_size_doubling blocks.
+  std::size_t block_size_of(std::size_t number) const {
+    std::uint64_t size = first_block_size_;
+    unsigned every = service_->options().block_size_doubling;
+    if (every == 0) return static_cast<std::size_t>(size);
+    for (std::size_t n = (number - 1) / every; n > 0 && size < kMaxBlockSize; --n) size *= 2;
+    return static_cast<std::size_t>(std::min(size, std::max(kMaxBlockSize, first_block_size_)));
+  }
+
   void check_cancelled() const {
     if (cancelled_ && cancelled_()) throw Error(ErrorCode::cancelled, what() + ": upload cancelled");
   }
@@ -109,8 +122,8 @@ class BlobWriter final : public ObjectWriter {
   void stage_buffer() {
     try {
       if (block_ids_.size() == kMaxBlocks) {
-        throw Error(ErrorCode::storage, what() + ": the object needs more than 50,000 blocks of " +
-                                            std::to_string(block_size_) + " bytes; raise blockSizeInBytes");
+        throw Error(ErrorCode::storage, what() + ": the object needs more than 50,000 blocks (blocks from " +
+                                            std::to_string(first_block_size_) + " bytes); raise blockSizeInBytes");
       }
       while (in_flight_.size() >= max_parallel_) reap_one();
       char suffix[16];
@@ -119,8 +132,9 @@ class BlobWriter final : public ObjectWriter {
       block_ids_.push_back(id);
       auto block = std::make_shared<const std::string>(std::move(buffer_));
       buffer_ = std::string();
-      buffer_.reserve(block_size_);  // a large upload: the next block fills completely
       std::size_t number = block_ids_.size();
+      block_size_ = block_size_of(number + 1);
+      buffer_.reserve(block_size_);  // a large upload: the next block fills completely
       in_flight_.push_back(std::async(std::launch::async, [service = service_, url = url_, key = key_, id, block, number] {
         put_block(*service, url, key, id, block, number);
       }));
@@ -169,7 +183,8 @@ class BlobWriter final : public ObjectWriter {
   std::shared_ptr<Service> service_;
   std::function<bool()> cancelled_;
   std::string key_, url_;
-  std::size_t block_size_;
+  std::uint64_t first_block_size_;
+  std::size_t block_size_;  // of the block being filled
   unsigned max_parallel_;
   std::string upload_id_;
   std::string buffer_;
