@@ -32,7 +32,6 @@ class S3Writer final : public storage::ObjectWriter {
  private:
   void flush_part();
   void wait_oldest();
-  void recycle(std::shared_ptr<std::string> data);
   void check_cancelled() const;
   void abort_upload() noexcept;
   template <typename F>
@@ -43,12 +42,7 @@ class S3Writer final : public storage::ObjectWriter {
   std::string buffer_;
   std::string upload_id_;
   int next_part_ = 1;
-  struct InFlight {
-    std::future<Part> part;
-    std::shared_ptr<std::string> data;  // ours too: reused once the upload lets go of it
-  };
-  std::deque<InFlight> in_flight_;
-  std::string spare_;  // a part buffer back from an upload, its capacity kept for the next part
+  std::deque<std::future<Part>> in_flight_;
   std::vector<Part> done_;
   bool committed_ = false, failed_ = false;
   std::uint64_t written_ = 0;
@@ -102,34 +96,19 @@ void S3Writer::flush_part() {
                                         " bytes); raise the part size");
   }
   const std::size_t parallelism = store_.config().upload_parallelism;
-  auto data = std::make_shared<std::string>(std::move(buffer_));
+  auto data = std::make_shared<const std::string>(std::move(buffer_));
   buffer_ = std::string();
   int number = next_part_++;
   if (parallelism <= 1) {
-    done_.push_back(store_.upload_part(key_, upload_id_, number, data));
-    recycle(std::move(data));
-    buffer_ = std::move(spare_);
+    done_.push_back(store_.upload_part(key_, upload_id_, number, std::move(data)));
     return;
   }
   // The buffer being filled counts against the bound, so at most parallelism - 1 parts upload
   // while the caller writes the next one.
   while (in_flight_.size() + 1 >= parallelism) wait_oldest();
-  std::future<Part> part = std::async(std::launch::async, [this, number, data = std::shared_ptr<const std::string>(data)]() mutable {
+  in_flight_.push_back(std::async(std::launch::async, [this, number, data = std::move(data)]() mutable {
     return store_.upload_part(key_, upload_id_, number, std::move(data));
-  });
-  in_flight_.push_back({std::move(part), std::move(data)});
-  // The next part fills a buffer an upload gave back, if there is one: parts reuse the same
-  // upload_parallelism buffers instead of a fresh allocation each (issue 17: a freed 5 MiB buffer
-  // is not always returned to the system at once, so fresh ones pile up in RSS).
-  buffer_ = std::move(spare_);
-}
-
-void S3Writer::recycle(std::shared_ptr<std::string> data) {
-  // Only if nothing else holds it (the HTTP client has dropped the request by now, but a buffer
-  // still referenced is simply left to its last owner).
-  if (data.use_count() != 1 || spare_.capacity() >= data->capacity()) return;
-  spare_ = std::move(*data);
-  spare_.clear();
+  }));
 }
 
 void S3Writer::check_cancelled() const {
@@ -139,11 +118,10 @@ void S3Writer::check_cancelled() const {
 void S3Writer::wait_oldest() {
   // Polled, so that a cancel is seen while a slow part goes up; the abort then waits for the parts
   // in flight (their requests cannot be interrupted) and aborts the upload.
-  while (in_flight_.front().part.wait_for(kCancelPoll) != std::future_status::ready) check_cancelled();
-  InFlight f = std::move(in_flight_.front());
+  while (in_flight_.front().wait_for(kCancelPoll) != std::future_status::ready) check_cancelled();
+  std::future<Part> f = std::move(in_flight_.front());
   in_flight_.pop_front();
-  done_.push_back(f.part.get());
-  recycle(std::move(f.data));
+  done_.push_back(f.get());
 }
 
 void S3Writer::commit() {
@@ -161,7 +139,6 @@ void S3Writer::commit() {
       upload_id_.clear();
     }
     buffer_ = std::string();
-    spare_ = std::string();
     committed_ = true;
   });
 }
@@ -169,13 +146,12 @@ void S3Writer::commit() {
 void S3Writer::abort_upload() noexcept {
   for (auto& f : in_flight_) {
     try {
-      f.part.get();
+      f.get();
     } catch (...) {
     }
   }
   in_flight_.clear();
   buffer_ = std::string();
-  spare_ = std::string();
   if (upload_id_.empty()) return;
   try {
     store_.abort_multipart(key_, upload_id_);
