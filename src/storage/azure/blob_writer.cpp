@@ -11,6 +11,7 @@
 #include "storage/azure/service.hpp"
 #include "storage/azure/sharedkey.hpp"
 #include "core/encoding.hpp"
+#include "core/mapped_buffer.hpp"
 #include "vbackup/error.hpp"
 
 #include <cstdio>
@@ -64,6 +65,11 @@ class BlobWriter final : public ObjectWriter {
     const char* p = static_cast<const char*>(data);
     while (size > 0) {
       if (buffer_.size() == block_size_) stage_buffer();
+      if (buffer_.capacity() < block_size_) {
+        ::vbackup::detail::MappedBuffer bigger(block_size_);
+        bigger.append(buffer_.data(), buffer_.size());
+        buffer_ = std::move(bigger);
+      }
       std::size_t n = std::min(size, block_size_ - buffer_.size());
       buffer_.append(p, n);
       p += n;
@@ -90,7 +96,7 @@ class BlobWriter final : public ObjectWriter {
       throw;
     }
     committed_ = true;
-    std::string().swap(buffer_);
+    buffer_ = ::vbackup::detail::MappedBuffer();
   }
 
   std::uint64_t bytes_written() const override { return written_; }
@@ -130,11 +136,9 @@ class BlobWriter final : public ObjectWriter {
       std::snprintf(suffix, sizeof suffix, "-%08zu", block_ids_.size());
       std::string id = base64_encode(upload_id_ + suffix);
       block_ids_.push_back(id);
-      auto block = std::make_shared<const std::string>(std::move(buffer_));
-      buffer_ = std::string();
+      auto block = std::make_shared<const ::vbackup::detail::MappedBuffer>(std::move(buffer_));
       std::size_t number = block_ids_.size();
-      block_size_ = block_size_of(number + 1);
-      buffer_.reserve(block_size_);  // a large upload: the next block fills completely
+      block_size_ = block_size_of(number + 1);  // the next block's buffer is mapped at its first byte
       in_flight_.push_back(std::async(std::launch::async, [service = service_, url = url_, key = key_, id, block, number] {
         put_block(*service, url, key, id, block, number);
       }));
@@ -145,26 +149,25 @@ class BlobWriter final : public ObjectWriter {
   }
 
   static void put_block(Service& service, const std::string& url, const std::string& key, const std::string& id,
-                        const std::shared_ptr<const std::string>& block, std::size_t number) {
+                        const std::shared_ptr<const ::vbackup::detail::MappedBuffer>& block, std::size_t number) {
     std::string operation = "Put Block " + std::to_string(number) + " of " + key;
     http::Request req = service.request("PUT", url + "?comp=block&blockid=" + url_encode(id, false), operation);
-    req.headers.set("Content-MD5", content_md5(*block));  // the service checks the bytes it got
+    req.headers.set("Content-MD5", content_md5(block->view()));  // the service checks the bytes it got
     req.content_length = block->size();
-    req.body_source = [block] { return std::make_unique<SharedBufferInputStream>(block); };
+    req.body_source = [block] { return std::make_unique<::vbackup::detail::MappedBufferInputStream>(block); };
     http::Response resp = service.client().send(std::move(req));
     if (resp.status != 201) throw service.failure(resp, operation, key);
   }
 
   void put_blob() {
     std::string operation = "Put Blob " + key_;
-    auto body = std::make_shared<const std::string>(std::move(buffer_));
-    buffer_ = std::string();
+    auto body = std::make_shared<const ::vbackup::detail::MappedBuffer>(std::move(buffer_));
     http::Request req = service_->request("PUT", url_, operation);
     req.headers.set("x-ms-blob-type", "BlockBlob");
     req.headers.set("Content-Type", "application/octet-stream");
-    req.headers.set("Content-MD5", content_md5(*body));
+    req.headers.set("Content-MD5", content_md5(body->view()));
     req.content_length = body->size();
-    req.body_source = [body] { return std::make_unique<SharedBufferInputStream>(body); };
+    req.body_source = [body] { return std::make_unique<::vbackup::detail::MappedBufferInputStream>(body); };
     http::Response resp = service_->client().send(std::move(req));
     if (resp.status != 201) throw service_->failure(resp, operation, key_);
   }
@@ -187,7 +190,7 @@ class BlobWriter final : public ObjectWriter {
   std::size_t block_size_;  // of the block being filled
   unsigned max_parallel_;
   std::string upload_id_;
-  std::string buffer_;
+  ::vbackup::detail::MappedBuffer buffer_;  // the block being filled (core/mapped_buffer.hpp: why not a string)
   std::vector<std::string> block_ids_;
   std::deque<std::future<void>> in_flight_;
   std::uint64_t written_ = 0;

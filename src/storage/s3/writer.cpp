@@ -39,7 +39,7 @@ class S3Writer final : public storage::ObjectWriter {
 
   S3Store& store_;
   std::string key_;
-  std::string buffer_;
+  detail::MappedBuffer buffer_;  // the part being filled (core/mapped_buffer.hpp: why not a string)
   std::string upload_id_;
   int next_part_ = 1;
   std::deque<std::future<Part>> in_flight_;
@@ -78,7 +78,11 @@ void S3Writer::write(const void* data, std::size_t size) {
         flush_part();
         part_size = static_cast<std::size_t>(part_size_of(store_.config(), next_part_));
       }
-      if (buffer_.capacity() < part_size) buffer_.reserve(part_size);
+      if (buffer_.capacity() < part_size) {
+        detail::MappedBuffer bigger(part_size);
+        bigger.append(buffer_.data(), buffer_.size());
+        buffer_ = std::move(bigger);
+      }
       std::size_t n = std::min(size, part_size - buffer_.size());
       buffer_.append(p, n);
       p += n;
@@ -96,8 +100,7 @@ void S3Writer::flush_part() {
                                         " bytes); raise the part size");
   }
   const std::size_t parallelism = store_.config().upload_parallelism;
-  auto data = std::make_shared<const std::string>(std::move(buffer_));
-  buffer_ = std::string();
+  auto data = std::make_shared<const detail::MappedBuffer>(std::move(buffer_));
   int number = next_part_++;
   if (parallelism <= 1) {
     done_.push_back(store_.upload_part(key_, upload_id_, number, std::move(data)));
@@ -129,7 +132,7 @@ void S3Writer::commit() {
   guarded([&] {
     check_cancelled();
     if (upload_id_.empty()) {
-      store_.put_object(key_, std::make_shared<const std::string>(std::move(buffer_)));
+      store_.put_object(key_, std::make_shared<const detail::MappedBuffer>(std::move(buffer_)));
     } else {
       if (!buffer_.empty()) flush_part();
       while (!in_flight_.empty()) wait_oldest();
@@ -138,7 +141,7 @@ void S3Writer::commit() {
       store_.complete_multipart(key_, upload_id_, done_);
       upload_id_.clear();
     }
-    buffer_ = std::string();
+    buffer_ = detail::MappedBuffer();
     committed_ = true;
   });
 }
@@ -151,7 +154,7 @@ void S3Writer::abort_upload() noexcept {
     }
   }
   in_flight_.clear();
-  buffer_ = std::string();
+  buffer_ = detail::MappedBuffer();
   if (upload_id_.empty()) return;
   try {
     store_.abort_multipart(key_, upload_id_);
@@ -172,18 +175,18 @@ std::uint64_t part_size_of(const Config& config, int number) {
   return std::min(size, std::max(kMaxPartSize, config.part_size));
 }
 
-void S3Store::put_object(const std::string& key, std::shared_ptr<const std::string> data) {
+void S3Store::put_object(const std::string& key, std::shared_ptr<const detail::MappedBuffer> data) {
   std::string what = "PUT " + name(key);
   http::Request r = request("PUT", key, {}, what);
   add_object_headers(r);
   if (!cfg_.checksum_algorithm.empty()) {
     // Both headers, as the AWS SDKs send them (moto records the checksum only with the second).
-    r.headers.set(checksum_header(cfg_.checksum_algorithm), checksum_base64(cfg_.checksum_algorithm, *data));
+    r.headers.set(checksum_header(cfg_.checksum_algorithm), checksum_base64(cfg_.checksum_algorithm, data->view()));
     r.headers.set("x-amz-sdk-checksum-algorithm", cfg_.checksum_algorithm);
   }
-  std::string hash = sha256_hex(*data);
+  std::string hash = sha256_hex(data->view());
   r.content_length = data->size();
-  r.body_source = [data] { return std::make_unique<SharedBufferInputStream>(data); };
+  r.body_source = [data] { return std::make_unique<detail::MappedBufferInputStream>(data); };
   http::Response resp = send(std::move(r), hash);
   if (resp.status != 200) throw error_from(resp, resp.body, what);
 }
@@ -207,20 +210,20 @@ std::string S3Store::create_multipart(const std::string& key) {
 }
 
 Part S3Store::upload_part(const std::string& key, const std::string& upload_id, int number,
-                          std::shared_ptr<const std::string> data) {
+                          std::shared_ptr<const detail::MappedBuffer> data) {
   std::string what = "UploadPart " + name(key) + " part " + std::to_string(number);
   http::Request r = request("PUT", key, {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}}, what);
   add_sse_c(r);
   Part part;
   part.number = number;
   if (!cfg_.checksum_algorithm.empty()) {
-    part.checksum = checksum_base64(cfg_.checksum_algorithm, *data);
+    part.checksum = checksum_base64(cfg_.checksum_algorithm, data->view());
     r.headers.set(checksum_header(cfg_.checksum_algorithm), part.checksum);
     r.headers.set("x-amz-sdk-checksum-algorithm", cfg_.checksum_algorithm);
   }
-  std::string hash = sha256_hex(*data);
+  std::string hash = sha256_hex(data->view());
   r.content_length = data->size();
-  r.body_source = [data] { return std::make_unique<SharedBufferInputStream>(data); };
+  r.body_source = [data] { return std::make_unique<detail::MappedBufferInputStream>(data); };
   http::Response resp = send(std::move(r), hash);
   if (resp.status != 200) throw error_from(resp, resp.body, what);
   part.etag = resp.headers.get("ETag").value_or("");
