@@ -1,4 +1,4 @@
-// The S3 writer's part sizes (issue 17: a backup to S3 under 64 MiB): 5 MiB parts, 3 in memory,
+// The S3 writer's part sizes (issue 17: a backup to S3 under 64 MiB): 5 MiB parts, 2 in memory,
 // doubling every part_size_doubling parts so S3's 10,000 parts still reach its 5 TiB object limit;
 // multipart uploads at these sizes round-trip byte-exact through moto and `aws s3api` sees the parts.
 #include "s3_emulators.hpp"
@@ -33,7 +33,7 @@ std::vector<std::uint64_t> part_sizes(const Emulator& e, const std::string& key,
 TEST_CASE("S3 part sizes: 5 MiB, doubling every 1000 parts, 10,000 parts reach 5 TiB, none over 5 GiB") {
   s3::Config c;
   CHECK(c.part_size == 5u << 20);  // S3's minimum for all parts but the last
-  CHECK(c.upload_parallelism == 3);
+  CHECK(c.upload_parallelism == 2);
   CHECK(s3::part_size_of(c, 1) == 5u << 20);
   CHECK(s3::part_size_of(c, 1000) == 5u << 20);
   CHECK(s3::part_size_of(c, 1001) == 10u << 20);
@@ -47,8 +47,8 @@ TEST_CASE("S3 part sizes: 5 MiB, doubling every 1000 parts, 10,000 parts reach 5
     total += size;
   }
   CHECK(total >= 5ull * 1000 * 1000 * 1000 * 1000);  // S3's largest object, 5 TB
-  // Memory per writer below 4.9 GiB: 3 parts of 5 MiB.
-  CHECK(c.upload_parallelism * s3::part_size_of(c, 999) == 15u << 20);
+  // Memory per writer below 4.9 GiB: 2 parts of 5 MiB.
+  CHECK(c.upload_parallelism * s3::part_size_of(c, 999) == 10u << 20);
   c.part_size_doubling = 0;  // fixed parts: 10,000 × 5 MiB, about 48.8 GiB at most
   CHECK(s3::part_size_of(c, 10000) == 5u << 20);
   c.part_size = 6ull << 30;  // a configured part above S3's limit stays as configured (S3 will refuse it)
@@ -56,7 +56,7 @@ TEST_CASE("S3 part sizes: 5 MiB, doubling every 1000 parts, 10,000 parts reach 5
 }
 
 TEST_CASE("moto: a multipart upload at the default part sizes round-trips byte-exact") {
-  auto store = moto().store(moto().config());  // defaults: 5 MiB parts, 3 in memory
+  auto store = moto().store(moto().config());  // defaults: 5 MiB parts, 2 in memory
   std::string data = random_bytes((17 << 20) + 4321, 17);  // 4 parts, the last one short
   std::string key = "parts/default.bin";
   {
