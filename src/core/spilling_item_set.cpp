@@ -14,7 +14,10 @@ bool SpillingItemSet::insert(std::string_view key) {
   if (!disk_ && memory_.size() < memory_items_) return memory_.insert(key);
   if (!disk_) {
     std::filesystem::path dir = directory_.empty() ? std::filesystem::temp_directory_path() : directory_;
-    std::uint64_t rest = expected_ > memory_items_ ? expected_ - memory_items_ : 0;
+    // Sized once: from the estimate, or, without one, for a million keys (a 32 MiB sparse table
+    // file): doubling the table on the way re-inserts every key with a read and a write each,
+    // which cost 6 CPU-s at 1M (docs/benchmarks.md, issue 17 session 6).
+    std::uint64_t rest = expected_ == 0 ? kUnknownDiskItems : expected_ > memory_items_ ? expected_ - memory_items_ : 0;
     disk_ = std::make_unique<DiskItemSet>(dir, std::max<std::uint64_t>(rest, memory_items_), "vbackup-backed-up-",
                                           "backed-up-items set");
   }

@@ -20,6 +20,8 @@ class SpillingItemSet {
  public:
   // 64Ki keys in memory: about 1.2 MiB, at most.
   static constexpr std::size_t kDefaultMemoryItems = 1 << 16;
+  // The disk part's size without an estimate (expect(0)): a million keys.
+  static constexpr std::uint64_t kUnknownDiskItems = 1 << 20;
 
   // `directory`: where the disk part's files go once the memory part is full (empty: the system's
   // temporary directory, TMPDIR); created unlinked, as the restore's (core/temp_file.hpp).
