@@ -87,14 +87,19 @@ def curl_list_everything(url, paths, scratch, wire):
     return time.monotonic() - t
 
 
+LAST_CPU = [0.0]  # user + system seconds of the last timed_rss command (printed per run)
+
+
 def timed_rss(cmd, env):
-    """Wall time and peak RSS (MiB) of a command, with GNU time."""
+    """Wall time and peak RSS (MiB) of a command, with GNU time (its CPU seconds in LAST_CPU)."""
     t = time.monotonic()
-    p = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True, env=env)
+    p = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", *cmd], capture_output=True, text=True, env=env)
     wall = time.monotonic() - t
     if p.returncode not in (0, 2):
         raise SystemExit(f"{' '.join(cmd)} failed: {p.stderr[-2000:]}")
-    return wall, int(p.stderr.strip().splitlines()[-1]) / 1024
+    rss, user, system = p.stderr.strip().splitlines()[-1].split()
+    LAST_CPU[0] = float(user) + float(system)
+    return wall, int(rss) / 1024
 
 
 def bench_wire(n, wire, url, kinds, paths, kc, a, moto, scratch):
@@ -111,7 +116,8 @@ def bench_wire(n, wire, url, kinds, paths, kc, a, moto, scratch):
         c, r = backup(f"b{n}-{wire}-{i}", f"file://{loc}", {})
         c_s.append(c)
         rss.append(r)
-        print(f"  {n:,} {wire}: (a) curl LIST {a_s[-1]:.2f} s, (c) vbackup → file {c:.2f} s, {r:.1f} MiB",
+        print(f"  {n:,} {wire}: (a) curl LIST {a_s[-1]:.2f} s, (c) vbackup → file {c:.2f} s, {r:.1f} MiB, "
+              f"{LAST_CPU[0]:.2f} CPU-s, load {os.getloadavg()[0]:.1f}",
               flush=True)
     row.update(a=statistics.median(a_s), c=statistics.median(c_s), rss=max(rss), runs=len(a_s))
     row["tarball_mb"] = (loc / "backups" / f"b{n}-{wire}-0" / f"b{n}-{wire}-0.tar.gz").stat().st_size / 1e6
@@ -124,7 +130,8 @@ def bench_wire(n, wire, url, kinds, paths, kc, a, moto, scratch):
         print(f"  {n:,} {wire}: (b) kubectl | gzip {row['b']:.1f} s", flush=True)
     if moto is not None:
         row["c_s3"], row["rss_s3"] = backup(f"b{n}-{wire}-s3", moto.location, moto.env)
-        print(f"  {n:,} {wire}: (c) vbackup → moto {row['c_s3']:.1f} s, {row['rss_s3']:.1f} MiB", flush=True)
+        print(f"  {n:,} {wire}: (c) vbackup → moto {row['c_s3']:.1f} s, {row['rss_s3']:.1f} MiB, "
+              f"{LAST_CPU[0]:.2f} CPU-s, load {os.getloadavg()[0]:.1f}", flush=True)
     row["load_after"] = os.getloadavg()[0]
     return row
 

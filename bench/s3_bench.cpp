@@ -1,7 +1,9 @@
 // Upload and download throughput of the S3 store through moto server and s3rver, next to
 // `aws s3 cp` (aws-cli v2) of the same bytes in the same run, with the peak RSS growth of our side.
 //
-//   ninja -C build src/storage/s3/s3_bench && VBK_SOURCE_ROOT=$PWD build/src/storage/s3/s3_bench [MiB]
+//   ninja -C build src/storage/s3/s3_bench && VBK_SOURCE_ROOT=$PWD build/src/storage/s3/s3_bench [MiB [part MiB parts]]
+//
+// With a part size and a part count (upload_parallelism), those instead of the defaults.
 //
 // The object (default 256 MiB) is generated on the fly for our upload and hashed on the fly on
 // download, so the bench itself holds no copy of it; aws reads and writes a file of the same bytes.
@@ -48,6 +50,8 @@ struct Sha {
   }
 };
 
+std::size_t g_part_mib = 0, g_parallelism = 0;  // 0: the defaults
+
 void bench(const Emulator& e, std::size_t mib) {
   const std::size_t size = mib << 20;
   std::string chunk = random_bytes(1 << 20, 7);
@@ -61,7 +65,10 @@ void bench(const Emulator& e, std::size_t mib) {
   for (std::size_t i = 0; i < mib; ++i) expected.update(chunk.data(), chunk.size());
   std::string want = expected.hex();
 
-  auto store = e.store();
+  s3::Config config = e.config();
+  if (g_part_mib) config.part_size = g_part_mib << 20;
+  if (g_parallelism) config.upload_parallelism = g_parallelism;
+  auto store = e.store(config);
   store->put("bench/warm-up", "x");
   reset_peak();
   long base = status_kib("VmRSS:");
@@ -115,7 +122,14 @@ void bench(const Emulator& e, std::size_t mib) {
 int main(int argc, char** argv) {
   std::size_t mib = argc > 1 ? std::stoul(argv[1]) : 256;
   try {
-    std::printf("S3 store, %zu MiB object, part size 10 MiB, 4 parts in memory; ratio = aws time / our time\n", mib);
+    if (argc > 3) {
+      g_part_mib = std::stoul(argv[2]);
+      g_parallelism = std::stoul(argv[3]);
+    }
+    s3::Config d;
+    std::printf("S3 store, %zu MiB object, part size %zu MiB, %zu parts in memory; ratio = aws time / our time\n", mib,
+                g_part_mib ? g_part_mib : static_cast<std::size_t>(d.part_size >> 20),
+                g_parallelism ? g_parallelism : d.upload_parallelism);
     bench(moto(), mib);
     bench(s3rver(), mib);
   } catch (const std::exception& e) {

@@ -201,6 +201,7 @@ void Runner::collect() {
   const Discovery& d = source_.discovery();
   auto order = velero_collection_order(d, [&](const ApiResource& r) { return resources_->should_include(r.group_resource()); });
   estimate_total(order);
+  backed_up_.expect(static_cast<std::uint64_t>(std::max<std::int64_t>(estimated_total_, 0)));  // sizes its disk part once
   for (const ApiResource& r : order) {
     // Namespace objects are decided once every item is in (spec §5.10), see back_up_namespaces().
     if (r.group.empty() && r.name == "namespaces") continue;

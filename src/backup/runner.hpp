@@ -4,7 +4,7 @@
 
 #include "backup/actions.hpp"
 #include "backup/csi_snapshots.hpp"
-#include "core/item_set.hpp"
+#include "core/spilling_item_set.hpp"
 #include "filter/filter.hpp"
 #include "operations/operation_log.hpp"
 #include "policies/resource_policies.hpp"
@@ -76,7 +76,9 @@ class Runner {
   bool selector_set_ = false;
   bool full_backup_hint_ = false;  // the user's lists ask for a full backup (full_backup_requested, spec §9.1)
   std::vector<Namespace> cluster_namespaces_;
-  ItemSet backed_up_;  // spec §5.8 check 6, about 18 bytes an item
+  // spec §5.8 check 6: the first 64Ki keys in memory (about 1.2 MiB), the rest on disk in the
+  // system's temporary directory (issue 17: memory flat to 1M items and beyond).
+  SpillingItemSet backed_up_;
   std::set<std::string> namespaces_with_items_;
   std::set<std::string> resources_with_items_;
   std::map<std::string, std::string> non_preferred_;  // group resource → version seen, for one warning each

@@ -140,7 +140,7 @@ std::vector<json::object> PortLookup::list(std::string_view group_resource, std:
 Restorer::Restorer(velero::Restore& restore, const RestoreOptions& options, ClusterTarget& target,
                    restore::BackupContents& contents, OperationLog& log)
     : restore_(restore), options_(options), target_(target), contents_(contents), log_(log), lookup_(target),
-      restored_(std::make_unique<restore::detail::RestoredSet>(
+      restored_(std::make_unique<vbackup::detail::DiskItemSet>(
           options.spool_dir.empty() ? std::filesystem::temp_directory_path() : std::filesystem::path(options.spool_dir),
           contents.total_items())) {}
 

@@ -10,7 +10,7 @@
 #include "vbackup/velero_volumes.hpp"
 #include "restore/modifiers/resource_modifiers.hpp"
 #include "restore/plan/backup_contents.hpp"
-#include "restore/plan/restored_set.hpp"
+#include "core/disk_item_set.hpp"
 #include "restore/plan/selection.hpp"
 #include "restore/plan/version_choice.hpp"
 #include "filter/filter.hpp"
@@ -131,7 +131,7 @@ class Restorer {
   velero::Result errors_, warnings_;
   // restore §2.3 step 4, keyed apiVersion/Kind|namespace|name: on disk under the spool directory
   // (issue 17), sized from the backup's item count.
-  std::unique_ptr<restore::detail::RestoredSet> restored_;
+  std::unique_ptr<vbackup::detail::DiskItemSet> restored_;
   std::set<std::string, std::less<>> pvs_to_provision_;
   std::set<std::string> created_pvcs_;  // "<ns>/<name>" recorded created, for finalize_volumes
   std::set<std::string> namespaces_ensured_;

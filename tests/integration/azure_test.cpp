@@ -629,3 +629,27 @@ TEST_CASE("azure: https with the location's caCert; without it the server's cert
   CHECK(code == ErrorCode::storage);
   CHECK(msg.find("certificate") != std::string::npos);
 }
+
+// ---- brief "s6-bkmem" (issue 17): block sizes that keep a backup under 64 MiB ----------------------
+TEST_CASE("azure: blobs of 4 MiB blocks by default, and blocks that grow during the upload, read back byte-exact") {
+  std::string c = create_container("blocksizes");
+  CHECK(AzureStoreOptions{}.max_parallel_blocks == 2);  // (2 + 1) × 4 MiB in memory per writer
+  auto store = open_store(c);  // no blockSizeInBytes: 4 MiB blocks
+  auto w = store->open_write("backups/d/d.tar.gz");
+  std::string sha = write_pattern(*w, 3, (13 << 20) + 5);  // 4 blocks, the last one short
+  w->commit();
+  CHECK(python("sha256 " + c + " backups/d/d.tar.gz") == sha + "\n");
+
+  AzureStoreOptions growing;
+  growing.block_size_doubling = 2;  // 1, 1, 2, 2, 4 MiB, …
+  auto store2 = open_store(c, {{"blockSizeInBytes", std::to_string(1 << 20)}}, growing);
+  auto w2 = store2->open_write("backups/g/g.tar.gz");
+  std::string sha2 = write_pattern(*w2, 4, (11 << 20) + 77);  // 1+1+2+2+4 MiB, then 1 MiB + 77 bytes
+  w2->commit();
+  CHECK(w2->bytes_written() == (11u << 20) + 77);
+  CHECK(python("sha256 " + c + " backups/g/g.tar.gz") == sha2 + "\n");
+  auto in = store2->get("backups/g/g.tar.gz", {(2 << 20) - 3, 6});  // across the second and third blocks
+  Pattern p(4);
+  std::string all = p.take((11 << 20) + 77);
+  CHECK(read_all(*in, 100, "range") == all.substr((2 << 20) - 3, 6));
+}

@@ -382,7 +382,7 @@ TEST_CASE("config: the plugin's keys are accepted; resourceGroup and subscriptio
 TEST_CASE("config: the default endpoint follows AZURE_CLOUD_NAME; a bare storageAccountURI host means https") {
   std::map<std::string, std::string> base{{"storageAccount", "acct"}, {"storageAccountKeyEnvVar", "K"}};
   CHECK(parse_azure_config(azure_location(base)).endpoint == "https://acct.blob.core.windows.net");
-  CHECK(parse_azure_config(azure_location(base)).block_size == 8u << 20);
+  CHECK(parse_azure_config(azure_location(base)).block_size == 4u << 20);  // ours (issue 17), not the plugin's 100 MiB
   {
     EnvVar cloud("AZURE_CLOUD_NAME", "AzureChinaCloud");
     CHECK(parse_azure_config(azure_location(base)).endpoint == "https://acct.blob.core.chinacloudapi.cn");

@@ -243,7 +243,8 @@ TEST_CASE("config: Velero AWS plugin keys are read with their names and Go's Par
   CHECK(c.credentials_file == "/creds");
   CHECK(c.server_side_encryption == "AES256");
   CHECK(c.checksum_algorithm == "CRC32");  // absent key: the plugin's default
-  CHECK(c.part_size == 10u << 20);
+  CHECK(c.part_size == 5u << 20);  // ours (issue 17): 5 MiB parts, 2 in memory
+  CHECK(c.upload_parallelism == 2);
 }
 
 TEST_CASE("config: checksumAlgorithm present but empty disables checksums (velero#7534); unknown is refused") {

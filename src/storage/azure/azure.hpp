@@ -30,10 +30,11 @@ struct AzureConfig {
                                  // that take precedence over the environment (godotenv.Overload)
   std::string credentials_text;    // the BSL's spec.credential (Location::credentials): read as that file
   std::string credentials_source;  // names it in messages
-  // blockSizeInBytes: 1 .. 4000 MiB. The default is 8 MiB, not the plugin's 100 MiB, to bound memory:
-  // a writer holds at most (max_parallel_blocks + 1) blocks, 40 MiB by default; 50,000 blocks of 8 MiB
-  // allow objects up to 390 GiB.
-  std::uint64_t block_size = 8 << 20;
+  // blockSizeInBytes: 1 .. 4000 MiB, the size of the first blocks (AzureStoreOptions::
+  // block_size_doubling grows them). The default is 4 MiB, not the plugin's 100 MiB, to bound memory
+  // (issue 17: a backup under 64 MiB): a writer holds at most (max_parallel_blocks + 1) blocks,
+  // 12 MiB by default below 19.5 GiB; doubling every 5000 blocks, 50,000 blocks reach 20 TiB.
+  std::uint64_t block_size = 4 << 20;
   std::string ca_cert;                  // caCert (PEM), trusted in addition to the system store
   // requestTimeout (ours; the plugin refuses the key): the longest one request may wait for the
   // service, its retries included ("30s", "1m", "0" for no limit); time while bytes move is not counted.
@@ -50,8 +51,12 @@ struct AzureConfig {
 AzureConfig parse_azure_config(const Location& location);
 
 struct AzureStoreOptions {
-  unsigned max_parallel_blocks = 4;  // Put Block requests in flight per upload; memory per writer
+  unsigned max_parallel_blocks = 2;  // Put Block requests in flight per upload; memory per writer
                                      // is at most (this + 1) × block size
+  // Blocks double every this many blocks of an upload (0: never), at most 4000 MiB each: the
+  // 50,000 blocks of a blob then hold far more than 50,000 × blockSizeInBytes, as rclone and the AWS
+  // SDKs grow their parts.
+  unsigned block_size_doubling = 5000;
   unsigned list_page_size = 5000;    // maxresults of each List Blobs request (the service maximum)
   int max_attempts = 5;              // per request (HTTP retries) and per download drop (resumes)
   std::function<void(std::string_view line)> log;  // retries and resumes; never headers or keys

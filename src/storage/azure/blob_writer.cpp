@@ -3,12 +3,15 @@
 // succeeds nothing is visible under the key, and the blocks of an abandoned upload are simply
 // never committed (the service discards uncommitted blocks after a week; there is no call to make).
 // This is the fix of velero#2301 (RequestBodyTooLarge): no request body exceeds the block size.
+// Blocks grow with the upload (AzureStoreOptions::block_size_doubling), so memory stays (max_parallel_blocks
+// + 1) × blockSizeInBytes for all but huge blobs while 50,000 blocks still hold terabytes.
 // The store's cancel check is made while blocks are awaited and before the commit; a cancelled
 // upload's blocks stay uncommitted and expire with the others.
 #include "storage/azure/responses.hpp"
 #include "storage/azure/service.hpp"
 #include "storage/azure/sharedkey.hpp"
 #include "core/encoding.hpp"
+#include "core/mapped_buffer.hpp"
 #include "vbackup/error.hpp"
 
 #include <cstdio>
@@ -20,6 +23,7 @@ namespace vbackup::storage::azure {
 namespace {
 
 constexpr std::size_t kMaxBlocks = 50000;  // blocks in one committed blob
+constexpr std::uint64_t kMaxBlockSize = 4000ull << 20;  // Put Block's limit since version 2019-12-12
 constexpr auto kCancelPoll = std::chrono::milliseconds(100);
 
 // A prefix unique to this upload, so two writers of the same blob never overwrite each other's
@@ -39,7 +43,8 @@ class BlobWriter final : public ObjectWriter {
         cancelled_(std::move(cancelled)),
         key_(std::move(key)),
         url_(service_->blob_url(key_)),
-        block_size_(static_cast<std::size_t>(service_->config().block_size)),
+        first_block_size_(service_->config().block_size),
+        block_size_(static_cast<std::size_t>(first_block_size_)),
         max_parallel_(std::max(1u, service_->options().max_parallel_blocks)),
         upload_id_(upload_id()) {}
 
@@ -60,6 +65,11 @@ class BlobWriter final : public ObjectWriter {
     const char* p = static_cast<const char*>(data);
     while (size > 0) {
       if (buffer_.size() == block_size_) stage_buffer();
+      if (buffer_.capacity() < block_size_) {
+        ::vbackup::detail::MappedBuffer bigger(block_size_);
+        bigger.append(buffer_.data(), buffer_.size());
+        buffer_ = std::move(bigger);
+      }
       std::size_t n = std::min(size, block_size_ - buffer_.size());
       buffer_.append(p, n);
       p += n;
@@ -86,13 +96,22 @@ class BlobWriter final : public ObjectWriter {
       throw;
     }
     committed_ = true;
-    std::string().swap(buffer_);
+    buffer_ = ::vbackup::detail::MappedBuffer();
   }
 
   std::uint64_t bytes_written() const override { return written_; }
 
  private:
   std::string what() const { return service_->describe() + ": " + key_; }
+
+  // The size of block `number` (1-based): the first size, doubled every block_size_doubling blocks.
+  std::size_t block_size_of(std::size_t number) const {
+    std::uint64_t size = first_block_size_;
+    unsigned every = service_->options().block_size_doubling;
+    if (every == 0) return static_cast<std::size_t>(size);
+    for (std::size_t n = (number - 1) / every; n > 0 && size < kMaxBlockSize; --n) size *= 2;
+    return static_cast<std::size_t>(std::min(size, std::max(kMaxBlockSize, first_block_size_)));
+  }
 
   void check_cancelled() const {
     if (cancelled_ && cancelled_()) throw Error(ErrorCode::cancelled, what() + ": upload cancelled");
@@ -109,18 +128,17 @@ class BlobWriter final : public ObjectWriter {
   void stage_buffer() {
     try {
       if (block_ids_.size() == kMaxBlocks) {
-        throw Error(ErrorCode::storage, what() + ": the object needs more than 50,000 blocks of " +
-                                            std::to_string(block_size_) + " bytes; raise blockSizeInBytes");
+        throw Error(ErrorCode::storage, what() + ": the object needs more than 50,000 blocks (blocks from " +
+                                            std::to_string(first_block_size_) + " bytes); raise blockSizeInBytes");
       }
       while (in_flight_.size() >= max_parallel_) reap_one();
       char suffix[16];
       std::snprintf(suffix, sizeof suffix, "-%08zu", block_ids_.size());
       std::string id = base64_encode(upload_id_ + suffix);
       block_ids_.push_back(id);
-      auto block = std::make_shared<const std::string>(std::move(buffer_));
-      buffer_ = std::string();
-      buffer_.reserve(block_size_);  // a large upload: the next block fills completely
+      auto block = std::make_shared<const ::vbackup::detail::MappedBuffer>(std::move(buffer_));
       std::size_t number = block_ids_.size();
+      block_size_ = block_size_of(number + 1);  // the next block's buffer is mapped at its first byte
       in_flight_.push_back(std::async(std::launch::async, [service = service_, url = url_, key = key_, id, block, number] {
         put_block(*service, url, key, id, block, number);
       }));
@@ -131,26 +149,25 @@ class BlobWriter final : public ObjectWriter {
   }
 
   static void put_block(Service& service, const std::string& url, const std::string& key, const std::string& id,
-                        const std::shared_ptr<const std::string>& block, std::size_t number) {
+                        const std::shared_ptr<const ::vbackup::detail::MappedBuffer>& block, std::size_t number) {
     std::string operation = "Put Block " + std::to_string(number) + " of " + key;
     http::Request req = service.request("PUT", url + "?comp=block&blockid=" + url_encode(id, false), operation);
-    req.headers.set("Content-MD5", content_md5(*block));  // the service checks the bytes it got
+    req.headers.set("Content-MD5", content_md5(block->view()));  // the service checks the bytes it got
     req.content_length = block->size();
-    req.body_source = [block] { return std::make_unique<SharedBufferInputStream>(block); };
+    req.body_source = [block] { return std::make_unique<::vbackup::detail::MappedBufferInputStream>(block); };
     http::Response resp = service.client().send(std::move(req));
     if (resp.status != 201) throw service.failure(resp, operation, key);
   }
 
   void put_blob() {
     std::string operation = "Put Blob " + key_;
-    auto body = std::make_shared<const std::string>(std::move(buffer_));
-    buffer_ = std::string();
+    auto body = std::make_shared<const ::vbackup::detail::MappedBuffer>(std::move(buffer_));
     http::Request req = service_->request("PUT", url_, operation);
     req.headers.set("x-ms-blob-type", "BlockBlob");
     req.headers.set("Content-Type", "application/octet-stream");
-    req.headers.set("Content-MD5", content_md5(*body));
+    req.headers.set("Content-MD5", content_md5(body->view()));
     req.content_length = body->size();
-    req.body_source = [body] { return std::make_unique<SharedBufferInputStream>(body); };
+    req.body_source = [body] { return std::make_unique<::vbackup::detail::MappedBufferInputStream>(body); };
     http::Response resp = service_->client().send(std::move(req));
     if (resp.status != 201) throw service_->failure(resp, operation, key_);
   }
@@ -169,10 +186,11 @@ class BlobWriter final : public ObjectWriter {
   std::shared_ptr<Service> service_;
   std::function<bool()> cancelled_;
   std::string key_, url_;
-  std::size_t block_size_;
+  std::uint64_t first_block_size_;
+  std::size_t block_size_;  // of the block being filled
   unsigned max_parallel_;
   std::string upload_id_;
-  std::string buffer_;
+  ::vbackup::detail::MappedBuffer buffer_;  // the block being filled (core/mapped_buffer.hpp: why not a string)
   std::vector<std::string> block_ids_;
   std::deque<std::future<void>> in_flight_;
   std::uint64_t written_ = 0;

@@ -41,8 +41,17 @@ struct Config {
   std::string checksum_algorithm = "CRC32";
 
   // Not BSL keys (a stock Velero would refuse them): tuning for this library.
-  std::uint64_t part_size = 10 << 20;       // multipart part size; S3 needs >= 5 MiB (but the last)
-  std::size_t upload_parallelism = 4;       // parts in memory at once per writer (filling + uploading)
+  // Multipart part size, of the first parts; S3 needs >= 5 MiB (but the last). Parts double every
+  // `part_size_doubling` parts (0: never), as the AWS SDKs and rclone grow theirs, so the 10,000
+  // parts S3 allows reach its 5 TiB object limit: 5 MiB × 1000 × (1 + 2 + … + 512) ≈ 5 TB, the last
+  // parts 2.5 GiB (S3's part limit: 5 GiB). A tarball below 4.9 GiB goes up in 5 MiB parts.
+  std::uint64_t part_size = 5 << 20;
+  std::size_t part_size_doubling = 1000;
+  // Parts in memory at once per writer (the one filling + those uploading): memory per writer is
+  // at most upload_parallelism × part size, 10 MiB below 4.9 GiB (issue 17: a backup to S3 under
+  // 64 MiB; a backup has two writers open, the tarball's and the log's). One part uploading while
+  // the next fills outruns the backup's tarball (about 15 MB/s) on moto (docs/benchmarks.md).
+  std::size_t upload_parallelism = 2;
   int max_attempts = 5;                     // per request, retries included
   // "requestTimeout" (ours: a stock Velero's plugin refuses the key, as it would the tuning above):
   // the longest one request may wait for the endpoint, its retries included (kubectl's
@@ -64,6 +73,10 @@ struct Credentials {
   std::string region;  // the profile's region, if it names one
   std::string source;
 };
+
+// The size of part `number` (1-based) of a multipart upload under `config`: part_size, doubled
+// every part_size_doubling parts, at most 5 GiB (S3's part limit).
+std::uint64_t part_size_of(const Config& config, int number);
 
 // Reads a Location (provider "aws") into a Config; throws Error(invalid) naming the key.
 Config config_from_location(const storage::Location& location);

@@ -4,6 +4,7 @@
 // and multipart upload). Internal header.
 #pragma once
 
+#include "core/mapped_buffer.hpp"
 #include "http/client.hpp"
 #include "storage/s3/endpoint.hpp"
 #include "storage/s3/sigv4.hpp"
@@ -51,10 +52,10 @@ class S3Store final : public S3ObjectStore {
   const Config& config() const { return cfg_; }
   std::string name(const std::string& key) const { return "s3://" + cfg_.bucket + "/" + key; }
   // writer.cpp: PutObject and the multipart upload calls.
-  void put_object(const std::string& key, std::shared_ptr<const std::string> data);
+  void put_object(const std::string& key, std::shared_ptr<const detail::MappedBuffer> data);
   std::string create_multipart(const std::string& key);
   Part upload_part(const std::string& key, const std::string& upload_id, int number,
-                   std::shared_ptr<const std::string> data);
+                   std::shared_ptr<const detail::MappedBuffer> data);
   void complete_multipart(const std::string& key, const std::string& upload_id, const std::vector<Part>& parts);
   void abort_multipart(const std::string& key, const std::string& upload_id);
   // reader.cpp: GetObject, optionally ranged and pinned to an ETag.

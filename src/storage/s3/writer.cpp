@@ -1,9 +1,10 @@
 // Writing an S3 object: one PutObject for an object of at most one part, else a multipart upload
 // whose parts go up in parallel (at most `upload_parallelism` parts in memory, the one being
 // filled included), each retried on its own; CompleteMultipartUpload is the commit, and a failed
-// or abandoned upload is aborted (velero#5856). The store's cancel check is made while the writer
-// waits for parts and before the commit, so a cancel waits at most for the parts in flight
-// (upload_parallelism - 1 of part_size bytes) before the upload is aborted.
+// or abandoned upload is aborted (velero#5856). Parts grow with the upload (part_size_of), so the
+// memory of a writer is upload_parallelism × 5 MiB up to a 4.9 GiB object and S3's 10,000 parts
+// still reach 5 TB. The store's cancel check is made while the writer waits for parts and before
+// the commit, so a cancel waits at most for the parts in flight before the upload is aborted.
 #include "core/xml.hpp"
 #include "storage/s3/checksum.hpp"
 #include "storage/s3/store.hpp"
@@ -16,6 +17,7 @@ namespace vbackup::s3 {
 namespace {
 
 constexpr std::size_t kMaxParts = 10000;
+constexpr std::uint64_t kMaxPartSize = 5ull << 30;  // S3's UploadPart limit
 constexpr auto kCancelPoll = std::chrono::milliseconds(100);
 
 class S3Writer final : public storage::ObjectWriter {
@@ -37,7 +39,7 @@ class S3Writer final : public storage::ObjectWriter {
 
   S3Store& store_;
   std::string key_;
-  std::string buffer_;
+  detail::MappedBuffer buffer_;  // the part being filled (core/mapped_buffer.hpp: why not a string)
   std::string upload_id_;
   int next_part_ = 1;
   std::deque<std::future<Part>> in_flight_;
@@ -68,12 +70,19 @@ void S3Writer::guarded(F&& f) {
 void S3Writer::write(const void* data, std::size_t size) {
   guarded([&] {
     const char* p = static_cast<const char*>(data);
-    const std::size_t part_size = store_.config().part_size;
+    auto part_size = static_cast<std::size_t>(part_size_of(store_.config(), next_part_));
     while (size > 0) {
       // A full buffer becomes a part only once more bytes arrive, so an object of exactly one
       // part goes up in a single PutObject.
-      if (buffer_.size() >= part_size) flush_part();
-      if (buffer_.capacity() < part_size) buffer_.reserve(part_size);
+      if (buffer_.size() >= part_size) {
+        flush_part();
+        part_size = static_cast<std::size_t>(part_size_of(store_.config(), next_part_));
+      }
+      if (buffer_.capacity() < part_size) {
+        detail::MappedBuffer bigger(part_size);
+        bigger.append(buffer_.data(), buffer_.size());
+        buffer_ = std::move(bigger);
+      }
       std::size_t n = std::min(size, part_size - buffer_.size());
       buffer_.append(p, n);
       p += n;
@@ -86,12 +95,12 @@ void S3Writer::write(const void* data, std::size_t size) {
 void S3Writer::flush_part() {
   if (upload_id_.empty()) upload_id_ = store_.create_multipart(key_);
   if (static_cast<std::size_t>(next_part_) > kMaxParts) {
-    throw Error(ErrorCode::storage, store_.name(key_) + ": more than 10000 parts of " +
-                                        std::to_string(store_.config().part_size) + " bytes; raise the part size");
+    throw Error(ErrorCode::storage, store_.name(key_) + ": more than 10000 parts (" + std::to_string(written_) +
+                                        " bytes, parts from " + std::to_string(store_.config().part_size) +
+                                        " bytes); raise the part size");
   }
   const std::size_t parallelism = store_.config().upload_parallelism;
-  auto data = std::make_shared<const std::string>(std::move(buffer_));
-  buffer_ = std::string();
+  auto data = std::make_shared<const detail::MappedBuffer>(std::move(buffer_));
   int number = next_part_++;
   if (parallelism <= 1) {
     done_.push_back(store_.upload_part(key_, upload_id_, number, std::move(data)));
@@ -123,7 +132,7 @@ void S3Writer::commit() {
   guarded([&] {
     check_cancelled();
     if (upload_id_.empty()) {
-      store_.put_object(key_, std::make_shared<const std::string>(std::move(buffer_)));
+      store_.put_object(key_, std::make_shared<const detail::MappedBuffer>(std::move(buffer_)));
     } else {
       if (!buffer_.empty()) flush_part();
       while (!in_flight_.empty()) wait_oldest();
@@ -132,7 +141,7 @@ void S3Writer::commit() {
       store_.complete_multipart(key_, upload_id_, done_);
       upload_id_.clear();
     }
-    buffer_ = std::string();
+    buffer_ = detail::MappedBuffer();
     committed_ = true;
   });
 }
@@ -145,7 +154,7 @@ void S3Writer::abort_upload() noexcept {
     }
   }
   in_flight_.clear();
-  buffer_ = std::string();
+  buffer_ = detail::MappedBuffer();
   if (upload_id_.empty()) return;
   try {
     store_.abort_multipart(key_, upload_id_);
@@ -157,18 +166,27 @@ void S3Writer::abort_upload() noexcept {
 
 }  // namespace
 
-void S3Store::put_object(const std::string& key, std::shared_ptr<const std::string> data) {
+std::uint64_t part_size_of(const Config& config, int number) {
+  std::uint64_t size = config.part_size;
+  if (config.part_size_doubling == 0 || number < 1) return size;
+  for (auto n = static_cast<std::uint64_t>(number - 1) / config.part_size_doubling; n > 0 && size < kMaxPartSize; --n) {
+    size *= 2;
+  }
+  return std::min(size, std::max(kMaxPartSize, config.part_size));
+}
+
+void S3Store::put_object(const std::string& key, std::shared_ptr<const detail::MappedBuffer> data) {
   std::string what = "PUT " + name(key);
   http::Request r = request("PUT", key, {}, what);
   add_object_headers(r);
   if (!cfg_.checksum_algorithm.empty()) {
     // Both headers, as the AWS SDKs send them (moto records the checksum only with the second).
-    r.headers.set(checksum_header(cfg_.checksum_algorithm), checksum_base64(cfg_.checksum_algorithm, *data));
+    r.headers.set(checksum_header(cfg_.checksum_algorithm), checksum_base64(cfg_.checksum_algorithm, data->view()));
     r.headers.set("x-amz-sdk-checksum-algorithm", cfg_.checksum_algorithm);
   }
-  std::string hash = sha256_hex(*data);
+  std::string hash = sha256_hex(data->view());
   r.content_length = data->size();
-  r.body_source = [data] { return std::make_unique<SharedBufferInputStream>(data); };
+  r.body_source = [data] { return std::make_unique<detail::MappedBufferInputStream>(data); };
   http::Response resp = send(std::move(r), hash);
   if (resp.status != 200) throw error_from(resp, resp.body, what);
 }
@@ -192,20 +210,20 @@ std::string S3Store::create_multipart(const std::string& key) {
 }
 
 Part S3Store::upload_part(const std::string& key, const std::string& upload_id, int number,
-                          std::shared_ptr<const std::string> data) {
+                          std::shared_ptr<const detail::MappedBuffer> data) {
   std::string what = "UploadPart " + name(key) + " part " + std::to_string(number);
   http::Request r = request("PUT", key, {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}}, what);
   add_sse_c(r);
   Part part;
   part.number = number;
   if (!cfg_.checksum_algorithm.empty()) {
-    part.checksum = checksum_base64(cfg_.checksum_algorithm, *data);
+    part.checksum = checksum_base64(cfg_.checksum_algorithm, data->view());
     r.headers.set(checksum_header(cfg_.checksum_algorithm), part.checksum);
     r.headers.set("x-amz-sdk-checksum-algorithm", cfg_.checksum_algorithm);
   }
-  std::string hash = sha256_hex(*data);
+  std::string hash = sha256_hex(data->view());
   r.content_length = data->size();
-  r.body_source = [data] { return std::make_unique<SharedBufferInputStream>(data); };
+  r.body_source = [data] { return std::make_unique<detail::MappedBufferInputStream>(data); };
   http::Response resp = send(std::move(r), hash);
   if (resp.status != 200) throw error_from(resp, resp.body, what);
   part.etag = resp.headers.get("ETag").value_or("");

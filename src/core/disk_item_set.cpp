@@ -1,4 +1,4 @@
-#include "restore/plan/restored_set.hpp"
+#include "core/disk_item_set.hpp"
 
 #include "core/hash_mix.hpp"
 #include "core/temp_file.hpp"
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-namespace vbackup::restore::detail {
+namespace vbackup::detail {
 
 namespace {
 constexpr std::uint64_t kMinCapacity = 1024;
@@ -24,8 +24,9 @@ constexpr std::size_t kGrowBlock = 4096;      // slots read at once while rehash
 constexpr std::size_t kKeyFlushAt = 64 << 10;  // the key file's write buffer
 }  // namespace
 
-RestoredSet::RestoredSet(const std::filesystem::path& directory, std::uint64_t expected_items)
-    : where_(directory.string()) {
+DiskItemSet::DiskItemSet(const std::filesystem::path& directory, std::uint64_t expected_items,
+                         std::string file_prefix, std::string what)
+    : where_(directory.string()), prefix_(std::move(file_prefix)), what_(std::move(what)) {
   // Load at most 1/2: linear probes stay within one 256-byte read.
   capacity_ = std::bit_ceil(std::max(kMinCapacity, expected_items * 2));
   table_fd_ = create_file();
@@ -39,22 +40,22 @@ RestoredSet::RestoredSet(const std::filesystem::path& directory, std::uint64_t e
   }
 }
 
-RestoredSet::~RestoredSet() {
+DiskItemSet::~DiskItemSet() {
   ::close(table_fd_);
   ::close(keys_fd_);
 }
 
-int RestoredSet::create_file() const {
-  int fd = ::vbackup::detail::create_unlinked_file(where_, "vbackup-restored-");
+int DiskItemSet::create_file() const {
+  int fd = ::vbackup::detail::create_unlinked_file(where_, prefix_);
   if (fd < 0) fail("cannot create a file");
   return fd;
 }
 
-void RestoredSet::fail(const std::string& what) const {
-  throw io_error("restored-items set in " + where_ + ": " + what + ": " + std::strerror(errno));
+void DiskItemSet::fail(const std::string& what) const {
+  throw io_error(what_ + " in " + where_ + ": " + what + ": " + std::strerror(errno));
 }
 
-void RestoredSet::read_at(int fd, std::uint64_t offset, void* buffer, std::size_t n) const {
+void DiskItemSet::read_at(int fd, std::uint64_t offset, void* buffer, std::size_t n) const {
   auto* p = static_cast<char*>(buffer);
   while (n > 0) {
     ssize_t r = ::pread(fd, p, n, static_cast<off_t>(offset));
@@ -69,7 +70,7 @@ void RestoredSet::read_at(int fd, std::uint64_t offset, void* buffer, std::size_
   }
 }
 
-void RestoredSet::write_at(int fd, std::uint64_t offset, const void* buffer, std::size_t n) const {
+void DiskItemSet::write_at(int fd, std::uint64_t offset, const void* buffer, std::size_t n) const {
   const auto* p = static_cast<const char*>(buffer);
   while (n > 0) {
     ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(offset));
@@ -81,16 +82,16 @@ void RestoredSet::write_at(int fd, std::uint64_t offset, const void* buffer, std
   }
 }
 
-std::uint64_t RestoredSet::hash(std::string_view key) const {
+std::uint64_t DiskItemSet::hash(std::string_view key) const {
   return hash_ ? hash_(key) : ::vbackup::detail::fmix64(std::hash<std::string_view>{}(key));
 }
 
-void RestoredSet::write_slot(int fd, std::uint64_t index, const Slot& slot) const {
+void DiskItemSet::write_slot(int fd, std::uint64_t index, const Slot& slot) const {
   write_at(fd, index * sizeof(Slot), &slot, sizeof(Slot));
 }
 
 // A key record: u32 length, then the bytes. Either wholly on disk or wholly in pending_.
-bool RestoredSet::key_equals(std::uint64_t record, std::string_view key) const {
+bool DiskItemSet::key_equals(std::uint64_t record, std::string_view key) const {
   std::uint32_t length = 0;
   if (record >= keys_flushed_) {
     const char* p = pending_.data() + (record - keys_flushed_);
@@ -104,7 +105,7 @@ bool RestoredSet::key_equals(std::uint64_t record, std::string_view key) const {
   return stored == key;
 }
 
-std::uint64_t RestoredSet::append_key(std::string_view key) {
+std::uint64_t DiskItemSet::append_key(std::string_view key) {
   std::uint64_t record = keys_flushed_ + pending_.size();
   auto length = static_cast<std::uint32_t>(key.size());
   pending_.append(reinterpret_cast<const char*>(&length), sizeof length);
@@ -118,7 +119,7 @@ std::uint64_t RestoredSet::append_key(std::string_view key) {
 }
 
 // Linear probing from the hash's home slot: the slot holding the key, or the empty slot where it goes.
-RestoredSet::Probe RestoredSet::probe(std::uint64_t h, std::string_view key) const {
+DiskItemSet::Probe DiskItemSet::probe(std::uint64_t h, std::string_view key) const {
   Slot block[kProbeBlock];
   std::uint64_t i = h & (capacity_ - 1);
   for (;;) {
@@ -126,30 +127,43 @@ RestoredSet::Probe RestoredSet::probe(std::uint64_t h, std::string_view key) con
     read_at(table_fd_, i * sizeof(Slot), block, n * sizeof(Slot));
     for (std::size_t j = 0; j < n; ++j, ++i) {
       if (block[j].key == 0) return {i, false};
-      // Equal hashes are confirmed on the key itself: a collision is a different key, probed past.
-      if (block[j].hash == h && key_equals(block[j].key - 1, key)) return {i, true};
+      // Equal hashes are confirmed on the key itself: a collision is a different key, probed past,
+      // as is a tombstone.
+      if (block[j].hash == h && block[j].key != kTombstone && key_equals(block[j].key - 1, key)) return {i, true};
     }
     if (i == capacity_) i = 0;  // the load bound guarantees an empty slot somewhere
   }
 }
 
-bool RestoredSet::contains(std::string_view key) const { return probe(hash(key), key).found; }
+bool DiskItemSet::contains(std::string_view key) const { return probe(hash(key), key).found; }
 
-bool RestoredSet::insert(std::string_view key) {
-  if (key.size() > UINT32_MAX) throw invalid_input("restored-items set: a key longer than 4 GiB");
-  if ((size_ + 1) * 2 > capacity_) grow();
+bool DiskItemSet::insert(std::string_view key) {
+  if (key.size() > UINT32_MAX) throw invalid_input(what_ + ": a key longer than 4 GiB");
+  if ((used_ + 1) * 2 > capacity_) grow();
   std::uint64_t h = hash(key);
   Probe p = probe(h, key);
   if (p.found) return false;
   write_slot(table_fd_, p.index, {h, append_key(key) + 1});
   ++size_;
+  ++used_;
   return true;
 }
 
+void DiskItemSet::erase(std::string_view key) {
+  std::uint64_t h = hash(key);
+  Probe p = probe(h, key);
+  if (!p.found) return;
+  // A tombstone, not an empty slot: keys probed past this one must stay reachable. Its key record
+  // stays in the key file (never read again).
+  write_slot(table_fd_, p.index, {h, kTombstone});
+  --size_;
+}
+
 // More items than expected: a table twice the size in a new file, filled from the old one read in
-// order. The keys stay where they are (slots keep their offsets).
-void RestoredSet::grow() {
-  std::uint64_t capacity = capacity_ * 2;
+// order. The keys stay where they are (slots keep their offsets). When tombstones make most of the
+// load, the table is rebuilt at its size instead.
+void DiskItemSet::grow() {
+  std::uint64_t capacity = (size_ + 1) * 4 > capacity_ ? capacity_ * 2 : capacity_;
   int fd = create_file();
   try {
     if (::ftruncate(fd, static_cast<off_t>(capacity * sizeof(Slot))) != 0) fail("cannot size the table file");
@@ -158,7 +172,7 @@ void RestoredSet::grow() {
       std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kGrowBlock, capacity_ - begin));
       read_at(table_fd_, begin * sizeof(Slot), block.data(), n * sizeof(Slot));
       for (std::size_t j = 0; j < n; ++j) {
-        if (block[j].key == 0) continue;
+        if (block[j].key == 0 || block[j].key == kTombstone) continue;  // tombstones are dropped here
         // Keys in the table are distinct: only an empty slot is looked for.
         for (std::uint64_t i = block[j].hash & (capacity - 1);; i = (i + 1) & (capacity - 1)) {
           Slot s;
@@ -177,6 +191,7 @@ void RestoredSet::grow() {
   ::close(table_fd_);
   table_fd_ = fd;
   capacity_ = capacity;
+  used_ = size_;
 }
 
-}  // namespace vbackup::restore::detail
+}  // namespace vbackup::detail

@@ -1,7 +1,8 @@
-// restore §2.3 step 4 ("already restored", keyed apiVersion/Kind|namespace|name) on disk: the
-// RestoredSet (src/restore/plan/restored_set.hpp) against std::set, with forced hash collisions,
-// growth past the expected count, and its files in the given directory, gone with it (issue 17).
-#include "restore/plan/restored_set.hpp"
+// restore §2.3 step 4 ("already restored", keyed apiVersion/Kind|namespace|name) on disk: core's
+// DiskItemSet (src/core/disk_item_set.hpp) against std::set, with forced hash collisions, growth
+// past the expected count, erase (the backup's spec §5.8 check 6 forgets failed items), and its files
+// in the given directory, gone with it (issue 17).
+#include "core/disk_item_set.hpp"
 #include "test_helpers.hpp"
 
 #include "vbackup/error.hpp"
@@ -15,7 +16,7 @@
 
 #include <unistd.h>
 
-using vbackup::restore::detail::RestoredSet;
+using RestoredSet = vbackup::detail::DiskItemSet;
 namespace fs = std::filesystem;
 
 namespace {
@@ -147,4 +148,70 @@ TEST_CASE("issue 17: a directory that cannot hold the files is an io error namin
     CHECK(e.code() == vbackup::ErrorCode::io);
     CHECK(std::string(e.what()).find(missing.string()) != std::string::npos);
   }
+}
+
+// Random inserts, lookups and erases against std::set, erases making tombstones that later probes
+// walk past and growths drop.
+void compare_with_erases(RestoredSet& set, std::uint64_t seed, int operations) {
+  std::mt19937_64 rng(seed);
+  std::set<std::string> reference;
+  for (int i = 0; i < operations; ++i) {
+    std::string key = random_key(rng);
+    switch (rng() % 6) {
+      case 0: REQUIRE(set.contains(key) == (reference.count(key) == 1)); break;
+      case 1:
+      case 2:
+        set.erase(key);
+        reference.erase(key);
+        REQUIRE_FALSE(set.contains(key));
+        break;
+      default: REQUIRE(set.insert(key) == reference.insert(key).second);
+    }
+    REQUIRE(set.size() == reference.size());
+  }
+  for (const auto& key : reference) REQUIRE(set.contains(key));
+}
+
+TEST_CASE("spec §5.8 check 6: an erased item can be backed up again; the others stay") {
+  Dir dir;
+  RestoredSet set(dir.path, 10, "vbackup-backed-up-", "backed-up-items set");
+  set.set_hash_for_testing(&constant_hash);  // one chain: the erased slot sits between the others
+  CHECK(set.insert("v1/Pod|ns|a"));
+  CHECK(set.insert("v1/Pod|ns|b"));
+  CHECK(set.insert("v1/Pod|ns|c"));
+  set.erase("v1/Pod|ns|b");
+  set.erase("v1/Pod|ns|not-there");  // nothing to erase: no change
+  CHECK(set.size() == 2);
+  CHECK_FALSE(set.contains("v1/Pod|ns|b"));
+  CHECK(set.contains("v1/Pod|ns|c"));  // found past the tombstone
+  CHECK(set.insert("v1/Pod|ns|b"));
+  CHECK_FALSE(set.insert("v1/Pod|ns|b"));
+  CHECK(set.size() == 3);
+}
+
+TEST_CASE("spec §5.8 check 6: randomized inserts and erases against std::set, across growths") {
+  for (std::uint64_t seed : {11u, 12u}) {
+    CAPTURE(seed);
+    Dir dir;
+    RestoredSet set(dir.path, 0);
+    compare_with_erases(set, seed, 40000);
+  }
+  Dir dir;
+  RestoredSet set(dir.path, 0);
+  set.set_hash_for_testing(&few_hashes);
+  compare_with_erases(set, 13, 3000);
+}
+
+TEST_CASE("issue 17: erasing and inserting the same key forever keeps the table its size") {
+  Dir dir;
+  RestoredSet set(dir.path, 0);
+  for (int i = 0; i < 100; ++i) set.insert("v1/Pod|ns|keep-" + std::to_string(i));
+  auto capacity = set.capacity();
+  for (int i = 0; i < 20000; ++i) {
+    REQUIRE(set.insert("v1/Pod|ns|churn"));
+    set.erase("v1/Pod|ns|churn");
+  }
+  CHECK(set.capacity() == capacity);  // rebuilt in place when tombstones fill it
+  CHECK(set.size() == 100);
+  for (int i = 0; i < 100; ++i) REQUIRE(set.contains("v1/Pod|ns|keep-" + std::to_string(i)));
 }
