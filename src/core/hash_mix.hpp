@@ -1,4 +1,4 @@
-// MurmurHash3's 64-bit finaliser, shared by core's ItemSet and the restore's on-disk RestoredSet:
+// MurmurHash3's 64-bit finaliser, shared by core's ItemSet and DiskItemSet (the restore's and the backup's on-disk sets):
 // every input bit reaches every output bit, so a table can index by the low bits of a weak hash.
 #pragma once
 
