@@ -50,6 +50,7 @@ void MappedBuffer::append(const void* data, std::size_t size) {
 
 std::size_t MappedBufferInputStream::read(void* buffer, std::size_t size) {
   std::size_t n = std::min(size, data_->size() - pos_);
+  if (n == 0) return 0;  // an empty buffer has no mapping: memcpy from nullptr is undefined even for 0 bytes
   std::memcpy(buffer, data_->data() + pos_, n);
   pos_ += n;
   return n;
