@@ -20,11 +20,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Dir {
-  fs::path path = fs::temp_directory_path() / ("vbk-spilling-set-test-" + std::to_string(::getpid()));
-  Dir() { fs::create_directories(path); }
-  ~Dir() { fs::remove_all(path); }
-  bool empty() const { return fs::is_empty(path); }
+// A fresh directory per test (tests/support), so the checks see only this test's files.
+struct Dir : vbackup::testing::TempDir {
+  Dir() : TempDir("spilling-set-test") {}
+  bool empty() const { return std::filesystem::is_empty(path); }
 };
 
 std::string key(int i) { return "v1/ConfigMap|ns-" + std::to_string(i % 13) + "|cm-" + std::to_string(i); }
