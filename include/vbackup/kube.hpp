@@ -263,6 +263,8 @@ enum class PatchType {
   merge,  // application/merge-patch+json (RFC 7386)
   json,   // application/json-patch+json (RFC 6902)
 };
+// The Content-Type a PATCH of this type is sent with.
+std::string_view content_type(PatchType type) noexcept;
 
 struct DeleteOptions {
   std::string propagation_policy;  // "", "Foreground", "Background", "Orphan"

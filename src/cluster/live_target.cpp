@@ -44,8 +44,7 @@ class LiveTarget final : public ClusterTarget {
                             std::string_view patch) override {
     // As KubeClient::patch, without parsing the answer: a 4 KB object a managedFields patch of every
     // restored item sent back, parsed and dropped (issue 17).
-    client_.request("PATCH", kube::KubeClient::path(r, ns, name), std::string(patch),
-                    type == kube::PatchType::merge ? "application/merge-patch+json" : "application/json-patch+json");
+    client_.request("PATCH", kube::KubeClient::path(r, ns, name), std::string(patch), kube::content_type(type));
   }
   json::object update_status(const ApiResource& r, const json::object& object) override {
     std::string ns(json::metadata_string(object, "namespace"));

@@ -4,6 +4,8 @@
 // Watch is in client_watch.cpp, discovery in client_discovery.cpp; the state they share in client_impl.hpp.
 #include "kube/client_impl.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
+
 namespace vbackup::kube {
 namespace {
 
@@ -157,10 +159,13 @@ json::object KubeClient::update(const ApiResource& resource, const json::object&
   return impl_->call_object("PUT", path(resource, target_ns, name), json::marshal(object), "application/json");
 }
 
+std::string_view content_type(PatchType type) noexcept {
+  return type == PatchType::merge ? "application/merge-patch+json" : "application/json-patch+json";
+}
+
 json::object KubeClient::patch(const ApiResource& resource, std::string_view ns, std::string_view name, PatchType type,
                                std::string_view patch) {
-  std::string_view ct = type == PatchType::merge ? "application/merge-patch+json" : "application/json-patch+json";
-  return impl_->call_object("PATCH", path(resource, ns, name), std::string(patch), ct);
+  return impl_->call_object("PATCH", path(resource, ns, name), std::string(patch), content_type(type));
 }
 
 json::object KubeClient::remove(const ApiResource& resource, std::string_view ns, std::string_view name,

@@ -40,7 +40,7 @@ void write_status(kube::KubeClient& client, const ApiResource& r, const std::str
   }
   std::string body = json::marshal(json::object{{"status", std::move(status)}});
   if (has_status_subresource(client, r)) {
-    client.request("PATCH", kube::KubeClient::path(r, ns, name) + "/status", body, "application/merge-patch+json");
+    client.request("PATCH", kube::KubeClient::path(r, ns, name) + "/status", body, kube::content_type(kube::PatchType::merge));
   } else {
     client.patch(r, ns, name, kube::PatchType::merge, body);
   }

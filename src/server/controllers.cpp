@@ -306,7 +306,7 @@ std::vector<std::string> mark_in_progress_failed(kube::KubeClient& client, const
                                                  {"completionTimestamp", format_rfc3339(now_timestamp())}}}};
       try {
         std::string path = kube::KubeClient::path(*r, ns, name) + (status_subresource ? "/status" : "");
-        client.request("PATCH", path, json::marshal(patch), "application/merge-patch+json");
+        client.request("PATCH", path, json::marshal(patch), kube::content_type(kube::PatchType::merge));
         out.push_back(std::string(plural) + "/" + name);
         if (log) log("warning", std::string(kind) + " " + name + ": " + reason);
       } catch (const Error& e) {

@@ -193,7 +193,7 @@ void patch_location_status(kube::KubeClient& client, const std::string& ns, cons
   const ApiResource& r = velero_resource(client, "backupstoragelocations", "BackupStorageLocation");
   const std::string body = json::marshal(status_fields);
   if (sync_detail::has_status_subresource(client, r)) {
-    client.request("PATCH", kube::KubeClient::path(r, ns, name) + "/status", body, "application/merge-patch+json");
+    client.request("PATCH", kube::KubeClient::path(r, ns, name) + "/status", body, kube::content_type(kube::PatchType::merge));
   } else {
     client.patch(r, ns, name, kube::PatchType::merge, body);
   }

@@ -234,21 +234,6 @@ struct TempFile {
   explicit TempFile(const std::string& content) : path(dir.write("file", content)) {}
 };
 
-long status_kib(const char* field) {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind(field, 0) == 0) return std::stol(line.substr(std::strlen(field)));
-  }
-  return -1;
-}
-void reset_peak() { std::ofstream("/proc/self/clear_refs") << "5"; }
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kRssMeaningful = false;
-#else
-constexpr bool kRssMeaningful = true;
-#endif
 
 }  // namespace
 
@@ -548,14 +533,14 @@ TEST_CASE("azure: 256 MiB up and down through Azurite; the writer's memory stays
   std::string c = create_container("bench");
   auto store = open_store(c);  // default block size (8 MiB), 4 blocks in flight
   const std::uint64_t size = 256ull << 20;
-  reset_peak();
-  long base = status_kib("VmRSS:");
+  testing::reset_peak_rss();
+  long base = testing::rss_kib();
   auto t0 = std::chrono::steady_clock::now();
   auto w = store->open_write("bench/256m.bin");
   std::string sha = write_pattern(*w, 9, size);
   w->commit();
   auto t1 = std::chrono::steady_clock::now();
-  long growth = status_kib("VmHWM:") - base;
+  long growth = testing::peak_rss_kib() - base;
   w.reset();
   auto in = store->get("bench/256m.bin");
   std::uint64_t bytes = 0;
@@ -574,7 +559,7 @@ TEST_CASE("azure: 256 MiB up and down through Azurite; the writer's memory stays
                                              << "download " << (256 / py_s) << " MiB/s; writer peak RSS growth "
                                              << growth << " KiB (VmHWM after clear_refs reset, minus VmRSS before)");
   // (4 in flight + 1 filling) x 8 MiB, plus the client's buffers: well under the issue's 64 MiB.
-  if (kRssMeaningful) CHECK(growth < 48 * 1024);
+  if (testing::kRssMeaningful) CHECK(growth < 48 * 1024);
   store->remove("bench/256m.bin");
 }
 

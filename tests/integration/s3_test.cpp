@@ -13,8 +13,6 @@
 
 #include <doctest/doctest.h>
 
-#include <malloc.h>
-
 using namespace vbackup;
 using namespace vbackup::s3_test;
 using vbackup::testing::error_of;
@@ -123,26 +121,6 @@ void velero_layout(const Emulator& e) {
   CHECK(store->list_objects(bs.root()).empty());
 }
 
-// Peak RSS (VmHWM) and current RSS in KiB; reset_peak() restarts the peak (/proc/self/clear_refs),
-// as tests/unit/archive_test.cpp measures streaming.
-long status_kib(const char* field) {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind(field, 0) == 0) return std::stol(line.substr(std::strlen(field)));
-  }
-  return -1;
-}
-// Freed memory goes back to the system first, so the next measurement starts from what is live.
-void reset_peak() {
-  ::malloc_trim(0);
-  std::ofstream("/proc/self/clear_refs") << "5";
-}
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kRssMeaningful = false;  // ASan's quarantine and TSan's shadow keep memory resident
-#else
-constexpr bool kRssMeaningful = true;
-#endif
 
 }  // namespace
 
@@ -315,19 +293,19 @@ TEST_CASE("moto: a 96 MiB upload holds at most upload_parallelism parts in memor
   auto store = moto().store(c);
   std::string chunk = random_bytes(1 << 20, 9);
   store->put("rss/warm-up", "x");  // the connection pool and TLS-free client exist before measuring
-  reset_peak();
-  long base = status_kib("VmRSS:");
+  testing::reset_peak_rss(true);
+  long base = testing::rss_kib();
   {
     auto w = store->open_write("rss/96MiB.bin");
     for (int i = 0; i < 96; ++i) w->write(chunk);
     w->commit();
   }
-  long growth = status_kib("VmHWM:") - base;
+  long growth = testing::peak_rss_kib() - base;
   MESSAGE("writer: 96 MiB in 5 MiB parts, parallelism 4: peak RSS growth " << growth << " KiB");
   // 4 buffers of 5 MiB, plus what the HTTP client keeps per connection.
-  if (kRssMeaningful) CHECK(growth < (4 * 5 + 6) * 1024);
-  reset_peak();
-  base = status_kib("VmRSS:");
+  if (testing::kRssMeaningful) CHECK(growth < (4 * 5 + 6) * 1024);
+  testing::reset_peak_rss(true);
+  base = testing::rss_kib();
   auto in = store->get("rss/96MiB.bin");
   std::string buf(64 << 10, '\0');
   std::uint64_t total = 0;
@@ -341,11 +319,11 @@ TEST_CASE("moto: a 96 MiB upload holds at most upload_parallelism parts in memor
     }
     total += n;
   }
-  growth = status_kib("VmHWM:") - base;
+  growth = testing::peak_rss_kib() - base;
   MESSAGE("reader: 96 MiB in 64 KiB reads: peak RSS growth " << growth << " KiB");
   CHECK(total == 96u << 20);
   CHECK(same);
-  if (kRssMeaningful) CHECK(growth < 8 * 1024);
+  if (testing::kRssMeaningful) CHECK(growth < 8 * 1024);
   store->remove_batch({"rss/warm-up", "rss/96MiB.bin"});
 }
 

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -102,6 +103,20 @@ std::string error_of(const std::function<void()>& f, ErrorCode* code) {
     return e.what();
   }
   return "";
+}
+
+long status_kib(std::string_view field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with(field)) return std::stol(line.substr(field.size()));
+  }
+  return -1;
+}
+
+void reset_peak_rss(bool trim) {
+  if (trim) ::malloc_trim(0);
+  std::ofstream("/proc/self/clear_refs") << "5";
 }
 
 // ---- processes and ports ------------------------------------------------------------------------

@@ -64,6 +64,29 @@ class EnvVar {
 // Any other exception goes on to the test framework.
 std::string error_of(const std::function<void()>& f, ErrorCode* code = nullptr);
 
+// ---- memory --------------------------------------------------------------------------------------
+
+// A field of /proc/self/status in KiB ("VmRSS:" now, "VmHWM:" the peak), -1 if absent.
+long status_kib(std::string_view field);
+inline long rss_kib() { return status_kib("VmRSS:"); }
+inline long peak_rss_kib() { return status_kib("VmHWM:"); }
+// Restarts the peak (VmHWM) where the kernel allows (/proc/self/clear_refs); with `trim`, freed heap
+// goes back to the system first (malloc_trim), so the next measurement starts from what is live.
+void reset_peak_rss(bool trim = false);
+// AddressSanitizer's quarantine and ThreadSanitizer's shadow keep memory resident: under them, RSS
+// says nothing and memory bounds are not checked.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kRssMeaningful = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+inline constexpr bool kRssMeaningful = false;
+#else
+inline constexpr bool kRssMeaningful = true;
+#endif
+#else
+inline constexpr bool kRssMeaningful = true;
+#endif
+
 // ---- child processes ----------------------------------------------------------------------------
 
 using Env = std::vector<std::pair<std::string, std::string>>;

@@ -13,7 +13,6 @@
 
 #include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -71,19 +70,6 @@ unsigned short closed_port() {
   return s.port();
 }
 
-long status_kib(const char* field) {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind(field, 0) == 0) return std::stol(line.substr(std::string_view(field).size()));
-  return -1;
-}
-void reset_peak() { std::ofstream("/proc/self/clear_refs") << "5"; }
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kRssMeaningful = false;
-#else
-constexpr bool kRssMeaningful = true;
-#endif
 constexpr long kRssBoundKib = 8 * 1024;
 
 // A body source of `size` pattern bytes, generated as it is read.
@@ -232,14 +218,14 @@ TEST_CASE("pool: a stream not read to the end closes its connection; one read to
 // ---- Bodies ----
 
 TEST_CASE("streaming: the peak-RSS measurement sees a 32 MiB allocation made after the reset") {
-  reset_peak();
-  long base = status_kib("VmRSS:");
+  testing::reset_peak_rss();
+  long base = testing::rss_kib();
   {
     std::vector<char> big(32 << 20);
     for (std::size_t i = 0; i < big.size(); i += 4096) big[i] = 1;
     CHECK(big[4096] == 1);
   }
-  if (kRssMeaningful) CHECK(status_kib("VmHWM:") - base > 30 * 1024);
+  if (testing::kRssMeaningful) CHECK(testing::peak_rss_kib() - base > 30 * 1024);
 }
 
 TEST_CASE("streaming: a 200 MiB response is read through open() without the client's memory growing") {
@@ -252,8 +238,8 @@ TEST_CASE("streaming: a 200 MiB response is read through open() without the clie
   Client client(quick());
   client.send(get(server.url() + "/warm-up"));  // threads, buffers and TLS-free pool exist before the baseline
   std::vector<char> buf(256 * 1024);
-  reset_peak();
-  long base = status_kib("VmRSS:");
+  testing::reset_peak_rss();
+  long base = testing::rss_kib();
   auto s = client.open(get(server.url() + "/big"));
   CHECK(s->response().status == 200);
   CHECK(s->response().body.empty());
@@ -265,11 +251,11 @@ TEST_CASE("streaming: a 200 MiB response is read through open() without the clie
     for (std::size_t i = 0; i < n && same; i += 4093) same = static_cast<unsigned char>(buf[i]) == pattern_byte(total + i);
     total += n;
   }
-  long growth = status_kib("VmHWM:") - base;
+  long growth = testing::peak_rss_kib() - base;
   MESSAGE("200 MiB download: peak RSS growth ", growth, " KiB (VmHWM after clear_refs reset, minus VmRSS before)");
   CHECK(total == kSize);
   CHECK(same);
-  if (kRssMeaningful) CHECK(growth < kRssBoundKib);
+  if (testing::kRssMeaningful) CHECK(growth < kRssBoundKib);
 }
 
 TEST_CASE("streaming: a 200 MiB request body from body_source is sent without the client's memory growing") {
@@ -285,21 +271,21 @@ TEST_CASE("streaming: a 200 MiB request body from body_source is sent without th
       std::nullopt, 0);
   Client client(quick());
   client.send(get(server.url() + "/warm-up"));
-  reset_peak();
-  long base = status_kib("VmRSS:");
+  testing::reset_peak_rss();
+  long base = testing::rss_kib();
   Request put;
   put.method = "PUT";
   put.url = server.url() + "/upload";
   put.content_length = kSize;
   put.body_source = [&] { return std::make_unique<PatternSource>(kSize); };
   Response resp = client.send(std::move(put));
-  long growth = status_kib("VmHWM:") - base;
+  long growth = testing::peak_rss_kib() - base;
   MESSAGE("200 MiB upload: peak RSS growth ", growth, " KiB");
   CHECK(resp.status == 200);
   CHECK(resp.body == "stored");
   CHECK(seen == kSize);
   CHECK(pattern);
-  if (kRssMeaningful) CHECK(growth < kRssBoundKib);
+  if (testing::kRssMeaningful) CHECK(growth < kRssBoundKib);
 }
 
 TEST_CASE("body_source: content_length is required and must match what the source gives") {
@@ -876,13 +862,7 @@ TEST_CASE("gzip: a corrupt gzip body is a named error, not garbage") {
 
 namespace {
 // Threads of this process now (Linux: /proc/self/status).
-int thread_count() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
-  return -1;
-}
+int thread_count() { return static_cast<int>(testing::status_kib("Threads:")); }
 }  // namespace
 
 TEST_CASE("transport: a client has no I/O threads; every request runs on the calling thread") {

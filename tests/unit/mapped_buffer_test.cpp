@@ -2,10 +2,10 @@
 // 64 MiB): bytes kept exactly, and memory back to the system as soon as a buffer is gone, which
 // 5 MiB std::strings are not once glibc has raised its mmap threshold.
 #include "core/mapped_buffer.hpp"
+#include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
 
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,24 +13,8 @@
 using vbackup::detail::MappedBuffer;
 using vbackup::detail::MappedBufferInputStream;
 
-namespace {
-
-long rss_kib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
-}
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kRssMeaningful = false;
-#else
-constexpr bool kRssMeaningful = true;
-#endif
-
-}  // namespace
+using vbackup::testing::kRssMeaningful;
+using vbackup::testing::rss_kib;
 
 TEST_CASE("issue 17: a part buffer keeps its bytes, grows past its capacity, and moves") {
   MappedBuffer empty;
