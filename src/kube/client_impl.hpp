@@ -4,14 +4,13 @@
 
 #include "core/percent.hpp"
 #include "core/strings.hpp"
+#include "core/tree_storage.hpp"
 #include "http/client.hpp"
 #include "kube/internal.hpp"
 #include "core/encoding.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/kube.hpp"
 #include "vbackup_version.h"
-
-#include <boost/json/monotonic_resource.hpp>
 
 #include <atomic>
 #include <cctype>
@@ -250,10 +249,9 @@ struct KubeClient::Impl {
                            std::string_view content_type = {}) {
     http::Response r = call(method, path_and_query, body, content_type);
     // One bump allocator per answer (freed with the object), its first block sized for the whole
-    // tree: an answer is parsed once and read, and node-by-node malloc/free of a 4 KB object was a
-    // tenth of a restore's CPU (issue 17).
-    json::value v = parse_answer(method, path_and_query, r.body,
-                                 boost::json::make_shared_resource<boost::json::monotonic_resource>(json::tree_size_hint(r.body)));
+    // tree and pooled (core/tree_storage.hpp): an answer is parsed once and read, and node-by-node
+    // malloc/free of a 4 KB object was a tenth of a restore's CPU (issue 17).
+    json::value v = parse_answer(method, path_and_query, r.body, detail::tree_storage(r.body));
     if (!v.is_object()) {
       throw Error(ErrorCode::kube, std::string(method) + " " + config.server + std::string(path_and_query) +
                                        ": the answer is not a JSON object");

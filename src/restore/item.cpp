@@ -1,12 +1,11 @@
 // The per-item pipeline of Velero's restoreItem (restore §2.3), steps 1–14; the apply step (15–19)
 // is apply.cpp. Each item ends recorded once: created, updated, unchanged (Velero's "skipped" for an
 // equal object), skipped or failed; filtered and completed items are not recorded, as in Velero.
+#include "core/tree_storage.hpp"
 #include "restore/actions/item_rules.hpp"
 #include "restore/restorer.hpp"
 
 #include "vbackup/error.hpp"
-
-#include <boost/json/monotonic_resource.hpp>
 
 namespace vbackup::detail {
 namespace {
@@ -52,9 +51,10 @@ void Restorer::restore_item(Item item) {
   try {
     // One bump allocator per item, shared by the copies and edits below and freed with the item:
     // node-by-node malloc/free was the largest share of the restore's own CPU (issue 17).
-    // Its first block also holds the copy the actions read (Velero's ItemFromBackup) and the edits.
-    auto v = json::parse(*bytes, path,
-                         boost::json::make_shared_resource<boost::json::monotonic_resource>(2 * json::tree_size_hint(*bytes)));
+    // Its first block also holds the copy the actions read (Velero's ItemFromBackup) and the edits,
+    // and comes from a pool (core/tree_storage.hpp: malloc'd and freed per item by 8 workers, these
+    // blocks grew the restore's RSS with the item count).
+    auto v = json::parse(*bytes, path, detail::tree_storage(*bytes, 2));
     if (!v.is_object()) throw invalid_input(path + ": expected a JSON object");
     obj.emplace(std::move(v.get_object()));
   } catch (const Error& e) {
