@@ -85,6 +85,12 @@ struct ParallelGzipOutputStream::State {
   std::string dictionary;   // the last 32 KiB handed over
   std::deque<std::shared_ptr<Job>> in_flight;  // in submission order
   std::deque<std::shared_ptr<Job>> queue;      // waiting for a worker
+  // Written jobs, kept with their buffers' capacity for the next blocks (caller's thread only). Each
+  // block used to allocate its input, dictionary and output afresh (128-160 KiB, above glibc's
+  // initial mmap threshold): once glibc had raised the threshold they came from the heap of whichever
+  // thread wrote the block, and the restore log's blocks, written by 8 workers in turn, fragmented 8
+  // arenas: its peak RSS grew with the item count (issue 17, docs/benchmarks.md "session 7").
+  std::vector<std::shared_ptr<Job>> spare;
   std::vector<std::thread> workers;
   std::mutex m;
   std::condition_variable work_ready, job_done;
@@ -126,10 +132,20 @@ struct ParallelGzipOutputStream::State {
   }
 
   void submit(bool last) {
-    auto job = std::make_shared<Job>();
-    job->input = std::move(buffer);
+    std::shared_ptr<Job> job;
+    if (spare.empty()) {
+      job = std::make_shared<Job>();
+    } else {
+      job = std::move(spare.back());
+      spare.pop_back();
+      job->last = job->done = false;
+      job->crc = 0;
+      job->error = nullptr;
+    }
+    job->input.swap(buffer);  // the job takes the block; the buffer takes the spare's capacity
     buffer.clear();
-    job->dictionary = dictionary;
+    if (buffer.capacity() < block_size) buffer.reserve(block_size);
+    job->dictionary.assign(dictionary);
     job->last = last;
     const std::string& in = job->input;
     if (in.size() >= kWindow) {
@@ -160,6 +176,8 @@ struct ParallelGzipOutputStream::State {
     sink->write(job->output.data(), job->output.size());
     crc = crc32_combine(crc, job->crc, static_cast<z_off_t>(job->input.size()));
     total += job->input.size();
+    // A worker may still hold its pointer for a moment after `done`, but touches the job no more.
+    if (spare.size() <= max_in_flight) spare.push_back(std::move(job));
   }
 };
 

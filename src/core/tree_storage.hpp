@@ -9,8 +9,8 @@
 // the process's malloc options (embedders own them; MALLOC_ARENA_MAX=2 also cost the restore 5-9%
 // CPU here), so the blocks that churn are kept out of malloc instead: a pooled block goes back to
 // the pool when its tree dies, on whatever thread that is, and the pool never holds more than
-// kMaxPooledTreeBlocks. Measured: 30.7 -> 29.4 MiB peak at 100k items; the rest of the growth is
-// other per-request buffers (see the benchmarks).
+// kMaxPooledTreeBlocks. Measured: 30.7 -> 29.4 MiB peak at 100k items; the rest of the growth was
+// the restore log's gzip blocks (core/parallel_gzip.cpp now recycles them).
 #pragma once
 
 #include <boost/json/storage_ptr.hpp>

@@ -86,6 +86,30 @@ TEST_CASE("parallel gzip: one member any gunzip reads, for every size around the
   }
 }
 
+TEST_CASE("parallel gzip: recycled blocks (issue 17) keep nothing of the block before") {
+  // Blocks that compress to nothing next to incompressible ones (whose output buffer has to grow):
+  // every block reuses an earlier block's input, dictionary and output buffers.
+  const std::size_t block = 32 * 1024;
+  std::mt19937 rng(17);
+  std::string data;
+  for (int k = 0; k < 24; ++k) {
+    if (k % 3 == 0) {
+      data.append(block + 5 * k, '\0');
+    } else {
+      for (std::size_t i = 0; i < block + 7 * k; ++i) data.push_back(static_cast<char>(rng()));
+    }
+  }
+  for (unsigned threads : {1u, 3u}) {
+    CAPTURE(threads);
+    std::string gz = parallel_gzip(data, threads, block);
+    CHECK(gzip_decompress(gz, data.size() + 1, "ours") == data);
+    auto [out, tested] = real_gunzip(gz);
+    CHECK(tested);
+    CHECK(out == data);
+  }
+  CHECK(parallel_gzip(data, 1, block) == parallel_gzip(data, 3, block));
+}
+
 TEST_CASE("parallel gzip: the bytes do not depend on the number of threads (reproducible backups)") {
   std::string data = random_text(1 << 20, 7);
   std::string one = parallel_gzip(data, 1);
