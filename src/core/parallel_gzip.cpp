@@ -138,7 +138,7 @@ struct ParallelGzipOutputStream::State {
     } else {
       job = std::move(spare.back());
       spare.pop_back();
-      job->last = job->done = false;
+      job->done = false;  // `last` is set below for every job
       job->crc = 0;
       job->error = nullptr;
     }
