@@ -5,8 +5,9 @@ Each variant is BINARY[@MALLOC_ARENA_MAX], e.g. /tmp/restore_bench.base or build
 (a copy of build/bench/restore_bench from another checkout is a binary to compare against). The
 generated managed set of N objects is backed up once (bench/restore_bench.py's prepare); then every
 round restores it once with each variant, interleaved, each against a fresh kube-test-server, with
---parallel 8 and the client's QPS lifted, and prints wall time, client and server CPU and peak RSS
-(VmHWM), then the medians.
+--parallel 8 and the client's QPS lifted, and prints wall time, client and server CPU, when the
+first item was restored (what comes before it is serial: discovery, the spool of the tarball) and
+peak RSS (VmHWM), then the medians.
 
     bench/restore_ab.py N ROUNDS VARIANT [VARIANT ...]
 """
@@ -42,12 +43,14 @@ def main():
                 raise SystemExit(f"{v}: restored {o['created']} of {p['objects']} objects: {o}")
             results[v].append(o)
             print(f"{v} round {r}: {o['seconds']:.2f} s, {p['objects'] / o['seconds']:.0f} items/s, client CPU "
-                  f"{o['cpu']:.2f} s, server CPU {o['serverCpu']:.2f} s, peak RSS {o['vmhwmKiB'] / 1024:.1f} MiB",
+                  f"{o['cpu']:.2f} s, server CPU {o['serverCpu']:.2f} s, first item at {o['firstItemSeconds']:.2f} s, "
+                  f"peak RSS {o['vmhwmKiB'] / 1024:.1f} MiB",
                   flush=True)
     for v, runs in results.items():
         rss = [x["vmhwmKiB"] / 1024 for x in runs]
         print(f"{v}: median {statistics.median(x['seconds'] for x in runs):.2f} s, client CPU "
-              f"{statistics.median(x['cpu'] for x in runs):.2f} s, peak RSS {statistics.median(rss):.1f} MiB "
+              f"{statistics.median(x['cpu'] for x in runs):.2f} s, first item at "
+              f"{statistics.median(x['firstItemSeconds'] for x in runs):.2f} s, peak RSS {statistics.median(rss):.1f} MiB "
               f"(runs: {', '.join(f'{x:.1f}' for x in rss)})")
 
 

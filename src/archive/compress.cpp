@@ -1,8 +1,8 @@
 #include "archive/compress.hpp"
 
+#include "core/gunzip.hpp"
 #include "vbackup/error.hpp"
 
-#include <zlib.h>
 #include <zstd.h>
 
 #include <algorithm>
@@ -85,8 +85,7 @@ struct DecodingInputStream::State {
   std::size_t pos = 0, len = 0;
   bool source_eof = false;
   bool done = false;
-  z_stream z{};
-  bool z_ready = false;
+  std::unique_ptr<vbackup::detail::GzipInflater> gz;
   ZSTD_DCtx* dctx = nullptr;
   // An error found after some good output is reported on the next read, so the tar parser sees
   // the good bytes first and the error is attributed to the entry where the data went bad.
@@ -121,8 +120,7 @@ struct DecodingInputStream::State {
     const unsigned char* p = buf.data() + pos;
     if (starts_with(p, available(), kGzipMagic, 2)) {
       kind = Kind::gzip;
-      if (inflateInit2(&z, 15 + 16) != Z_OK) throw Error(ErrorCode::generic, "gzip: cannot initialise inflate");
-      z_ready = true;
+      gz = std::make_unique<vbackup::detail::GzipInflater>();
     } else if (starts_with(p, available(), kZstdMagic, 4)) {
       kind = Kind::zstd;
       dctx = ZSTD_createDCtx();
@@ -149,30 +147,22 @@ struct DecodingInputStream::State {
     for (;;) {
       if (done) return 0;
       if (available() == 0) ensure(1);
-      z.next_in = buf.data() + pos;
-      z.avail_in = static_cast<uInt>(available());
-      z.next_out = out;
-      z.avail_out = static_cast<uInt>(std::min<std::size_t>(size, 1u << 30));
-      int rc = inflate(&z, Z_NO_FLUSH);
-      std::size_t consumed = available() - z.avail_in;
-      pos = len - z.avail_in;
-      std::size_t produced = static_cast<std::size_t>(z.next_out - out);
-      if (rc == Z_STREAM_END) {
+      auto step = gz->inflate(buf.data() + pos, available(), out, size);
+      pos += step.consumed;
+      if (step.error) return fail_after(step.produced, std::string("corrupt gzip data: ") + step.error);
+      if (step.member_end) {
         // Go's gzip.Reader is multistream: another member may follow.
         if (ensure(2) >= 2 && starts_with(buf.data() + pos, available(), kGzipMagic, 2)) {
-          inflateReset(&z);
+          gz->next_member();
         } else {
           done = true;
         }
-        if (produced) return produced;
+        if (step.produced) return step.produced;
         continue;
       }
-      if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        return fail_after(produced, std::string("corrupt gzip data") + (z.msg ? std::string(": ") + z.msg : ""));
-      }
-      if (produced) return produced;
+      if (step.produced) return step.produced;
       if (available() == 0 && source_eof) throw invalid_input("truncated gzip data");
-      if (consumed == 0 && available() > 0) throw invalid_input("corrupt gzip data: inflate made no progress");
+      if (step.consumed == 0 && available() > 0) throw invalid_input("corrupt gzip data: inflate made no progress");
     }
   }
 
@@ -203,7 +193,6 @@ DecodingInputStream::DecodingInputStream(InputStream& source) : state_(std::make
 }
 
 DecodingInputStream::~DecodingInputStream() {
-  if (state_->z_ready) inflateEnd(&state_->z);
   ZSTD_freeDCtx(state_->dctx);
 }
 

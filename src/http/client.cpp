@@ -2,12 +2,11 @@
 // carry a header value or a URL signature. Connections and bytes are transport.cpp's business.
 #include "http/client.hpp"
 
+#include "core/gunzip.hpp"
 #include "core/strings.hpp"
 #include "http/transport.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/time.hpp"
-
-#include <zlib.h>
 
 #include <algorithm>
 #include <cctype>
@@ -115,32 +114,26 @@ std::chrono::milliseconds backoff(const RetryPolicy& p, int retry) {
 
 std::string attempts_text(int n) { return std::to_string(n) + (n == 1 ? " attempt" : " attempts"); }
 
-// Transparent Content-Encoding: gzip (several members allowed, as Go's gzip.Reader does).
+// Transparent Content-Encoding: gzip (several members allowed, as Go's gzip.Reader does), decoded
+// by ISA-L (core/gunzip.hpp): a backup inflates every LIST page it asked gzip for.
 class GzipDecoder {
  public:
-  explicit GzipDecoder(std::string context) : context_(std::move(context)), in_(64 * 1024) {
-    if (inflateInit2(&z_, 16 + MAX_WBITS) != Z_OK) throw Error(ErrorCode::generic, "zlib: inflateInit2 failed");
-  }
-  ~GzipDecoder() { inflateEnd(&z_); }
+  explicit GzipDecoder(std::string context) : context_(std::move(context)), in_(64 * 1024) {}
   GzipDecoder(const GzipDecoder&) = delete;
   GzipDecoder& operator=(const GzipDecoder&) = delete;
 
   std::size_t read(detail::Exchange& ex, void* out, std::size_t n) {
     if (n == 0) return 0;
-    z_.next_out = static_cast<Bytef*>(out);
-    z_.avail_out = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
-    const uInt want = z_.avail_out;
     for (;;) {
-      if (z_.avail_out != want) return want - z_.avail_out;
-      if (z_.avail_in == 0) {
+      if (next_ == end_) {
         if (!input_end_) {
           std::size_t got = ex.read_body(in_.data(), in_.size());
           if (got == 0) {
             input_end_ = true;
           } else {
             saw_input_ = true;
-            z_.next_in = in_.data();
-            z_.avail_in = static_cast<uInt>(got);
+            next_ = 0;
+            end_ = got;
           }
           continue;
         }
@@ -148,23 +141,25 @@ class GzipDecoder {
         throw Error(ErrorCode::storage, context_ + ": gzip response body is truncated");
       }
       if (member_ended_) {
-        inflateReset(&z_);
+        gz_.next_member();
         member_ended_ = false;
       }
-      int rc = inflate(&z_, Z_NO_FLUSH);
-      if (rc == Z_STREAM_END) {
-        member_ended_ = true;
-      } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        throw Error(ErrorCode::storage,
-                    context_ + ": invalid gzip response body: " + (z_.msg ? z_.msg : std::to_string(rc)));
+      auto step = gz_.inflate(in_.data() + next_, end_ - next_, static_cast<unsigned char*>(out), n);
+      next_ += step.consumed;
+      if (step.error) throw Error(ErrorCode::storage, context_ + ": invalid gzip response body: " + step.error);
+      member_ended_ = step.member_end;
+      if (step.produced) return step.produced;
+      if (step.consumed == 0 && !step.member_end) {
+        throw Error(ErrorCode::storage, context_ + ": invalid gzip response body: inflate made no progress");
       }
     }
   }
 
  private:
   std::string context_;
-  z_stream z_{};
-  std::vector<Bytef> in_;
+  vbackup::detail::GzipInflater gz_;
+  std::vector<unsigned char> in_;
+  std::size_t next_ = 0, end_ = 0;
   bool input_end_ = false, saw_input_ = false, member_ended_ = false;
 };
 

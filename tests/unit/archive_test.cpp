@@ -559,6 +559,21 @@ TEST_CASE("truncated archives: every cut is Error(invalid), never a crash or a s
   }
 }
 
+TEST_CASE("spec §1.1: a tarball in several gzip members (cat a.gz b.gz) reads as one archive, as Go's gzip.Reader reads it") {
+  std::string tar = raw_tar({{"resources/pods/namespaces/ns/a.json", std::string(3000, 'a')},
+                             {"resources/pods/namespaces/ns/b.json", "{\"b\":1}"}});
+  for (std::size_t split : {std::size_t{0}, std::size_t{1}, std::size_t{512}, std::size_t{700}, tar.size() - 1}) {
+    std::string gz = gzip_compress(tar.substr(0, split)) + gzip_compress(tar.substr(split), 9);
+    for (bool ahead : {false, true}) {
+      auto rb = read_archive(gz, 1 << 20, ahead);
+      CAPTURE(split);
+      REQUIRE(rb.bodies.size() == 2);
+      CHECK(rb.bodies[0] == std::string(3000, 'a'));
+      CHECK(rb.bodies[1] == "{\"b\":1}");
+    }
+  }
+}
+
 TEST_CASE("corrupt archives: flipped bytes are Error(invalid) naming the archive, or change nothing") {
   for (Compression c : {Compression::gzip, Compression::zstd}) {
     std::string full = write_archive(c, {{"resources/pods/cluster/a.json", std::string(5000, 'q')},

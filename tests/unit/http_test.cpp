@@ -840,6 +840,22 @@ TEST_CASE("pool: a caller that finds every connection held waits, then gets an e
   CHECK(client.send(get(server.url() + "/third"), 2 << 20).body.size() == 1 << 20);
 }
 
+TEST_CASE("gzip: a body of several gzip members decodes as one (Go's gzip.Reader is multistream)") {
+  std::string a(100000, 'a'), b = "{\"kind\":\"List\"}";
+  for (std::size_t i = 0; i < a.size(); i += 7) a[i] = static_cast<char>('a' + i % 26);
+  TestHttpServer server([&](const ServerRequest&) {
+    ServerReply r = text(gzip_compress(a) + gzip_compress(b, 9) + gzip_compress(""));
+    r.headers.emplace_back("Content-Encoding", "gzip");
+    return r;
+  });
+  ClientOptions o = quick();
+  o.accept_gzip = true;
+  Client client(o);
+  CHECK(client.send(get(server.url() + "/list")).body == a + b);
+  auto s = client.open(get(server.url() + "/list"));
+  CHECK(read_all(*s, 1 << 24, "list") == a + b);
+}
+
 TEST_CASE("gzip: a corrupt gzip body is a named error, not garbage") {
   TestHttpServer server([](const ServerRequest&) {
     ServerReply r = text("this is not gzip at all");

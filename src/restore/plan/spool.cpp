@@ -3,7 +3,7 @@
 #include "core/temp_file.hpp"
 #include "vbackup/error.hpp"
 
-#include <zlib.h>
+#include <isa-l/crc.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -103,14 +103,9 @@ bool Spool::equal(std::uint64_t a, std::uint64_t b, std::uint64_t n) {
 
 void SpoolSink::write(const void* data, std::size_t size) {
   spool_.append(data, size);
-  // zlib's crc32 takes a uInt length: feed it in pieces that fit.
-  const auto* p = static_cast<const Bytef*>(data);
-  while (size > 0) {
-    uInt step = static_cast<uInt>(std::min<std::size_t>(size, 1u << 30));
-    crc_ = static_cast<std::uint32_t>(::crc32(crc_, p, step));
-    p += step;
-    size -= step;
-  }
+  // ISA-L's CRC-32 (carry-less multiply, several times zlib's speed: every byte of the backup passes
+  // here before the first item is restored); it takes a 64-bit length.
+  crc_ = crc32_gzip_refl(crc_, static_cast<const unsigned char*>(data), size);
 }
 
 }  // namespace vbackup::restore::detail
