@@ -70,6 +70,12 @@ class ClusterTarget {
                     const std::function<void(json::object&&)>& on_item) = 0;
   // Creates the object in its metadata.namespace; returns it as stored.
   virtual json::object create(const ApiResource& resource, const json::object& object) = 0;
+  // create() for a caller that reads only the created object's name (a restore that does not restore
+  // the item's status): a live target skips parsing the object the server sends back when the object
+  // has a name, since the API server stores it under that name. Errors as create().
+  virtual std::string create_returning_name(const ApiResource& resource, const json::object& object) {
+    return std::string(json::metadata_string(this->create(resource, object), "name"));
+  }
   virtual json::object patch(const ApiResource& resource, const std::string& ns, const std::string& name,
                              kube::PatchType type, std::string_view patch) = 0;
   // patch() for a caller that does not read the answer (the restore's managedFields patch, restore

@@ -36,6 +36,15 @@ class LiveTarget final : public ClusterTarget {
     client_.list(r, options, on_item);
   }
   json::object create(const ApiResource& r, const json::object& object) override { return client_.create(r, object); }
+  std::string create_returning_name(const ApiResource& r, const json::object& object) override {
+    std::string name(json::metadata_string(object, "name"));
+    if (name.empty()) return ClusterTarget::create_returning_name(r, object);  // generateName: the server names it
+    // As KubeClient::create, without parsing the answer: the whole object, sent back for every
+    // restored item, parsed and dropped (issue 17).
+    client_.request("POST", kube::KubeClient::path(r, json::metadata_string(object, "namespace")), json::marshal(object),
+                    "application/json");
+    return name;
+  }
   json::object patch(const ApiResource& r, const std::string& ns, const std::string& name, kube::PatchType type,
                      std::string_view patch) override {
     return client_.patch(r, ns, name, type, patch);

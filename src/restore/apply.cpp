@@ -103,9 +103,21 @@ void Restorer::apply(const Item& item, const ApiResource& r, json::object obj, c
                : std::string());
     return;
   }
+  // Step 16 needs the created object (its resourceVersion); otherwise only its name is read, and a
+  // live target does not parse the answer (issue 17).
+  std::string note;
+  const bool with_status = status && !target_.offline() &&
+                           restore::should_restore_status(obj, status_filter_ ? &*status_filter_ : nullptr,
+                                                          item.group_resource, &note);
   std::optional<json::object> answer;  // constructed from the answer, in its storage (see item.cpp)
+  std::string created_name;
   try {
-    answer.emplace(target_.create(r, obj));
+    if (with_status) {
+      answer.emplace(target_.create(r, obj));
+      created_name = json::metadata_string(*answer, "name");
+    } else {
+      created_name = target_.create_returning_name(r, obj);
+    }
   } catch (const kube::KubeError& e) {
     bool exists = e.reason() == kube::Reason::already_exists;
     if (!exists && item.group_resource == "services" && port_allocated(e)) {
@@ -129,8 +141,6 @@ void Restorer::apply(const Item& item, const ApiResource& r, json::object obj, c
     record(item, avk, item.name, ItemOutcome::failed, e.status_message());
     return;
   }
-  const json::object& created = *answer;
-  std::string created_name(json::metadata_string(created, "name"));
   if (created_name.empty()) created_name = item.name;
   record(item, avk, created_name, ItemOutcome::created);
   if (target_.offline()) {
@@ -141,10 +151,7 @@ void Restorer::apply(const Item& item, const ApiResource& r, json::object obj, c
     return;
   }
   // Step 16: status, when asked for (restore §2.9); a failure is a warning.
-  std::string note;
-  if (status && restore::should_restore_status(obj, status_filter_ ? &*status_filter_ : nullptr, item.group_resource, &note)) {
-    restore_status(item, r, obj, created, *status);
-  }
+  if (with_status) restore_status(item, r, obj, std::move(*answer), *status);
   if (!note.empty()) log_.info(note, where);
   // Step 17: managedFields as backed up.
   if (const json::object* md = json::find_object(obj, "metadata")) {
