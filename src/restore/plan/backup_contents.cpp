@@ -109,6 +109,7 @@ struct BackupContents::Impl {
     std::vector<std::pair<std::string, std::uint64_t>> names;  // every kStride-th name and its record's offset
   };
   std::vector<Bucket> buckets;
+  std::uint64_t total_items = 0;  // of the un-versioned buckets, after finish(): read per restored item
   std::unique_ptr<vbackup::detail::SortedSpill> sort;  // its run files in the spool directory too (issue 17)
   std::FILE* index = nullptr;
 
@@ -280,6 +281,9 @@ void BackupContents::Impl::finish() {
   flush();
   sort.reset();
   for (auto& b : buckets) b.names.shrink_to_fit();  // no vector slack kept for the whole restore
+  for (std::uint32_t b = 0; b < bucket_keys.size(); ++b) {
+    if (bucket_keys[b][1] == 0) total_items += buckets[b].count;
+  }
   if (std::fflush(index) != 0) throw io_error(what + ": cannot write the temporary index file");
 }
 
@@ -405,13 +409,7 @@ std::size_t BackupContents::item_count(std::string_view resource, std::string_vi
   return b ? b->count : 0;
 }
 
-std::uint64_t BackupContents::total_items() const {
-  std::uint64_t n = 0;
-  for (std::uint32_t b = 0; b < impl_->bucket_keys.size(); ++b) {
-    if (impl_->bucket_keys[b][1] == 0) n += impl_->buckets[b].count;
-  }
-  return n;
-}
+std::uint64_t BackupContents::total_items() const { return impl_->total_items; }
 
 std::optional<std::string> BackupContents::read(std::string_view resource, std::string_view ns, std::string_view name,
                                                 std::string_view version_dir) const {
