@@ -6,6 +6,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <optional>
 #include <cstring>
 #include <vector>
 
@@ -85,7 +86,7 @@ struct DecodingInputStream::State {
   std::size_t pos = 0, len = 0;
   bool source_eof = false;
   bool done = false;
-  std::unique_ptr<vbackup::detail::GzipInflater> gz;
+  std::optional<vbackup::detail::GzipInflater> gz;
   ZSTD_DCtx* dctx = nullptr;
   // An error found after some good output is reported on the next read, so the tar parser sees
   // the good bytes first and the error is attributed to the entry where the data went bad.
@@ -120,7 +121,7 @@ struct DecodingInputStream::State {
     const unsigned char* p = buf.data() + pos;
     if (starts_with(p, available(), kGzipMagic, 2)) {
       kind = Kind::gzip;
-      gz = std::make_unique<vbackup::detail::GzipInflater>();
+      gz.emplace();
     } else if (starts_with(p, available(), kZstdMagic, 4)) {
       kind = Kind::zstd;
       dctx = ZSTD_createDCtx();
@@ -162,7 +163,6 @@ struct DecodingInputStream::State {
       }
       if (step.produced) return step.produced;
       if (available() == 0 && source_eof) throw invalid_input("truncated gzip data");
-      if (step.consumed == 0 && available() > 0) throw invalid_input("corrupt gzip data: inflate made no progress");
     }
   }
 

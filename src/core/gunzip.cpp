@@ -1,12 +1,10 @@
 #include "core/gunzip.hpp"
 
-#include "vbackup/error.hpp"
-
 #include <isa-l/crc.h>
 #include <isa-l/igzip_lib.h>
 
 #include <algorithm>
-#include <limits>
+#include <cstdint>
 
 namespace vbackup::detail {
 
@@ -87,7 +85,7 @@ std::size_t GzipInflater::State::read_header(const unsigned char* in, std::size_
         }
         if (--need == 0) {
           header = (flags & kFextra) ? Header::xlen : Header::name;
-          need = 2;
+          need = 2;  // XLEN's two bytes (ignored by the states after it)
         }
         break;
       }
@@ -105,26 +103,23 @@ std::size_t GzipInflater::State::read_header(const unsigned char* in, std::size_
         need -= k;
         break;
       }
+      // The states below are entered only when their part is present (the steps after the switch).
       case Header::name:
-        if (!(flags & kFname) || take() == 0) header = Header::comment;
+        if (take() == 0) header = Header::comment;
         break;
       case Header::comment:
-        if (!(flags & kFcomment) || take() == 0) {
+        if (take() == 0) {
           header = Header::hcrc;
           need = 2;
         }
         break;
       case Header::hcrc:
-        if (!(flags & kFhcrc)) {
-          need = 0;
-        } else {
-          stored_hcrc |= std::uint32_t{take()} << (8 * (2 - need));
-          --need;
-        }
+        stored_hcrc |= std::uint32_t{take()} << (8 * (2 - need));
+        --need;
         break;
       case Header::done: break;
     }
-    // Zero-length steps: an extra field of XLEN 0, or the optional parts that are absent.
+    // Zero-length steps: an extra field of XLEN 0, the optional parts that are absent, the end.
     if (header == Header::extra && need == 0) header = Header::name;
     if (header == Header::name && !(flags & kFname)) header = Header::comment;
     if (header == Header::comment && !(flags & kFcomment)) {
@@ -189,6 +184,9 @@ GzipInflater::Step GzipInflater::inflate(const unsigned char* in, std::size_t in
   if (z.block_state == ISAL_BLOCK_FINISH) {
     s.ended = true;
     step.member_end = true;
+  } else if (step.consumed == 0 && step.produced == 0 && in_size > 0 && out_size > 0) {
+    s.failed = true;  // input and room, and nothing moved: it never will
+    step.error = "inflate made no progress";
   }
   return step;
 }

@@ -27,7 +27,8 @@ class GzipInflater {
     const char* error = nullptr;    // what is wrong with the data, as zlib words it; nothing more decodes
   };
 
-  // Decodes from `in` into `out` until one of them is used up, the member ends or the data is bad.
+  // Decodes from `in` into `out` until one of them is used up, the member ends or the data is bad
+  // (also: input and output room given and nothing taken or written, which no retry changes).
   Step inflate(const unsigned char* in, std::size_t in_size, unsigned char* out, std::size_t out_size);
 
   // Starts over for a member that follows the one that ended.

@@ -149,9 +149,6 @@ class GzipDecoder {
       if (step.error) throw Error(ErrorCode::storage, context_ + ": invalid gzip response body: " + step.error);
       member_ended_ = step.member_end;
       if (step.produced) return step.produced;
-      if (step.consumed == 0 && !step.member_end) {
-        throw Error(ErrorCode::storage, context_ + ": invalid gzip response body: inflate made no progress");
-      }
     }
   }
 
