@@ -10,6 +10,8 @@ first item was restored (what comes before it is serial: discovery, the spool of
 peak RSS (VmHWM), then the medians.
 
     bench/restore_ab.py N ROUNDS VARIANT [VARIANT ...]
+
+VBK_AB_OBJECTS=plain restores the plain set instead (no managedFields, so no patch after a create).
 """
 import os
 import statistics
@@ -26,7 +28,7 @@ def main():
         raise SystemExit(__doc__)
     n, rounds, variants = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
     scratch = Path(tempfile.mkdtemp(prefix=f"vbk-restore-ab-{n}-"))
-    p = rb.prepare(n, scratch, kubectl_files=False, objects="managed")
+    p = rb.prepare(n, scratch, kubectl_files=False, objects=os.environ.get("VBK_AB_OBJECTS", "managed"))
     results = {v: [] for v in variants}
     for r in range(rounds):
         for i, v in enumerate(variants):
@@ -49,7 +51,8 @@ def main():
     for v, runs in results.items():
         rss = [x["vmhwmKiB"] / 1024 for x in runs]
         print(f"{v}: median {statistics.median(x['seconds'] for x in runs):.2f} s, client CPU "
-              f"{statistics.median(x['cpu'] for x in runs):.2f} s, first item at "
+              f"{statistics.median(x['cpu'] for x in runs):.2f} s, server CPU "
+              f"{statistics.median(x['serverCpu'] for x in runs):.2f} s, first item at "
               f"{statistics.median(x['firstItemSeconds'] for x in runs):.2f} s, peak RSS {statistics.median(rss):.1f} MiB "
               f"(runs: {', '.join(f'{x:.1f}' for x in rss)})")
 

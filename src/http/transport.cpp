@@ -110,7 +110,10 @@ void Transport::Impl::setup_tls() {
     tls_ctx->set_verify_mode(ssl::verify_peer);
     auto add_source = [&](const std::string& what) { ca_sources += (ca_sources.empty() ? "" : " + ") + what; };
     if (t.trust_system_store || (t.ca_pem.empty() && t.ca_file.empty())) {
-      tls_ctx->set_default_verify_paths(ec);
+      // Loaded by the first https connection (load_system_store): parsing the system bundle costs
+      // ~75 ms of CPU, which a client that only speaks plain http (a test API server, a local
+      // MinIO) never needs.
+      system_store_wanted = true;
       add_source("system store");
     }
     if (!t.ca_pem.empty()) {
@@ -137,6 +140,16 @@ void Transport::Impl::setup_tls() {
     if (SSL_CTX_check_private_key(tls_ctx->native_handle()) != 1)
       throw invalid_input("tls: client_key_pem does not match client_cert_pem");
   }
+}
+
+void Transport::Impl::load_system_store() {
+  // Once, before any connection uses the context: OpenSSL's SSL_CTX is not to be changed while
+  // connections made from it run on other threads.
+  std::call_once(system_store_loaded, [this] {
+    if (!system_store_wanted) return;
+    error_code ignored;  // as before: a missing system store leaves the other sources
+    tls_ctx->set_default_verify_paths(ignored);
+  });
 }
 
 // A pooled connection whose peer has closed it, or sent bytes nobody asked for, is useless.
@@ -302,6 +315,7 @@ std::unique_ptr<Conn> Transport::Impl::connect(const Url& url, Budget* budget) {
   c->buffer.reserve(kReadBuffer);
   const std::string where = url.host_header();
   if (url.scheme == "https") {
+    load_system_store();
     c->tls.emplace(c->ioc, *tls_ctx);
   } else {
     c->tcp.emplace(c->ioc);

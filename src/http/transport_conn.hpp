@@ -123,6 +123,8 @@ struct Transport::Impl {
   ClientOptions options;
   std::optional<ssl::context> tls_ctx;
   std::string ca_sources;  // "system store + ca_pem + ca_file /x" for verification messages
+  bool system_store_wanted = false;
+  std::once_flag system_store_loaded;
 
   // Host name resolution only (getaddrinfo has no timeout, so it runs asynchronously against the
   // connect deadline): a shared io_context and one thread, started by the first name that is not
@@ -144,6 +146,7 @@ struct Transport::Impl {
   ~Impl();
 
   void setup_tls();
+  void load_system_store();
   static bool still_usable(Conn& c);
   static void close(std::unique_ptr<Conn> c);
   void release(std::unique_ptr<Conn> c, bool reusable);

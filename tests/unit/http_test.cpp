@@ -669,6 +669,27 @@ TEST_CASE("TLS: an unknown CA fails verification, is not retried, and the messag
   CHECK(server.requests() == 0);
 }
 
+TEST_CASE("TLS: the system store is read by the first https connection, not when the client is made") {
+  // OpenSSL reads the system store from SSL_CERT_FILE when it is set, at the moment it loads it:
+  // a client made while the variable names nothing, whose first https request comes after it names
+  // the test CA, trusts the test CA. (Parsing the system bundle costs ~75 ms of CPU, which a client
+  // that only speaks plain http should not pay.)
+  TestHttpServer server(who, ServerTls{pki().server.cert_pem, pki().server.key_pem, ""});
+  testing::TempDir dir("http-system-store");
+  auto file = dir.write("system.pem", pki().ca.cert_pem);
+  testing::EnvVar env("SSL_CERT_FILE", (dir / "absent.pem").c_str());
+  Client client(quick());  // system store only
+  env.set("SSL_CERT_FILE", file.c_str());
+  int status = 0;
+  std::string failure;
+  try {
+    status = client.send(get(server.url() + "/")).status;
+  } catch (const Error& e) {
+    failure = e.what();
+  }
+  CHECK_MESSAGE(status == 200, failure);
+}
+
 TEST_CASE("TLS: trust_system_store=false trusts only the given CA, as Kubernetes does") {
   TestHttpServer server(who, ServerTls{pki().server.cert_pem, pki().server.key_pem, ""});
   ClientOptions o = quick();
