@@ -1,7 +1,7 @@
 // The connection layer's pool, connect and TLS (Beast/Asio; the request/response exchange is in
-// transport_exchange.cpp, what both share in transport_conn.hpp). Each connection owns its
-// io_context and is driven by the thread using it (transport_conn.hpp: no thread hops); only host
-// name resolution runs on a thread of its own (design.md "Concurrency").
+// transport_exchange.cpp, what both share in transport_conn.hpp). Each connection is driven by the
+// thread using it (transport_conn.hpp: no thread hops); only host name resolution runs on a thread
+// of its own (design.md "Concurrency").
 #include "http/transport_conn.hpp"
 
 #include "vbackup/error.hpp"
@@ -314,12 +314,7 @@ std::unique_ptr<Conn> Transport::Impl::connect(const Url& url, Budget* budget) {
   // reads of a few hundred bytes (measured: 200 MiB took 300k reads and 30 s on loopback).
   c->buffer.reserve(kReadBuffer);
   const std::string where = url.host_header();
-  if (url.scheme == "https") {
-    load_system_store();
-    c->tls.emplace(c->ioc, *tls_ctx);
-  } else {
-    c->tcp.emplace(c->ioc);
-  }
+  c->tcp.emplace(c->ioc);
   OpResult r = run_here(*c, [&](auto done) {
     c->lowest().expires_at(deadline);
     c->lowest().async_connect(endpoints, [done](error_code ec, const tcp::endpoint&) { done(ec, 0); });
@@ -333,7 +328,11 @@ std::unique_ptr<Conn> Transport::Impl::connect(const Url& url, Budget* budget) {
   error_code ignored;
   c->lowest().socket().set_option(tcp::no_delay(true), ignored);
 
-  if (c->tls) {
+  if (url.scheme != "https") {
+    c->plain.emplace(c->tcp->socket());
+  } else {
+    load_system_store();
+    c->tls.emplace(PollSocket(c->tcp->socket()), *tls_ctx);
     try {
       tls_handshake(*c, url, deadline, [&] { return timed_out("timed out"); }, budget);
     } catch (...) {
@@ -366,10 +365,9 @@ void Transport::Impl::tls_handshake(Conn& c, const Url& url, Clock::time_point d
     if (ok != 1)
       throw TransportFailure(Stage::connect, false, "TLS: cannot verify against name " + name + ": " + openssl_reason());
   }
-  OpResult r = run_here(c, [&](auto done) {
-    c.lowest().expires_at(deadline);
-    c.tls->async_handshake(ssl::stream_base::client, [done](error_code ec) { done(ec, 0); });
-  }, budget);
+  OpResult r;
+  c.io().arm_until(deadline, budget);
+  c.tls->handshake(ssl::stream_base::client, r.ec);
   if (!r.ec) return;
   long verify = SSL_get_verify_result(s);
   if (t.verify && verify != X509_V_OK) {

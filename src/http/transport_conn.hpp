@@ -2,13 +2,11 @@
 // request/response) share. Includes Beast and Asio: include it from those two files only (each such
 // translation unit costs ~8 s and 600 MB to compile).
 //
-// Threading: every pooled connection owns a single-threaded io_context on which its stream and
-// timers live. The thread that uses the connection starts an operation and drives that io_context
-// itself (run_here) until the operation's handler has run: no other thread, no post, no wake-up;
-// Asio's speculative non-blocking read/write means a small request, or a response already in the
-// socket, costs no epoll wait at all. A connection moves between threads only through the pool's
-// mutex (acquire/release) or inside its Exchange, which is used by one thread at a time: so one
-// thread at a time drives its io_context.
+// Threading: every pooled connection is used by one thread at a time, the one holding it: a
+// connection moves between threads only through the pool's mutex (acquire/release) or inside its
+// Exchange. Its reads and writes, TLS included, are system calls on that thread with poll() for
+// the waits (PollSocket); only the connect runs through the connection's own single-threaded
+// io_context, which that thread drives itself (run_here): no other thread, no post, no wake-up.
 #pragma once
 
 #include "http/transport.hpp"
@@ -18,8 +16,14 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <array>
+#include <cerrno>
+#include <climits>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -38,7 +42,6 @@ namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 using Clock = std::chrono::steady_clock;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // An idle pooled connection older than this is closed rather than reused: servers drop idle
 // keep-alive connections (S3 after ~20 s, many servers after 60 s), and a request sent on a
@@ -47,22 +50,159 @@ inline constexpr auto kMaxIdle = std::chrono::seconds(15);
 inline constexpr std::size_t kHeaderLimit = 64 * 1024;
 inline constexpr std::size_t kReadBuffer = 64 * 1024;
 
+// A connection's socket as a synchronous stream whose waits end at a deadline: Beast reads and
+// writes plain http on it, ssl::stream runs TLS over it. Measured on a 10k-item restore: the
+// asynchronous path (a beast::tcp_stream, its timer armed per operation) spent two epoll_wait and
+// two timerfd_settime calls and Asio's operation machinery on every request, 13-16% of the
+// client's CPU with the lazily loaded CA store; here a request is one sendmsg, one poll and one
+// recvmsg. Errors are those of the asynchronous path: beast::error::timeout when the deadline
+// passes, asio::error::eof at the peer's end, system errors as they come.
+class PollSocket {
+ public:
+  using lowest_layer_type = tcp::socket::lowest_layer_type;  // for ssl::stream
+  explicit PollSocket(tcp::socket& socket) : socket_(&socket) {}
+  lowest_layer_type& lowest_layer() { return socket_->lowest_layer(); }
+
+  // Bounds the waits of the operation that follows: they end `limit` from now, or at `deadline`.
+  // poll_first: the caller expects to wait (an answer to a request just sent), so a speculative
+  // recvmsg would only return EAGAIN.
+  void arm(std::chrono::milliseconds limit, Budget* budget, bool poll_first = false) {
+    arm_until(Clock::now() + limit, budget, poll_first);
+  }
+  void arm_until(Clock::time_point deadline, Budget* budget, bool poll_first = false) {
+    deadline_ = deadline;
+    budget_ = budget;
+    poll_first_ = poll_first;
+  }
+
+  template <class Buffers>
+  std::size_t read_some(const Buffers& buffers, error_code& ec) {
+    ec = {};
+    std::array<iovec, kMaxIov> iov;
+    const std::size_t count = to_iovec(buffers, iov);
+    if (count == 0) return 0;
+    for (;;) {
+      if (poll_first_) {
+        poll_first_ = false;
+        if (!wait(POLLIN, ec)) return 0;
+      }
+      msghdr msg{};
+      msg.msg_iov = iov.data();
+      msg.msg_iovlen = count;
+      ssize_t n = ::recvmsg(fd_(), &msg, MSG_DONTWAIT);
+      if (n > 0) return static_cast<std::size_t>(n);
+      if (n == 0) {
+        ec = asio::error::eof;
+        return 0;
+      }
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        ec = error_code(errno, asio::error::get_system_category());
+        return 0;
+      }
+      if (!wait(POLLIN, ec)) return 0;
+    }
+  }
+
+  template <class Buffers>
+  std::size_t write_some(const Buffers& buffers, error_code& ec) {
+    ec = {};
+    std::array<iovec, kMaxIov> iov;
+    const std::size_t count = to_iovec(buffers, iov);
+    if (count == 0) return 0;
+    for (;;) {
+      msghdr msg{};
+      msg.msg_iov = iov.data();
+      msg.msg_iovlen = count;
+      ssize_t n = ::sendmsg(fd_(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n >= 0) return static_cast<std::size_t>(n);
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        ec = error_code(errno, asio::error::get_system_category());
+        return 0;
+      }
+      if (!wait(POLLOUT, ec)) return 0;
+    }
+  }
+
+  // The throwing forms complete the SyncReadStream and SyncWriteStream concepts.
+  template <class Buffers>
+  std::size_t read_some(const Buffers& buffers) {
+    error_code ec;
+    std::size_t n = read_some(buffers, ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
+  template <class Buffers>
+  std::size_t write_some(const Buffers& buffers) {
+    error_code ec;
+    std::size_t n = write_some(buffers, ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
+
+ private:
+  static constexpr std::size_t kMaxIov = 16;
+
+  template <class Buffers>
+  static std::size_t to_iovec(const Buffers& buffers, std::array<iovec, kMaxIov>& iov) {
+    std::size_t count = 0;
+    for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers) && count < kMaxIov;
+         ++it) {
+      auto b = *it;
+      if (b.size() == 0) continue;
+      iov[count].iov_base = const_cast<void*>(static_cast<const void*>(b.data()));
+      iov[count].iov_len = b.size();
+      ++count;
+    }
+    return count;
+  }
+
+  // Until the socket is ready for `events` (or reports an error, which the next call returns):
+  // false with beast::error::timeout once the deadline passes. A budget with a notice is ticked
+  // every 100 ms, as run_here does.
+  bool wait(short events, error_code& ec) {
+    const bool ticking = budget_ && budget_->notice;
+    for (;;) {
+      auto now = Clock::now();
+      if (now >= deadline_) {
+        ec = beast::error::timeout;
+        return false;
+      }
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline_ - now).count();
+      if (ticking) left = std::min<decltype(left)>(left, 100);
+      pollfd p{fd_(), events, 0};
+      int r = ::poll(&p, 1, static_cast<int>(std::min<decltype(left)>(left, INT_MAX)));
+      if (ticking) budget_->tick();
+      if (r > 0) return true;
+      if (r < 0 && errno != EINTR) {
+        ec = error_code(errno, asio::error::get_system_category());
+        return false;
+      }
+    }
+  }
+
+  int fd_() const { return socket_->native_handle(); }
+
+  tcp::socket* socket_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  Budget* budget_ = nullptr;
+  bool poll_first_ = false;
+};
+
 struct Conn {
-  // First member: the io_context outlives the streams and timers built on it (members are
-  // destroyed in reverse order). Concurrency hint 1: one thread at a time runs it.
+  // First member: the io_context outlives the socket and the connect timer built on it (members
+  // are destroyed in reverse order). Concurrency hint 1: one thread at a time runs it.
   asio::io_context ioc{1};
-  std::optional<beast::tcp_stream> tcp;  // plain http
-  std::optional<TlsStream> tls;          // https
+  std::optional<beast::tcp_stream> tcp;        // the socket; its timer bounds the connect
+  std::optional<PollSocket> plain;             // http: reads and writes on tcp's socket
+  std::optional<ssl::stream<PollSocket>> tls;  // https: TLS over tcp's socket
   beast::flat_buffer buffer;
   std::string origin;
   Clock::time_point idle_since;
 
-  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *tcp; }
-  template <class F>
-  auto visit(F&& f) {
-    if (tls) return f(*tls);
-    return f(*tcp);
-  }
+  beast::tcp_stream& lowest() { return *tcp; }
+  PollSocket& io() { return tls ? tls->next_layer() : *plain; }
 };
 
 struct OpResult {
@@ -70,8 +210,8 @@ struct OpResult {
   std::size_t n = 0;
 };
 
-// Runs `start(done)` on the calling thread and drives the connection's io_context until `done(ec,
-// n)` has been called; a budget with a notice is ticked every 100 ms while it waits. Not run() to
+// Runs `start(done)` (the connect) on the calling thread and drives the connection's io_context
+// until `done(ec, n)` has been called; a budget with a notice is ticked every 100 ms while it waits. Not run() to
 // completion: a tcp_stream's timeout timer stays pending after its operation has completed.
 template <class Start>
 OpResult run_here(Conn& c, Start&& start, Budget* budget = nullptr) {

@@ -1,148 +1,15 @@
 // One request/response on a pooled connection (Beast): the request state machine over the
-// connection that Transport (transport.cpp) lends it. Each step runs on the calling thread: over
-// TLS through the connection's io_context (run_here, transport_conn.hpp), over plain TCP as system
-// calls with poll() for the waits (PollSocket).
+// connection that Transport (transport.cpp) lends it. Each step runs on the calling thread as
+// system calls with poll() for the waits (PollSocket, transport_conn.hpp), under TLS or not.
 #include "http/transport_conn.hpp"
 
 #include <boost/asio/write.hpp>
 
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-
 #include <array>
-#include <cerrno>
-#include <climits>
 
 namespace vbackup::http::detail {
 
 namespace {
-
-// A plain TCP connection's socket as a synchronous Beast stream whose waits end at a deadline.
-// Measured on a 10k-item restore: the asynchronous path spent two epoll_wait and two
-// timerfd_settime calls (a tcp_stream timer armed per operation) and Asio's operation machinery on
-// every request, about 7% of the client's CPU; here a request is one sendmsg, one poll and one
-// recvmsg. Same errors as the asynchronous path: beast::error::timeout when the deadline passes,
-// asio::error::eof at the peer's end, system errors as they come.
-class PollSocket {
- public:
-  // poll_first: the caller expects to wait (an answer to a request just sent), so a speculative
-  // recvmsg would only return EAGAIN.
-  PollSocket(int fd, std::chrono::milliseconds limit, Budget* budget, bool poll_first = false)
-      : fd_(fd), deadline_(Clock::now() + limit), budget_(budget), poll_first_(poll_first) {}
-
-  template <class Buffers>
-  std::size_t read_some(const Buffers& buffers, error_code& ec) {
-    ec = {};
-    std::array<iovec, kMaxIov> iov;
-    const std::size_t count = to_iovec(buffers, iov);
-    if (count == 0) return 0;
-    for (;;) {
-      if (poll_first_) {
-        poll_first_ = false;
-        if (!wait(POLLIN, ec)) return 0;
-      }
-      msghdr msg{};
-      msg.msg_iov = iov.data();
-      msg.msg_iovlen = count;
-      ssize_t n = ::recvmsg(fd_, &msg, MSG_DONTWAIT);
-      if (n > 0) return static_cast<std::size_t>(n);
-      if (n == 0) {
-        ec = asio::error::eof;
-        return 0;
-      }
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        ec = error_code(errno, asio::error::get_system_category());
-        return 0;
-      }
-      if (!wait(POLLIN, ec)) return 0;
-    }
-  }
-
-  template <class Buffers>
-  std::size_t write_some(const Buffers& buffers, error_code& ec) {
-    ec = {};
-    std::array<iovec, kMaxIov> iov;
-    const std::size_t count = to_iovec(buffers, iov);
-    if (count == 0) return 0;
-    for (;;) {
-      msghdr msg{};
-      msg.msg_iov = iov.data();
-      msg.msg_iovlen = count;
-      ssize_t n = ::sendmsg(fd_, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-      if (n >= 0) return static_cast<std::size_t>(n);
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        ec = error_code(errno, asio::error::get_system_category());
-        return 0;
-      }
-      if (!wait(POLLOUT, ec)) return 0;
-    }
-  }
-
-  // The throwing forms complete the SyncReadStream and SyncWriteStream concepts.
-  template <class Buffers>
-  std::size_t read_some(const Buffers& buffers) {
-    error_code ec;
-    std::size_t n = read_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return n;
-  }
-  template <class Buffers>
-  std::size_t write_some(const Buffers& buffers) {
-    error_code ec;
-    std::size_t n = write_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return n;
-  }
-
- private:
-  static constexpr std::size_t kMaxIov = 16;
-
-  template <class Buffers>
-  static std::size_t to_iovec(const Buffers& buffers, std::array<iovec, kMaxIov>& iov) {
-    std::size_t count = 0;
-    for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers) && count < kMaxIov;
-         ++it) {
-      auto b = *it;
-      if (b.size() == 0) continue;
-      iov[count].iov_base = const_cast<void*>(static_cast<const void*>(b.data()));
-      iov[count].iov_len = b.size();
-      ++count;
-    }
-    return count;
-  }
-
-  // Until the socket is ready for `events` (or reports an error, which the next call returns):
-  // false with beast::error::timeout once the deadline passes. A budget with a notice is ticked
-  // every 100 ms, as run_here does.
-  bool wait(short events, error_code& ec) {
-    const bool ticking = budget_ && budget_->notice;
-    for (;;) {
-      auto now = Clock::now();
-      if (now >= deadline_) {
-        ec = beast::error::timeout;
-        return false;
-      }
-      auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline_ - now).count();
-      if (ticking) left = std::min<decltype(left)>(left, 100);
-      pollfd p{fd_, events, 0};
-      int r = ::poll(&p, 1, static_cast<int>(std::min<decltype(left)>(left, INT_MAX)));
-      if (ticking) budget_->tick();
-      if (r > 0) return true;
-      if (r < 0 && errno != EINTR) {
-        ec = error_code(errno, asio::error::get_system_category());
-        return false;
-      }
-    }
-  }
-
-  int fd_;
-  Clock::time_point deadline_;
-  Budget* budget_;
-  bool poll_first_;
-};
 
 class BeastExchange final : public Exchange {
  public:
@@ -162,17 +29,15 @@ class BeastExchange final : public Exchange {
     if (a.size() + b.size() == 0) return;
     const WaitLimit wait(budget_, t_.options.io_timeout);
     const auto started = Clock::now();
-    std::array<asio::const_buffer, 2> bufs{asio::buffer(a.data(), a.size()), asio::buffer(b.data(), b.size())};
-    OpResult r;
-    if (plain()) {
-      PollSocket socket(fd(), wait.limit, budget_);
-      r.n = asio::write(socket, bufs, r.ec);
-    } else {
-      r = run_here(*c_, [&](auto done) {
-        c_->lowest().expires_after(wait.limit);
-        c_->visit([&](auto& stream) { asio::async_write(stream, bufs, done); });
-      }, budget_);
+    std::string joined;  // TLS: one record for a small request, not a record per buffer
+    if (c_->tls && !a.empty() && !b.empty() && a.size() + b.size() <= kCoalesce) {
+      joined.reserve(a.size() + b.size());
+      joined.append(a).append(b);
+      a = joined;
+      b = {};
     }
+    std::array<asio::const_buffer, 2> bufs{asio::buffer(a.data(), a.size()), asio::buffer(b.data(), b.size())};
+    OpResult r = step(wait.limit, false, [&](auto& stream, error_code& ec) { return asio::write(stream, bufs, ec); });
     if (r.ec) {
       std::string cause = r.ec == beast::error::timeout && !wait.cut
                               ? "no data accepted for " + ms_text(wait.limit) + " (io_timeout) while sending the request"
@@ -192,16 +57,9 @@ class BeastExchange final : public Exchange {
       parser_->header_limit(kHeaderLimit);
       parser_->body_limit(boost::none);
       if (head_request) parser_->skip(true);
-      OpResult r;
-      if (plain()) {
-        PollSocket socket(fd(), wait.limit, budget_, /*poll_first=*/c_->buffer.size() == 0);
-        r.n = bhttp::read_header(socket, c_->buffer, *parser_, r.ec);
-      } else {
-        r = run_here(*c_, [&](auto done) {
-          c_->lowest().expires_after(wait.limit);
-          c_->visit([&](auto& stream) { bhttp::async_read_header(stream, c_->buffer, *parser_, done); });
-        }, budget_);
-      }
+      OpResult r = step(wait.limit, /*poll_first=*/c_->buffer.size() == 0, [&](auto& stream, error_code& ec) {
+        return bhttp::read_header(stream, c_->buffer, *parser_, ec);
+      });
       if (r.ec) {
         bool retry = transient(r.ec);
         std::string cause = (r.ec == bhttp::error::end_of_stream || r.ec == asio::error::eof)
@@ -233,16 +91,9 @@ class BeastExchange final : public Exchange {
       body.size = size;
       const WaitLimit wait(budget_, t_.options.io_timeout);
       const auto started = Clock::now();
-      OpResult r;
-      if (plain()) {
-        PollSocket socket(fd(), wait.limit, budget_);
-        r.n = bhttp::read_some(socket, c_->buffer, *parser_, r.ec);
-      } else {
-        r = run_here(*c_, [&](auto done) {
-          c_->lowest().expires_after(wait.limit);
-          c_->visit([&](auto& stream) { bhttp::async_read_some(stream, c_->buffer, *parser_, done); });
-        }, budget_);
-      }
+      OpResult r = step(wait.limit, false, [&](auto& stream, error_code& ec) {
+        return bhttp::read_some(stream, c_->buffer, *parser_, ec);
+      });
       std::size_t got = size - parser_->get().body().size;
       if (r.ec == ssl::error::stream_truncated && parser_->need_eof()) {
         error_code ec;  // a TLS peer that closes without close_notify ends an EOF-delimited body
@@ -287,8 +138,16 @@ class BeastExchange final : public Exchange {
     return got;
   }
 
-  bool plain() const { return !c_->tls; }
-  int fd() { return c_->tcp->socket().native_handle(); }
+  static constexpr std::size_t kCoalesce = 16 * 1024;
+
+  // Runs op(stream, ec) on the connection's stream, TLS or plain, its waits bounded by `limit`.
+  template <class Op>
+  OpResult step(std::chrono::milliseconds limit, bool poll_first, Op&& op) {
+    c_->io().arm(limit, budget_, poll_first);
+    OpResult r;
+    r.n = c_->tls ? op(*c_->tls, r.ec) : op(*c_->plain, r.ec);
+    return r;
+  }
 
   void finish() {
     if (!c_) return;

@@ -690,6 +690,38 @@ TEST_CASE("TLS: the system store is read by the first https connection, not when
   CHECK_MESSAGE(status == 200, failure);
 }
 
+TEST_CASE("TLS: request bodies small and large and a large response cross intact on one connection") {
+  // The request head and a small body are joined into one TLS record; a large body is written as
+  // it comes. Each size sits on a side of that 16 KiB line.
+  TestHttpServer server(
+      [](const ServerRequest& r) {
+        if (r.target == "/big") {
+          std::string body(4 << 20, '\0');
+          fill_pattern(body.data(), 0, body.size());
+          return text(body);
+        }
+        return text(std::to_string(r.body_size) + (r.body_is_pattern ? " pattern" : " other"));
+      },
+      ServerTls{pki().server.cert_pem, pki().server.key_pem, ""});
+  ClientOptions o = quick();
+  o.tls.ca_pem = pki().ca.cert_pem;
+  Client client(o);
+  for (std::size_t size : {std::size_t{1}, std::size_t{16 * 1024 - 300}, std::size_t{16 * 1024 + 1}, std::size_t{3 << 20}}) {
+    Request post;
+    post.method = "POST";
+    post.url = server.url() + "/echo";
+    post.body.resize(size);
+    fill_pattern(post.body.data(), 0, size);
+    CHECK(client.send(std::move(post)).body == std::to_string(size) + " pattern");
+  }
+  std::string big = client.send(get(server.url() + "/big")).body;
+  std::string want(4 << 20, '\0');
+  fill_pattern(want.data(), 0, want.size());
+  CHECK(big.size() == want.size());
+  CHECK(big == want);
+  CHECK(server.connections() == 1);
+}
+
 TEST_CASE("TLS: trust_system_store=false trusts only the given CA, as Kubernetes does") {
   TestHttpServer server(who, ServerTls{pki().server.cert_pem, pki().server.key_pem, ""});
   ClientOptions o = quick();
