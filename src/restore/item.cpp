@@ -113,7 +113,7 @@ bool Restorer::restore_item_body(Item& item, json::object obj) {
   }
   // Step 4: once per apiVersion/Kind, namespace and name.
   {
-    std::lock_guard lock(mu_);
+    std::lock_guard lock(restored_mu_);
     if (!restored_->insert(avk + "|" + item.target_namespace + "|" + item.name)) {
       log_.info("Skipping " + id + " because it's already been restored.", where);
       return false;

@@ -129,9 +129,6 @@ class Restorer {
 
   mutable std::mutex mu_;  // everything below
   velero::Result errors_, warnings_;
-  // restore §2.3 step 4, keyed apiVersion/Kind|namespace|name: on disk under the spool directory
-  // (issue 17), sized from the backup's item count.
-  std::unique_ptr<vbackup::detail::DiskItemSet> restored_;
   std::set<std::string, std::less<>> pvs_to_provision_;
   std::set<std::string> created_pvcs_;  // "<ns>/<name>" recorded created, for finalize_volumes
   std::set<std::string> namespaces_ensured_;
@@ -139,6 +136,11 @@ class Restorer {
   persistence::ResourceListWriter resource_list_;
   bool crds_changed_ = false;
   std::chrono::steady_clock::time_point last_record_ = std::chrono::steady_clock::now();
+  // restore §2.3 step 4, keyed apiVersion/Kind|namespace|name: on disk under the spool directory
+  // (issue 17), sized from the backup's item count. A lock of its own: an insert is a pread and a
+  // pwrite, which mu_'s other users (record, progress) should not wait for.
+  std::mutex restored_mu_;
+  std::unique_ptr<vbackup::detail::DiskItemSet> restored_;
   std::mutex namespace_mu_;  // one namespace created at a time
   std::mutex callback_mu_;   // the caller's callbacks, one at a time
   std::atomic<std::int64_t> recorded_{0};

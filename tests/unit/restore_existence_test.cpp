@@ -76,3 +76,39 @@ TEST_CASE("restore §2.3 step 14: a dry run still GETs each item and creates not
                       [](const auto& q) { return is_get_of(q, "/api/v1/namespaces/ns-1/pods/pod-1"); }) == 1);
   CHECK(names_in(s, "pods").empty());
 }
+
+TEST_CASE("restore §2.3 step 14: a LIST that fails leaves a GET per item of its scope; other scopes keep their LIST") {
+  RestoreServer s({});
+  s.create("namespaces", R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ns-1"}})");
+  // pod-2 exists: the GET that stands in for the failed LIST must find it (§2.6: skipped, warned).
+  s.create("pods", R"({"apiVersion":"v1","kind":"Pod","metadata":{"namespace":"ns-1","name":"pod-2"},
+                      "spec":{"containers":[{"name":"c","image":"nginx"}]}})");
+  RestoreLocation loc;
+  put_backup(loc, "backup-1",
+             Tarball{}
+                 .item("pods", pod_json("ns-1", "pod-1"))
+                 .item("pods", pod_json("ns-1", "pod-2"))
+                 .item("configmaps", R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"namespace":"ns-1","name":"cm-1"}})")
+                 .gzip());
+  // Every LIST of pods is refused (as RBAC without the list verb would); configmaps are not.
+  s.server.api().control(json::object{{"fail", json::object{{"count", -1}, {"code", 403}, {"resource", "pods"}, {"verb", "list"}}}});
+  PlanLog plan;
+  s.server.api().requests(true);
+  auto r = create_restore(s.cluster.get(), loc.location, restore_of("restore-1", "backup-1"), plan_options(plan)).result;
+  auto requests = s.server.api().requests(false);
+  s.server.api().control(json::object{{"fail", nullptr}});
+  INFO(plan.dump());
+  REQUIRE(r.outcome.ok());
+  CHECK(plan.action("v1/Pod ns-1/pod-1") == "created");
+  CHECK(plan.action("v1/Pod ns-1/pod-2") == "skipped");
+  CHECK(plan.action("v1/ConfigMap ns-1/cm-1") == "created");
+  auto count = [&](const std::string& path) {
+    return std::count_if(requests.begin(), requests.end(), [&](const auto& q) { return is_get_of(q, path); });
+  };
+  CHECK(count("/api/v1/namespaces/ns-1/pods") == 1);  // tried once, not once per item
+  CHECK(count("/api/v1/namespaces/ns-1/pods/pod-1") == 1);
+  CHECK(count("/api/v1/namespaces/ns-1/pods/pod-2") >= 1);
+  CHECK(count("/api/v1/namespaces/ns-1/configmaps") == 1);
+  CHECK(count("/api/v1/namespaces/ns-1/configmaps/cm-1") == 0);
+  CHECK(json::marshal(s.get("pods", "ns-1", "pod-2")->at("spec").at("containers").at(0).at("image")) == "\"nginx\"");
+}
