@@ -53,9 +53,9 @@ inline constexpr std::size_t kReadBuffer = 64 * 1024;
 // A connection's socket as a synchronous stream whose waits end at a deadline: Beast reads and
 // writes plain http on it, ssl::stream runs TLS over it. Measured on a 10k-item restore: the
 // asynchronous path (a beast::tcp_stream, its timer armed per operation) spent two epoll_wait and
-// two timerfd_settime calls and Asio's operation machinery on every request, 13-16% of the
-// client's CPU with the lazily loaded CA store; here a request is one sendmsg, one poll and one
-// recvmsg. Errors are those of the asynchronous path: beast::error::timeout when the deadline
+// two timerfd_settime calls and Asio's operation machinery on every request; here a request is one
+// sendmsg, one poll and one recvmsg, and the client's CPU is 8-16% lower (docs/benchmarks.md,
+// issue 17 session 9). Errors are those of the asynchronous path: beast::error::timeout when the deadline
 // passes, asio::error::eof at the peer's end, system errors as they come.
 class PollSocket {
  public:
