@@ -6,8 +6,8 @@
 #include <zstd.h>
 
 #include <algorithm>
-#include <optional>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 namespace vbackup::archive::detail {

@@ -78,51 +78,22 @@ class PollSocket {
   template <class Buffers>
   std::size_t read_some(const Buffers& buffers, error_code& ec) {
     ec = {};
-    std::array<iovec, kMaxIov> iov;
-    const std::size_t count = to_iovec(buffers, iov);
-    if (count == 0) return 0;
-    for (;;) {
-      if (poll_first_) {
-        poll_first_ = false;
-        if (!wait(POLLIN, ec)) return 0;
-      }
-      msghdr msg{};
-      msg.msg_iov = iov.data();
-      msg.msg_iovlen = count;
-      ssize_t n = ::recvmsg(fd_(), &msg, MSG_DONTWAIT);
-      if (n > 0) return static_cast<std::size_t>(n);
-      if (n == 0) {
-        ec = asio::error::eof;
-        return 0;
-      }
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        ec = error_code(errno, asio::error::get_system_category());
-        return 0;
-      }
+    if (asio::buffer_size(buffers) == 0) return 0;
+    if (poll_first_) {
+      poll_first_ = false;
       if (!wait(POLLIN, ec)) return 0;
     }
+    std::size_t n = transfer(buffers, POLLIN, ec, [this](msghdr& msg) { return ::recvmsg(fd_(), &msg, MSG_DONTWAIT); });
+    if (n == 0 && !ec) ec = asio::error::eof;  // room to read into, and nothing came: the peer's end
+    return n;
   }
 
   template <class Buffers>
   std::size_t write_some(const Buffers& buffers, error_code& ec) {
     ec = {};
-    std::array<iovec, kMaxIov> iov;
-    const std::size_t count = to_iovec(buffers, iov);
-    if (count == 0) return 0;
-    for (;;) {
-      msghdr msg{};
-      msg.msg_iov = iov.data();
-      msg.msg_iovlen = count;
-      ssize_t n = ::sendmsg(fd_(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-      if (n >= 0) return static_cast<std::size_t>(n);
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        ec = error_code(errno, asio::error::get_system_category());
-        return 0;
-      }
-      if (!wait(POLLOUT, ec)) return 0;
-    }
+    if (asio::buffer_size(buffers) == 0) return 0;
+    return transfer(buffers, POLLOUT, ec,
+                    [this](msghdr& msg) { return ::sendmsg(fd_(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL); });
   }
 
   // The throwing forms complete the SyncReadStream and SyncWriteStream concepts.
@@ -143,6 +114,26 @@ class PollSocket {
 
  private:
   static constexpr std::size_t kMaxIov = 16;
+
+  // One recvmsg or sendmsg (`call`) over the buffers, waiting for `events` while the socket has
+  // nothing to give or no room, until the deadline. `buffers` is not empty.
+  template <class Buffers, class Call>
+  std::size_t transfer(const Buffers& buffers, short events, error_code& ec, Call&& call) {
+    std::array<iovec, kMaxIov> iov;
+    msghdr msg{};
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = to_iovec(buffers, iov);
+    for (;;) {
+      ssize_t n = call(msg);
+      if (n >= 0) return static_cast<std::size_t>(n);
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        ec = error_code(errno, asio::error::get_system_category());
+        return 0;
+      }
+      if (!wait(events, ec)) return 0;
+    }
+  }
 
   template <class Buffers>
   static std::size_t to_iovec(const Buffers& buffers, std::array<iovec, kMaxIov>& iov) {

@@ -12,14 +12,26 @@ bool is_get_of(const kubetest::RequestRecord& q, const std::string& path) {
   return q.method == "GET" && q.target.substr(0, q.target.find('?')) == path;
 }
 
+// Namespace ns-1 with pod-2 in it, whose image (nginx) differs from the backup's copy.
+void seed_existing_pod(RestoreServer& s) {
+  s.create("namespaces", R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ns-1"}})");
+  s.create("pods", R"({"apiVersion":"v1","kind":"Pod","metadata":{"namespace":"ns-1","name":"pod-2"},
+                      "spec":{"containers":[{"name":"c","image":"nginx"}]}})");
+}
+
+// The image of pod-2 in the cluster, as JSON ("\"nginx\"" while the restore has not written it).
+std::string existing_pod_image(RestoreServer& s) {
+  auto pod2 = s.get("pods", "ns-1", "pod-2");
+  REQUIRE(pod2);
+  return json::marshal(pod2->at("spec").at("containers").at(0).at("image"));
+}
+
 }  // namespace
 
 TEST_CASE("restore §2.3 step 14: one LIST per resource and namespace stands in for the informer cache; §2.6 unchanged") {
   RestoreServer s({});
-  s.create("namespaces", R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ns-1"}})");
   // pod-2 exists, different from the backup's: §2.6 with the policy unset, a warning and skipped.
-  s.create("pods", R"({"apiVersion":"v1","kind":"Pod","metadata":{"namespace":"ns-1","name":"pod-2"},
-                      "spec":{"containers":[{"name":"c","image":"nginx"}]}})");
+  seed_existing_pod(s);
   RestoreLocation loc;
   put_backup(loc, "backup-1",
              Tarball{}
@@ -55,9 +67,7 @@ TEST_CASE("restore §2.3 step 14: one LIST per resource and namespace stands in 
   for (const auto& q : requests) {
     if (q.method != "GET") CHECK_MESSAGE(q.target.find("pods/pod-2") == std::string::npos, q.method << " " << q.target);
   }
-  auto pod2 = s.get("pods", "ns-1", "pod-2");
-  REQUIRE(pod2);
-  CHECK(json::marshal(pod2->at("spec").at("containers").at(0).at("image")) == "\"nginx\"");
+  CHECK(existing_pod_image(s) == "\"nginx\"");
 }
 
 TEST_CASE("restore §2.3 step 14: a dry run still GETs each item and creates nothing") {
@@ -79,10 +89,8 @@ TEST_CASE("restore §2.3 step 14: a dry run still GETs each item and creates not
 
 TEST_CASE("restore §2.3 step 14: a LIST that fails leaves a GET per item of its scope; other scopes keep their LIST") {
   RestoreServer s({});
-  s.create("namespaces", R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ns-1"}})");
   // pod-2 exists: the GET that stands in for the failed LIST must find it (§2.6: skipped, warned).
-  s.create("pods", R"({"apiVersion":"v1","kind":"Pod","metadata":{"namespace":"ns-1","name":"pod-2"},
-                      "spec":{"containers":[{"name":"c","image":"nginx"}]}})");
+  seed_existing_pod(s);
   RestoreLocation loc;
   put_backup(loc, "backup-1",
              Tarball{}
@@ -110,5 +118,5 @@ TEST_CASE("restore §2.3 step 14: a LIST that fails leaves a GET per item of its
   CHECK(count("/api/v1/namespaces/ns-1/pods/pod-2") >= 1);
   CHECK(count("/api/v1/namespaces/ns-1/configmaps") == 1);
   CHECK(count("/api/v1/namespaces/ns-1/configmaps/cm-1") == 0);
-  CHECK(json::marshal(s.get("pods", "ns-1", "pod-2")->at("spec").at("containers").at(0).at("image")) == "\"nginx\"");
+  CHECK(existing_pod_image(s) == "\"nginx\"");
 }
