@@ -6,6 +6,11 @@
 // gzip LIST page; igzip decodes the same bytes two to three times faster, and ISA-L is a dependency
 // already (the parallel gzip writer deflates with it). What follows a member (another member,
 // trailing bytes) is the caller's decision: Go's gzip.Reader and our two readers differ there.
+//
+// Where ISA-L is more lenient than zlib, Go's compress/flate and GNU gzip: it accepts a dynamic
+// block whose Huffman code leaves part of its code space unused (an "incomplete" literal/length or
+// distance set), which they refuse. No encoder writes one; a member that has one still decodes only
+// if its CRC-32 and length in the trailer match what came out, so the bytes are the writer's.
 #pragma once
 
 #include <cstddef>

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <random>
 #include <string>
+#include <vector>
 
 using vbackup::detail::GzipInflater;
 
@@ -194,4 +195,34 @@ TEST_CASE("gunzip: a cut member never ends and never fails: the caller sees it i
     CHECK(d.member_ends.empty());
     CHECK(data.starts_with(d.out));
   }
+}
+
+TEST_CASE("gunzip: a Huffman code that leaves code space unused (zlib, Go, gzip refuse it) decodes only as its trailer says") {
+  // Hand-made member: one dynamic block whose literal/length code gives 'A' one bit and end-of-block
+  // two (a quarter of the code space unused), then "AAAA" and the trailer. ISA-L accepts such a code
+  // (core/gunzip.hpp); what it decodes must still match the trailer's CRC-32 and length.
+  const unsigned char member[] = {0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x05,
+                                  0xc0, 0x01, 0x09, 0x00, 0x00, 0x00, 0x80, 0xa0, 0x6d, 0xfe, 0x3f,
+                                  0x15, 0x10, 0xf1, 0x08, 0x0d, 0x9b, 0x04, 0x00, 0x00, 0x00};
+  std::string gz(reinterpret_cast<const char*>(member), sizeof member);
+  z_stream z{};
+  REQUIRE(inflateInit2(&z, 15 + 16) == Z_OK);
+  unsigned char buf[64];
+  z.next_in = const_cast<unsigned char*>(member);
+  z.avail_in = sizeof member;
+  z.next_out = buf;
+  z.avail_out = sizeof buf;
+  CHECK(inflate(&z, Z_FINISH) == Z_DATA_ERROR);  // the member really is one zlib refuses
+  CHECK(std::string(z.msg ? z.msg : "") == "invalid literal/lengths set");
+  inflateEnd(&z);
+  for (std::size_t step : {std::size_t{1}, std::size_t{3}, gz.size()}) {
+    Decoded d = decode(gz, step, step);
+    CAPTURE(step);
+    CHECK(d.error.empty());
+    CHECK(d.out == "AAAA");
+    CHECK(d.member_ends == std::vector<std::size_t>{gz.size()});
+  }
+  std::string bad_crc = gz;
+  bad_crc[gz.size() - 8] ^= 0x01;
+  CHECK(decode(bad_crc, gz.size(), 64).error == "incorrect data check");
 }
