@@ -3,6 +3,7 @@
 // Velero's as before (restore §2.11: os.ReadDir order, "a-b.json" before "a.json"; the last of two
 // entries with one path wins, as on extraction).
 #include "restore/plan/backup_contents.hpp"
+#include "restore/plan/spool.hpp"
 #include "test_helpers.hpp"
 #include "vbackup/archive.hpp"
 #include "vbackup/stream.hpp"
@@ -10,8 +11,11 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
+#include <random>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 using namespace vbackup;
@@ -113,4 +117,73 @@ TEST_CASE("issue 17: the index's sort spills its runs into the spool directory, 
   CHECK(in.most_runs > 0);  // more than one run's megabyte of entries: spilled, into `dir`
   CHECK(std::filesystem::is_empty(dir));
   std::filesystem::remove(dir);
+}
+
+TEST_CASE("issue 17: the spool's bytes read back at every place they can be: file, block in flight, buffer") {
+  // Blocks are written on a thread of their own while the next fills (spool.hpp); equal() and a
+  // truncate() may reach into any of the three places, as the de-duplication of Velero's second
+  // copy does when the copy straddles a block.
+  detail::Spool spool(spool_dir());
+  std::mt19937 rng(17);
+  std::string expect;
+  std::uniform_int_distribution<int> size_of(1, 300000);
+  while (expect.size() < (9u << 20)) {
+    std::string chunk(static_cast<std::size_t>(size_of(rng)), '\0');
+    for (auto& c : chunk) c = static_cast<char>(rng());
+    std::uint64_t at = spool.size();
+    spool.append(chunk.data(), chunk.size());
+    expect += chunk;
+    // The same bytes again (as Velero's second copy), compared with the first and dropped.
+    spool.append(chunk.data(), chunk.size());
+    CHECK(spool.equal(at, at + chunk.size(), chunk.size()));
+    spool.truncate(at + chunk.size());
+    // A copy that differs in its last byte is not equal.
+    std::string other = chunk;
+    other.back() ^= 1;
+    spool.append(other.data(), other.size());
+    CHECK_FALSE(spool.equal(at, at + chunk.size(), chunk.size()));
+    spool.truncate(at + chunk.size());
+    REQUIRE(spool.size() == expect.size());
+    // Any earlier range still compares with itself at another earlier place only when equal.
+    if (expect.size() > 4096) {
+      std::uint64_t a = rng() % (expect.size() - 2048), b = rng() % (expect.size() - 2048);
+      CHECK(spool.equal(a, b, 2048) == (expect.compare(a, 2048, expect, b, 2048) == 0));
+    }
+  }
+  spool.flush();
+  std::string back(expect.size(), '\0');
+  spool.read(0, back.data(), back.size());
+  CHECK(back == expect);
+  // A truncate into the written file, then more bytes.
+  spool.truncate(1000);
+  spool.append("tail", 4);
+  spool.flush();
+  std::string end(1004, '\0');
+  spool.read(0, end.data(), end.size());
+  CHECK(end == expect.substr(0, 1000) + "tail");
+}
+
+TEST_CASE("issue 17: a spool write that fails on the writer thread is thrown to the spool's caller, naming it") {
+  // A real failing write: RLIMIT_FSIZE (with SIGXFSZ ignored) makes pwrite past 3 MiB fail with
+  // EFBIG, as a full disk fails it with ENOSPC.
+  struct rlimit old {};
+  REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old;
+  small.rlim_cur = 3 << 20;
+  REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+  std::string msg;
+  ErrorCode code = ErrorCode::ok;
+  {
+    detail::Spool spool(spool_dir());
+    std::string block(1 << 20, 'x');
+    msg = testing::error_of([&] {
+      for (int i = 0; i < 16; ++i) spool.append(block.data(), block.size());
+      spool.flush();
+    }, &code);
+  }  // the destructor waits for nothing more and does not throw
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, old_handler);
+  CHECK(code == ErrorCode::io);
+  CHECK(msg == "restore spool in " + spool_dir().string() + ": cannot write: File too large");
 }

@@ -15,7 +15,8 @@
 namespace vbackup::restore::detail {
 
 namespace {
-constexpr std::size_t kFlushAt = 4 << 20;  // write in 4 MiB blocks
+// Blocks of 2 MiB: two of them (one filling, one in flight) hold what one 4 MiB block held before.
+constexpr std::size_t kFlushAt = 2 << 20;
 constexpr std::size_t kCompareBlock = 64 << 10;
 }  // namespace
 
@@ -23,9 +24,11 @@ Spool::Spool(const std::filesystem::path& directory) : where_(directory.string()
   fd_ = ::vbackup::detail::create_unlinked_file(directory, "vbackup-spool-");
   if (fd_ < 0) fail("cannot create the spool file");
   pending_.reserve(kFlushAt + (64 << 10));
+  writing_.reserve(kFlushAt + (64 << 10));
 }
 
 Spool::~Spool() {
+  if (written_.valid()) written_.wait();  // the writer uses fd_ and writing_
   if (fd_ >= 0) ::close(fd_);
 }
 
@@ -35,20 +38,36 @@ void Spool::fail(const std::string& what) const {
 
 void Spool::append(const void* data, std::size_t n) {
   pending_.append(static_cast<const char*>(data), n);
-  if (pending_.size() >= kFlushAt) flush();
+  if (pending_.size() >= kFlushAt) hand_off();
 }
 
-void Spool::flush() {
+void Spool::write_at(const std::string& bytes, std::uint64_t offset) const {
   std::size_t done = 0;
-  while (done < pending_.size()) {
-    ssize_t w = ::pwrite(fd_, pending_.data() + done, pending_.size() - done,
-                         static_cast<off_t>(flushed_ + done));
+  while (done < bytes.size()) {
+    ssize_t w = ::pwrite(fd_, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) fail("cannot write");  // ENOSPC and friends
     done += static_cast<std::size_t>(w);
   }
-  flushed_ += pending_.size();
-  pending_.clear();
+}
+
+void Spool::wait_written() {
+  if (written_.valid()) written_.get();  // rethrows the writer's error
+  writing_.clear();
+}
+
+void Spool::hand_off() {
+  wait_written();
+  std::swap(pending_, writing_);  // pending_ keeps the old block's capacity
+  const std::uint64_t at = flushed_;
+  flushed_ += writing_.size();
+  // A thread per block: its start costs microseconds against the block's milliseconds.
+  written_ = std::async(std::launch::async, [this, at] { write_at(writing_, at); });
+}
+
+void Spool::flush() {
+  if (!pending_.empty()) hand_off();
+  wait_written();
 }
 
 void Spool::truncate(std::uint64_t new_size) {
@@ -56,6 +75,7 @@ void Spool::truncate(std::uint64_t new_size) {
     pending_.resize(static_cast<std::size_t>(new_size - flushed_));
     return;
   }
+  wait_written();
   pending_.clear();
   if (::ftruncate(fd_, static_cast<off_t>(new_size)) != 0) fail("cannot truncate");
   flushed_ = new_size;
@@ -77,13 +97,18 @@ void Spool::read(std::uint64_t offset, void* buffer, std::size_t n) const {
 }
 
 void Spool::read_any(std::uint64_t offset, char* buffer, std::size_t n) const {
-  if (offset < flushed_) {
-    std::size_t from_file = static_cast<std::size_t>(std::min<std::uint64_t>(n, flushed_ - offset));
-    read(offset, buffer, from_file);
-    buffer += from_file;
-    offset += from_file;
-    n -= from_file;
-  }
+  // [0, file_end) in the file, [file_end, flushed_) in writing_, then pending_.
+  const std::uint64_t file_end = flushed_ - writing_.size();
+  auto take = [&](std::uint64_t end, auto&& copy) {
+    if (n == 0 || offset >= end) return;
+    auto k = static_cast<std::size_t>(std::min<std::uint64_t>(n, end - offset));
+    copy(k);
+    buffer += k;
+    offset += k;
+    n -= k;
+  };
+  take(file_end, [&](std::size_t k) { read(offset, buffer, k); });
+  take(flushed_, [&](std::size_t k) { std::memcpy(buffer, writing_.data() + (offset - file_end), k); });
   if (n > 0) std::memcpy(buffer, pending_.data() + (offset - flushed_), n);
 }
 
