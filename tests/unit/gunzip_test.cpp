@@ -123,8 +123,9 @@ TEST_CASE("gunzip: real gzip's members (FNAME set) decode to their bytes, whatev
     std::string data = sample(size, static_cast<unsigned>(size));
     for (const char* level : {"-1", "-9"}) {
       std::string gz = real_gzip(data, level);
-      for (auto [in_step, out_step] : {std::pair<std::size_t, std::size_t>{gz.size(), 1 << 20}, {1, 65536},
-                                       {7, 13}, {4096, 1}, {65536, 65536}}) {
+      for (auto steps : {std::pair<std::size_t, std::size_t>{gz.size(), 1 << 20}, {1, 65536}, {7, 13}, {4096, 1},
+                         {65536, 65536}}) {
+        const std::size_t in_step = steps.first, out_step = steps.second;  // named, not bound: CAPTURE takes them
         if (size == 300000 && (in_step == 1 || out_step == 1)) continue;  // byte steps on the small ones
         Decoded d = decode(gz, in_step, out_step);
         CAPTURE(size);
