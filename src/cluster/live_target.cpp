@@ -3,23 +3,8 @@
 #include "vbackup/cluster.hpp"
 #include "vbackup/error.hpp"
 
-#include <thread>
-
 namespace vbackup {
 namespace {
-
-bool condition_true(const json::object& obj, std::string_view type) {
-  const json::object* status = json::find_object(obj, "status");
-  const json::array* conds = status ? json::find_array(*status, "conditions") : nullptr;
-  if (!conds) return false;
-  for (const auto& c : *conds) {
-    if (c.is_object() && json::get_string(c.get_object(), "type") == type &&
-        json::get_string(c.get_object(), "status") == "True") {
-      return true;
-    }
-  }
-  return false;
-}
 
 class LiveTarget final : public ClusterTarget {
  public:
@@ -67,32 +52,13 @@ class LiveTarget final : public ClusterTarget {
   void remove(const ApiResource& r, const std::string& ns, const std::string& name) override {
     client_.remove(r, ns, name);
   }
-  // Velero's crdAvailable (restore.go) with IsCRDReady: both conditions True. Velero polls once a
-  // second, so every restore of a new CRD waits a second or more for custom resources. We poll every
-  // 10 ms for the first second (a CRD is usually ready within a few hundred ms; a GET of one is a
-  // fraction of a millisecond of the server's time, and the client's QPS limit still paces it), then
-  // back off to once a second. (Issue 17: the earlier 50, 100, 200 ms steps overshot the test
-  // server's 200 ms by 150 ms, a tenth of a 10k restore.)
+  // Velero's crdAvailable (restore.go) with IsCRDReady, and its message when the time runs out.
   void wait_for_crd(const std::string& name, std::chrono::milliseconds timeout) override {
-    const ApiResource* crds = client_.discovery().find("apiextensions.k8s.io", "customresourcedefinitions");
-    if (!crds) throw Error(ErrorCode::kube, client_.config().server + " serves no CustomResourceDefinitions");
-    ApiResource r = *crds;
-    const auto start = std::chrono::steady_clock::now();
-    auto deadline = start + timeout;
-    auto pause = std::chrono::milliseconds(10);
-    while (true) {
-      if (auto crd = client_.try_get(r, "", name); crd && condition_true(*crd, "Established") &&
-                                                     condition_true(*crd, "NamesAccepted")) {
-        client_.refresh_discovery();
-        return;
-      }
-      if (std::chrono::steady_clock::now() + pause > deadline) {
-        throw Error(ErrorCode::kube, "the CRD " + name + " is not available to use for custom resources");
-      }
-      std::this_thread::sleep_for(pause);
-      if (std::chrono::steady_clock::now() - start >= std::chrono::seconds(1)) {
-        pause = std::min<std::chrono::milliseconds>(pause * 2, std::chrono::seconds(1));
-      }
+    if (!client_.discovery().find("apiextensions.k8s.io", "customresourcedefinitions")) {
+      throw Error(ErrorCode::kube, client_.config().server + " serves no CustomResourceDefinitions");
+    }
+    if (!kube::wait_for_crd(client_, name, timeout).empty()) {
+      throw Error(ErrorCode::kube, "the CRD " + name + " is not available to use for custom resources");
     }
   }
 
