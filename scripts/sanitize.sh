@@ -101,8 +101,10 @@ tsan)
   # the stores' parallel multipart and block uploads (s3, azure: moto, s3rver, Azurite), the HTTP
   # client's connection pool and resolver thread (http), the parallel restore (restore_parallel), the
   # server's informers, work queues and controllers (server, server_controllers), the checksum
-  # manifest's hashing thread (item_hasher). VBK_TSAN_EXTRA adds more.
-  TSAN_TESTS=(stream archive s3 azure http restore_parallel server server_controllers item_hasher ${VBK_TSAN_EXTRA:-})
+  # manifest's hashing thread (item_hasher), the restore spool's writer thread (restore_spool_index).
+  # VBK_TSAN_EXTRA adds more.
+  TSAN_TESTS=(stream archive s3 azure http restore_parallel server server_controllers item_hasher restore_spool_index
+              ${VBK_TSAN_EXTRA:-})
   configure build-tsan --buildtype=debugoptimized -Db_sanitize=thread
   ninja -C build-tsan -j"$jobs" $(printf 'tests/%s_test ' "${TSAN_TESTS[@]}") tests/support/kube-test-server
   echo "== meson test (TSan: ${TSAN_TESTS[*]})"
