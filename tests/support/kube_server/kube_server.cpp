@@ -6,6 +6,9 @@
 
 #include <fstream>
 #include <sstream>
+#include <string>
+
+#include <unistd.h>
 
 namespace vbackup::kubetest {
 
@@ -115,9 +118,19 @@ std::string KubeServer::kubeconfig(KubeconfigAuth auth) const {
 }
 
 void KubeServer::write_kubeconfig(const std::filesystem::path& path, KubeconfigAuth auth) const {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << kubeconfig(auth);
-  if (!out) throw io_error(path.string() + ": cannot write the kubeconfig");
+  // Written beside it, then renamed: a test that waits for the file to appear (the Python fixtures
+  // poll for it) never reads it half written.
+  std::filesystem::path partial = path;
+  partial += ".partial-" + std::to_string(::getpid());
+  {
+    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+    out << kubeconfig(auth);
+    out.close();
+    if (!out) throw io_error(partial.string() + ": cannot write the kubeconfig");
+  }
+  std::error_code ec;
+  std::filesystem::rename(partial, path, ec);
+  if (ec) throw io_error(path.string() + ": cannot write the kubeconfig: " + ec.message());
 }
 
 }  // namespace vbackup::kubetest
