@@ -240,6 +240,13 @@ struct ArchiveReader::Impl {
     // archive_read_data gives them.
     static constexpr char kZeros[4096] = {};
     std::uint64_t got = 0;
+    auto zeros = [&](std::uint64_t hole) {  // a hole of the entry, up to where its data goes on
+      for (got += hole; hole > 0;) {
+        auto k = static_cast<std::size_t>(std::min<std::uint64_t>(hole, sizeof kZeros));
+        sink.write(kZeros, k);
+        hole -= k;
+      }
+    };
     for (;;) {
       const void* data = nullptr;
       std::size_t n = 0;
@@ -252,23 +259,13 @@ struct ArchiveReader::Impl {
         throw invalid_input(what + ": " + location() + ": a data block outside the entry's " +
                             std::to_string(current_size) + " bytes");
       }
-      for (auto hole = static_cast<std::uint64_t>(offset) - got; hole > 0;) {
-        auto k = static_cast<std::size_t>(std::min<std::uint64_t>(hole, sizeof kZeros));
-        sink.write(kZeros, k);
-        hole -= k;
-      }
-      got = static_cast<std::uint64_t>(offset);
+      zeros(static_cast<std::uint64_t>(offset) - got);
       if (n > 0) sink.write(data, n);
       got += n;
     }
     // A sparse entry may end in a hole that no block reports. Only then: any other short body is
     // a truncated archive.
-    for (auto hole = current_sparse ? current_size - got : 0; hole > 0;) {
-      auto k = static_cast<std::size_t>(std::min<std::uint64_t>(hole, sizeof kZeros));
-      sink.write(kZeros, k);
-      hole -= k;
-      got += k;
-    }
+    if (current_sparse) zeros(current_size - got);
     if (got != current_size) {
       throw invalid_input(what + ": " + location() + ": truncated: " + std::to_string(got) + " of " +
                           std::to_string(current_size) + " bytes");
