@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace vbackup::detail {
 
@@ -12,5 +13,10 @@ namespace vbackup::detail {
 // restore's temporary files (spool, index and its sort runs, restored set) go to its spool directory
 // this way.
 int create_unlinked_file(const std::filesystem::path& directory, const std::string& prefix);
+
+// Replaces the file at `path` with `text`: written beside it (mode 0600, fsync'd), then renamed over
+// it, so a reader sees the old file or the new one, never half of one. Throws Error(io) starting with
+// `what`; the temporary file is gone either way.
+void replace_file(const std::filesystem::path& path, std::string_view text, const std::string& what);
 
 }  // namespace vbackup::detail

@@ -3,18 +3,13 @@
 // (pkg/cmd/cli/backuplocation create.go, set.go: one default at most, set by the user).
 #include "vbackup/location.hpp"
 
+#include "core/temp_file.hpp"
 #include "vbackup/error.hpp"
 #include "vbackup/manifests.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
-#include <random>
 
 namespace vbackup {
 namespace {
@@ -160,33 +155,7 @@ void LocationsFile::save() const {
   if (!dir.empty()) fs::create_directories(dir, ec);
   if (ec) throw Error(ErrorCode::io, what + ": cannot create the folder " + dir.string() + ": " + ec.message());
   // Written beside the file and renamed over it: a reader sees the old file or the new one.
-  fs::path tmp = path_;
-  tmp += ".tmp-" + std::to_string(std::random_device{}());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) throw Error(ErrorCode::io, what + ": cannot write " + tmp.string() + ": " + std::strerror(errno));
-  std::size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int e = errno;
-      ::close(fd);
-      fs::remove(tmp, ec);
-      throw Error(ErrorCode::io, what + ": cannot write " + tmp.string() + ": " + std::strerror(e));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    int e = errno;
-    fs::remove(tmp, ec);
-    throw Error(ErrorCode::io, what + ": cannot write " + tmp.string() + ": " + std::strerror(e));
-  }
-  fs::rename(tmp, path_, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    throw Error(ErrorCode::io, what + ": cannot replace it: " + ec.message());
-  }
+  detail::replace_file(path_, text, what);
 }
 
 }  // namespace vbackup

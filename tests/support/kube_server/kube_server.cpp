@@ -1,14 +1,12 @@
 #include "kube_server/kube_server.hpp"
 
+#include "core/temp_file.hpp"
 #include "kube_server/http_server.hpp"
 #include "kube_server/util.hpp"
 #include "vbackup/error.hpp"
 
 #include <fstream>
 #include <sstream>
-#include <string>
-
-#include <unistd.h>
 
 namespace vbackup::kubetest {
 
@@ -120,17 +118,7 @@ std::string KubeServer::kubeconfig(KubeconfigAuth auth) const {
 void KubeServer::write_kubeconfig(const std::filesystem::path& path, KubeconfigAuth auth) const {
   // Written beside it, then renamed: a test that waits for the file to appear (the Python fixtures
   // poll for it) never reads it half written.
-  std::filesystem::path partial = path;
-  partial += ".partial-" + std::to_string(::getpid());
-  {
-    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-    out << kubeconfig(auth);
-    out.close();
-    if (!out) throw io_error(partial.string() + ": cannot write the kubeconfig");
-  }
-  std::error_code ec;
-  std::filesystem::rename(partial, path, ec);
-  if (ec) throw io_error(path.string() + ": cannot write the kubeconfig: " + ec.message());
+  ::vbackup::detail::replace_file(path, kubeconfig(auth), "kubeconfig " + path.string());
 }
 
 }  // namespace vbackup::kubetest
